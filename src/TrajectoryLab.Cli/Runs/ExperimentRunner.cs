@@ -1,0 +1,103 @@
+// Runs one experiment into a fresh run folder: effective config, manifest at start and end, the experiment itself,
+// the report, and the results index. Failures and Ctrl-C are recorded in the manifest; no file is left half-written.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Core.IO;
+using TrajectoryLab.Reporting.Index;
+
+namespace TrajectoryLab.Cli.Runs;
+
+/// <summary>What a run ended as, and where its folder is.</summary>
+public sealed record RunOutcome(string Folder, RunStatus Status);
+
+/// <summary>Creates run folders and runs experiments in them.</summary>
+public sealed class ExperimentRunner(ILoggerFactory loggers)
+{
+    /// <summary>The JSON form of an effective configuration: camelCase, enums as strings, read-only properties left out
+    /// (so that `trajectorylab run &lt;folder&gt;/config.json` binds it strictly again).</summary>
+    public static readonly JsonSerializerOptions ConfigJson = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        IgnoreReadOnlyProperties = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>
+    /// Runs <paramref name="experiment"/> with validated <paramref name="options"/> into
+    /// <c>{paths.Results}/{name}/{UTC timestamp}/</c> and returns how it ended.
+    /// </summary>
+    public RunOutcome Run(string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
+    {
+        var started = DateTime.UtcNow;
+        var folder = CreateRunFolder(Path.Combine(paths.Results, name), started);
+        var log = loggers.CreateLogger($"TrajectoryLab.{name}");
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, options.GetType(), ConfigJson));
+
+        var manifest = new Manifest
+        {
+            Experiment = name,
+            Kind = experiment.Kind,
+            ConfigFile = Path.GetRelativePath(paths.Root, Path.GetFullPath(configFile)),
+            Seed = options.Seed,
+            Status = RunStatus.Running,
+            StartedUtc = started,
+            Git = Provenance.Git(paths.Root),
+            Machine = Provenance.Machine(),
+            Versions = Provenance.Versions(typeof(MathNet.Numerics.Control), typeof(OxyPlot.PlotModel), typeof(TorchSharp.torch)),
+        };
+        manifest.Save(folder);
+        log.LogInformation("running {Experiment} ({Kind}, seed {Seed}) into {Folder}", name, experiment.Kind, options.Seed, folder);
+
+        var clock = Stopwatch.StartNew();
+        var context = new RunContext(name, folder, options, log, cancellation);
+        RunStatus status;
+        string? error = null;
+        try
+        {
+            experiment.Run(options, context);
+            status = RunStatus.Completed;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            status = RunStatus.Cancelled;
+            log.LogWarning("cancelled after {Seconds:F1} s; finished files are kept", clock.Elapsed.TotalSeconds);
+        }
+        catch (Exception e)
+        {
+            status = RunStatus.Failed;
+            error = e.ToString();
+            log.LogError(e, "run failed");
+        }
+
+        manifest = manifest with
+        {
+            Status = status,
+            FinishedUtc = DateTime.UtcNow,
+            WallSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            Error = error,
+            Headline = context.Headlines,
+            PhaseSeconds = context.PhaseSeconds,
+        };
+        context.WriteReport(manifest);
+        manifest.Save(folder);
+        ResultsIndex.Write(paths.Results);
+        return new RunOutcome(folder, status);
+    }
+
+    /// <summary>A new folder named by the UTC start time (yyyy-MM-ddTHH-mm-ssZ), suffixed -2, -3 … if taken.</summary>
+    static string CreateRunFolder(string experimentFolder, DateTime started)
+    {
+        var stamp = started.ToString("yyyy-MM-dd'T'HH-mm-ss'Z'", CultureInfo.InvariantCulture);
+        for (int n = 1; ; n++)
+        {
+            var folder = Path.Combine(experimentFolder, n == 1 ? stamp : $"{stamp}-{n}");
+            if (Directory.Exists(folder)) continue;
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// What an experiment sees of its run: the folder, cancellation, progress, phase timing, and the writers for
+// tables, figures, headline numbers and the report. Everything is written atomically into the run folder.
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Reporting.Figures;
+using TrajectoryLab.Reporting.Rendering;
+using TrajectoryLab.Reporting.Reports;
+using TrajectoryLab.Reporting.Tables;
+
+namespace TrajectoryLab.Cli.Runs;
+
+/// <summary>The run an experiment writes into.</summary>
+public sealed class RunContext
+{
+    readonly Dictionary<string, object> _headlines = [];
+    readonly Dictionary<string, double> _phaseSeconds = [];
+
+    internal RunContext(string name, string folder, ExperimentOptions options, ILogger logger, CancellationToken cancellation)
+    {
+        Name = name;
+        Folder = folder;
+        Options = options;
+        Logger = logger;
+        Cancellation = cancellation;
+        Report = new ReportBuilder(name);
+    }
+
+    /// <summary>The experiment's name (its file name).</summary>
+    public string Name { get; }
+
+    /// <summary>The run folder, results/&lt;name&gt;/&lt;UTC timestamp&gt;/.</summary>
+    public string Folder { get; }
+
+    /// <summary>The bound, validated options.</summary>
+    public ExperimentOptions Options { get; }
+
+    /// <summary>The run's logger.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>Set by Ctrl-C / SIGTERM; loops check it between steps.</summary>
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>The report under construction.</summary>
+    public ReportBuilder Report { get; }
+
+    /// <summary>Headline numbers recorded so far (name → number or text).</summary>
+    public IReadOnlyDictionary<string, object> Headlines => _headlines;
+
+    /// <summary>Wall time of the phases run so far, in seconds.</summary>
+    public IReadOnlyDictionary<string, double> PhaseSeconds => _phaseSeconds;
+
+    /// <summary>A progress line for a loop of <paramref name="total"/> steps (silent unless a person watches).</summary>
+    public ProgressReporter Progress(string label, long total) => new(label, total);
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    public T Phase<T>(string phase, Func<T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        try { return work(); }
+        finally { _phaseSeconds[phase] = Math.Round(clock.Elapsed.TotalSeconds, 3); }
+    }
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    public void Phase(string phase, Action work) => Phase(phase, () => { work(); return 0; });
+
+    /// <summary>Records a headline number (shown atop the report, in the manifest and in results/index.html).</summary>
+    public void Headline(string name, double value) => _headlines[name] = double.IsFinite(value) ? value : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Records a headline text.</summary>
+    public void Headline(string name, string value) => _headlines[name] = value;
+
+    /// <summary>Writes <c>{name}.csv</c> with the given columns; each row's cells are numbers or text.</summary>
+    public void Table(string name, IReadOnlyList<string> columns, IEnumerable<object[]> rows)
+    {
+        var data = rows.ToList();
+        var table = new CsvTable();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            var cells = data.Select(r => r[c]).ToArray();
+            if (cells.All(v => v is double or float or int or long))
+                table.Add(columns[c], cells.Select(Convert.ToDouble).ToArray());
+            else
+                table.Add(columns[c], cells.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray());
+        }
+        table.Write(Path.Combine(Folder, name + ".csv"));
+    }
+
+    /// <summary>Renders <paramref name="figure"/> to SVG and PNG (and its data to .figure.json); returns its name for the report.</summary>
+    public string Figure(Figure figure)
+    {
+        FigureRenderer.Render(figure, Folder);
+        return figure.Name;
+    }
+
+    /// <summary>Writes report.md / report.html / report.json: headline numbers first, the experiment's sections, then the run's provenance.</summary>
+    internal void WriteReport(Manifest manifest)
+    {
+        var headline = new Section("Key numbers", [new KeyValueTable(_headlines.Select(h => h.Value is double d ? KeyValue.Of(h.Key, d) : new KeyValue(h.Key, h.Value.ToString()!)).ToArray())]);
+        var run = new Section("Run", [new KeyValueTable(
+        [
+            new("status", manifest.Status.ToString().ToLowerInvariant()),
+            new("experiment", $"{manifest.Experiment} ({manifest.Kind}), {manifest.ConfigFile}"),
+            KeyValue.Of("seed", manifest.Seed),
+            KeyValue.Of("wall time", manifest.WallSeconds, "s"),
+            .. _phaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
+            new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
+            new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
+            new("machine", $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"),
+            new("versions", string.Join(", ", new[] { $"TrajectoryLab {manifest.Versions.TrajectoryLab}", manifest.Versions.Dotnet }
+                .Concat(manifest.Versions.Libraries.Select(l => $"{l.Key} {l.Value}")))),
+        ]), .. manifest.Error is null ? Array.Empty<ReportBlock>() : [new Preformatted(manifest.Error)]]);
+        ReportWriter.Write(Report.Build(_headlines.Count > 0 ? [headline] : [], [run]), Folder);
+    }
+}

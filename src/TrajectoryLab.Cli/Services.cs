@@ -1,0 +1,32 @@
+// Service registration: commands, experiment kinds, paths. Adding an experiment kind is one line here.
+using Microsoft.Extensions.DependencyInjection;
+using TrajectoryLab.Cli.Commands;
+using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Cli.Experiments.KnownSystems;
+using TrajectoryLab.Cli.Experiments.Metrics;
+using TrajectoryLab.Cli.Runs;
+
+namespace TrajectoryLab.Cli;
+
+/// <summary>Registers everything the command line needs.</summary>
+public static class Services
+{
+    /// <summary>Adds the commands, the experiment registry and the project paths.</summary>
+    public static IServiceCollection AddTrajectoryLab(this IServiceCollection services)
+    {
+        services.AddSingleton(_ => ProjectPaths.Discover());
+        services.AddSingleton(sp => new ExperimentCatalog(sp.GetRequiredService<ProjectPaths>().Experiments));
+        services.AddSingleton<ExperimentRegistry>();
+        services.AddSingleton<ExperimentRunner>();
+        services.AddSingleton<CommandLine>();
+
+        services.AddSingleton<ICommand, ListCommand>();
+        services.AddSingleton<ICommand, RunCommand>();
+        services.AddSingleton<ICommand, ReportCommand>();
+
+        services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
+        services.AddSingleton<IExperiment, LogisticSweepExperiment>();
+        services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
+        return services;
+    }
+}

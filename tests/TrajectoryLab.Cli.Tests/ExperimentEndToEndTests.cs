@@ -1,0 +1,112 @@
+// Every shipped experiment runs end-to-end on a small configuration (the real JSON file plus overrides) and writes a
+// complete run folder; the run's config.json re-runs; `report` re-renders; Ctrl-C leaves a cancelled, whole folder.
+using System.Text.Json;
+
+namespace TrajectoryLab.Cli.Tests;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ExperimentEndToEndTests : IDisposable
+{
+    readonly string _results = Directory.CreateTempSubdirectory("tlab-results-").FullName;
+
+    public void Dispose() => Directory.Delete(_results, recursive: true);
+
+    public static TheoryData<string, string[]> SmallConfigs => new()
+    {
+        { "henon-spectrum", ["--set", "spectrum.steps=20000", "--set", "portraitPoints=2000"] },
+        { "lorenz-spectrum", ["--set", "spectrum.steps=20000", "--set", "spectrum.transient=500", "--set", "portraitPoints=2000"] },
+        { "logistic-sweep", ["--set", "rCount=120", "--set", "steps=1000", "--set", "points=50"] },
+        { "entropy-identities", ["--set", "rows=4", "--set", "vocabulary=2000", "--set", "tCount=20"] },
+    };
+
+    string RunFolder(string experiment) => Directory.GetDirectories(Path.Combine(_results, experiment)).Single();
+
+    static JsonElement Manifest(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))).RootElement;
+
+    [Theory]
+    [MemberData(nameof(SmallConfigs))]
+    public void RunsAndWritesACompleteRunFolder(string experiment, string[] overrides)
+    {
+        var (code, stdout, stderr) = CliHost.Run(["run", experiment, "--results", _results, .. overrides]);
+        Assert.True(code == 0, stderr);
+        var folder = RunFolder(experiment);
+        Assert.Equal(Path.Combine(folder, "report.html"), stdout.Trim());
+
+        var manifest = Manifest(folder);
+        Assert.Equal("completed", manifest.GetProperty("status").GetString(), ignoreCase: true);
+        Assert.Equal(experiment, manifest.GetProperty("experiment").GetString());
+        Assert.True(manifest.GetProperty("wallSeconds").GetDouble() > 0);
+        Assert.NotEmpty(manifest.GetProperty("headline").EnumerateObject());
+        foreach (var file in new[] { "config.json", "report.md", "report.html", "report.json" })
+            Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        Assert.NotEmpty(Directory.GetFiles(folder, "*.csv"));
+        var svgs = Directory.GetFiles(folder, "*.svg");
+        Assert.NotEmpty(svgs);
+        foreach (var svg in svgs) Assert.True(File.Exists(Path.ChangeExtension(svg, ".png")), svg);
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+        Assert.True(File.Exists(Path.Combine(_results, "index.html")));
+        Assert.Contains(experiment, File.ReadAllText(Path.Combine(_results, "index.html")));
+
+        // Every figure in the report exists, and the report re-renders from the saved data alone.
+        foreach (var svg in svgs) File.Delete(svg);
+        var (reportCode, _, reportErr) = CliHost.Run("report", folder);
+        Assert.True(reportCode == 0, reportErr);
+        Assert.Equal(svgs.Length, Directory.GetFiles(folder, "*.svg").Length);
+    }
+
+    [Fact]
+    public void TheEffectiveConfigReRunsToTheSameNumbers()
+    {
+        Assert.Equal(0, CliHost.Run("run", "henon-spectrum", "--results", _results, "--set", "spectrum.steps=5000", "--set", "portraitPoints=0").Code);
+        var first = RunFolder("henon-spectrum");
+        var (code, _, err) = CliHost.Run("run", Path.Combine(first, "config.json"), "--results", _results);
+        Assert.True(code == 0, err);
+        var runs = Directory.GetDirectories(Path.Combine(_results, "henon-spectrum")).Order().ToArray();
+        Assert.Equal(2, runs.Length);
+        Assert.Equal(File.ReadAllText(Path.Combine(runs[0], "spectrum.csv")), File.ReadAllText(Path.Combine(runs[1], "spectrum.csv")));
+    }
+
+    [Fact]
+    public void BadConfigurationFailsBeforeAnyRunFolderExists()
+    {
+        var (code, _, stderr) = CliHost.Run("run", "henon-spectrum", "--results", _results, "--set", "spectrum.stepz=10");
+        Assert.Equal(2, code);
+        Assert.Contains("henon-spectrum.json", stderr);
+        Assert.Contains("'spectrum:stepz'", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_results, "henon-spectrum")));
+    }
+
+    [Fact]
+    public void CancellationLeavesAWholeFolderMarkedCancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var (code, _, _) = CliHost.Run(cancelled.Token, "run", "henon-spectrum", "--results", _results);
+        Assert.Equal(130, code);
+        var folder = RunFolder("henon-spectrum");
+        Assert.Equal("cancelled", Manifest(folder).GetProperty("status").GetString(), ignoreCase: true);
+        Assert.True(File.Exists(Path.Combine(folder, "report.html")));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void ListShowsEveryExperimentWithItsDescription()
+    {
+        var (code, stdout, _) = CliHost.Run("list");
+        Assert.Equal(0, code);
+        foreach (var (name, _) in SmallConfigs.Select(r => ((string)r[0], r[1])))
+            Assert.Matches($@"(?m)^{name}\s+\S", stdout);
+    }
+
+    [Fact]
+    public void HelpIsAvailableForEveryCommand()
+    {
+        foreach (var command in new[] { "list", "run", "report" })
+        {
+            var (code, stdout, _) = CliHost.Run(command, "--help");
+            Assert.Equal(0, code);
+            Assert.StartsWith($"usage: trajectorylab {command}", stdout);
+        }
+        Assert.Equal(2, CliHost.Run("frobnicate").Code);
+    }
+}
