@@ -168,7 +168,7 @@ public sealed class KnownSystemSpectrumExperiment : Experiment<KnownSystemSpectr
         {
             Series = names.Select((n, i) => (FigureSeries)new LineSeries(n, t,
                 spectrum.Convergence.Select(c => Math.Abs(c.Values[i] - reference.Exponents[i])).ToArray()) { Color = palette[i % palette.Length] }).ToList(),
-            Subtitle = "finite-sample error shrinks roughly like 1/√t",
+            Subtitle = "how far each running estimate is from the published value",
             Legend = LegendPosition.TopRight,
         };
     }

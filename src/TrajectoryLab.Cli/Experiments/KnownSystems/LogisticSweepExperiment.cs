@@ -79,7 +79,7 @@ public sealed class LogisticSweepExperiment : Experiment<LogisticSweepOptions>
             Y2Axis = new Axis("λ(r) (nats/iteration)") { Min = -3, Max = 1 },
             Series =
             [
-                new ScatterSeries("attractor x", r.SelectMany(v => Enumerable.Repeat(v, o.Points)).ToArray(), points) { Color = "#30303080", MarkerSize = 0.5 },
+                new ScatterSeries("attractor x", r.SelectMany(v => Enumerable.Repeat(v, o.Points)).ToArray(), points) { Color = "#b0202020", MarkerSize = 0.6 },
                 new LineSeries("λ(r)", r, lambda) { YAxis = "y2", Color = "#d62728" },
                 new ReferenceLine("λ = 0", ReferenceOrientation.Horizontal, 0) { YAxis = "y2", Color = "#d62728" },
                 new ReferenceLine("r∞ = 3.56995", ReferenceOrientation.Vertical, OnsetOfChaos) { Color = "#2ca02c" },

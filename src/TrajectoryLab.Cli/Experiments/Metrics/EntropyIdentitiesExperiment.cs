@@ -80,7 +80,7 @@ public sealed class EntropyIdentitiesExperiment : Experiment<EntropyIdentitiesOp
                 new LineSeries("Var_p(z)/T³ (analytic)", t, curve.Select(p => p.AnalyticDerivative).ToArray()) { Color = "#1f77b4" },
                 new LineSeries("finite difference", t, curve.Select(p => p.FiniteDifferenceDerivative).ToArray()) { Color = "#d62728", Markers = true, Dashed = true },
             ],
-            Legend = LegendPosition.TopRight,
+            Legend = LegendPosition.BottomRight,
         }));
         report.Figure(run.Figure(new Figure("entropy-derivative-error", "Relative difference of the two derivatives", new Axis("temperature T") { Log = true }, new Axis("|FD − analytic| / analytic") { Log = true })
         {
