@@ -63,7 +63,7 @@ public sealed class RunCommand(ExperimentCatalog catalog, ExperimentRegistry reg
         string file;
         try
         {
-            file = catalog.Resolve(target);
+            file = Path.GetRelativePath(Environment.CurrentDirectory, catalog.Resolve(target)); // messages name the file as the user sees it
             config = ExperimentConfig.Load(file, overrides);
             var kind = config.Root["kind"];
             if (string.IsNullOrWhiteSpace(kind))

@@ -1,0 +1,168 @@
+// Reads a Hugging Face config.json into a ModelSpec, applying the defaults of transformers' LlamaConfig,
+// MistralConfig and Qwen2Config, and rejecting what this implementation does not compute (other activations,
+// MLP bias, other rope_scaling types) with an error naming the file and key.
+using System.Text.Json;
+using TrajectoryLab.Torch.Models;
+
+namespace TrajectoryLab.Torch.Checkpoints;
+
+/// <summary>Parses config.json files of Llama-family models.</summary>
+public static class HfConfigReader
+{
+    /// <summary>The file name Hugging Face uses.</summary>
+    public const string FileName = "config.json";
+
+    /// <summary>Reads and validates <paramref name="filePath"/>.</summary>
+    /// <exception cref="CheckpointException">Missing file, invalid JSON, a missing or ill-typed key, or an unsupported feature.</exception>
+    public static ModelSpec Read(string filePath)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(filePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(filePath, null, $"cannot read config ({e.Message})", e);
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(filePath, null, $"not valid JSON ({e.Message})", e);
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new CheckpointException(filePath, null, "config is not a JSON object");
+            var spec = Parse(new Keys(filePath, document.RootElement));
+            if (spec.FindProblem() is var (key, problem))
+                throw CheckpointException.ForKey(filePath, key, problem);
+            return spec;
+        }
+    }
+
+    private static ModelSpec Parse(Keys c)
+    {
+        var modelType = c.String("model_type") ?? throw c.Error("model_type", "is required");
+        if (!ModelSpec.SupportedModelTypes.Contains(modelType))
+            throw c.Error("model_type", $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})");
+        var activation = c.String("hidden_act") ?? "silu";
+        if (activation != "silu")
+            throw c.Error("hidden_act", $"'{activation}' is not supported (only silu)");
+        if (c.Bool("mlp_bias") == true)
+            throw c.Error("mlp_bias", "MLP biases are not supported");
+
+        var hidden = c.Int("hidden_size") ?? throw c.Error("hidden_size", "is required");
+        var heads = c.Int("num_attention_heads") ?? throw c.Error("num_attention_heads", "is required");
+        var attentionBias = c.Bool("attention_bias") ?? false;
+        var isQwen2 = modelType == "qwen2";
+        var rope = c.Object("rope_parameters") is { } parameters ? c.At("rope_parameters", parameters) : null;
+        var slidingWindow = c.Int("sliding_window");
+        if (isQwen2 && c.Bool("use_sliding_window") != true) slidingWindow = null;
+
+        return new ModelSpec(
+            ModelType: modelType,
+            VocabSize: c.Int("vocab_size") ?? throw c.Error("vocab_size", "is required"),
+            HiddenSize: hidden,
+            IntermediateSize: c.Int("intermediate_size") ?? throw c.Error("intermediate_size", "is required"),
+            NumLayers: c.Int("num_hidden_layers") ?? throw c.Error("num_hidden_layers", "is required"),
+            NumHeads: heads,
+            NumKvHeads: c.Int("num_key_value_heads") ?? heads,
+            HeadDim: c.Int("head_dim") ?? (heads > 0 && hidden % heads == 0 ? hidden / heads
+                : throw c.Error("num_attention_heads", $"{heads} does not divide hidden_size {hidden} and there is no head_dim")),
+            RmsNormEps: c.Double("rms_norm_eps") ?? 1e-6,
+            RopeTheta: rope?.Double("rope_theta") ?? c.Double("rope_theta") ?? 10000.0,
+            RopeScaling: ReadScaling(rope ?? c, rope is null ? "rope_scaling" : null),
+            TieWordEmbeddings: c.Bool("tie_word_embeddings") ?? false,
+            QkvBias: isQwen2 || attentionBias,
+            OutputBias: !isQwen2 && attentionBias,
+            MaxPositionEmbeddings: c.Int("max_position_embeddings") ?? throw c.Error("max_position_embeddings", "is required"),
+            TorchDType: c.String("torch_dtype") ?? c.String("dtype"),
+            BosTokenId: c.Int("bos_token_id"),
+            EosTokenIds: c.IntList("eos_token_id"),
+            SlidingWindow: slidingWindow);
+    }
+
+    /// <summary>Reads rope_scaling (or, with <paramref name="key"/> null, the scaling fields of rope_parameters itself).</summary>
+    private static RopeScaling? ReadScaling(Keys c, string? key)
+    {
+        var s = key is null ? c : c.Object(key) is { } o ? c.At(key, o) : null;
+        if (s is null) return null;
+        var type = s.String("rope_type") ?? s.String("type") ?? throw s.Error("rope_type", "is required (or 'type')");
+        var kind = type switch
+        {
+            "default" => (RopeScalingKind?)null,
+            "linear" => RopeScalingKind.Linear,
+            "dynamic" => RopeScalingKind.Dynamic,
+            "llama3" => RopeScalingKind.Llama3,
+            _ => throw s.Error("rope_type", $"'{type}' is not supported (supported: default, linear, dynamic, llama3)"),
+        };
+        if (kind is not { } k) return null;
+        return new RopeScaling(
+            k,
+            s.Double("factor") ?? throw s.Error("factor", "is required"),
+            s.Double("low_freq_factor") ?? 1.0,
+            s.Double("high_freq_factor") ?? 4.0,
+            s.Int("original_max_position_embeddings"));
+    }
+
+    /// <summary>Typed access to the keys of one JSON object, with errors naming the file and the dotted key path.</summary>
+    private sealed class Keys(string filePath, JsonElement element, string prefix = "")
+    {
+        public CheckpointException Error(string key, string detail) => CheckpointException.ForKey(filePath, prefix + key, detail);
+
+        public Keys At(string key, JsonElement child) => new(filePath, child, prefix + key + ".");
+
+        private JsonElement? Get(string key) =>
+            element.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
+        public string? String(string key) => Get(key) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.String } v => v.GetString(),
+            _ => throw Error(key, "must be a string"),
+        };
+
+        public int? Int(string key) => Get(key) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.Number } v when v.TryGetInt32(out var i) => i,
+            _ => throw Error(key, "must be an integer"),
+        };
+
+        public double? Double(string key) => Get(key) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.Number } v => v.GetDouble(),
+            _ => throw Error(key, "must be a number"),
+        };
+
+        public bool? Bool(string key) => Get(key) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.True } => true,
+            { ValueKind: JsonValueKind.False } => false,
+            _ => throw Error(key, "must be true or false"),
+        };
+
+        public JsonElement? Object(string key) => Get(key) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.Object } v => v,
+            _ => throw Error(key, "must be an object"),
+        };
+
+        public IReadOnlyList<int> IntList(string key) => Get(key) switch
+        {
+            null => [],
+            { ValueKind: JsonValueKind.Array } v => v.EnumerateArray()
+                .Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i) ? i : throw Error(key, "must hold integers"))
+                .ToArray(),
+            _ => [Int(key)!.Value],
+        };
+    }
+}

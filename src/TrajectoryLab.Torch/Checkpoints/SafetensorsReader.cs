@@ -1,0 +1,141 @@
+// Reads one safetensors file: validates the whole header on open, then reads each tensor on demand
+// straight from the file into its destination (no whole-file buffer, no memory map).
+// Reference: https://github.com/huggingface/safetensors (format: u64 LE header length, JSON header, raw LE data).
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Checkpoints;
+
+/// <summary>An open safetensors file whose header has been validated.</summary>
+public sealed class SafetensorsReader : IDisposable
+{
+    private readonly SafeFileHandle _handle;
+    private readonly long _dataStart;
+    private readonly Dictionary<string, SafetensorsEntry> _byName;
+
+    private SafetensorsReader(string filePath, SafeFileHandle handle, long dataStart, SafetensorsHeader header)
+    {
+        FilePath = filePath;
+        _handle = handle;
+        _dataStart = dataStart;
+        Header = header;
+        _byName = header.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The file read.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The validated header: tensors in file order and the string metadata.</summary>
+    public SafetensorsHeader Header { get; }
+
+    /// <summary>Opens <paramref name="filePath"/> and validates its header.</summary>
+    /// <remarks>The header length is checked against the file size and <see cref="SafetensorsHeader.MaxHeaderBytes"/> before any
+    /// buffer is allocated, so a corrupt length never allocates more than the file holds.</remarks>
+    /// <exception cref="CheckpointException">The file is missing, unreadable, truncated, or its header is invalid.</exception>
+    public static SafetensorsReader Open(string filePath)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(filePath, null, $"cannot open safetensors file ({e.Message})", e);
+        }
+
+        try
+        {
+            var fileLength = RandomAccess.GetLength(handle);
+            if (fileLength < 8)
+                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                    $"file is {fileLength} bytes, shorter than the 8-byte header length"));
+            Span<byte> prefix = stackalloc byte[8];
+            ReadExactly(handle, prefix, 0, filePath, null);
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+            if (headerLength > (ulong)(fileLength - 8))
+                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                    $"header length {headerLength} runs past the end of the file ({fileLength} bytes): truncated or not a safetensors file"));
+            if (headerLength > SafetensorsHeader.MaxHeaderBytes)
+                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                    $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit"));
+
+            var json = new byte[headerLength];
+            ReadExactly(handle, json, 8, filePath, null);
+            var dataStart = 8 + (long)headerLength;
+            var header = SafetensorsHeader.Parse(filePath, json, fileLength - dataStart);
+            return new SafetensorsReader(filePath, handle, dataStart, header);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True when the file holds a tensor named <paramref name="name"/>.</summary>
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    /// <summary>The header entry of tensor <paramref name="name"/>.</summary>
+    /// <exception cref="CheckpointException">No such tensor.</exception>
+    public SafetensorsEntry Entry(string name) =>
+        _byName.TryGetValue(name, out var entry) ? entry : throw CheckpointException.ForTensor(FilePath, name, "is not in the file");
+
+    /// <summary>Reads tensor <paramref name="name"/>'s raw little-endian bytes into <paramref name="destination"/>, whose length must be its byte length.</summary>
+    public void ReadBytes(string name, Span<byte> destination)
+    {
+        var entry = Entry(name);
+        if (destination.Length != entry.ByteLength)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"tensor '{name}' holds {entry.ByteLength} bytes, the destination {destination.Length}"), nameof(destination));
+        ReadExactly(_handle, destination, _dataStart + entry.Begin, FilePath, name);
+    }
+
+    /// <summary>Reads tensor <paramref name="name"/> as a new CPU tensor of its stored dtype and shape.</summary>
+    /// <remarks>The tensor is allocated once and filled from the file in place; the caller owns it.</remarks>
+    internal Tensor ReadTensor(string name)
+    {
+        var entry = Entry(name);
+        var tensor = empty(entry.Shape, entry.DType.ToScalarType()); // [entry.Shape]
+        try
+        {
+            TensorBytes.Visit(tensor, (chunk, offset) =>
+                ReadExactly(_handle, chunk, _dataStart + entry.Begin + offset, FilePath, name));
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset, string filePath, string? tensor)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            int n;
+            try
+            {
+                n = RandomAccess.Read(handle, destination[done..], offset + done);
+            }
+            catch (IOException e)
+            {
+                throw Failure(filePath, tensor, $"read failed at byte {offset + done} ({e.Message})", e);
+            }
+            if (n == 0)
+                throw Failure(filePath, tensor, string.Create(CultureInfo.InvariantCulture,
+                    $"file ended at byte {offset + done}, {destination.Length - done} bytes short (changed while open?)"), null);
+            done += n;
+        }
+    }
+
+    private static CheckpointException Failure(string filePath, string? tensor, string detail, Exception? inner) =>
+        tensor is null ? new CheckpointException(filePath, null, detail, inner) : CheckpointException.ForTensor(filePath, tensor, detail, inner);
+}

@@ -1,0 +1,97 @@
+// Grouped-query causal self-attention with rotary embeddings and a KV cache (Ainslie et al. 2023, arXiv:2305.13245).
+// Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL; see
+// shared/notes/torchsharp-speed.md). Fused SDPA unless hook_pattern is hooked, then explicit softmax(QKᵀ/√d).
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>Multi-head attention with <c>n_heads / n_kv_heads</c> query heads per key/value head.</summary>
+internal sealed class Attention : Module<Tensor, StepContext, Tensor>
+{
+    // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
+    private readonly Parameter W_Q;   // [d_model, n_heads * d_head]
+    private readonly Parameter? b_Q;  // [n_heads * d_head]
+    private readonly Parameter W_K;   // [d_model, n_kv_heads * d_head]
+    private readonly Parameter? b_K;  // [n_kv_heads * d_head]
+    private readonly Parameter W_V;   // [d_model, n_kv_heads * d_head]
+    private readonly Parameter? b_V;  // [n_kv_heads * d_head]
+    private readonly Parameter W_O;   // [n_heads * d_head, d_model]
+    private readonly Parameter? b_O;  // [d_model]
+    private readonly HookPoint hook_pattern;
+    private readonly int _layer;
+    private readonly ModelSpec _spec;
+    private readonly RotaryEmbedding _rotary;
+
+    public Attention(ModelSpec spec, int layer, RotaryEmbedding rotary, ScalarType dtype) : base(nameof(Attention))
+    {
+        long d = spec.HiddenSize, q = spec.NumHeads * spec.HeadDim, kv = spec.NumKvHeads * spec.HeadDim;
+        W_Q = new Parameter(empty(d, q, dtype));
+        W_K = new Parameter(empty(d, kv, dtype));
+        W_V = new Parameter(empty(d, kv, dtype));
+        W_O = new Parameter(empty(q, d, dtype));
+        if (spec.QkvBias)
+        {
+            b_Q = new Parameter(zeros(q, dtype));
+            b_K = new Parameter(zeros(kv, dtype));
+            b_V = new Parameter(zeros(kv, dtype));
+        }
+        if (spec.OutputBias) b_O = new Parameter(zeros(d, dtype));
+        hook_pattern = new HookPoint();
+        _layer = layer;
+        _spec = spec;
+        _rotary = rotary;
+        RegisterComponents();
+    }
+
+    /// <param name="x">[batch, pos, d_model], already normalised.</param>
+    /// <param name="step">Positions, rotary angles, mask and cache of this forward pass.</param>
+    /// <returns>[batch, pos, d_model]</returns>
+    public override Tensor forward(Tensor x, StepContext step)
+    {
+        long batch = x.shape[0], pos = x.shape[1];
+        var q = Heads(Project(x, W_Q, b_Q), _spec.NumHeads);   // [batch, n_heads, pos, d_head]
+        var k = Heads(Project(x, W_K, b_K), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
+        var v = Heads(Project(x, W_V, b_V), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
+        q = _rotary.Rotate(q, step.Cos, step.Sin);
+        k = _rotary.Rotate(k, step.Cos, step.Sin);
+        if (step.Cache is { } cache)
+            (k, v) = cache.Write(_layer, k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
+        k = RepeatKv(k); // [batch, n_heads, length, d_head]
+        v = RepeatKv(v); // [batch, n_heads, length, d_head]
+
+        Tensor z; // [batch, n_heads, pos, d_head]
+        if (hook_pattern.HasHooks)
+        {
+            var scores = q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(_spec.HeadDim)); // [batch, n_heads, pos, length]
+            if (step.Mask is { } mask) scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
+            var pattern = hook_pattern.call(scores.softmax(-1));                          // [batch, n_heads, pos, length]
+            z = pattern.matmul(v);
+        }
+        else
+        {
+            // SDPA's is_causal aligns the mask top-left, which is right only when queries start at position 0.
+            var causalFromZero = step.StartPos == 0 && pos > 1;
+            z = functional.scaled_dot_product_attention(q, k, v, causalFromZero ? null : step.Mask, is_casual: causalFromZero);
+        }
+        var merged = z.transpose(1, 2).reshape(batch, pos, _spec.NumHeads * _spec.HeadDim); // [batch, pos, n_heads * d_head]
+        return Project(merged, W_O, b_O);                                                     // [batch, pos, d_model]
+    }
+
+    /// <summary>x W (+ b).</summary>
+    private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? x.matmul(w) : x.matmul(w).add_(b);
+
+    /// <summary>[batch, pos, heads * d_head] → [batch, heads, pos, d_head].</summary>
+    private Tensor Heads(Tensor x, int heads) => x.view(x.shape[0], x.shape[1], heads, _spec.HeadDim).transpose(1, 2);
+
+    /// <summary>Repeats each key/value head for the query heads that share it: [batch, n_kv_heads, len, d] → [batch, n_heads, len, d].</summary>
+    private Tensor RepeatKv(Tensor x)
+    {
+        var group = _spec.QueriesPerKvHead;
+        if (group == 1) return x;
+        long batch = x.shape[0], length = x.shape[2];
+        return x.unsqueeze(2).expand(batch, _spec.NumKvHeads, group, length, _spec.HeadDim)
+            .reshape(batch, _spec.NumHeads, length, _spec.HeadDim);
+    }
+}

@@ -1,0 +1,97 @@
+// The one name table of the Llama-family model: hook points (TransformerLens names) and canonical parameter names.
+// Module fields are named after these leaves, so TorchSharp's named_modules()/named_parameters() yield exactly
+// these strings (a test checks it). Reference: TransformerLens (HookedTransformer hook and weight names).
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>Names of activations that can be captured or changed at every forward step.</summary>
+public static class HookNames
+{
+    /// <summary>Token embeddings, [batch, pos, d_model].</summary>
+    public const string Embed = "hook_embed";
+
+    /// <summary>Final RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    public const string FinalNormalized = "ln_final.hook_normalized";
+
+    /// <summary>Logits, [batch, pos, d_vocab].</summary>
+    public const string Logits = "hook_logits";
+
+    /// <summary>Residual stream entering block <paramref name="layer"/>, [batch, pos, d_model].</summary>
+    public static string ResidPre(int layer) => $"blocks.{layer}.hook_resid_pre";
+
+    /// <summary>Residual stream after block <paramref name="layer"/>'s attention, [batch, pos, d_model].</summary>
+    public static string ResidMid(int layer) => $"blocks.{layer}.hook_resid_mid";
+
+    /// <summary>Residual stream leaving block <paramref name="layer"/>, [batch, pos, d_model].</summary>
+    public static string ResidPost(int layer) => $"blocks.{layer}.hook_resid_post";
+
+    /// <summary>Attention probabilities of block <paramref name="layer"/>, [batch, n_heads, query_pos, key_pos].</summary>
+    /// <remarks>Hooking it makes that block compute attention explicitly instead of with fused SDPA (same result).</remarks>
+    public static string AttnPattern(int layer) => $"blocks.{layer}.attn.hook_pattern";
+
+    /// <summary>Attention output of block <paramref name="layer"/> (after W_O), [batch, pos, d_model].</summary>
+    public static string AttnOut(int layer) => $"blocks.{layer}.hook_attn_out";
+
+    /// <summary>MLP output of block <paramref name="layer"/>, [batch, pos, d_model].</summary>
+    public static string MlpOut(int layer) => $"blocks.{layer}.hook_mlp_out";
+
+    /// <summary>Block <paramref name="layer"/>'s pre-attention RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    public static string Ln1Normalized(int layer) => $"blocks.{layer}.ln1.hook_normalized";
+
+    /// <summary>Block <paramref name="layer"/>'s pre-MLP RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    public static string Ln2Normalized(int layer) => $"blocks.{layer}.ln2.hook_normalized";
+
+    /// <summary>Every hook point of a model with <paramref name="numLayers"/> blocks, in forward order.</summary>
+    public static IReadOnlyList<string> All(int numLayers) =>
+    [
+        Embed,
+        .. Enumerable.Range(0, numLayers).SelectMany(l => new[]
+        {
+            ResidPre(l), Ln1Normalized(l), AttnPattern(l), AttnOut(l), ResidMid(l), Ln2Normalized(l), MlpOut(l), ResidPost(l),
+        }),
+        FinalNormalized,
+        Logits,
+    ];
+}
+
+/// <summary>Canonical parameter names; weights are stored [in, out] so that activations multiply them on the right.</summary>
+public static class ParameterNames
+{
+    /// <summary>Embedding matrix, [d_vocab, d_model].</summary>
+    public const string EmbedW = "embed.W_E";
+
+    /// <summary>Final RMSNorm weight, [d_model].</summary>
+    public const string FinalNormW = "ln_final.w";
+
+    /// <summary>Unembedding (untied head), [d_model, d_vocab].</summary>
+    public const string UnembedW = "unembed.W_U";
+
+    /// <summary>Block parameter <paramref name="leaf"/> (e.g. <c>attn.W_Q</c>) of block <paramref name="layer"/>.</summary>
+    public static string Block(int layer, string leaf) => $"blocks.{layer}.{leaf}";
+
+    /// <summary>Pre-attention RMSNorm weight, [d_model].</summary>
+    public const string Ln1W = "ln1.w";
+    /// <summary>Query weight, [d_model, n_heads * d_head].</summary>
+    public const string WQ = "attn.W_Q";
+    /// <summary>Query bias, [n_heads * d_head].</summary>
+    public const string BQ = "attn.b_Q";
+    /// <summary>Key weight, [d_model, n_kv_heads * d_head].</summary>
+    public const string WK = "attn.W_K";
+    /// <summary>Key bias, [n_kv_heads * d_head].</summary>
+    public const string BK = "attn.b_K";
+    /// <summary>Value weight, [d_model, n_kv_heads * d_head].</summary>
+    public const string WV = "attn.W_V";
+    /// <summary>Value bias, [n_kv_heads * d_head].</summary>
+    public const string BV = "attn.b_V";
+    /// <summary>Output weight, [n_heads * d_head, d_model].</summary>
+    public const string WO = "attn.W_O";
+    /// <summary>Output bias, [d_model].</summary>
+    public const string BO = "attn.b_O";
+    /// <summary>Pre-MLP RMSNorm weight, [d_model].</summary>
+    public const string Ln2W = "ln2.w";
+    /// <summary>SwiGLU gate weight, [d_model, d_mlp].</summary>
+    public const string WGate = "mlp.W_gate";
+    /// <summary>SwiGLU up weight, [d_model, d_mlp].</summary>
+    public const string WIn = "mlp.W_in";
+    /// <summary>SwiGLU down weight, [d_mlp, d_model].</summary>
+    public const string WOut = "mlp.W_out";
+}

@@ -1,0 +1,90 @@
+// The Llama-family decoder (Llama, TinyLlama, Mistral without sliding window, Qwen2, SmolLM) driven by a ModelSpec:
+// RMSNorm, rotary embeddings with scaling, SwiGLU, grouped-query attention, optional q/k/v/o biases, tied or untied head.
+// Reference: Touvron et al. 2023 (arXiv:2302.13971); transformers' modeling_llama.py for the layouts and numerics.
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>logits = model(tokens, cache, startPos), with a hook point at every TransformerLens name.</summary>
+/// <remarks>Parameter and hook names follow <see cref="ParameterNames"/> and <see cref="HookNames"/>. Run it under one
+/// dispose scope and no_grad per step; the cache's buffers outlive the scopes.</remarks>
+internal sealed class LlamaModel : Module<Tensor, KvCache?, long, Tensor>
+{
+    // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
+    private readonly Embed embed;
+    private readonly HookPoint hook_embed;
+    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly RmsNorm ln_final;
+    private readonly Unembed? unembed;
+    private readonly HookPoint hook_logits;
+    private readonly RotaryEmbedding _rotary;
+
+    /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
+    public LlamaModel(ModelSpec spec, ScalarType dtype = ScalarType.Float32) : base(nameof(LlamaModel))
+    {
+        if (spec.FindProblem() is var (key, problem))
+            throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
+        Spec = spec;
+        DType = dtype;
+        _rotary = new RotaryEmbedding(spec);
+        embed = new Embed(spec, dtype);
+        hook_embed = new HookPoint();
+        blocks = new ModuleList<TransformerBlock>(
+            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, _rotary, dtype)).ToArray());
+        ln_final = new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+        if (!spec.TieWordEmbeddings) unembed = new Unembed(spec, dtype);
+        hook_logits = new HookPoint();
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ModelSpec Spec { get; }
+
+    /// <summary>The dtype of every weight and activation (RMSNorm statistics are float32).</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
+    public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, embed.Weight.device);
+
+    /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
+    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
+    /// <param name="startPos">Position of the first token; 0 without a cache.</param>
+    /// <returns>[batch, pos, d_vocab] logits.</returns>
+    public override Tensor forward(Tensor tokens, KvCache? cache, long startPos)
+    {
+        long batch = tokens.shape[0], pos = tokens.shape[1];
+        if (cache is null && startPos != 0)
+            throw new ArgumentException($"startPos {startPos} needs a cache holding the earlier positions", nameof(startPos));
+        if (cache is not null && (cache.Batch != batch || startPos + pos > cache.Capacity))
+            throw new ArgumentException($"cache of batch {cache.Batch} and capacity {cache.Capacity} cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}", nameof(cache));
+
+        var device = embed.Weight.device;
+        var (cos, sin) = _rotary.Angles(startPos, pos, DType, device);                             // [pos, d_head / 2] each
+        var mask = pos == 1 ? null : ones([pos, startPos + pos], ScalarType.Bool, device).tril(startPos); // [pos, startPos + pos]
+        var step = new StepContext(startPos, pos, arange(startPos, startPos + pos, ScalarType.Int64, device), cos, sin, mask, cache);
+
+        var x = hook_embed.call(embed.call(tokens)); // [batch, pos, d_model]
+        foreach (var block in blocks) x = block.call(x, step);
+        x = ln_final.call(x);                        // [batch, pos, d_model]
+        var logits = unembed is null ? x.matmul(embed.Weight.t()) : unembed.call(x); // [batch, pos, d_vocab]
+        return hook_logits.call(logits);
+    }
+
+    /// <summary>Fills the weights with N(0, <paramref name="std"/>²) draws from a generator seeded with <paramref name="seed"/>,
+    /// norm weights with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
+    public void InitializeRandom(long seed, double std = 0.02)
+    {
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        foreach (var (name, p) in named_parameters())
+        {
+            var leaf = name[(name.LastIndexOf('.') + 1)..];
+            if (leaf == "w") p.fill_(1.0);
+            else if (leaf.StartsWith("b_", StringComparison.Ordinal)) p.zero_();
+            else p.normal_(0, std, generator);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// The one mapping between Hugging Face Llama/Mistral/Qwen2 tensor names and the canonical parameter names.
+// HF linear weights are [out, in]; canonical weights are [in, out], so those are transposed on load and save.
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>Hugging Face ↔ canonical names for a <see cref="ModelSpec"/>.</summary>
+internal static class LlamaWeightMap
+{
+    /// <summary>One tensor: its HF name, its canonical name, and whether the HF tensor is the transpose of the canonical one.</summary>
+    public sealed record Mapping(string HfName, string CanonicalName, bool Transposed);
+
+    /// <summary>HF tensors that carry no weights of their own and are skipped when present.</summary>
+    /// <remarks>Old checkpoints store rotary inverse frequencies; tied checkpoints may repeat the embedding as lm_head.</remarks>
+    public static bool IsIgnorable(string hfName, ModelSpec spec) =>
+        hfName.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (spec.TieWordEmbeddings && hfName == "lm_head.weight");
+
+    /// <summary>Every parameter of a model built from <paramref name="spec"/>.</summary>
+    public static IReadOnlyList<Mapping> For(ModelSpec spec)
+    {
+        var map = new List<Mapping> { new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
+        for (var l = 0; l < spec.NumLayers; l++)
+        {
+            var hf = $"model.layers.{l}.";
+            Mapping M(string hfLeaf, string leaf, bool transposed) => new(hf + hfLeaf, ParameterNames.Block(l, leaf), transposed);
+            map.Add(M("input_layernorm.weight", ParameterNames.Ln1W, false));
+            map.Add(M("self_attn.q_proj.weight", ParameterNames.WQ, true));
+            map.Add(M("self_attn.k_proj.weight", ParameterNames.WK, true));
+            map.Add(M("self_attn.v_proj.weight", ParameterNames.WV, true));
+            if (spec.QkvBias)
+            {
+                map.Add(M("self_attn.q_proj.bias", ParameterNames.BQ, false));
+                map.Add(M("self_attn.k_proj.bias", ParameterNames.BK, false));
+                map.Add(M("self_attn.v_proj.bias", ParameterNames.BV, false));
+            }
+            map.Add(M("self_attn.o_proj.weight", ParameterNames.WO, true));
+            if (spec.OutputBias) map.Add(M("self_attn.o_proj.bias", ParameterNames.BO, false));
+            map.Add(M("post_attention_layernorm.weight", ParameterNames.Ln2W, false));
+            map.Add(M("mlp.gate_proj.weight", ParameterNames.WGate, true));
+            map.Add(M("mlp.up_proj.weight", ParameterNames.WIn, true));
+            map.Add(M("mlp.down_proj.weight", ParameterNames.WOut, true));
+        }
+        map.Add(new("model.norm.weight", ParameterNames.FinalNormW, false));
+        if (!spec.TieWordEmbeddings) map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
+        return map;
+    }
+}

@@ -1,0 +1,84 @@
+// Rotary position embeddings (Su et al. 2021, arXiv:2104.09864) in Hugging Face's half-split layout
+// (dimension i pairs with i + d_head/2), with the rope_scaling variants of RopeScaling.cs.
+// Frequencies and angles are computed in double in C#, then handed to the model as cos/sin tensors.
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>Computes rotary angles for a range of positions and rotates query/key heads by them.</summary>
+internal sealed class RotaryEmbedding(ModelSpec spec)
+{
+    private readonly int _half = spec.HeadDim / 2;
+
+    /// <summary>The inverse frequencies θ_i for a forward pass whose last position is <paramref name="sequenceLength"/> - 1.</summary>
+    /// <remarks>
+    /// Base: θ_i = base^(-2i/d_head), i &lt; d_head/2. Linear: θ_i / factor. Llama 3: with L = original context,
+    /// wavelength λ_i = 2π/θ_i: λ_i &lt; L/high_freq_factor keeps θ_i; λ_i &gt; L/low_freq_factor gives θ_i/factor;
+    /// between, (1 - s)·θ_i/factor + s·θ_i with s = (L/λ_i - low)/(high - low).
+    /// Dynamic (NTK): when the sequence length n exceeds L (original context, else max_position_embeddings),
+    /// base' = base·(factor·n/L - (factor - 1))^(d/(d-2)). Like Hugging Face, the frequencies follow the length of
+    /// the current forward pass, so keys cached at shorter lengths keep the rotation they were computed with.
+    /// </remarks>
+    public double[] InverseFrequencies(long sequenceLength)
+    {
+        var d = (double)spec.HeadDim;
+        var theta = spec.RopeTheta;
+        var scaling = spec.RopeScaling;
+        if (scaling is { Kind: RopeScalingKind.Dynamic })
+        {
+            double original = scaling.OriginalMaxPositionEmbeddings ?? spec.MaxPositionEmbeddings;
+            if (sequenceLength > original)
+                theta *= Math.Pow(scaling.Factor * sequenceLength / original - (scaling.Factor - 1), d / (d - 2));
+        }
+        var inv = new double[_half];
+        for (var i = 0; i < _half; i++)
+        {
+            var f = Math.Pow(theta, -2.0 * i / d);
+            inv[i] = scaling switch
+            {
+                { Kind: RopeScalingKind.Linear } => f / scaling.Factor,
+                { Kind: RopeScalingKind.Llama3 } => Llama3(f, scaling),
+                _ => f,
+            };
+        }
+        return inv;
+    }
+
+    private static double Llama3(double f, RopeScaling s)
+    {
+        double context = s.OriginalMaxPositionEmbeddings!.Value;
+        var wavelength = 2 * Math.PI / f;
+        if (wavelength < context / s.HighFreqFactor) return f;
+        if (wavelength > context / s.LowFreqFactor) return f / s.Factor;
+        var smooth = (context / wavelength - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
+        return (1 - smooth) * f / s.Factor + smooth * f;
+    }
+
+    /// <summary>cos and sin of the angles of positions startPos … startPos + count - 1, each [count, d_head / 2], in <paramref name="dtype"/>.</summary>
+    public (Tensor Cos, Tensor Sin) Angles(long startPos, long count, ScalarType dtype, Device device)
+    {
+        var inv = InverseFrequencies(startPos + count);
+        var cos = new float[count * _half];
+        var sin = new float[count * _half];
+        for (long p = 0; p < count; p++)
+            for (var i = 0; i < _half; i++)
+            {
+                var angle = (startPos + p) * inv[i];
+                cos[p * _half + i] = (float)Math.Cos(angle);
+                sin[p * _half + i] = (float)Math.Sin(angle);
+            }
+        return (tensor(cos, [count, _half], dtype, device), tensor(sin, [count, _half], dtype, device)); // [count, d_head / 2] each
+    }
+
+    /// <summary>Rotates each pair (x_i, x_{i + d/2}) of every head by its position's angle i.</summary>
+    /// <param name="x">[batch, heads, pos, d_head]</param>
+    /// <param name="cos">[pos, d_head / 2]</param>
+    /// <param name="sin">[pos, d_head / 2]</param>
+    /// <returns>[batch, heads, pos, d_head]</returns>
+    public Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    {
+        var x1 = x.narrow(-1, 0, _half);     // [batch, heads, pos, d_head / 2]
+        var x2 = x.narrow(-1, _half, _half); // [batch, heads, pos, d_head / 2]
+        return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+    }
+}

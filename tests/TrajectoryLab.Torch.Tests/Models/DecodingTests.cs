@@ -1,0 +1,100 @@
+// KV-cache decoding: prefill + one-token steps + a multi-token chunk equal full recomputation; a batch equals its
+// sequences run one at a time, for full passes and for greedy cached decoding.
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Tests.Models;
+
+public sealed class DecodingTests
+{
+    private const double Tolerance = 1e-5;
+
+    /// <summary>Every config except dynamic scaling, whose frequencies (as in Hugging Face) follow the pass length, so cached
+    /// keys legitimately differ from a full recomputation once the sequence outgrows the original context.</summary>
+    public static TheoryData<string> CachedConfigs => new(TinyLlamas.Specs.Keys.Where(k => k != "rope-dynamic"));
+
+    [Theory]
+    [MemberData(nameof(CachedConfigs))]
+    public void CachedDecodingEqualsFullRecomputation(string config)
+    {
+        using var model = TinyLlamas.Create(config);
+        var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 12, seed: 9);
+        var full = TinyLlamas.Logits(model, tokens);
+        var vocab = model.Spec.VocabSize;
+
+        using var cache = model.NewCache(batch: 2, capacity: 16);
+        var pieces = new List<double[]>();
+        // Prefill 5, then 1, 1, a chunk of 3 (causal mask offset by startPos), then 1, 1.
+        foreach (var (start, count) in new[] { (0, 5), (5, 1), (6, 1), (7, 3), (10, 1), (11, 1) })
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var chunk = tokens.Select(r => r[start..(start + count)]).ToArray();
+            pieces.Add(TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor(chunk), cache, start)));
+        }
+        // Reassemble [batch, pos, vocab] from per-chunk [batch, count, vocab] pieces.
+        var chunks = new[] { 5, 1, 1, 3, 1, 1 };
+        var incremental = new double[full.Length];
+        for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
+            for (var b = 0; b < 2; b++)
+                Array.Copy(pieces[c], b * chunks[c] * vocab, incremental, (b * 12 + start) * vocab, chunks[c] * vocab);
+        Assert.True(TinyLlamas.RelativeError(incremental, full) < Tolerance);
+    }
+
+    [Fact]
+    public void DynamicScalingCachedDecodingEqualsRecomputationWithinTheOriginalContext()
+    {
+        using var model = TinyLlamas.Create("rope-dynamic");
+        var tokens = TinyLlamas.Tokens(model.Spec, batch: 1, length: 8, seed: 4);
+        var full = TinyLlamas.Logits(model, tokens);
+        using var cache = model.NewCache(1, 8);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var prefill = TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor([tokens[0][..7]]), cache, 0));
+        var last = TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor([tokens[0][7..]]), cache, 7));
+        Assert.True(TinyLlamas.RelativeError([.. prefill, .. last], full) < Tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyLlamas.Names), MemberType = typeof(TinyLlamas))]
+    public void BatchEqualsOneAtATime(string config)
+    {
+        using var model = TinyLlamas.Create(config);
+        var tokens = TinyLlamas.Tokens(model.Spec, batch: 3, length: 9, seed: 1);
+        var batched = TinyLlamas.Logits(model, tokens);
+        var single = tokens.SelectMany(t => TinyLlamas.Logits(model, [t])).ToArray();
+        Assert.True(TinyLlamas.RelativeError(batched, single) < Tolerance);
+    }
+
+    [Fact]
+    public void BatchedCachedDecodingEqualsOneAtATime()
+    {
+        using var model = TinyLlamas.Create("gqa-untied");
+        var prompts = TinyLlamas.Tokens(model.Spec, batch: 3, length: 4, seed: 8);
+        var batched = Greedy(model, prompts, steps: 6);
+        for (var b = 0; b < prompts.Length; b++)
+            Assert.Equal(Greedy(model, [prompts[b]], steps: 6)[0], batched[b]);
+    }
+
+    /// <summary>Greedy continuation of equal-length prompts with a cache, one dispose scope per step: [batch][steps] token ids.</summary>
+    private static long[][] Greedy(LlamaModel model, int[][] prompts, int steps)
+    {
+        using var cache = model.NewCache(prompts.Length, prompts[0].Length + steps);
+        var generated = prompts.Select(_ => new long[steps]).ToArray();
+        var input = TinyLlamas.AsTensor(prompts);
+        long position = 0;
+        for (var s = 0; s < steps; s++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var logits = model.call(input, cache, position);          // [batch, pos, vocab]
+            position += input.shape[1];
+            var next = logits.select(1, -1).argmax(-1);                 // [batch]
+            var ids = next.data<long>().ToArray();
+            for (var b = 0; b < ids.Length; b++) generated[b][s] = ids[b];
+            input = next.unsqueeze(1).MoveToOuterDisposeScope();        // [batch, 1]
+        }
+        input.Dispose();
+        return generated;
+    }
+}
