@@ -11,7 +11,7 @@ namespace TrajectoryLab.Torch.Models;
 /// <summary>logits = model(tokens, cache, startPos), with a hook point at every TransformerLens name.</summary>
 /// <remarks>Parameter and hook names follow <see cref="ParameterNames"/> and <see cref="HookNames"/>. Run it under one
 /// dispose scope and no_grad per step; the cache's buffers outlive the scopes.</remarks>
-internal sealed class LlamaModel : Module<Tensor, KvCache?, long, Tensor>
+internal sealed class LlamaModel : CausalLm
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Embed embed;
@@ -40,14 +40,14 @@ internal sealed class LlamaModel : Module<Tensor, KvCache?, long, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public ModelSpec Spec { get; }
+    /// <inheritdoc/>
+    public override ModelSpec Spec { get; }
 
     /// <summary>The dtype of every weight and activation (RMSNorm statistics are float32).</summary>
-    public ScalarType DType { get; }
+    public override ScalarType DType { get; }
 
-    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
-    public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, embed.Weight.device);
+    /// <inheritdoc/>
+    public override Device Device => embed.Weight.device;
 
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>

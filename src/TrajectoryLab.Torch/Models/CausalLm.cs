@@ -1,0 +1,33 @@
+// The contract every architecture implements (Llama family, GPT-2): logits = model(tokens, cache, startPos), a KV cache
+// factory, and hook points under the canonical TransformerLens names. Generation, sampling, hooks-at-every-step and the
+// dynamical-system wrappers are written once against this class.
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>A causal language model with a KV cache and named hook points.</summary>
+internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, Tensor>(name)
+{
+    /// <summary>The architecture.</summary>
+    public abstract ModelSpec Spec { get; }
+
+    /// <summary>The dtype of every weight and activation.</summary>
+    public abstract ScalarType DType { get; }
+
+    /// <summary>The device the weights live on.</summary>
+    public abstract Device Device { get; }
+
+    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
+    public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
+
+    /// <summary>The hook point registered under <paramref name="hookName"/> (a <see cref="HookNames"/> name).</summary>
+    /// <exception cref="ArgumentException">No hook point has that name; the message lists the valid ones.</exception>
+    public HookPoint Hook(string hookName)
+    {
+        foreach (var (n, m) in named_modules())
+            if (n == hookName && m is HookPoint h) return h;
+        throw new ArgumentException($"no hook point '{hookName}'; valid: {string.Join(", ", HookNames.All(Spec.NumLayers))}", nameof(hookName));
+    }
+}
