@@ -6,7 +6,6 @@ using TrajectoryLab.Core.IO;
 namespace TrajectoryLab.Cli.Runs;
 
 /// <summary>How a run ended (or that it has not yet).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus { Running, Completed, Failed, Cancelled }
 
 /// <summary>The manifest of one run folder, rewritten atomically at start and at the end.</summary>
@@ -35,6 +34,7 @@ public sealed record Manifest
     {
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
     /// <summary>Writes the manifest atomically to <paramref name="folder"/>/manifest.json.</summary>
