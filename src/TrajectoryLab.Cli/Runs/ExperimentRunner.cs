@@ -32,7 +32,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     /// </summary>
     public RunOutcome Run(string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
     {
-        var started = DateTime.UtcNow;
+        var now = DateTime.UtcNow;
+        var started = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)); // whole seconds, as in the folder name
         var folder = CreateRunFolder(Path.Combine(paths.Results, name), started);
         var log = loggers.CreateLogger($"TrajectoryLab.{name}");
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, options.GetType(), ConfigJson));
