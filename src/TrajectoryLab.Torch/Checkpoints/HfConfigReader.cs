@@ -1,12 +1,12 @@
 // Reads a Hugging Face config.json into a ModelSpec, applying the defaults of transformers' LlamaConfig,
-// MistralConfig and Qwen2Config, and rejecting what this implementation does not compute (other activations,
-// MLP bias, other rope_scaling types) with an error naming the file and key.
+// MistralConfig, Qwen2Config and GPT2Config, and rejecting what this implementation does not compute (other model types
+// and activations, MLP bias, other rope_scaling types, GPT-2's attention variants) with an error naming the file and key.
 using System.Text.Json;
 using TrajectoryLab.Torch.Models;
 
 namespace TrajectoryLab.Torch.Checkpoints;
 
-/// <summary>Parses config.json files of Llama-family models.</summary>
+/// <summary>Parses config.json files of Llama-family and GPT-2 models.</summary>
 public static class HfConfigReader
 {
     /// <summary>The file name Hugging Face uses.</summary>
@@ -50,6 +50,11 @@ public static class HfConfigReader
         var modelType = c.String("model_type") ?? throw c.Error("model_type", "is required");
         if (!ModelSpec.SupportedModelTypes.Contains(modelType))
             throw c.Error("model_type", $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})");
+        return modelType == "gpt2" ? ParseGpt2(c) : ParseLlama(c, modelType);
+    }
+
+    private static ModelSpec ParseLlama(Keys c, string modelType)
+    {
         var activation = c.String("hidden_act") ?? "silu";
         if (activation != "silu")
             throw c.Error("hidden_act", $"'{activation}' is not supported (only silu)");
@@ -85,6 +90,34 @@ public static class HfConfigReader
             BosTokenId: c.Int("bos_token_id"),
             EosTokenIds: c.IntList("eos_token_id"),
             SlidingWindow: slidingWindow);
+    }
+
+    /// <summary>GPT2Config's keys and defaults (n_inner 4·n_embd, gelu_new, layer_norm_epsilon 1e-5, tied head).</summary>
+    private static ModelSpec ParseGpt2(Keys c)
+    {
+        var activation = c.String("activation_function") ?? "gelu_new";
+        if (activation is not ("gelu_new" or "gelu_pytorch_tanh"))
+            throw c.Error("activation_function", $"'{activation}' is not supported (only gelu_new, the tanh approximation)");
+        if (c.Bool("scale_attn_weights") == false)
+            throw c.Error("scale_attn_weights", "unscaled attention is not supported");
+        if (c.Bool("scale_attn_by_inverse_layer_idx") == true)
+            throw c.Error("scale_attn_by_inverse_layer_idx", "per-layer attention scaling is not supported");
+        if (c.Bool("add_cross_attention") == true)
+            throw c.Error("add_cross_attention", "cross-attention is not supported");
+        return ModelSpec.Gpt2(
+            vocabSize: c.Int("vocab_size") ?? throw c.Error("vocab_size", "is required"),
+            nEmbd: c.Int("n_embd") ?? throw c.Error("n_embd", "is required"),
+            nLayer: c.Int("n_layer") ?? throw c.Error("n_layer", "is required"),
+            nHead: c.Int("n_head") ?? throw c.Error("n_head", "is required"),
+            nPositions: c.Int("n_positions") ?? throw c.Error("n_positions", "is required"),
+            nInner: c.Int("n_inner"),
+            layerNormEpsilon: c.Double("layer_norm_epsilon") ?? 1e-5,
+            tieWordEmbeddings: c.Bool("tie_word_embeddings") ?? true) with
+        {
+            TorchDType = c.String("torch_dtype") ?? c.String("dtype"),
+            BosTokenId = c.Int("bos_token_id"),
+            EosTokenIds = c.IntList("eos_token_id"),
+        };
     }
 
     /// <summary>Reads rope_scaling (or, with <paramref name="key"/> null, the scaling fields of rope_parameters itself).</summary>

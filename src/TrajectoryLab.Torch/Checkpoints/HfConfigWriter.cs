@@ -11,59 +11,17 @@ public static class HfConfigWriter
     /// <summary>Writes <paramref name="spec"/> to <paramref name="filePath"/> atomically, with <paramref name="torchDType"/>
     /// (<c>float32</c>, <c>float16</c> or <c>bfloat16</c>) as the declared weight dtype.</summary>
     /// <remarks>Qwen2 always has q/k/v biases and no output bias; Llama and Mistral express biases with attention_bias,
-    /// which sets all four. A spec whose biases fit neither is refused.</remarks>
+    /// which sets all four. A spec whose biases fit neither is refused. GPT-2 is written with GPT2Config's keys.</remarks>
     public static void Write(ModelSpec spec, string filePath, string torchDType)
     {
         if (spec.FindProblem() is var (key, problem))
             throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
-        var qwen2 = spec.ModelType == "qwen2";
-        if (qwen2 ? !spec.QkvBias || spec.OutputBias : spec.QkvBias != spec.OutputBias)
-            throw new ArgumentException($"{spec.ModelType} cannot express QkvBias={spec.QkvBias} with OutputBias={spec.OutputBias}", nameof(spec));
-
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("architectures");
-            json.WriteStringValue(spec.ModelType switch { "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", _ => "Qwen2ForCausalLM" });
-            json.WriteEndArray();
-            json.WriteString("model_type", spec.ModelType);
-            json.WriteNumber("vocab_size", spec.VocabSize);
-            json.WriteNumber("hidden_size", spec.HiddenSize);
-            json.WriteNumber("intermediate_size", spec.IntermediateSize);
-            json.WriteNumber("num_hidden_layers", spec.NumLayers);
-            json.WriteNumber("num_attention_heads", spec.NumHeads);
-            json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
-            json.WriteNumber("head_dim", spec.HeadDim);
-            json.WriteString("hidden_act", "silu");
-            json.WriteNumber("rms_norm_eps", spec.RmsNormEps);
-            json.WriteNumber("rope_theta", spec.RopeTheta);
-            if (spec.RopeScaling is { } s)
-            {
-                json.WriteStartObject("rope_scaling");
-                json.WriteString("rope_type", s.Kind switch
-                {
-                    RopeScalingKind.Linear => "linear",
-                    RopeScalingKind.Dynamic => "dynamic",
-                    _ => "llama3",
-                });
-                json.WriteNumber("factor", s.Factor);
-                if (s.Kind == RopeScalingKind.Llama3)
-                {
-                    json.WriteNumber("low_freq_factor", s.LowFreqFactor);
-                    json.WriteNumber("high_freq_factor", s.HighFreqFactor);
-                }
-                if (s.OriginalMaxPositionEmbeddings is { } original) json.WriteNumber("original_max_position_embeddings", original);
-                json.WriteEndObject();
-            }
-            json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
-            if (!qwen2) json.WriteBoolean("attention_bias", spec.QkvBias);
-            json.WriteNumber("max_position_embeddings", spec.MaxPositionEmbeddings);
-            if (spec.SlidingWindow is { } window)
-            {
-                json.WriteNumber("sliding_window", window);
-                if (qwen2) json.WriteBoolean("use_sliding_window", true);
-            }
+            if (spec.Architecture == ModelArchitecture.Gpt2) WriteGpt2(json, spec);
+            else WriteLlama(json, spec);
             json.WriteString("torch_dtype", torchDType);
             if (spec.BosTokenId is { } bos) json.WriteNumber("bos_token_id", bos);
             var eos = spec.EosTokenIds ?? [];
@@ -78,5 +36,69 @@ public static class HfConfigWriter
         }
         buffer.WriteByte((byte)'\n');
         AtomicFile.WriteAllBytes(filePath, buffer.ToArray());
+    }
+
+    private static void WriteGpt2(Utf8JsonWriter json, ModelSpec spec)
+    {
+        json.WriteStartArray("architectures");
+        json.WriteStringValue("GPT2LMHeadModel");
+        json.WriteEndArray();
+        json.WriteString("model_type", spec.ModelType);
+        json.WriteNumber("vocab_size", spec.VocabSize);
+        json.WriteNumber("n_embd", spec.HiddenSize);
+        json.WriteNumber("n_layer", spec.NumLayers);
+        json.WriteNumber("n_head", spec.NumHeads);
+        json.WriteNumber("n_positions", spec.MaxPositionEmbeddings);
+        json.WriteNumber("n_inner", spec.IntermediateSize);
+        json.WriteString("activation_function", "gelu_new");
+        json.WriteNumber("layer_norm_epsilon", spec.RmsNormEps);
+        json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
+    }
+
+    private static void WriteLlama(Utf8JsonWriter json, ModelSpec spec)
+    {
+        var qwen2 = spec.ModelType == "qwen2";
+        if (qwen2 ? !spec.QkvBias || spec.OutputBias : spec.QkvBias != spec.OutputBias)
+            throw new ArgumentException($"{spec.ModelType} cannot express QkvBias={spec.QkvBias} with OutputBias={spec.OutputBias}", nameof(spec));
+        json.WriteStartArray("architectures");
+        json.WriteStringValue(spec.ModelType switch { "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", _ => "Qwen2ForCausalLM" });
+        json.WriteEndArray();
+        json.WriteString("model_type", spec.ModelType);
+        json.WriteNumber("vocab_size", spec.VocabSize);
+        json.WriteNumber("hidden_size", spec.HiddenSize);
+        json.WriteNumber("intermediate_size", spec.IntermediateSize);
+        json.WriteNumber("num_hidden_layers", spec.NumLayers);
+        json.WriteNumber("num_attention_heads", spec.NumHeads);
+        json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
+        json.WriteNumber("head_dim", spec.HeadDim);
+        json.WriteString("hidden_act", "silu");
+        json.WriteNumber("rms_norm_eps", spec.RmsNormEps);
+        json.WriteNumber("rope_theta", spec.RopeTheta);
+        if (spec.RopeScaling is { } s)
+        {
+            json.WriteStartObject("rope_scaling");
+            json.WriteString("rope_type", s.Kind switch
+            {
+                RopeScalingKind.Linear => "linear",
+                RopeScalingKind.Dynamic => "dynamic",
+                _ => "llama3",
+            });
+            json.WriteNumber("factor", s.Factor);
+            if (s.Kind == RopeScalingKind.Llama3)
+            {
+                json.WriteNumber("low_freq_factor", s.LowFreqFactor);
+                json.WriteNumber("high_freq_factor", s.HighFreqFactor);
+            }
+            if (s.OriginalMaxPositionEmbeddings is { } original) json.WriteNumber("original_max_position_embeddings", original);
+            json.WriteEndObject();
+        }
+        json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
+        if (!qwen2) json.WriteBoolean("attention_bias", spec.QkvBias);
+        json.WriteNumber("max_position_embeddings", spec.MaxPositionEmbeddings);
+        if (spec.SlidingWindow is { } window)
+        {
+            json.WriteNumber("sliding_window", window);
+            if (qwen2) json.WriteBoolean("use_sliding_window", true);
+        }
     }
 }

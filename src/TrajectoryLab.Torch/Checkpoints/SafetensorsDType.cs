@@ -17,6 +17,10 @@ public enum SafetensorsDType
     F64,
     /// <summary>Signed 64-bit integer.</summary>
     I64,
+    /// <summary>Unsigned byte (old GPT-2 checkpoints store their causal-mask buffers so).</summary>
+    U8,
+    /// <summary>Boolean, one byte (newer causal-mask buffers).</summary>
+    BOOL,
 }
 
 /// <summary>Names and sizes of <see cref="SafetensorsDType"/> values.</summary>
@@ -28,6 +32,7 @@ public static class SafetensorsDTypes
     /// <summary>Bytes per element.</summary>
     public static int Size(this SafetensorsDType dtype) => dtype switch
     {
+        SafetensorsDType.U8 or SafetensorsDType.BOOL => 1,
         SafetensorsDType.F16 or SafetensorsDType.BF16 => 2,
         SafetensorsDType.F32 => 4,
         SafetensorsDType.F64 or SafetensorsDType.I64 => 8,

@@ -53,7 +53,7 @@ public sealed class SafetensorsReader : IDisposable
                 throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
                     $"file is {fileLength} bytes, shorter than the 8-byte header length"));
             Span<byte> prefix = stackalloc byte[8];
-            ReadExactly(handle, prefix, 0, filePath, null);
+            FileReads.ReadExactly(handle, prefix, 0, filePath, null);
             var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > (ulong)(fileLength - 8))
                 throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
@@ -63,7 +63,7 @@ public sealed class SafetensorsReader : IDisposable
                     $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit"));
 
             var json = new byte[headerLength];
-            ReadExactly(handle, json, 8, filePath, null);
+            FileReads.ReadExactly(handle, json, 8, filePath, null);
             var dataStart = 8 + (long)headerLength;
             var header = SafetensorsHeader.Parse(filePath, json, fileLength - dataStart);
             return new SafetensorsReader(filePath, handle, dataStart, header);
@@ -90,7 +90,7 @@ public sealed class SafetensorsReader : IDisposable
         if (destination.Length != entry.ByteLength)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"tensor '{name}' holds {entry.ByteLength} bytes, the destination {destination.Length}"), nameof(destination));
-        ReadExactly(_handle, destination, _dataStart + entry.Begin, FilePath, name);
+        FileReads.ReadExactly(_handle, destination, _dataStart + entry.Begin, FilePath, name);
     }
 
     /// <summary>Reads tensor <paramref name="name"/> as a new CPU tensor of its stored dtype and shape.</summary>
@@ -98,44 +98,9 @@ public sealed class SafetensorsReader : IDisposable
     internal Tensor ReadTensor(string name)
     {
         var entry = Entry(name);
-        var tensor = empty(entry.Shape, entry.DType.ToScalarType()); // [entry.Shape]
-        try
-        {
-            TensorBytes.Visit(tensor, (chunk, offset) =>
-                ReadExactly(_handle, chunk, _dataStart + entry.Begin + offset, FilePath, name));
-            return tensor;
-        }
-        catch
-        {
-            tensor.Dispose();
-            throw;
-        }
+        return FileReads.ReadTensor(_handle, _dataStart + entry.Begin, entry.Shape, entry.DType.ToScalarType(), FilePath, name); // [entry.Shape]
     }
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _handle.Dispose();
-
-    private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset, string filePath, string? tensor)
-    {
-        var done = 0;
-        while (done < destination.Length)
-        {
-            int n;
-            try
-            {
-                n = RandomAccess.Read(handle, destination[done..], offset + done);
-            }
-            catch (IOException e)
-            {
-                throw Failure(filePath, tensor, $"read failed at byte {offset + done} ({e.Message})", e);
-            }
-            if (n == 0)
-                throw Failure(filePath, tensor, string.Create(CultureInfo.InvariantCulture,
-                    $"file ended at byte {offset + done}, {destination.Length - done} bytes short (changed while open?)"), null);
-            done += n;
-        }
-    }
-
-    private static CheckpointException Failure(string filePath, string? tensor, string detail, Exception? inner) =>
-        tensor is null ? new CheckpointException(filePath, null, detail, inner) : CheckpointException.ForTensor(filePath, tensor, detail, inner);
 }

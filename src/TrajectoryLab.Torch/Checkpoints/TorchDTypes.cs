@@ -14,6 +14,8 @@ internal static class TorchDTypes
         SafetensorsDType.BF16 => ScalarType.BFloat16,
         SafetensorsDType.F64 => ScalarType.Float64,
         SafetensorsDType.I64 => ScalarType.Int64,
+        SafetensorsDType.U8 => ScalarType.Byte,
+        SafetensorsDType.BOOL => ScalarType.Bool,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
@@ -25,6 +27,8 @@ internal static class TorchDTypes
         ScalarType.BFloat16 => SafetensorsDType.BF16,
         ScalarType.Float64 => SafetensorsDType.F64,
         ScalarType.Int64 => SafetensorsDType.I64,
+        ScalarType.Byte => SafetensorsDType.U8,
+        ScalarType.Bool => SafetensorsDType.BOOL,
         _ => throw new NotSupportedException($"TorchSharp type {type} has no safetensors dtype in TrajectoryLab (supported: {SafetensorsDTypes.SupportedNames})"),
     };
 }

@@ -1,4 +1,6 @@
-// Grouped-query causal self-attention with rotary embeddings and a KV cache (Ainslie et al. 2023, arXiv:2305.13245).
+// Grouped-query causal self-attention with a KV cache (Ainslie et al. 2023, arXiv:2305.13245), rotating queries and keys
+// when the model has rotary embeddings (Su et al. 2021, arXiv:2104.09864); GPT-2 is the case n_kv_heads = n_heads with
+// every bias and no rotation (Radford et al. 2019).
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL; see
 // shared/notes/torchsharp-speed.md). Fused SDPA unless hook_pattern is hooked, then explicit softmax(QKᵀ/√d).
 using TorchSharp.Modules;
@@ -22,9 +24,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     private readonly HookPoint hook_pattern;
     private readonly int _layer;
     private readonly ModelSpec _spec;
-    private readonly RotaryEmbedding _rotary;
 
-    public Attention(ModelSpec spec, int layer, RotaryEmbedding rotary, ScalarType dtype) : base(nameof(Attention))
+    /// <summary>Builds the attention of block <paramref name="layer"/> with uninitialised weights and zero biases.</summary>
+    public Attention(ModelSpec spec, int layer, ScalarType dtype) : base(nameof(Attention))
     {
         long d = spec.HiddenSize, q = spec.NumHeads * spec.HeadDim, kv = spec.NumKvHeads * spec.HeadDim;
         W_Q = new Parameter(empty(d, q, dtype));
@@ -41,12 +43,11 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         hook_pattern = new HookPoint();
         _layer = layer;
         _spec = spec;
-        _rotary = rotary;
         RegisterComponents();
     }
 
     /// <param name="x">[batch, pos, d_model], already normalised.</param>
-    /// <param name="step">Positions, rotary angles, mask and cache of this forward pass.</param>
+    /// <param name="step">Positions, rotary angles (if any), mask and cache of this forward pass.</param>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
@@ -54,8 +55,11 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         var q = Heads(Project(x, W_Q, b_Q), _spec.NumHeads);   // [batch, n_heads, pos, d_head]
         var k = Heads(Project(x, W_K, b_K), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
         var v = Heads(Project(x, W_V, b_V), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
-        q = _rotary.Rotate(q, step.Cos, step.Sin);
-        k = _rotary.Rotate(k, step.Cos, step.Sin);
+        if (step.Rotary is { } angles)
+        {
+            q = RotaryEmbedding.Rotate(q, angles.Cos, angles.Sin);
+            k = RotaryEmbedding.Rotate(k, angles.Cos, angles.Sin);
+        }
         if (step.Cache is { } cache)
             (k, v) = cache.Write(_layer, k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]

@@ -19,6 +19,14 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <summary>The device the weights live on.</summary>
     public abstract Device Device { get; }
 
+    /// <summary>A model of <paramref name="spec"/>'s architecture with uninitialised weights in <paramref name="dtype"/>.</summary>
+    /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
+    public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => spec.Architecture switch
+    {
+        ModelArchitecture.Gpt2 => new Gpt2Model(spec, dtype),
+        _ => new LlamaModel(spec, dtype),
+    };
+
     /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
     public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
 
@@ -28,6 +36,31 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     {
         foreach (var (n, m) in named_modules())
             if (n == hookName && m is HookPoint h) return h;
-        throw new ArgumentException($"no hook point '{hookName}'; valid: {string.Join(", ", HookNames.All(Spec.NumLayers))}", nameof(hookName));
+        throw new ArgumentException($"no hook point '{hookName}'; valid: {string.Join(", ", HookNames.All(Spec))}", nameof(hookName));
+    }
+
+    /// <summary>Fills the weights with N(0, <paramref name="std"/>²) draws from a generator seeded with <paramref name="seed"/>,
+    /// norm weights with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
+    public void InitializeRandom(long seed, double std = 0.02)
+    {
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        foreach (var (name, p) in named_parameters())
+        {
+            var leaf = name[(name.LastIndexOf('.') + 1)..];
+            if (leaf == "w") p.fill_(1.0);
+            else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal)) p.zero_();
+            else p.normal_(0, std, generator);
+        }
+    }
+
+    /// <summary>Checks that <paramref name="spec"/> is buildable and of <paramref name="architecture"/>.</summary>
+    /// <exception cref="ArgumentException">It is not.</exception>
+    protected static void Require(ModelSpec spec, ModelArchitecture architecture)
+    {
+        if (spec.FindProblem() is var (key, problem))
+            throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
+        if (spec.Architecture != architecture)
+            throw new ArgumentException($"a {spec.ModelType} spec describes a {spec.Architecture} model, not a {architecture} one", nameof(spec));
     }
 }

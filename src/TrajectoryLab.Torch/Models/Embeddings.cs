@@ -1,5 +1,6 @@
-// Token embedding (W_E, [d_vocab, d_model]) and untied unembedding (W_U, [d_model, d_vocab]) as modules,
-// so their parameters carry the canonical names embed.W_E and unembed.W_U.
+// Token embedding (W_E, [d_vocab, d_model]), GPT-2's learned position embedding (W_pos, [n_ctx, d_model]) and untied
+// unembedding (W_U, [d_model, d_vocab]) as modules, so their parameters carry the canonical names embed.W_E,
+// pos_embed.W_pos and unembed.W_U.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -25,6 +26,23 @@ internal sealed class Embed : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor tokens) =>
         W_E.index_select(0, tokens.reshape(-1)).view(tokens.shape[0], tokens.shape[1], W_E.shape[1]);
+}
+
+/// <summary>Looks positions up in W_pos (learned absolute positions, Radford et al. 2019).</summary>
+internal sealed class PosEmbed : Module<Tensor, Tensor>
+{
+    // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
+    private readonly Parameter W_pos; // [n_ctx, d_model]
+
+    public PosEmbed(ModelSpec spec, ScalarType dtype) : base(nameof(PosEmbed))
+    {
+        W_pos = new Parameter(empty(spec.MaxPositionEmbeddings, spec.HiddenSize, dtype));
+        RegisterComponents();
+    }
+
+    /// <param name="positions">[pos] int64, each below n_ctx.</param>
+    /// <returns>[pos, d_model]</returns>
+    public override Tensor forward(Tensor positions) => W_pos.index_select(0, positions);
 }
 
 /// <summary>Maps the final residual stream to logits with its own W_U.</summary>

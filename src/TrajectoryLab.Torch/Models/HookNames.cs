@@ -1,6 +1,6 @@
-// The one name table of the Llama-family model: hook points (TransformerLens names) and canonical parameter names.
-// Module fields are named after these leaves, so TorchSharp's named_modules()/named_parameters() yield exactly
-// these strings (a test checks it). Reference: TransformerLens (HookedTransformer hook and weight names).
+// The one name table of every architecture (Llama family, GPT-2): hook points (TransformerLens names) and canonical
+// parameter names. Module fields are named after these leaves, so TorchSharp's named_modules()/named_parameters() yield
+// exactly these strings (tests check it). Reference: TransformerLens (HookedTransformer hook and weight names).
 namespace TrajectoryLab.Torch.Models;
 
 /// <summary>Names of activations that can be captured or changed at every forward step.</summary>
@@ -9,7 +9,10 @@ public static class HookNames
     /// <summary>Token embeddings, [batch, pos, d_model].</summary>
     public const string Embed = "hook_embed";
 
-    /// <summary>Final RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    /// <summary>Learned position embeddings (GPT-2 only), [batch, pos, d_model]; added to <see cref="Embed"/>.</summary>
+    public const string PosEmbed = "hook_pos_embed";
+
+    /// <summary>Final norm output before its weight (and bias), [batch, pos, d_model].</summary>
     public const string FinalNormalized = "ln_final.hook_normalized";
 
     /// <summary>Logits, [batch, pos, d_vocab].</summary>
@@ -34,13 +37,18 @@ public static class HookNames
     /// <summary>MLP output of block <paramref name="layer"/>, [batch, pos, d_model].</summary>
     public static string MlpOut(int layer) => $"blocks.{layer}.hook_mlp_out";
 
-    /// <summary>Block <paramref name="layer"/>'s pre-attention RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    /// <summary>Block <paramref name="layer"/>'s pre-attention norm output before its weight (and bias), [batch, pos, d_model].</summary>
     public static string Ln1Normalized(int layer) => $"blocks.{layer}.ln1.hook_normalized";
 
-    /// <summary>Block <paramref name="layer"/>'s pre-MLP RMSNorm output before its weight, [batch, pos, d_model].</summary>
+    /// <summary>Block <paramref name="layer"/>'s pre-MLP norm output before its weight (and bias), [batch, pos, d_model].</summary>
     public static string Ln2Normalized(int layer) => $"blocks.{layer}.ln2.hook_normalized";
 
-    /// <summary>Every hook point of a model with <paramref name="numLayers"/> blocks, in forward order.</summary>
+    /// <summary>Every hook point of a model of <paramref name="spec"/>, in forward order.</summary>
+    public static IReadOnlyList<string> All(ModelSpec spec) =>
+        spec.Architecture == ModelArchitecture.Gpt2 ? [Embed, PosEmbed, .. All(spec.NumLayers).Skip(1)] : All(spec.NumLayers);
+
+    /// <summary>The hook points every architecture has, for a model with <paramref name="numLayers"/> blocks, in forward
+    /// order: all of a Llama-family model's.</summary>
     public static IReadOnlyList<string> All(int numLayers) =>
     [
         Embed,
@@ -59,8 +67,14 @@ public static class ParameterNames
     /// <summary>Embedding matrix, [d_vocab, d_model].</summary>
     public const string EmbedW = "embed.W_E";
 
-    /// <summary>Final RMSNorm weight, [d_model].</summary>
+    /// <summary>Learned position embeddings (GPT-2), [n_ctx, d_model].</summary>
+    public const string PosEmbedW = "pos_embed.W_pos";
+
+    /// <summary>Final norm weight, [d_model].</summary>
     public const string FinalNormW = "ln_final.w";
+
+    /// <summary>Final LayerNorm bias (GPT-2), [d_model].</summary>
+    public const string FinalNormB = "ln_final.b";
 
     /// <summary>Unembedding (untied head), [d_model, d_vocab].</summary>
     public const string UnembedW = "unembed.W_U";
@@ -68,8 +82,10 @@ public static class ParameterNames
     /// <summary>Block parameter <paramref name="leaf"/> (e.g. <c>attn.W_Q</c>) of block <paramref name="layer"/>.</summary>
     public static string Block(int layer, string leaf) => $"blocks.{layer}.{leaf}";
 
-    /// <summary>Pre-attention RMSNorm weight, [d_model].</summary>
+    /// <summary>Pre-attention norm weight, [d_model].</summary>
     public const string Ln1W = "ln1.w";
+    /// <summary>Pre-attention LayerNorm bias (GPT-2), [d_model].</summary>
+    public const string Ln1B = "ln1.b";
     /// <summary>Query weight, [d_model, n_heads * d_head].</summary>
     public const string WQ = "attn.W_Q";
     /// <summary>Query bias, [n_heads * d_head].</summary>
@@ -86,12 +102,18 @@ public static class ParameterNames
     public const string WO = "attn.W_O";
     /// <summary>Output bias, [d_model].</summary>
     public const string BO = "attn.b_O";
-    /// <summary>Pre-MLP RMSNorm weight, [d_model].</summary>
+    /// <summary>Pre-MLP norm weight, [d_model].</summary>
     public const string Ln2W = "ln2.w";
+    /// <summary>Pre-MLP LayerNorm bias (GPT-2), [d_model].</summary>
+    public const string Ln2B = "ln2.b";
     /// <summary>SwiGLU gate weight, [d_model, d_mlp].</summary>
     public const string WGate = "mlp.W_gate";
-    /// <summary>SwiGLU up weight, [d_model, d_mlp].</summary>
+    /// <summary>SwiGLU up weight, or GPT-2's first MLP weight, [d_model, d_mlp].</summary>
     public const string WIn = "mlp.W_in";
-    /// <summary>SwiGLU down weight, [d_mlp, d_model].</summary>
+    /// <summary>GPT-2's first MLP bias, [d_mlp].</summary>
+    public const string BIn = "mlp.b_in";
+    /// <summary>MLP down (output) weight, [d_mlp, d_model].</summary>
     public const string WOut = "mlp.W_out";
+    /// <summary>GPT-2's MLP output bias, [d_model].</summary>
+    public const string BOut = "mlp.b_out";
 }

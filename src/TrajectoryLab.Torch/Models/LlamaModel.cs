@@ -25,15 +25,14 @@ internal sealed class LlamaModel : CausalLm
     /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
     public LlamaModel(ModelSpec spec, ScalarType dtype = ScalarType.Float32) : base(nameof(LlamaModel))
     {
-        if (spec.FindProblem() is var (key, problem))
-            throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
+        Require(spec, ModelArchitecture.Llama);
         Spec = spec;
         DType = dtype;
         _rotary = new RotaryEmbedding(spec);
         embed = new Embed(spec, dtype);
         hook_embed = new HookPoint();
         blocks = new ModuleList<TransformerBlock>(
-            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, _rotary, dtype)).ToArray());
+            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray());
         ln_final = new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
         if (!spec.TieWordEmbeddings) unembed = new Unembed(spec, dtype);
         hook_logits = new HookPoint();
@@ -55,36 +54,11 @@ internal sealed class LlamaModel : CausalLm
     /// <returns>[batch, pos, d_vocab] logits.</returns>
     public override Tensor forward(Tensor tokens, KvCache? cache, long startPos)
     {
-        long batch = tokens.shape[0], pos = tokens.shape[1];
-        if (cache is null && startPos != 0)
-            throw new ArgumentException($"startPos {startPos} needs a cache holding the earlier positions", nameof(startPos));
-        if (cache is not null && (cache.Batch != batch || startPos + pos > cache.Capacity))
-            throw new ArgumentException($"cache of batch {cache.Batch} and capacity {cache.Capacity} cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}", nameof(cache));
-
-        var device = embed.Weight.device;
-        var (cos, sin) = _rotary.Angles(startPos, pos, DType, device);                             // [pos, d_head / 2] each
-        var mask = pos == 1 ? null : ones([pos, startPos + pos], ScalarType.Bool, device).tril(startPos); // [pos, startPos + pos]
-        var step = new StepContext(startPos, pos, arange(startPos, startPos + pos, ScalarType.Int64, device), cos, sin, mask, cache);
-
+        var step = StepContext.Begin(tokens, cache, startPos, _rotary, DType, Device);
         var x = hook_embed.call(embed.call(tokens)); // [batch, pos, d_model]
         foreach (var block in blocks) x = block.call(x, step);
         x = ln_final.call(x);                        // [batch, pos, d_model]
         var logits = unembed is null ? x.matmul(embed.Weight.t()) : unembed.call(x); // [batch, pos, d_vocab]
         return hook_logits.call(logits);
-    }
-
-    /// <summary>Fills the weights with N(0, <paramref name="std"/>²) draws from a generator seeded with <paramref name="seed"/>,
-    /// norm weights with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
-    public void InitializeRandom(long seed, double std = 0.02)
-    {
-        using var noGrad = no_grad();
-        using var generator = new Generator((ulong)seed);
-        foreach (var (name, p) in named_parameters())
-        {
-            var leaf = name[(name.LastIndexOf('.') + 1)..];
-            if (leaf == "w") p.fill_(1.0);
-            else if (leaf.StartsWith("b_", StringComparison.Ordinal)) p.zero_();
-            else p.normal_(0, std, generator);
-        }
     }
 }

@@ -5,22 +5,19 @@ namespace TrajectoryLab.Torch.Models;
 /// <summary>Hugging Face ↔ canonical names for a <see cref="ModelSpec"/>.</summary>
 internal static class LlamaWeightMap
 {
-    /// <summary>One tensor: its HF name, its canonical name, and whether the HF tensor is the transpose of the canonical one.</summary>
-    public sealed record Mapping(string HfName, string CanonicalName, bool Transposed);
-
     /// <summary>HF tensors that carry no weights of their own and are skipped when present.</summary>
     /// <remarks>Old checkpoints store rotary inverse frequencies; tied checkpoints may repeat the embedding as lm_head.</remarks>
     public static bool IsIgnorable(string hfName, ModelSpec spec) =>
         hfName.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (spec.TieWordEmbeddings && hfName == "lm_head.weight");
 
     /// <summary>Every parameter of a model built from <paramref name="spec"/>.</summary>
-    public static IReadOnlyList<Mapping> For(ModelSpec spec)
+    public static IReadOnlyList<WeightMapping> For(ModelSpec spec)
     {
-        var map = new List<Mapping> { new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
+        var map = new List<WeightMapping> { new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
         for (var l = 0; l < spec.NumLayers; l++)
         {
             var hf = $"model.layers.{l}.";
-            Mapping M(string hfLeaf, string leaf, bool transposed) => new(hf + hfLeaf, ParameterNames.Block(l, leaf), transposed);
+            WeightMapping M(string hfLeaf, string leaf, bool transposed) => new(hf + hfLeaf, ParameterNames.Block(l, leaf), transposed);
             map.Add(M("input_layernorm.weight", ParameterNames.Ln1W, false));
             map.Add(M("self_attn.q_proj.weight", ParameterNames.WQ, true));
             map.Add(M("self_attn.k_proj.weight", ParameterNames.WK, true));

@@ -1,23 +1,25 @@
-// The architecture of a Llama-family decoder (Llama, TinyLlama, Mistral, Qwen2, SmolLM), as read from
-// or written to a Hugging Face config.json. Reference: transformers' LlamaConfig / MistralConfig / Qwen2Config.
+// The architecture of a decoder (Llama family: Llama, TinyLlama, Mistral, Qwen2, SmolLM; and GPT-2), as read from
+// or written to a Hugging Face config.json. Reference: transformers' LlamaConfig / MistralConfig / Qwen2Config / GPT2Config.
 namespace TrajectoryLab.Torch.Models;
 
-/// <summary>Shape and numerics of a Llama-family decoder.</summary>
-/// <param name="ModelType">config.json's model_type: <c>llama</c>, <c>mistral</c> or <c>qwen2</c>.</param>
+/// <summary>Shape and numerics of a decoder; <see cref="Architecture"/> follows from <paramref name="ModelType"/>.</summary>
+/// <remarks>GPT-2 specs come from <see cref="Gpt2"/>, which fills the fields GPT-2 has no choice about.</remarks>
+/// <param name="ModelType">config.json's model_type: <c>llama</c>, <c>mistral</c>, <c>qwen2</c> or <c>gpt2</c>.</param>
 /// <param name="VocabSize">Number of token ids.</param>
 /// <param name="HiddenSize">d_model, the width of the residual stream.</param>
-/// <param name="IntermediateSize">d_mlp, the width of the SwiGLU hidden layer.</param>
+/// <param name="IntermediateSize">d_mlp, the width of the MLP hidden layer (GPT-2's n_inner, 4·n_embd by default).</param>
 /// <param name="NumLayers">Number of transformer blocks.</param>
 /// <param name="NumHeads">Query heads per block.</param>
 /// <param name="NumKvHeads">Key/value heads per block (grouped-query attention when below <paramref name="NumHeads"/>).</param>
 /// <param name="HeadDim">d_head (hidden_size / num_attention_heads unless config.json says head_dim).</param>
-/// <param name="RmsNormEps">Epsilon inside every RMSNorm.</param>
-/// <param name="RopeTheta">Rotary base θ.</param>
+/// <param name="RmsNormEps">Epsilon inside every norm: RMSNorm, or LayerNorm for GPT-2 (its layer_norm_epsilon).</param>
+/// <param name="RopeTheta">Rotary base θ; 0 for GPT-2, whose positions are learned.</param>
 /// <param name="RopeScaling">Rotary scaling, or null for none.</param>
 /// <param name="TieWordEmbeddings">The output head reuses the embedding matrix.</param>
-/// <param name="QkvBias">q, k and v projections carry a bias (Qwen2; Llama with attention_bias).</param>
-/// <param name="OutputBias">The attention output projection carries a bias (Llama with attention_bias).</param>
-/// <param name="MaxPositionEmbeddings">Context length the config declares.</param>
+/// <param name="QkvBias">q, k and v projections carry a bias (Qwen2; Llama with attention_bias; always GPT-2).</param>
+/// <param name="OutputBias">The attention output projection carries a bias (Llama with attention_bias; always GPT-2).</param>
+/// <param name="MaxPositionEmbeddings">Context length the config declares; for GPT-2 (n_positions) a hard limit, the
+/// number of learned positions.</param>
 /// <param name="TorchDType">config.json's torch_dtype (<c>float32</c>, <c>float16</c>, <c>bfloat16</c>), or null.</param>
 /// <param name="BosTokenId">Beginning-of-sequence token id, or null.</param>
 /// <param name="EosTokenIds">End-of-sequence token ids (config.json may give one or a list).</param>
@@ -45,17 +47,56 @@ public sealed record ModelSpec(
     int? SlidingWindow = null)
 {
     /// <summary>The model types this implementation covers.</summary>
-    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2"];
+    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2", "gpt2"];
+
+    /// <summary>The decoder family of <see cref="ModelType"/>.</summary>
+    public ModelArchitecture Architecture => ModelType == "gpt2" ? ModelArchitecture.Gpt2 : ModelArchitecture.Llama;
 
     /// <summary>Query heads sharing one key/value head.</summary>
     public int QueriesPerKvHead => NumHeads / NumKvHeads;
 
+    /// <summary>A GPT-2 spec from config.json's GPT2Config fields (Radford et al. 2019).</summary>
+    /// <param name="vocabSize">vocab_size.</param>
+    /// <param name="nEmbd">n_embd, d_model.</param>
+    /// <param name="nLayer">n_layer.</param>
+    /// <param name="nHead">n_head; d_head = n_embd / n_head.</param>
+    /// <param name="nPositions">n_positions, the number of learned positions.</param>
+    /// <param name="nInner">n_inner, d_mlp; null for 4·n_embd.</param>
+    /// <param name="layerNormEpsilon">layer_norm_epsilon.</param>
+    /// <param name="tieWordEmbeddings">tie_word_embeddings (GPT-2 ties by default).</param>
+    public static ModelSpec Gpt2(int vocabSize, int nEmbd, int nLayer, int nHead, int nPositions, int? nInner = null,
+        double layerNormEpsilon = 1e-5, bool tieWordEmbeddings = true) => new(
+        ModelType: "gpt2", VocabSize: vocabSize, HiddenSize: nEmbd, IntermediateSize: nInner ?? 4 * nEmbd, NumLayers: nLayer,
+        NumHeads: nHead, NumKvHeads: nHead, HeadDim: nHead > 0 ? nEmbd / nHead : 0, RmsNormEps: layerNormEpsilon, RopeTheta: 0,
+        RopeScaling: null, TieWordEmbeddings: tieWordEmbeddings, QkvBias: true, OutputBias: true, MaxPositionEmbeddings: nPositions);
+
     /// <summary>A problem with the spec's numbers, or null when it describes a buildable model.</summary>
-    /// <remarks>Returns the name of the config.json key at fault and what is wrong with it.</remarks>
+    /// <remarks>Returns the name of the config.json key at fault (in the architecture's own vocabulary) and what is wrong with it.</remarks>
     public (string Key, string Problem)? FindProblem()
     {
         if (!SupportedModelTypes.Contains(ModelType))
             return ("model_type", $"'{ModelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
+        return Architecture == ModelArchitecture.Gpt2 ? FindGpt2Problem() : FindLlamaProblem();
+    }
+
+    private (string Key, string Problem)? FindGpt2Problem()
+    {
+        foreach (var (key, value) in new[]
+                 {
+                     ("vocab_size", VocabSize), ("n_embd", HiddenSize), ("n_inner", IntermediateSize), ("n_layer", NumLayers),
+                     ("n_head", NumHeads), ("n_positions", MaxPositionEmbeddings),
+                 })
+            if (value <= 0) return (key, $"must be positive, is {value}");
+        if (NumKvHeads != NumHeads || (long)NumHeads * HeadDim != HiddenSize)
+            return ("n_head", $"{NumHeads} heads must split n_embd {HiddenSize} evenly, each head with its own keys and values");
+        if (!(RmsNormEps > 0)) return ("layer_norm_epsilon", "must be positive");
+        if (!QkvBias || !OutputBias || RopeScaling is not null)
+            return ("model_type", "gpt2 has biases on every attention projection and no rotary embedding (build its spec with ModelSpec.Gpt2)");
+        return null;
+    }
+
+    private (string Key, string Problem)? FindLlamaProblem()
+    {
         foreach (var (key, value) in new[]
                  {
                      ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),

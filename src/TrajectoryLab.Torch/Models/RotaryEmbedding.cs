@@ -75,10 +75,11 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     /// <param name="cos">[pos, d_head / 2]</param>
     /// <param name="sin">[pos, d_head / 2]</param>
     /// <returns>[batch, heads, pos, d_head]</returns>
-    public Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
-        var x1 = x.narrow(-1, 0, _half);     // [batch, heads, pos, d_head / 2]
-        var x2 = x.narrow(-1, _half, _half); // [batch, heads, pos, d_head / 2]
+        var half = cos.shape[^1];
+        var x1 = x.narrow(-1, 0, half);    // [batch, heads, pos, d_head / 2]
+        var x2 = x.narrow(-1, half, half); // [batch, heads, pos, d_head / 2]
         return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
     }
 }

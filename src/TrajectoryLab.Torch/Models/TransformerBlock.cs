@@ -1,29 +1,32 @@
 // One pre-norm decoder block: resid_mid = resid_pre + attn(ln1(resid_pre)); resid_post = resid_mid + mlp(ln2(resid_mid)).
+// The architecture picks the norm (RMSNorm or LayerNorm) and the MLP (SwiGLU or GELU); the wiring is the same.
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace TrajectoryLab.Torch.Models;
 
-/// <summary>A Llama decoder block with TransformerLens hook points on the residual stream and both sublayer outputs.</summary>
+/// <summary>A decoder block with TransformerLens hook points on the residual stream and both sublayer outputs.</summary>
 internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly RmsNorm ln1;
+    private readonly Module<Tensor, Tensor> ln1;
     private readonly Attention attn;
-    private readonly RmsNorm ln2;
-    private readonly SwiGluMlp mlp;
+    private readonly Module<Tensor, Tensor> ln2;
+    private readonly Module<Tensor, Tensor> mlp;
     private readonly HookPoint hook_resid_pre;
     private readonly HookPoint hook_attn_out;
     private readonly HookPoint hook_resid_mid;
     private readonly HookPoint hook_mlp_out;
     private readonly HookPoint hook_resid_post;
 
-    public TransformerBlock(ModelSpec spec, int layer, RotaryEmbedding rotary, ScalarType dtype) : base(nameof(TransformerBlock))
+    /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s architecture with uninitialised weights.</summary>
+    public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype) : base(nameof(TransformerBlock))
     {
-        ln1 = new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
-        attn = new Attention(spec, layer, rotary, dtype);
-        ln2 = new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
-        mlp = new SwiGluMlp(spec, dtype);
+        var gpt2 = spec.Architecture == ModelArchitecture.Gpt2;
+        ln1 = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+        attn = new Attention(spec, layer, dtype);
+        ln2 = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+        mlp = gpt2 ? new GeluMlp(spec, dtype) : new SwiGluMlp(spec, dtype);
         hook_resid_pre = new HookPoint();
         hook_attn_out = new HookPoint();
         hook_resid_mid = new HookPoint();
@@ -33,7 +36,7 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     }
 
     /// <param name="x">[batch, pos, d_model]</param>
-    /// <param name="step">Positions, rotary angles, mask and cache of this forward pass.</param>
+    /// <param name="step">Positions, rotary angles (if any), mask and cache of this forward pass.</param>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {

@@ -1,4 +1,4 @@
-// config.json parsing: the shapes of real Llama-family configs (values as published on the Hugging Face hub),
+// config.json parsing: the shapes of real Llama-family and GPT-2 configs (values as published on the Hugging Face hub),
 // write/read round trips, and errors that name the file and the key.
 using TrajectoryLab.Torch.Checkpoints;
 using TrajectoryLab.Torch.Models;
@@ -64,6 +64,23 @@ public sealed class HfConfigTests
     }
 
     [Fact]
+    public void ReadsGpt2WithItsDefaults()
+    {
+        using var folder = new TempFolder();
+        var spec = ReadJson(folder, """
+            {"activation_function":"gelu_new","architectures":["GPT2LMHeadModel"],"attn_pdrop":0.1,"bos_token_id":50256,"embd_pdrop":0.1,
+             "eos_token_id":50256,"initializer_range":0.02,"layer_norm_epsilon":1e-05,"model_type":"gpt2","n_ctx":1024,"n_embd":768,
+             "n_head":12,"n_layer":12,"n_positions":1024,"resid_pdrop":0.1,"summary_activation":null,"summary_first_dropout":0.1,
+             "summary_proj_to_labels":true,"summary_type":"cls_index","summary_use_proj":true,
+             "task_specific_params":{"text-generation":{"do_sample":true,"max_length":50}},"vocab_size":50257}
+            """);
+        Assert.Equal(ModelArchitecture.Gpt2, spec.Architecture);
+        Assert.Equal(ModelSpec.Gpt2(50257, 768, 12, 12, 1024) with { BosTokenId = 50256, EosTokenIds = spec.EosTokenIds }, spec);
+        Assert.Equal((3072, 64, 12, true), (spec.IntermediateSize, spec.HeadDim, spec.NumKvHeads, spec.TieWordEmbeddings));
+        Assert.Equal([50256], spec.EosTokenIds!);
+    }
+
+    [Fact]
     public void WriteThenReadGivesTheSameSpec()
     {
         using var folder = new TempFolder();
@@ -75,6 +92,8 @@ public sealed class HfConfigTests
             new("qwen2", 50, 8, 12, 1, 2, 1, 4, 1e-6, 1e6, null, true, true, false, 32, "bfloat16", null, [7], 16),
             new("mistral", 50, 8, 12, 1, 2, 2, 4, 1e-6, 1e4, new RopeScaling(RopeScalingKind.Llama3, 8, 1, 4, 16),
                 false, false, false, 32, "float16", 0, []),
+            ModelSpec.Gpt2(50, 12, 2, 3, 24, nInner: 20, layerNormEpsilon: 1e-3, tieWordEmbeddings: false) with { TorchDType = "float32", EosTokenIds = [9] },
+            ModelSpec.Gpt2(50, 12, 1, 2, 24) with { TorchDType = "bfloat16", BosTokenId = 3, EosTokenIds = [] },
         ];
         foreach (var spec in specs)
         {
@@ -86,7 +105,7 @@ public sealed class HfConfigTests
     }
 
     [Theory]
-    [InlineData("""{"model_type":"gpt2","hidden_size":8}""", "key 'model_type'", "not supported")]
+    [InlineData("""{"model_type":"gpt_neox","hidden_size":8}""", "key 'model_type'", "not supported")]
     [InlineData("""{"model_type":"llama","num_attention_heads":2,"intermediate_size":8,"num_hidden_layers":1,"vocab_size":5,"max_position_embeddings":8}""", "key 'hidden_size'", "required")]
     [InlineData("""{"model_type":"llama","hidden_size":"8"}""", "key 'hidden_size'", "integer")]
     [InlineData("""{"model_type":"llama","hidden_act":"gelu"}""", "key 'hidden_act'", "gelu")]
@@ -94,6 +113,11 @@ public sealed class HfConfigTests
     [InlineData("""{"model_type":"llama","hidden_size":8,"num_attention_heads":2,"num_key_value_heads":3,"intermediate_size":8,"num_hidden_layers":1,"vocab_size":5,"max_position_embeddings":8}""", "key 'num_key_value_heads'", "does not divide")]
     [InlineData("""{"model_type":"llama","hidden_size":8,"num_attention_heads":2,"intermediate_size":8,"num_hidden_layers":1,"vocab_size":5,"max_position_embeddings":8,"rope_scaling":{"rope_type":"yarn","factor":4}}""", "key 'rope_scaling.rope_type'", "'yarn' is not supported")]
     [InlineData("""{"model_type":"llama","hidden_size":8,"num_attention_heads":2,"intermediate_size":8,"num_hidden_layers":1,"vocab_size":5,"max_position_embeddings":8,"rope_scaling":{"rope_type":"llama3","factor":4}}""", "key 'rope_scaling.original_max_position_embeddings'", "required")]
+    [InlineData("""{"model_type":"gpt2","activation_function":"relu"}""", "key 'activation_function'", "'relu' is not supported")]
+    [InlineData("""{"model_type":"gpt2","scale_attn_by_inverse_layer_idx":true}""", "key 'scale_attn_by_inverse_layer_idx'", "not supported")]
+    [InlineData("""{"model_type":"gpt2","vocab_size":5,"n_layer":1,"n_head":2,"n_positions":8}""", "key 'n_embd'", "required")]
+    [InlineData("""{"model_type":"gpt2","vocab_size":5,"n_embd":9,"n_layer":1,"n_head":2,"n_positions":8}""", "key 'n_head'", "split n_embd 9 evenly")]
+    [InlineData("""{"model_type":"gpt2","vocab_size":5,"n_embd":8,"n_layer":1,"n_head":2,"n_positions":0}""", "key 'n_positions'", "must be positive")]
     [InlineData("""[1, 2]""", "config.json", "not a JSON object")]
     public void BadConfigNamesFileAndKey(string json, string subject, string detail)
     {

@@ -1,5 +1,5 @@
 // KV-cache decoding: prefill + one-token steps + a multi-token chunk equal full recomputation; a batch equals its
-// sequences run one at a time, for full passes and for greedy cached decoding.
+// sequences run one at a time, for full passes and for greedy cached decoding. Llama-family and GPT-2 configs alike.
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
@@ -18,27 +18,15 @@ public sealed class DecodingTests
     public void CachedDecodingEqualsFullRecomputation(string config)
     {
         using var model = TinyLlamas.Create(config);
-        var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 12, seed: 9);
-        var full = TinyLlamas.Logits(model, tokens);
-        var vocab = model.Spec.VocabSize;
+        AssertCachedDecodingEqualsFullRecomputation(model);
+    }
 
-        using var cache = model.NewCache(batch: 2, capacity: 16);
-        var pieces = new List<double[]>();
-        // Prefill 5, then 1, 1, a chunk of 3 (causal mask offset by startPos), then 1, 1.
-        foreach (var (start, count) in new[] { (0, 5), (5, 1), (6, 1), (7, 3), (10, 1), (11, 1) })
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var chunk = tokens.Select(r => r[start..(start + count)]).ToArray();
-            pieces.Add(TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor(chunk), cache, start)));
-        }
-        // Reassemble [batch, pos, vocab] from per-chunk [batch, count, vocab] pieces.
-        var chunks = new[] { 5, 1, 1, 3, 1, 1 };
-        var incremental = new double[full.Length];
-        for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
-            for (var b = 0; b < 2; b++)
-                Array.Copy(pieces[c], b * chunks[c] * vocab, incremental, (b * 12 + start) * vocab, chunks[c] * vocab);
-        Assert.True(TinyLlamas.RelativeError(incremental, full) < Tolerance);
+    [Theory]
+    [MemberData(nameof(TinyGpt2s.Names), MemberType = typeof(TinyGpt2s))]
+    public void Gpt2CachedDecodingEqualsFullRecomputation(string config)
+    {
+        using var model = TinyGpt2s.Create(config);
+        AssertCachedDecodingEqualsFullRecomputation(model);
     }
 
     [Fact]
@@ -60,16 +48,66 @@ public sealed class DecodingTests
     public void BatchEqualsOneAtATime(string config)
     {
         using var model = TinyLlamas.Create(config);
-        var tokens = TinyLlamas.Tokens(model.Spec, batch: 3, length: 9, seed: 1);
-        var batched = TinyLlamas.Logits(model, tokens);
-        var single = tokens.SelectMany(t => TinyLlamas.Logits(model, [t])).ToArray();
-        Assert.True(TinyLlamas.RelativeError(batched, single) < Tolerance);
+        AssertBatchEqualsOneAtATime(model);
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyGpt2s.Names), MemberType = typeof(TinyGpt2s))]
+    public void Gpt2BatchEqualsOneAtATime(string config)
+    {
+        using var model = TinyGpt2s.Create(config);
+        AssertBatchEqualsOneAtATime(model);
     }
 
     [Fact]
     public void BatchedCachedDecodingEqualsOneAtATime()
     {
         using var model = TinyLlamas.Create("gqa-untied");
+        AssertBatchedGreedyEqualsOneAtATime(model);
+    }
+
+    [Fact]
+    public void Gpt2BatchedCachedDecodingEqualsOneAtATime()
+    {
+        using var model = TinyGpt2s.Create("gpt2-tied");
+        AssertBatchedGreedyEqualsOneAtATime(model);
+    }
+
+    /// <summary>Prefill 5, then 1, 1, a chunk of 3 (causal mask offset by startPos), then 1, 1: the pieces' logits equal one full pass.</summary>
+    private static void AssertCachedDecodingEqualsFullRecomputation(CausalLm model)
+    {
+        var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 12, seed: 9);
+        var full = TinyLlamas.Logits(model, tokens);
+        var vocab = model.Spec.VocabSize;
+
+        using var cache = model.NewCache(batch: 2, capacity: 16);
+        var chunks = new[] { 5, 1, 1, 3, 1, 1 };
+        var pieces = new List<double[]>();
+        for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var chunk = tokens.Select(r => r[start..(start + chunks[c])]).ToArray();
+            pieces.Add(TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor(chunk), cache, start)));
+        }
+        // Reassemble [batch, pos, vocab] from per-chunk [batch, count, vocab] pieces.
+        var incremental = new double[full.Length];
+        for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
+            for (var b = 0; b < 2; b++)
+                Array.Copy(pieces[c], b * chunks[c] * vocab, incremental, (b * 12 + start) * vocab, chunks[c] * vocab);
+        Assert.True(TinyLlamas.RelativeError(incremental, full) < Tolerance);
+    }
+
+    private static void AssertBatchEqualsOneAtATime(CausalLm model)
+    {
+        var tokens = TinyLlamas.Tokens(model.Spec, batch: 3, length: 9, seed: 1);
+        var batched = TinyLlamas.Logits(model, tokens);
+        var single = tokens.SelectMany(t => TinyLlamas.Logits(model, [t])).ToArray();
+        Assert.True(TinyLlamas.RelativeError(batched, single) < Tolerance);
+    }
+
+    private static void AssertBatchedGreedyEqualsOneAtATime(CausalLm model)
+    {
         var prompts = TinyLlamas.Tokens(model.Spec, batch: 3, length: 4, seed: 8);
         var batched = Greedy(model, prompts, steps: 6);
         for (var b = 0; b < prompts.Length; b++)
@@ -77,7 +115,7 @@ public sealed class DecodingTests
     }
 
     /// <summary>Greedy continuation of equal-length prompts with a cache, one dispose scope per step: [batch][steps] token ids.</summary>
-    private static long[][] Greedy(LlamaModel model, int[][] prompts, int steps)
+    private static long[][] Greedy(CausalLm model, int[][] prompts, int steps)
     {
         using var cache = model.NewCache(prompts.Length, prompts[0].Length + steps);
         var generated = prompts.Select(_ => new long[steps]).ToArray();

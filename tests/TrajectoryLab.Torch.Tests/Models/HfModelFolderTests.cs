@@ -9,7 +9,7 @@ namespace TrajectoryLab.Torch.Tests.Models;
 
 public sealed class HfModelFolderTests(ITestOutputHelper output)
 {
-    private static Dictionary<string, byte[]> Bytes(LlamaModel model) =>
+    private static Dictionary<string, byte[]> Bytes(CausalLm model) =>
         model.named_parameters().ToDictionary(p => p.name, p => p.parameter.contiguous().bytes.ToArray());
 
     [Theory]

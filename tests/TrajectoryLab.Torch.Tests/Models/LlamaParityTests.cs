@@ -16,15 +16,11 @@ public sealed class LlamaParityTests(ITestOutputHelper output)
     {
         using var model = TinyLlamas.Create(config);
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 12, seed: 3);
-        var logits = TinyLlamas.Logits(model, tokens);
-        var reference = TinyLlamas.Reference(model);
-        var perSequence = logits.Length / tokens.Length;
-        for (var b = 0; b < tokens.Length; b++)
+        var errors = ParityChecks.LogitsErrors(model, tokens, TinyLlamas.Reference(model).Forward);
+        for (var b = 0; b < errors.Length; b++)
         {
-            var expected = reference.Forward(tokens[b]).SelectMany(r => r).ToArray();
-            var error = TinyLlamas.RelativeError(logits.AsSpan(b * perSequence, perSequence), expected);
-            output.WriteLine(FormattableString.Invariant($"{config} sequence {b}: logits relative error {error:E2}"));
-            Assert.True(error < Tolerance, FormattableString.Invariant($"{config}: relative error {error:E2}"));
+            output.WriteLine(FormattableString.Invariant($"{config} sequence {b}: logits relative error {errors[b]:E2}"));
+            Assert.True(errors[b] < Tolerance, FormattableString.Invariant($"{config}: relative error {errors[b]:E2}"));
         }
     }
 
@@ -34,32 +30,7 @@ public sealed class LlamaParityTests(ITestOutputHelper output)
     {
         using var model = TinyLlamas.Create(config, seed: 11);
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 10, seed: 5);
-        var captured = new Dictionary<string, double[]>();
-        var hookPoints = model.named_modules().Where(m => m.module is HookPoint).ToList();
-        Assert.Equal(HookNames.All(model.Spec.NumLayers).Order(), hookPoints.Select(m => m.name).Order());
-        foreach (var (name, module) in hookPoints)
-            ((HookPoint)module).register_forward_hook((_, _, result) =>
-            {
-                captured[name] = TinyLlamas.ToDoubles(result);
-                return result;
-            });
-
-        var logits = TinyLlamas.Logits(model, tokens);
-        var reference = TinyLlamas.Reference(model);
-        var worst = 0.0;
-        for (var b = 0; b < tokens.Length; b++)
-        {
-            var expected = new Dictionary<string, double[]>();
-            reference.Forward(tokens[b], expected);
-            foreach (var (name, values) in expected)
-            {
-                var per = captured[name].Length / tokens.Length;
-                var error = TinyLlamas.RelativeError(captured[name].AsSpan(b * per, per), values);
-                worst = Math.Max(worst, error);
-                Assert.True(error < Tolerance, FormattableString.Invariant($"{config} {name} sequence {b}: relative error {error:E2}"));
-            }
-        }
-        Assert.Equal(captured[HookNames.Logits], logits);
+        var worst = ParityChecks.WorstHookError(model, tokens, TinyLlamas.Reference(model).Forward, Tolerance, config);
         output.WriteLine(FormattableString.Invariant($"{config}: worst hook-point relative error {worst:E2}"));
     }
 

@@ -65,7 +65,7 @@ internal static class TinyLlamas
     }
 
     /// <summary>Logits of a forward pass without cache, [batch * pos * vocab] as doubles.</summary>
-    public static double[] Logits(LlamaModel model, int[][] tokens)
+    public static double[] Logits(CausalLm model, int[][] tokens)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -1,0 +1,188 @@
+// Loads llama2.c checkpoints (Karpathy 2023, github.com/karpathy/llama2.c): the legacy (version 0) .bin that run.c reads,
+// a header of 7 little-endian int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a negative
+// vocab_size means an untied classifier stored last) followed by float32 arrays in run.c's order, each layer-stacked
+// linear weight [n_layers, out, in]. llama2.c rotates interleaved pairs (x[2i], x[2i+1]) (RoPE, Su et al. 2021) while
+// LlamaModel rotates halves (x[i], x[i + d_head/2]), so the rows of wq and wk are permuted per head on load, as
+// transformers' convert_llama_weights_to_hf permutes Meta's weights: the loaded model computes llama2.c's function.
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Checkpoints;
+
+/// <summary>Reads llama2.c .bin checkpoints into a <see cref="LlamaModel"/>.</summary>
+internal static class Llama2cCheckpoint
+{
+    /// <summary>Bytes of the header: 7 int32.</summary>
+    public const int HeaderBytes = 7 * sizeof(int);
+
+    /// <summary>The first int32 of llama2.c's newer exports (version ≥ 1): "ak42" in ASCII.</summary>
+    private const int VersionMagic = 0x616b3432;
+
+    /// <summary>RMSNorm epsilon run.c uses.</summary>
+    private const double RmsNormEps = 1e-5;
+
+    /// <summary>Rotary base run.c uses.</summary>
+    private const double RopeTheta = 10000;
+
+    /// <summary>One float32 array of the file: its run.c name, its byte offset and its shape ([n_layers, ...] when stacked).</summary>
+    private sealed record StoredArray(string Name, long Offset, long[] Shape);
+
+    /// <summary>Where an array goes: the canonical parameter (a block leaf when stacked per layer) and how its
+    /// [out, in] (or [d]) slice becomes the canonical tensor.</summary>
+    private sealed record Target(string Parameter, bool PerLayer, Func<Tensor, Tensor> ToCanonical);
+
+    /// <summary>Reads <paramref name="filePath"/> into a model computing in <paramref name="dtype"/>.</summary>
+    /// <remarks>The header is validated and every array's extent checked against the file length before anything is
+    /// allocated; arrays are then read one layer at a time. freq_cis_real/imag are skipped (the model computes its
+    /// angles with θ = 10000, as run.c does). The file must end exactly after the last array.</remarks>
+    /// <exception cref="CheckpointException">The file is missing, shorter than its header, a newer export version, has an
+    /// impossible header field, or disagrees in length with its header; the message names the file and the field or array.</exception>
+    public static LlamaModel Load(string filePath, ScalarType dtype = ScalarType.Float32)
+    {
+        using var handle = Open(filePath);
+        var fileLength = RandomAccess.GetLength(handle);
+        var spec = ReadSpec(handle, fileLength, filePath);
+        var layout = Layout(spec, fileLength, filePath);
+
+        var model = new LlamaModel(spec, dtype);
+        try
+        {
+            var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+            var targets = Targets(spec);
+            using var noGrad = no_grad();
+            foreach (var array in layout)
+            {
+                if (!targets.TryGetValue(array.Name, out var target)) continue;
+                var shape = target.PerLayer ? array.Shape[1..] : array.Shape;
+                var sliceBytes = shape.Aggregate(1L, (n, d) => n * d) * sizeof(float);
+                for (var l = 0; l < (target.PerLayer ? spec.NumLayers : 1); l++)
+                {
+                    using var scope = NewDisposeScope();
+                    var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, array.Name); // [shape]
+                    var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
+                    parameters[name].copy_(target.ToCanonical(stored));
+                }
+            }
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static SafeFileHandle Open(string filePath)
+    {
+        try
+        {
+            return File.OpenHandle(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(filePath, null, $"cannot open llama2.c checkpoint ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Reads and validates the header into the spec run.c implies.</summary>
+    private static ModelSpec ReadSpec(SafeFileHandle handle, long fileLength, string filePath)
+    {
+        if (fileLength < HeaderBytes)
+            throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                $"file is {fileLength} bytes, shorter than the {HeaderBytes}-byte llama2.c header"));
+        Span<byte> bytes = stackalloc byte[HeaderBytes];
+        FileReads.ReadExactly(handle, bytes, 0, filePath, null);
+        var fields = new int[7];
+        for (var i = 0; i < fields.Length; i++) fields[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
+        if (fields[0] == VersionMagic)
+            throw new CheckpointException(filePath, null,
+                "starts with the magic 'ak42' of a newer llama2.c export; only the legacy version-0 layout is supported (export.py --version 0)");
+
+        var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]);
+        CheckpointException Field(string name, string detail) => new(filePath, $"header field '{name}'", detail);
+        foreach (var (name, value) in new[] { ("dim", dim), ("hidden_dim", hidden), ("n_layers", layers), ("n_heads", heads), ("n_kv_heads", kvHeads), ("seq_len", seqLen) })
+            if (value <= 0) throw Field(name, string.Create(CultureInfo.InvariantCulture, $"must be positive, is {value}"));
+        if (vocab is 0 or int.MinValue)
+            throw Field("vocab_size", string.Create(CultureInfo.InvariantCulture, $"{vocab} is not a vocabulary size (negative means an untied classifier)"));
+        if (dim % heads != 0 || dim / heads % 2 != 0)
+            throw Field("n_heads", string.Create(CultureInfo.InvariantCulture, $"{heads} heads must split dim {dim} into heads of even size"));
+        if (kvHeads > heads || heads % kvHeads != 0)
+            throw Field("n_kv_heads", string.Create(CultureInfo.InvariantCulture, $"{kvHeads} does not divide n_heads {heads}"));
+
+        return new ModelSpec(
+            ModelType: "llama", VocabSize: Math.Abs(vocab), HiddenSize: dim, IntermediateSize: hidden, NumLayers: layers,
+            NumHeads: heads, NumKvHeads: kvHeads, HeadDim: dim / heads, RmsNormEps: RmsNormEps, RopeTheta: RopeTheta,
+            RopeScaling: null, TieWordEmbeddings: vocab > 0, QkvBias: false, OutputBias: false, MaxPositionEmbeddings: seqLen);
+    }
+
+    /// <summary>Every array in file order with its offset, after checking that each lies inside the file and that the
+    /// last one ends exactly at the end of the file. Sizes are computed in 128-bit integers, so no header overflows them.</summary>
+    private static List<StoredArray> Layout(ModelSpec spec, long fileLength, string filePath)
+    {
+        long dim = spec.HiddenSize, hidden = spec.IntermediateSize, layers = spec.NumLayers, vocab = spec.VocabSize;
+        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, halfHead = spec.HeadDim / 2;
+        var shapes = new List<(string Name, long[] Shape)>
+        {
+            ("token_embedding_table", [vocab, dim]),
+            ("rms_att_weight", [layers, dim]),
+            ("wq", [layers, q, dim]),
+            ("wk", [layers, kv, dim]),
+            ("wv", [layers, kv, dim]),
+            ("wo", [layers, dim, q]),
+            ("rms_ffn_weight", [layers, dim]),
+            ("w1", [layers, hidden, dim]),
+            ("w2", [layers, dim, hidden]),
+            ("w3", [layers, hidden, dim]),
+            ("rms_final_weight", [dim]),
+            ("freq_cis_real", [spec.MaxPositionEmbeddings, halfHead]),
+            ("freq_cis_imag", [spec.MaxPositionEmbeddings, halfHead]),
+        };
+        if (!spec.TieWordEmbeddings) shapes.Add(("wcls", [vocab, dim]));
+
+        var layout = new List<StoredArray>();
+        Int128 offset = HeaderBytes;
+        foreach (var (name, shape) in shapes)
+        {
+            var end = offset + shape.Aggregate((Int128)sizeof(float), (n, d) => n * d);
+            if (end > fileLength)
+                throw CheckpointException.ForTensor(filePath, name, string.Create(CultureInfo.InvariantCulture,
+                    $"{SafetensorsEntry.FormatShape(shape)} float32 would end at byte {end}, beyond the file's {fileLength} bytes (truncated file, or a header promising more than it holds)"));
+            layout.Add(new StoredArray(name, (long)offset, shape));
+            offset = end;
+        }
+        if (offset != fileLength)
+            throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                $"{fileLength - (long)offset} bytes follow the last array '{layout[^1].Name}'; the header does not describe this file"));
+        return layout;
+    }
+
+    /// <summary>run.c's arrays by name → canonical parameters. w1 is the gate, w3 the up projection, w2 the down projection.</summary>
+    private static Dictionary<string, Target> Targets(ModelSpec spec) => new(StringComparer.Ordinal)
+    {
+        ["token_embedding_table"] = new(ParameterNames.EmbedW, false, w => w),
+        ["rms_att_weight"] = new(ParameterNames.Ln1W, true, w => w),
+        ["wq"] = new(ParameterNames.WQ, true, w => InterleavedToHalves(w, spec.NumHeads).t()),
+        ["wk"] = new(ParameterNames.WK, true, w => InterleavedToHalves(w, spec.NumKvHeads).t()),
+        ["wv"] = new(ParameterNames.WV, true, w => w.t()),
+        ["wo"] = new(ParameterNames.WO, true, w => w.t()),
+        ["rms_ffn_weight"] = new(ParameterNames.Ln2W, true, w => w),
+        ["w1"] = new(ParameterNames.WGate, true, w => w.t()),
+        ["w2"] = new(ParameterNames.WOut, true, w => w.t()),
+        ["w3"] = new(ParameterNames.WIn, true, w => w.t()),
+        ["rms_final_weight"] = new(ParameterNames.FinalNormW, false, w => w),
+        ["wcls"] = new(ParameterNames.UnembedW, false, w => w.t()),
+    };
+
+    /// <summary>Reorders the output rows of each head so that interleaved pair (2i, 2i+1) becomes half-split pair (i, i + d_head/2).</summary>
+    /// <param name="w">[heads · d_head, in], rows of head h at h·d_head … (h+1)·d_head - 1.</param>
+    /// <param name="heads">Number of heads the rows hold.</param>
+    /// <returns>[heads · d_head, in]</returns>
+    private static Tensor InterleavedToHalves(Tensor w, int heads)
+    {
+        long rows = w.shape[0], cols = w.shape[1];
+        return w.view(heads, rows / heads / 2, 2, cols).transpose(1, 2).reshape(rows, cols);
+    }
+}
