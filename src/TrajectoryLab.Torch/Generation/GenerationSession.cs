@@ -1,0 +1,174 @@
+// Decoding a batch of trajectories through one KV cache: Prefill(prompts) then Step() repeatedly. Each step is one
+// dispose scope under no_grad: forward the new tokens, apply each row's sampler with its own random stream, append
+// the chosen tokens; logits, log-probs and captured activations leave as float arrays. Runs synchronously on one thread.
+using TrajectoryLab.Torch.Models;
+using TrajectoryLab.Torch.Sampling;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Generation;
+
+/// <summary>A batch of trajectories decoded step by step (start one with <see cref="LanguageModel.StartSession"/>).</summary>
+/// <remarks>
+/// Step 0 is <see cref="Prefill"/>: one pass over the prompts (positions 0 … P−1) chooses each row's token for position P.
+/// Step s ≥ 1 is <see cref="Step"/>: one pass over the token chosen at step s−1 (position P+s−1) chooses the token for
+/// position P+s. Row b's uniform at step s is a function of (<see cref="GenerationOptions.Seed"/>, its stream id, s)
+/// only, so a row's tokens do not depend on the rest of the batch. The repetition context of a row is every token the
+/// model has read in it (the prompt and the tokens chosen before this step).
+/// </remarks>
+public sealed class GenerationSession : IDisposable
+{
+    private readonly LanguageModel _owner;
+    private readonly CausalLm _model;
+    private readonly GenerationOptions _options;
+    private List<int>[] _tokens = [];   // [batch][length] each row's context
+    private KvCache? _cache;
+    private TokenSampler? _sampler;
+    private SessionHooks? _hooks;
+    private long[] _streams = [];       // [batch] each row's stream id
+    private int[]? _pending;            // [batch] tokens chosen last, read by the next step
+
+    internal GenerationSession(LanguageModel owner, CausalLm model, GenerationOptions options)
+    {
+        if (options.MaxNewTokens < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxNewTokens must be ≥ 1, is {options.MaxNewTokens}");
+        _owner = owner;
+        _model = model;
+        _options = options;
+    }
+
+    /// <summary>Number of rows (0 before <see cref="Prefill"/>).</summary>
+    public int Batch => _tokens.Length;
+
+    /// <summary>Steps taken so far (the prefill counts as one).</summary>
+    public int StepsTaken { get; private set; }
+
+    /// <summary>Tokens in each row's context: prompt plus generated.</summary>
+    public int Length => _tokens.Length == 0 ? 0 : _tokens[0].Count;
+
+    /// <summary>Row <paramref name="row"/>'s context: its prompt followed by its generated tokens.</summary>
+    public int[] Tokens(int row) => [.. _tokens[row]];
+
+    /// <summary>Step 0: reads the prompts through the cache and chooses each row's first new token.</summary>
+    /// <param name="prompts">[batch][P] token ids, P ≥ 1 equal for all rows.</param>
+    /// <param name="force">Tokens to append instead of sampled ones ([batch]; teacher forcing), or null to sample.</param>
+    /// <exception cref="ArgumentException">Empty or ragged prompts, ids outside the vocabulary, sampler/stream/intervention
+    /// lists that do not fit the batch, or an unknown hook name.</exception>
+    /// <exception cref="InvalidOperationException">Prefill was already called.</exception>
+    public StepResult Prefill(int[][] prompts, int[]? force = null)
+    {
+        ObjectDisposedException.ThrowIf(_owner.Session != this, this);
+        if (_cache is not null) throw new InvalidOperationException("Prefill was already called on this session");
+        if (prompts.Length == 0 || prompts[0].Length == 0 || prompts.Any(p => p.Length != prompts[0].Length))
+            throw new ArgumentException("prompts must be a nonempty batch of nonempty prompts of equal length", nameof(prompts));
+        foreach (var p in prompts) CheckIds(p, nameof(prompts));
+        var batch = prompts.Length;
+        CheckForce(force, batch);
+        var samplers = _options.RowSamplers ?? Enumerable.Repeat(_options.Sampler, batch).ToArray();
+        if (samplers.Count != batch)
+            throw new ArgumentException($"{samplers.Count} row samplers for a batch of {batch}", nameof(prompts));
+        _streams = [.. _options.StreamIds ?? Enumerable.Range(0, batch).Select(i => (long)i)];
+        if (_streams.Length != batch)
+            throw new ArgumentException($"{_streams.Length} stream ids for a batch of {batch}", nameof(prompts));
+
+        var sampler = new TokenSampler(samplers, _model.Spec.VocabSize, _model.Device);
+        SessionHooks? hooks = null;
+        try
+        {
+            hooks = new SessionHooks(_model, batch, _options.Capture);
+            foreach (var intervention in _options.Interventions) hooks.Add(intervention);
+        }
+        catch
+        {
+            hooks?.Dispose();
+            sampler.Dispose();
+            throw;
+        }
+        (_sampler, _hooks) = (sampler, hooks);
+        _cache = _model.NewCache(batch, prompts[0].Length + _options.MaxNewTokens - 1);
+        _tokens = [.. prompts.Select(p => new List<int>(p))];
+        return Advance(prompts, 0, force);
+    }
+
+    /// <summary>Step s ≥ 1: reads the tokens chosen last and chooses the next ones.</summary>
+    /// <param name="force">Tokens to append instead of sampled ones ([batch]; teacher forcing), or null to sample.</param>
+    /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>, or after MaxNewTokens tokens.</exception>
+    public StepResult Step(int[]? force = null)
+    {
+        ObjectDisposedException.ThrowIf(_owner.Session != this, this);
+        if (_pending is null) throw new InvalidOperationException("call Prefill before Step");
+        if (StepsTaken >= _options.MaxNewTokens)
+            throw new InvalidOperationException($"the session has generated its MaxNewTokens = {_options.MaxNewTokens} tokens");
+        CheckForce(force, Batch);
+        return Advance([.. _pending.Select(t => new[] { t })], Length - 1, force);
+    }
+
+    /// <summary>Activates <paramref name="intervention"/> from the next step on (after <see cref="Prefill"/>; interventions
+    /// for the prefill go in <see cref="GenerationOptions.Interventions"/>).</summary>
+    /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Intervention"/>.</exception>
+    public void AddIntervention(Intervention intervention)
+    {
+        if (_hooks is null) throw new InvalidOperationException("call Prefill before AddIntervention");
+        _hooks.Add(intervention);
+    }
+
+    /// <summary>One pass over <paramref name="input"/> at startPos, then the choice of the next tokens.</summary>
+    /// <param name="input">[batch][count] token ids.</param>
+    /// <param name="startPos">Position of input's first column.</param>
+    /// <param name="force">Tokens to append instead of sampled ones (checked), or null.</param>
+    private StepResult Advance(int[][] input, int startPos, int[]? force)
+    {
+        var batch = input.Length;
+        var count = input[0].Length;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var tokens = tensor(input.SelectMany(r => r.Select(t => (long)t)).ToArray(), [batch, count], ScalarType.Int64, _model.Device); // [batch, count]
+        _sampler!.Observe(tokens);
+        _hooks!.Begin(StepsTaken, startPos, count);
+        var logits = _model.call(tokens, _cache, startPos).select(1, -1); // [batch, d_vocab]
+        var activations = _hooks.End();
+        var rawLogits = _options.Outputs.HasFlag(StepOutputs.Logits) ? Rows(logits) : null;
+        var logProbs = _options.Outputs.HasFlag(StepOutputs.LogProbs) ? Rows(logits.to_type(ScalarType.Float32).log_softmax(-1)) : null;
+        var chosen = force?.ToArray() ?? [.. _sampler.Choose(logits, RandomStreams.Uniforms(_options.Seed, _streams, StepsTaken))
+            .cpu().data<long>().ToArray().Select(t => (int)t)];
+
+        for (var b = 0; b < batch; b++) _tokens[b].Add(chosen[b]);
+        _pending = chosen;
+        return new StepResult(StepsTaken++, startPos + count - 1, chosen, rawLogits, logProbs, activations);
+    }
+
+    /// <param name="values">[batch, n] any float dtype.</param>
+    /// <returns>[batch][n] float32 on CPU.</returns>
+    private static float[][] Rows(Tensor values)
+    {
+        var n = (int)values.shape[1];
+        var flat = values.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray(); // [batch * n]
+        return [.. Enumerable.Range(0, (int)values.shape[0]).Select(b => flat.AsSpan(b * n, n).ToArray())];
+    }
+
+    private void CheckForce(int[]? force, int batch)
+    {
+        if (force is null) return;
+        if (force.Length != batch) throw new ArgumentException($"{force.Length} forced tokens for a batch of {batch}", nameof(force));
+        CheckIds(force, nameof(force));
+    }
+
+    private void CheckIds(int[] ids, string parameter)
+    {
+        var vocab = _model.Spec.VocabSize;
+        if (ids.Any(t => t < 0 || t >= vocab))
+            throw new ArgumentException($"token ids must be in [0, {vocab})", parameter);
+    }
+
+    /// <summary>Removes the hooks, frees the cache and sampler state, and lets the model start another session.</summary>
+    public void Dispose()
+    {
+        _hooks?.Dispose();
+        _sampler?.Dispose();
+        _cache?.Dispose();
+        _hooks = null;
+        _sampler = null;
+        _cache = null;
+        _owner.EndSession(this);
+    }
+}

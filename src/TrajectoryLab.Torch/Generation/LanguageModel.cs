@@ -1,0 +1,107 @@
+// The public face of a causal language model: load it from a Hugging Face folder or build a random one, on CPU or
+// CUDA, in float32/bfloat16/float16, and decode batches of trajectories with it. Tensors stay inside; results are arrays.
+using TorchSharp;
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Generation;
+
+/// <summary>A causal language model ready to generate (wraps the internal <c>CausalLm</c>).</summary>
+/// <remarks>One <see cref="GenerationSession"/> at a time: a session's hooks live on the model's hook points.</remarks>
+public sealed class LanguageModel : IDisposable
+{
+    private readonly CausalLm _model;
+    private bool _disposed;
+
+    internal LanguageModel(CausalLm model) => _model = model;
+
+    /// <summary>Loads config.json and the safetensors weights of a Hugging Face folder.</summary>
+    /// <param name="hfFolder">Folder with config.json and model.safetensors (or shards with their index).</param>
+    /// <param name="options">Device and dtype; default CPU, float32.</param>
+    /// <exception cref="ArgumentException">Unknown device or dtype name.</exception>
+    /// <exception cref="InvalidOperationException">CUDA requested but not available.</exception>
+    /// <exception cref="Checkpoints.CheckpointException">A missing or malformed file or tensor.</exception>
+    public static LanguageModel Load(string hfFolder, ModelOptions? options = null)
+    {
+        var (device, dtype) = (options ?? new ModelOptions()).Resolve();
+        return OnDevice(HfModelFolder.Load(hfFolder, dtype), device);
+    }
+
+    /// <summary>A model of architecture <paramref name="spec"/> with weights drawn from N(0, <paramref name="std"/>²)
+    /// (norm weights 1, biases 0), for tests and baselines.</summary>
+    /// <remarks>Weights are drawn in float32 and then rounded to the dtype, so a seed gives the same model in every dtype.</remarks>
+    /// <exception cref="ArgumentException">An invalid spec, device or dtype.</exception>
+    /// <exception cref="InvalidOperationException">CUDA requested but not available.</exception>
+    public static LanguageModel Random(ModelSpec spec, long seed, ModelOptions? options = null, double std = 0.02)
+    {
+        var (device, dtype) = (options ?? new ModelOptions()).Resolve();
+        var drawn = CausalLm.Create(spec);
+        drawn.InitializeRandom(seed, std);
+        if (dtype == ScalarType.Float32) return OnDevice(drawn, device);
+        using (drawn)
+        {
+            var model = CausalLm.Create(spec, dtype);
+            var source = drawn.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+            using var noGrad = torch.no_grad();
+            foreach (var (name, parameter) in model.named_parameters()) parameter.copy_(source[name]);
+            return OnDevice(model, device);
+        }
+    }
+
+    private static LanguageModel OnDevice(CausalLm model, Device device)
+    {
+        try
+        {
+            if (device.type != DeviceType.CPU) model.to(device);
+            model.eval();
+            return new LanguageModel(model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The architecture.</summary>
+    public ModelSpec Spec => _model.Spec;
+
+    /// <summary>Where the weights live, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
+    public string Device => _model.Device.ToString();
+
+    /// <summary>Weights and activations: <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</summary>
+    public string DType => HfModelFolder.TorchDTypeName(_model.DType);
+
+    /// <summary>Every hook point name, in forward order (TransformerLens names, e.g. <c>blocks.0.hook_resid_post</c>).</summary>
+    public IReadOnlyList<string> HookNames => Models.HookNames.All(_model.Spec);
+
+    /// <summary>The open session, or null.</summary>
+    internal GenerationSession? Session { get; private set; }
+
+    /// <summary>The wrapped model, for code inside TrajectoryLab.Torch.</summary>
+    internal CausalLm Model => _model;
+
+    /// <summary>Starts decoding a batch with <paramref name="options"/>; call <see cref="GenerationSession.Prefill"/> next.</summary>
+    /// <exception cref="InvalidOperationException">Another session of this model is still open.</exception>
+    public GenerationSession StartSession(GenerationOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Session is not null)
+            throw new InvalidOperationException("a session of this model is still open; dispose it first (its hooks live on the model)");
+        return Session = new GenerationSession(this, _model, options);
+    }
+
+    internal void EndSession(GenerationSession session)
+    {
+        if (Session == session) Session = null;
+    }
+
+    /// <summary>Disposes the open session, if any, and frees the weights.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        Session?.Dispose();
+        _model.Dispose();
+        _disposed = true;
+    }
+}
