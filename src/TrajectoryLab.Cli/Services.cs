@@ -2,8 +2,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Cli.Experiments.Bench;
 using TrajectoryLab.Cli.Experiments.KnownSystems;
 using TrajectoryLab.Cli.Experiments.Metrics;
+using TrajectoryLab.Cli.Experiments.Training;
 using TrajectoryLab.Cli.Runs;
 
 namespace TrajectoryLab.Cli;
@@ -21,12 +23,17 @@ public static class Services
         services.AddSingleton<CommandLine>();
 
         services.AddSingleton<ICommand, ListCommand>();
-        services.AddSingleton<ICommand, RunCommand>();
+        services.AddSingleton<RunCommand>();
+        services.AddSingleton<ICommand>(sp => sp.GetRequiredService<RunCommand>());
+        services.AddSingleton<ICommand, BenchCommand>();
         services.AddSingleton<ICommand, ReportCommand>();
+        services.AddSingleton<ICommand, CorpusCommand>();
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
+        services.AddSingleton<IExperiment, DecodeBenchExperiment>();
+        services.AddSingleton<IExperiment, TrainExperiment>();
         return services;
     }
 }

@@ -1,0 +1,106 @@
+// Decode and prefill throughput of a causal LM through the one forward implementation that every experiment uses:
+// greedy decoding of B trajectories with the KV cache (one dispose scope per step), and a prefill of P tokens.
+// The figures are read against the machine floors measured in the same run (MachineBaselines): the bytes of weights a
+// token must stream (bandwidth floor), the FLOPs it needs (arithmetic floor) and the native calls it makes (call floor).
+using System.Diagnostics;
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Bench;
+
+/// <summary>One measured configuration.</summary>
+/// <param name="Batch">Trajectories decoded together.</param>
+/// <param name="NewTokens">Tokens generated per trajectory.</param>
+/// <param name="TokensPerSecond">Aggregate generated tokens per second (best of the repeats).</param>
+/// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
+public sealed record DecodeMeasurement(int Batch, int NewTokens, double TokensPerSecond, double MillisecondsPerStep);
+
+/// <summary>Prefill of <paramref name="Tokens"/> positions in one forward pass.</summary>
+public sealed record PrefillMeasurement(int Tokens, double TokensPerSecond, double Milliseconds);
+
+/// <summary>Everything one decode benchmark run measured.</summary>
+/// <param name="Parameters">Number of model parameters.</param>
+/// <param name="WeightBytes">Bytes of weights streamed per decoding step (all matrices incl. embedding-as-head).</param>
+/// <param name="FlopsPerToken">2 × multiply-adds of the matrix products for one token at context length 0.</param>
+/// <param name="Decode">One measurement per batch size.</param>
+/// <param name="Prefill">The prefill measurement.</param>
+/// <param name="Machine">The machine floors measured in the same run.</param>
+/// <param name="PeakResidentMiB">Peak resident memory of the process.</param>
+public sealed record DecodeBenchmarkResult(
+    long Parameters, long WeightBytes, double FlopsPerToken,
+    IReadOnlyList<DecodeMeasurement> Decode, PrefillMeasurement Prefill, MachineBaselines Machine, double PeakResidentMiB);
+
+/// <summary>Runs the decode benchmark on a randomly initialised model of a given spec.</summary>
+public static class DecodeBenchmark
+{
+    /// <summary>Measures greedy decoding for each batch size and one prefill; best of <paramref name="repeats"/>.</summary>
+    public static DecodeBenchmarkResult Run(ModelSpec spec, IReadOnlyList<int> batches, int promptTokens, int newTokens,
+        int prefillTokens, int repeats, long seed, int threads, Action<string>? progress = null)
+    {
+        set_num_threads(threads);
+        manual_seed(seed);
+        using var model = CausalLm.Create(spec);
+        model.InitializeRandom(seed);
+        model.eval();
+        long parameters = model.parameters().Sum(p => p.numel());
+        // Streamed per step: every weight except an untied embedding table, of which only the batch's rows are gathered.
+        long streamed = parameters - (spec.TieWordEmbeddings ? 0 : (long)spec.VocabSize * spec.HiddenSize);
+
+        progress?.Invoke("machine floors");
+        var machine = MachineBaselines.Measure();
+        var decode = new List<DecodeMeasurement>();
+        foreach (var batch in batches)
+        {
+            progress?.Invoke($"decode batch {batch}");
+            var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed));
+            decode.Add(new DecodeMeasurement(batch, newTokens, batch * newTokens / seconds, seconds / newTokens * 1e3));
+        }
+        progress?.Invoke("prefill");
+        var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed));
+        return new DecodeBenchmarkResult(parameters, streamed * sizeof(float), 2.0 * streamed, decode,
+            new PrefillMeasurement(prefillTokens, prefillTokens / prefillSeconds, prefillSeconds * 1e3), machine, PeakResidentMiB());
+    }
+
+    /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step.</summary>
+    static void Greedy(CausalLm model, int batch, int promptTokens, int newTokens, long seed)
+    {
+        using var noGrad = no_grad();
+        using var cache = model.NewCache(batch, promptTokens + newTokens);
+        Tensor next; // [batch, 1]
+        using (var scope = NewDisposeScope())
+        {
+            var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: new TorchSharp.torch.Generator((ulong)seed)); // [batch, prompt]
+            next = model.call(prompt, cache, 0)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope();       // [batch, 1]
+        }
+        for (int t = 0; t < newTokens; t++)
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.call(next, cache, promptTokens + t);   // [batch, 1, vocab]
+            var chosen = logits[.., -1].argmax(-1, keepdim: true);    // [batch, 1]
+            next.Dispose();
+            next = chosen.MoveToOuterDisposeScope();
+        }
+        _ = next.data<long>().ToArray(); // the tokens reach the CPU, as in a real session
+        next.Dispose();
+    }
+
+    static void Prefill(CausalLm model, int tokens, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var prompt = randint(model.Spec.VocabSize, [1, tokens], generator: new TorchSharp.torch.Generator((ulong)seed)); // [1, tokens]
+        _ = model.call(prompt, null, 0)[0, -1].argmax().item<long>();
+    }
+
+    /// <summary>VmHWM of this process in MiB (Linux), else the GC's peak working set.</summary>
+    static double PeakResidentMiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            if (line is not null) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException) { }
+        return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+    }
+}

@@ -1,0 +1,53 @@
+// Floors measured on the machine itself, in the same run as a benchmark, so that every speed figure can be reported as a
+// ratio and attributed to what bounds it: per-call overhead, memory bandwidth or arithmetic throughput.
+// Reference: Williams, Waterman, Patterson (2009), "Roofline: an insightful visual performance model".
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Bench;
+
+/// <summary>What this machine can do at best, measured with libtorch itself.</summary>
+/// <param name="CallMicroseconds">Cost of one tiny native call (an in-place add on a 1-element tensor), µs.</param>
+/// <param name="BandwidthGBps">Streaming read bandwidth (sum over a tensor far larger than the caches), GB/s.</param>
+/// <param name="MatmulGflops">fp32 matrix-multiply throughput on square matrices, GFLOP/s.</param>
+/// <param name="Threads">libtorch intra-op threads during the measurement.</param>
+public sealed record MachineBaselines(double CallMicroseconds, double BandwidthGBps, double MatmulGflops, int Threads)
+{
+    /// <summary>Measures the three floors; each is the best of <paramref name="repeats"/> timings (least disturbed by noise).</summary>
+    public static MachineBaselines Measure(int repeats = 5, long streamBytes = 512L << 20, int matmulSize = 1024)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+
+        var one = zeros(1);                      // [1]
+        const int calls = 20_000;
+        var callSeconds = Best(repeats, () => { for (int i = 0; i < calls; i++) one.add_(1.0); });
+
+        var big = ones(streamBytes / sizeof(float)); // [n] float32
+        var streamSeconds = Best(repeats, () => big.sum().item<float>());
+
+        var a = randn(matmulSize, matmulSize);   // [n, n]
+        var b = randn(matmulSize, matmulSize);   // [n, n]
+        var matmulSeconds = Best(repeats, () => a.matmul(b).sum().item<float>());
+
+        return new MachineBaselines(
+            CallMicroseconds: callSeconds / calls * 1e6,
+            BandwidthGBps: streamBytes / streamSeconds / 1e9,
+            MatmulGflops: 2.0 * matmulSize * matmulSize * matmulSize / matmulSeconds / 1e9,
+            Threads: get_num_threads());
+    }
+
+    /// <summary>The shortest wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up run, in seconds.</summary>
+    public static double Best(int repeats, Action work)
+    {
+        work();
+        var best = double.PositiveInfinity;
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            work();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,52 @@
+// Everything that determines a training run's numbers: model shape, optimizer and schedule, batches, monitoring and
+// checkpoint intervals, threads and seed. A resumed run must have the same configuration as the run it continues.
+namespace TrajectoryLab.Torch.Training;
+
+/// <summary>Shape of the Llama-architecture model being trained (Touvron et al. 2023).</summary>
+/// <param name="Dim">d_model.</param>
+/// <param name="Layers">Transformer blocks.</param>
+/// <param name="Heads">Query heads (d_head = Dim / Heads).</param>
+/// <param name="KvHeads">Key/value heads (grouped-query attention when below Heads).</param>
+/// <param name="Hidden">d_mlp of the SwiGLU layer.</param>
+/// <param name="Context">Training window length in tokens = max_position_embeddings.</param>
+/// <param name="TieEmbeddings">The output head reuses the embedding matrix.</param>
+public sealed record ModelShape(int Dim, int Layers, int Heads, int KvHeads, int Hidden, int Context, bool TieEmbeddings);
+
+/// <summary>AdamW (Loshchilov &amp; Hutter 2019) with linear warm-up and cosine decay to a floor, and gradient clipping.</summary>
+/// <param name="LearningRate">Peak learning rate, reached after <paramref name="WarmupSteps"/>.</param>
+/// <param name="MinLearningRate">Floor the cosine decays to at the last step.</param>
+/// <param name="WarmupSteps">Steps of linear warm-up from LearningRate / WarmupSteps.</param>
+/// <param name="WeightDecay">Decoupled weight decay, applied to matrices only (not to norm weights).</param>
+/// <param name="Beta1">First-moment decay.</param>
+/// <param name="Beta2">Second-moment decay.</param>
+/// <param name="Eps">Denominator epsilon.</param>
+/// <param name="GradClip">Maximum global L2 norm of the gradient; 0 disables clipping.</param>
+public sealed record OptimizerSettings(
+    double LearningRate, double MinLearningRate, int WarmupSteps, double WeightDecay, double Beta1, double Beta2, double Eps, double GradClip);
+
+/// <summary>A training run.</summary>
+/// <param name="Model">Model shape.</param>
+/// <param name="Optimizer">Optimizer and schedule.</param>
+/// <param name="Steps">Optimizer steps of the whole run (the schedule's length).</param>
+/// <param name="BatchSize">Windows per step.</param>
+/// <param name="MonitorEvery">Steps between entropy measurements (step 0 and the last step are always measured).</param>
+/// <param name="MonitorBatch">Windows in each fixed monitoring batch (training and validation).</param>
+/// <param name="HighEntropyQuantile">ρ of the batch-quantile threshold τ_ρ for high-entropy positions.</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (the last step is always checkpointed).</param>
+/// <param name="KeepCheckpoints">Checkpoints kept on disk (older ones are deleted).</param>
+/// <param name="AddK">k of the add-k smoothed unigram and bigram baselines.</param>
+/// <param name="Threads">torch.set_num_threads; results are bit-identical for a given thread count.</param>
+/// <param name="Seed">Seed of the initial weights, the batch sampler and the monitoring batches.</param>
+public sealed record TrainingConfig(
+    ModelShape Model,
+    OptimizerSettings Optimizer,
+    int Steps,
+    int BatchSize,
+    int MonitorEvery,
+    int MonitorBatch,
+    double HighEntropyQuantile,
+    int CheckpointEvery,
+    int KeepCheckpoints,
+    double AddK,
+    int Threads,
+    int Seed);
