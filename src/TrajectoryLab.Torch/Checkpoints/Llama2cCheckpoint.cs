@@ -162,7 +162,9 @@ internal static class Llama2cCheckpoint
     /// <summary>run.c's arrays by name → canonical parameters. w1 is the gate, w3 the up projection, w2 the down projection.</summary>
     private static Dictionary<string, Target> Targets(ModelSpec spec) => new(StringComparer.Ordinal)
     {
-        ["token_embedding_table"] = new(ParameterNames.EmbedW, false, w => w),
+        ["token_embedding_table"] = spec.TieWordEmbeddings // a tied model keeps its one matrix in the head's layout (Embeddings.cs)
+            ? new(ParameterNames.UnembedW, false, w => w.t())
+            : new(ParameterNames.EmbedW, false, w => w),
         ["rms_att_weight"] = new(ParameterNames.Ln1W, true, w => w),
         ["wq"] = new(ParameterNames.WQ, true, w => InterleavedToHalves(w, spec.NumHeads).t()),
         ["wk"] = new(ParameterNames.WK, true, w => InterleavedToHalves(w, spec.NumKvHeads).t()),

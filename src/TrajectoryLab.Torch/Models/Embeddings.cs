@@ -1,31 +1,39 @@
-// Token embedding (W_E, [d_vocab, d_model]), GPT-2's learned position embedding (W_pos, [n_ctx, d_model]) and untied
+// Token embedding (W_E, [d_vocab, d_model]), GPT-2's learned position embedding (W_pos, [n_ctx, d_model]) and
 // unembedding (W_U, [d_model, d_vocab]) as modules, so their parameters carry the canonical names embed.W_E,
-// pos_embed.W_pos and unembed.W_U.
+// pos_embed.W_pos and unembed.W_U. A tied model keeps its one matrix as W_U, in the [in, out] layout the head reads at
+// every step (a one-row product runs ~3.5× faster on it than on W_Eᵀ here; shared/notes/torchsharp-speed.md), and the
+// embedding gathers columns of it: a lookup touches batch × d_model numbers, the head all d_vocab × d_model of them.
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace TrajectoryLab.Torch.Models;
 
-/// <summary>Looks token ids up in W_E.</summary>
+/// <summary>Looks token ids up in W_E, or, in a tied model, in the columns of the head's W_U.</summary>
 internal sealed class Embed : Module<Tensor, Tensor>
 {
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
-    private readonly Parameter W_E; // [d_vocab, d_model]
+    private readonly Parameter? W_E;            // [d_vocab, d_model], untied models only
+    private readonly Func<Tensor>? _tiedWeight; // tied models: the head's W_U, [d_model, d_vocab] (a delegate, so it is not registered twice)
 
-    public Embed(ModelSpec spec, ScalarType dtype) : base(nameof(Embed))
+    /// <summary>An embedding with its own W_E, or, given <paramref name="tiedTo"/>, one that reads the head's W_U.</summary>
+    public Embed(ModelSpec spec, ScalarType dtype, Unembed? tiedTo = null) : base(nameof(Embed))
     {
-        W_E = new Parameter(empty(spec.VocabSize, spec.HiddenSize, dtype));
+        if (tiedTo is null) W_E = new Parameter(empty(spec.VocabSize, spec.HiddenSize, dtype));
+        else _tiedWeight = () => tiedTo.Weight;
         RegisterComponents();
     }
 
-    /// <summary>W_E, for a head tied to it.</summary>
-    public Tensor Weight => W_E; // [d_vocab, d_model]
-
     /// <param name="tokens">[batch, pos] int64</param>
     /// <returns>[batch, pos, d_model]</returns>
-    public override Tensor forward(Tensor tokens) =>
-        W_E.index_select(0, tokens.reshape(-1)).view(tokens.shape[0], tokens.shape[1], W_E.shape[1]);
+    public override Tensor forward(Tensor tokens)
+    {
+        var ids = tokens.reshape(-1);                   // [batch · pos]
+        var rows = _tiedWeight is { } tied
+            ? tied().index_select(1, ids).t()           // [batch · pos, d_model]
+            : W_E!.index_select(0, ids);                // [batch · pos, d_model]
+        return rows.reshape(tokens.shape[0], tokens.shape[1], -1);
+    }
 }
 
 /// <summary>Looks positions up in W_pos (learned absolute positions, Radford et al. 2019).</summary>
@@ -45,7 +53,7 @@ internal sealed class PosEmbed : Module<Tensor, Tensor>
     public override Tensor forward(Tensor positions) => W_pos.index_select(0, positions);
 }
 
-/// <summary>Maps the final residual stream to logits with its own W_U.</summary>
+/// <summary>Maps the final residual stream to logits with W_U (which a tied model's embedding also reads).</summary>
 internal sealed class Unembed : Module<Tensor, Tensor>
 {
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
@@ -56,6 +64,9 @@ internal sealed class Unembed : Module<Tensor, Tensor>
         W_U = new Parameter(empty(spec.HiddenSize, spec.VocabSize, dtype));
         RegisterComponents();
     }
+
+    /// <summary>W_U, [d_model, d_vocab].</summary>
+    public Tensor Weight => W_U;
 
     /// <param name="x">[batch, pos, d_model]</param>
     /// <returns>[batch, pos, d_vocab]</returns>

@@ -19,7 +19,7 @@ internal sealed class Gpt2Model : CausalLm
     private readonly HookPoint hook_pos_embed;
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm ln_final;
-    private readonly Unembed? unembed;
+    private readonly Unembed unembed;
     private readonly HookPoint hook_logits;
 
     /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
@@ -30,14 +30,14 @@ internal sealed class Gpt2Model : CausalLm
         Require(spec, ModelArchitecture.Gpt2);
         Spec = spec;
         DType = dtype;
-        embed = new Embed(spec, dtype);
+        unembed = new Unembed(spec, dtype);
+        embed = new Embed(spec, dtype, spec.TieWordEmbeddings ? unembed : null);
         hook_embed = new HookPoint();
         pos_embed = new PosEmbed(spec, dtype);
         hook_pos_embed = new HookPoint();
         blocks = new ModuleList<TransformerBlock>(
             Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray());
         ln_final = new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
-        if (!spec.TieWordEmbeddings) unembed = new Unembed(spec, dtype);
         hook_logits = new HookPoint();
         RegisterComponents();
     }
@@ -49,7 +49,7 @@ internal sealed class Gpt2Model : CausalLm
     public override ScalarType DType { get; }
 
     /// <inheritdoc/>
-    public override Device Device => embed.Weight.device;
+    public override Device Device => unembed.Weight.device;
 
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
@@ -68,7 +68,7 @@ internal sealed class Gpt2Model : CausalLm
         var x = tokenEmbed + posEmbed;                                                                     // [batch, pos, d_model]
         foreach (var block in blocks) x = block.call(x, step);
         x = ln_final.call(x);                                                                              // [batch, pos, d_model]
-        var logits = unembed is null ? x.matmul(embed.Weight.t()) : unembed.call(x);                       // [batch, pos, d_vocab]
+        var logits = unembed.call(x);                                                                      // [batch, pos, d_vocab]
         return hook_logits.call(logits);
     }
 }

@@ -26,7 +26,8 @@ internal static class Gpt2WeightMap
         var prefix = present is not null && !present(Prefix + "wte.weight") && present("wte.weight") ? "" : Prefix;
         var map = new List<WeightMapping>
         {
-            new(prefix + "wte.weight", ParameterNames.EmbedW, false),
+            // A tied model keeps its one matrix in the head's [in, out] layout (Embeddings.cs).
+            spec.TieWordEmbeddings ? new(prefix + "wte.weight", ParameterNames.UnembedW, true) : new(prefix + "wte.weight", ParameterNames.EmbedW, false),
             new(prefix + "wpe.weight", ParameterNames.PosEmbedW, false),
         };
         for (var l = 0; l < spec.NumLayers; l++)

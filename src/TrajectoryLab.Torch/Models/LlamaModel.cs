@@ -18,7 +18,7 @@ internal sealed class LlamaModel : CausalLm
     private readonly HookPoint hook_embed;
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly RmsNorm ln_final;
-    private readonly Unembed? unembed;
+    private readonly Unembed unembed;
     private readonly HookPoint hook_logits;
     private readonly RotaryEmbedding _rotary;
 
@@ -29,12 +29,12 @@ internal sealed class LlamaModel : CausalLm
         Spec = spec;
         DType = dtype;
         _rotary = new RotaryEmbedding(spec);
-        embed = new Embed(spec, dtype);
+        unembed = new Unembed(spec, dtype);
+        embed = new Embed(spec, dtype, spec.TieWordEmbeddings ? unembed : null);
         hook_embed = new HookPoint();
         blocks = new ModuleList<TransformerBlock>(
             Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray());
         ln_final = new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
-        if (!spec.TieWordEmbeddings) unembed = new Unembed(spec, dtype);
         hook_logits = new HookPoint();
         RegisterComponents();
     }
@@ -46,7 +46,7 @@ internal sealed class LlamaModel : CausalLm
     public override ScalarType DType { get; }
 
     /// <inheritdoc/>
-    public override Device Device => embed.Weight.device;
+    public override Device Device => unembed.Weight.device;
 
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
@@ -58,7 +58,7 @@ internal sealed class LlamaModel : CausalLm
         var x = hook_embed.call(embed.call(tokens)); // [batch, pos, d_model]
         foreach (var block in blocks) x = block.call(x, step);
         x = ln_final.call(x);                        // [batch, pos, d_model]
-        var logits = unembed is null ? x.matmul(embed.Weight.t()) : unembed.call(x); // [batch, pos, d_vocab]
+        var logits = unembed.call(x);                                                // [batch, pos, d_vocab]
         return hook_logits.call(logits);
     }
 }

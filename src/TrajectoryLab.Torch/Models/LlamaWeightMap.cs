@@ -13,7 +13,10 @@ internal static class LlamaWeightMap
     /// <summary>Every parameter of a model built from <paramref name="spec"/>.</summary>
     public static IReadOnlyList<WeightMapping> For(ModelSpec spec)
     {
-        var map = new List<WeightMapping> { new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
+        // A tied model keeps its one matrix in the head's [in, out] layout (Embeddings.cs).
+        var map = new List<WeightMapping> { spec.TieWordEmbeddings
+            ? new("model.embed_tokens.weight", ParameterNames.UnembedW, true)
+            : new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
         for (var l = 0; l < spec.NumLayers; l++)
         {
             var hf = $"model.layers.{l}.";

@@ -16,7 +16,9 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
     public double[][] Forward(int[] tokens, Dictionary<string, double[]>? hooks = null)
     {
         var n = tokens.Length;
-        var embedding = weights[ParameterNames.EmbedW];
+        var embedding = spec.TieWordEmbeddings // tied models keep the one matrix as W_U [d_model, vocab]
+            ? Transpose(weights[ParameterNames.UnembedW], _d, spec.VocabSize)
+            : weights[ParameterNames.EmbedW];                                                        // [vocab · d_model]
         var x = tokens.Select(t => embedding.AsSpan(t * _d, _d).ToArray()).ToArray(); // [pos][d_model]
         Record(hooks, HookNames.Embed, x);
         for (var l = 0; l < spec.NumLayers; l++)
@@ -44,9 +46,7 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
         }
         Record(hooks, HookNames.FinalNormalized, x.Select(r => Norm(r, null)).ToArray());
         var final = x.Select(r => Norm(r, weights[ParameterNames.FinalNormW])).ToArray();
-        var logits = final.Select(r => spec.TieWordEmbeddings
-            ? Enumerable.Range(0, spec.VocabSize).Select(v => Dot(r, embedding.AsSpan(v * _d, _d))).ToArray()
-            : MatVec(r, weights[ParameterNames.UnembedW], spec.VocabSize)).ToArray();
+        var logits = final.Select(r => MatVec(r, weights[ParameterNames.UnembedW], spec.VocabSize)).ToArray(); // tied or not, the head is W_U
         Record(hooks, HookNames.Logits, logits);
         return logits;
     }
@@ -164,5 +164,14 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
     private static void Record(Dictionary<string, double[]>? hooks, string name, double[][] rows)
     {
         if (hooks is not null) hooks[name] = rows.SelectMany(r => r).ToArray();
+    }
+
+    /// <summary>The [cols, rows] transpose of a row-major [rows, cols] matrix.</summary>
+    private static double[] Transpose(double[] m, int rows, int cols)
+    {
+        var t = new double[m.Length];
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+        return t;
     }
 }
