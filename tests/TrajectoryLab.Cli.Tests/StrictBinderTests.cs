@@ -34,6 +34,16 @@ public sealed class StrictBinderTests : IDisposable
     }
 
     [Fact]
+    public void AListInTheFileReplacesTheDefaultList()
+    {
+        var config = ExperimentConfig.Load(Write("""{ "kind": "bench-decode", "batches": [4] }"""), new Dictionary<string, string?>());
+        var o = (TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions), config.SourceOf);
+        Assert.Equal([4], o.Batches);
+        var defaults = ExperimentConfig.Load(Write("""{ "kind": "bench-decode" }"""), new Dictionary<string, string?>());
+        Assert.Equal([1, 32], ((TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(defaults.Root, typeof(TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions), defaults.SourceOf)).Batches);
+    }
+
+    [Fact]
     public void AMisspelledKeyNamesTheFileTheKeyAndTheLikelyIntent()
     {
         var e = Assert.Throws<ConfigException>(() => Bind("""{ "kind": "k", "spectrum": { "stepz": 10 } }"""));

@@ -21,10 +21,11 @@ public static class StrictBinder
     public static object Bind(IConfiguration config, Type optionsType, Func<string, string> sourceOf)
     {
         CheckSection(config, optionsType, "", sourceOf);
-        object options;
+        var options = Activator.CreateInstance(optionsType)!;
+        ClearConfiguredLists(options, config);
         try
         {
-            options = config.Get(optionsType, o => o.ErrorOnUnknownConfiguration = true) ?? Activator.CreateInstance(optionsType)!;
+            config.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException e)
         {
@@ -79,6 +80,23 @@ public static class StrictBinder
         if (section.Value is not null && section.Value.Length > 0)
             throw new ConfigException(sourceOf(key), key, $"expected an object ({target.Name}), found '{section.Value}'");
         CheckSection(section, target, key + ":", sourceOf);
+    }
+
+    /// <summary>
+    /// Empties every list the configuration sets, so the file's list replaces the default instead of being appended to it
+    /// (ConfigurationBinder appends to an initialised array or list).
+    /// </summary>
+    static void ClearConfiguredLists(object options, IConfiguration section)
+    {
+        foreach (var property in BindableProperties(options.GetType()))
+        {
+            var child = section.GetSection(property.Name);
+            if (!child.Exists()) continue;
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (IsScalar(type)) continue;
+            if (ElementType(type) is not null) property.SetValue(options, null);
+            else if (property.GetValue(options) is { } nested) ClearConfiguredLists(nested, child);
+        }
     }
 
     static void Validate(object options, string prefix, Func<string, string> sourceOf)
