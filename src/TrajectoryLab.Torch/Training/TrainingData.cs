@@ -6,21 +6,21 @@ namespace TrajectoryLab.Torch.Training;
 /// <param name="Tokenizer">The tokenizer that produced them.</param>
 /// <param name="Train">Training ids: doc₁ EOT doc₂ EOT …</param>
 /// <param name="Validation">Validation ids, packed the same way.</param>
-public sealed record TrainingData(ITextTokenizer Tokenizer, int[] Train, int[] Validation)
+public sealed record TrainingData(TrainingTokenizer Tokenizer, int[] Train, int[] Validation)
 {
     /// <summary>Encodes and packs both splits' document texts.</summary>
-    public static TrainingData Encode(ITextTokenizer tokenizer, IEnumerable<string> train, IEnumerable<string> validation)
+    public static TrainingData Encode(TrainingTokenizer tokenizer, IEnumerable<string> train, IEnumerable<string> validation)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         return new TrainingData(tokenizer, Pack(tokenizer, train), Pack(tokenizer, validation));
     }
 
-    private static int[] Pack(ITextTokenizer tokenizer, IEnumerable<string> texts)
+    private static int[] Pack(TrainingTokenizer tokenizer, IEnumerable<string> texts)
     {
         var ids = new List<int>();
         foreach (var text in texts)
         {
-            ids.AddRange(tokenizer.Encode(text));
+            ids.AddRange(tokenizer.Tokenizer.Encode(text));
             ids.Add(tokenizer.EndOfText);
         }
 

@@ -38,7 +38,7 @@ public sealed class TrainingSession : IDisposable
         _data = data;
         set_num_threads(config.Threads);
         var m = config.Model;
-        var spec = new ModelSpec("llama", data.Tokenizer.VocabSize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads, m.Dim / m.Heads,
+        var spec = new ModelSpec("llama", data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads, m.Dim / m.Heads,
             RmsNormEps: 1e-5, RopeTheta: 10000, RopeScaling: null, TieWordEmbeddings: m.TieEmbeddings, QkvBias: false, OutputBias: false,
             MaxPositionEmbeddings: m.Context, TorchDType: "float32", EosTokenIds: [data.Tokenizer.EndOfText]);
         _model = new LlamaModel(spec);
@@ -53,7 +53,7 @@ public sealed class TrainingSession : IDisposable
         };
         _optimizer = optim.AdamW(groups, o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
         _store = new CheckpointStore(Path.Combine(folder, "checkpoints"), config.KeepCheckpoints);
-        _baseline = new NGramBaseline(data.Train, data.Tokenizer.VocabSize, config.AddK);
+        _baseline = new NGramBaseline(data.Train, data.Tokenizer.Tokenizer.VocabularySize, config.AddK);
         _sampler = new SplitMix64((ulong)config.Seed);
         _trainProbe = Windows.Sample(data.Train, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 1));
         _validationProbe = Windows.Sample(data.Validation, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 2));
@@ -152,7 +152,7 @@ public sealed class TrainingSession : IDisposable
     public void SaveModel(string folder)
     {
         HfModelFolder.Save(_model, folder);
-        _data.Tokenizer.Save(folder);
+        _data.Tokenizer.CopyTo(folder);
     }
 
     /// <summary>Perplexity of the model and of both baselines on consecutive, non-overlapping validation windows.</summary>
@@ -187,7 +187,7 @@ public sealed class TrainingSession : IDisposable
     public string Continue(string prompt, int maxTokens, double temperature, ulong seed)
     {
         var context = Config.Model.Context;
-        var ids = _data.Tokenizer.Encode(prompt);
+        var ids = _data.Tokenizer.Tokenizer.Encode(prompt);
         if (ids.Length == 0) ids = [_data.Tokenizer.EndOfText];
         ids = ids[Math.Max(0, ids.Length - (context - 1))..];
         var random = new SplitMix64(seed);
@@ -203,7 +203,7 @@ public sealed class TrainingSession : IDisposable
             last = NextLogits([next], cache, pos);
         }
 
-        return _data.Tokenizer.Decode(generated);
+        return _data.Tokenizer.Tokenizer.Decode(generated.ToArray());
     }
 
     /// <summary>The model's weights by canonical name, as float arrays (tests compare runs with it).</summary>
@@ -253,7 +253,7 @@ public sealed class TrainingSession : IDisposable
         using (var scope = NewDisposeScope())
         using (no_grad())
             logits = _model.call(tensor(probe.Inputs, [batch, length]), null, 0).cpu().contiguous().data<float>().ToArray();
-        return EntropyMeasurement.Measure(logits, probe.Targets, batch, _data.Tokenizer.VocabSize, Config.HighEntropyQuantile, out entropies);
+        return EntropyMeasurement.Measure(logits, probe.Targets, batch, _data.Tokenizer.Tokenizer.VocabularySize, Config.HighEntropyQuantile, out entropies);
     }
 
     private float[] NextLogits(int[] ids, KvCache cache, long startPos)

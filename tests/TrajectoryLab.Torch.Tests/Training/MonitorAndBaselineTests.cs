@@ -77,20 +77,6 @@ public sealed class MonitorAndBaselineTests
     }
 
     [Fact]
-    public void ByteTokensRoundTripAndUseGpt2sByteAlphabet()
-    {
-        var tokenizer = new ByteTokenizer();
-        const string text = "naïve café — ok";
-        var ids = tokenizer.Encode(text);
-        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), ids.Length);
-        Assert.Equal(text, tokenizer.Decode([.. ids, tokenizer.EndOfText]));
-        var alphabet = ByteTokenizer.ByteLevelAlphabet();
-        Assert.Equal('Ġ', alphabet[' ']); // GPT-2 writes a space as U+0120
-        Assert.Equal('a', alphabet['a']);
-        Assert.Equal(256, alphabet.Distinct().Count());
-    }
-
-    [Fact]
     public void WindowsPairEachInputWithTheNextToken()
     {
         int[] stream = [10, 11, 12, 13, 14, 15];

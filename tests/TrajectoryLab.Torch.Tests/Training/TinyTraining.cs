@@ -30,12 +30,15 @@ internal static class TinyTraining
         "The rain in Spain stays mainly in the plain, the teacher said again.",
     ];
 
-    /// <summary>Training and validation streams of the byte tokenizer: different documents from the same sentences.</summary>
+    /// <summary>Training and validation streams of a 300-id BPE learned from the training documents: different documents
+    /// from the same sentences. The tokenizer is trained once into a folder shared by the tests (training is deterministic).</summary>
     public static TrainingData Data()
     {
         var docs = Enumerable.Range(0, 12)
             .Select(d => string.Join(" ", Enumerable.Range(0, 6).Select(i => Sentences[(d * 5 + i * 7) % Sentences.Length])))
             .ToArray();
-        return TrainingData.Encode(new ByteTokenizer(), docs[..10], docs[10..]);
+        return TrainingData.Encode(TrainingTokenizer.TrainOrLoad(docs[..10], 300, TokenizerFolder.Value), docs[..10], docs[10..]);
     }
+
+    private static readonly Lazy<string> TokenizerFolder = new(() => Directory.CreateTempSubdirectory("tlab-tiny-tokenizer-").FullName);
 }

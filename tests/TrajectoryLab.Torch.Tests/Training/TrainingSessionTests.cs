@@ -13,11 +13,13 @@ public sealed class TrainingSessionTests
     public void LossAndEntropyFall()
     {
         using var folder = new TempFolder();
-        using var session = TrainingSession.Open(TinyTraining.Config(80), TinyTraining.Data(), folder.Path, resume: false);
+        var data = TinyTraining.Data();
+        using var session = TrainingSession.Open(TinyTraining.Config(80), data, folder.Path, resume: false);
         session.Train(80);
         var (first, last) = (session.Monitor[0], session.Monitor[^1]);
         Assert.Equal([0, 10, 20, 30, 40, 50, 60, 70, 80], session.Monitor.Select(m => m.Step));
-        Assert.InRange(first.Validation.MeanEntropy, Math.Log(257) - 0.05, Math.Log(257)); // near-uniform at initialisation
+        var lnV = Math.Log(data.Tokenizer.Tokenizer.VocabularySize);
+        Assert.InRange(first.Validation.MeanEntropy, lnV - 0.05, lnV); // near-uniform at initialisation
         Assert.True(last.Train.Loss < first.Train.Loss - 2, $"train loss {first.Train.Loss} → {last.Train.Loss}");
         Assert.True(last.Validation.Loss < first.Validation.Loss - 2, $"validation loss {first.Validation.Loss} → {last.Validation.Loss}");
         Assert.True(last.Validation.MeanEntropy < first.Validation.MeanEntropy - 2);
@@ -96,7 +98,7 @@ public sealed class TrainingSessionTests
         var greedy = session.Continue("The cat", 20, temperature: 0, seed: 1);
         Assert.Equal(greedy, session.Continue("The cat", 20, temperature: 0, seed: 2)); // greedy ignores the seed
         Assert.Equal(session.Continue("The", 20, 1.0, seed: 3), session.Continue("The", 20, 1.0, seed: 3));
-        Assert.InRange(greedy.Length, 0, 20); // at most one character per byte token
+        Assert.False(string.IsNullOrEmpty(greedy)); // a trained model continues the prompt
     }
 
     static void AssertSameWeights(TrainingSession a, TrainingSession b)

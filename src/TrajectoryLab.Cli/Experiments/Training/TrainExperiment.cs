@@ -21,10 +21,10 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
     {
         var corpus = run.Phase("corpus", () => CorpusSource.Load(o.Corpus.Source, paths.Root));
         var split = DocumentSplit.ByDocument(corpus, o.Corpus.ValidationFraction, o.Seed);
-        var data = run.Phase("tokenize", () => TrainingData.Encode(new ByteTokenizer(),
-            split.Train.Select(d => d.Text), split.Validation.Select(d => d.Text)));
         var resume = o.Resume.Length > 0;
         var workFolder = resume ? Path.GetFullPath(o.Resume) : run.Folder;
+        var tokenizer = run.Phase("tokenizer", () => TrainingTokenizer.TrainOrLoad(split.Train.Select(d => d.Text), o.Tokenizer.VocabSize, Path.Combine(workFolder, "tokenizer")));
+        var data = run.Phase("tokenize", () => TrainingData.Encode(tokenizer, split.Train.Select(d => d.Text), split.Validation.Select(d => d.Text)));
         using var session = TrainingSession.Open(o.ToTrainingConfig(), data, workFolder, resume);
         var startStep = session.Step;
         var trainSeconds = run.Phase("train", () =>
@@ -57,7 +57,7 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
         report.Lead(string.Create(CultureInfo.InvariantCulture,
             $"A {o.Model.Layers}-layer Llama (d_model {o.Model.Dim}, {o.Model.Heads} heads, SwiGLU {o.Model.Hidden}, context {o.Model.Context}; " +
             $"{session.ParameterCount:N0} parameters) trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} tokens on {corpus.Name}, " +
-            $"byte-level tokens (vocabulary {data.Tokenizer.VocabSize}). AdamW (β = {o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay " +
+            $"byte-level BPE tokens learned from the training split (vocabulary {data.Tokenizer.Tokenizer.VocabularySize}). AdamW (β = {o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay " +
             $"{o.Optimizer.WeightDecay} on matrices), {o.Optimizer.WarmupSteps} warm-up steps to {o.Optimizer.LearningRate}, cosine decay to " +
             $"{o.Optimizer.MinLearningRate}, gradients clipped at norm {o.Optimizer.GradClip}. Entropy is measured every {o.Monitor.Every} steps " +
             $"on fixed batches of {o.Monitor.Batch} training and {o.Monitor.Batch} validation windows."));
@@ -68,7 +68,7 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
             KeyValue.Of("words", corpus.Words),
             KeyValue.Of("characters", corpus.Characters),
             new KeyValue("tokens (train / validation)", $"{data.Train.Length} / {data.Validation.Length}"),
-            new KeyValue("tokenizer", $"bytes + <|endoftext|> ({data.Tokenizer.VocabSize} ids; BPE of {o.Tokenizer.VocabSize} planned)"),
+            new KeyValue("tokenizer", $"byte-level BPE, {data.Tokenizer.Tokenizer.VocabularySize} ids (target {o.Tokenizer.VocabSize}), <|endoftext|> between documents"),
         ]);
         if (session.Step < o.Steps)
             report.Paragraph(string.Create(CultureInfo.InvariantCulture,

@@ -18,8 +18,8 @@ public sealed class CorpusOptions
 /// <summary>Tokenizer settings.</summary>
 public sealed class TokenizerOptions
 {
-    /// <summary>Vocabulary of the BPE tokenizer this model is meant to use. Recorded only until the BPE trainer lands: the
-    /// byte tokenizer (257 ids: 256 bytes + &lt;|endoftext|&gt;) is used now.</summary>
+    /// <summary>Target vocabulary of the byte-level BPE trained on the training split: 256 bytes + merges + &lt;|endoftext|&gt;
+    /// (257 = bytes only). The trainer stops short of it when the corpus runs out of pairs seen twice.</summary>
     [Range(257, 1_000_000)] public int VocabSize { get; set; } = 4096;
 }
 
