@@ -16,25 +16,7 @@ public static class HfConfigReader
     /// <exception cref="CheckpointException">Missing file, invalid JSON, a missing or ill-typed key, or an unsupported feature.</exception>
     public static ModelSpec Read(string filePath)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(filePath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(filePath, null, $"cannot read config ({e.Message})", e);
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException(filePath, null, $"not valid JSON ({e.Message})", e);
-        }
-        using (document)
+        using (var document = CheckpointJson.Parse(filePath, "config"))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointException(filePath, null, "config is not a JSON object");

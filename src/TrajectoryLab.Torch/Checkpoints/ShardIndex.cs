@@ -16,27 +16,7 @@ public sealed record ShardIndex(string FilePath, IReadOnlyDictionary<string, str
     /// <exception cref="CheckpointException">Missing file, invalid JSON, no weight_map, or a shard name that is not a plain file name.</exception>
     public static ShardIndex Read(string filePath)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(filePath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(filePath, null, $"cannot read shard index ({e.Message})", e);
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException(filePath, null, $"not valid JSON ({e.Message})", e);
-        }
-
-        using (document)
+        using (var document = CheckpointJson.Parse(filePath, "shard index"))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
