@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Cli.Experiments;
 using TrajectoryLab.Cli.Experiments.Bench;
+using TrajectoryLab.Cli.Experiments.Generation;
 using TrajectoryLab.Cli.Experiments.KnownSystems;
 using TrajectoryLab.Cli.Experiments.Metrics;
 using TrajectoryLab.Cli.Experiments.Training;
@@ -34,6 +35,7 @@ public static class Services
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
         services.AddSingleton<IExperiment, DecodeBenchExperiment>();
         services.AddSingleton<IExperiment, TrainExperiment>();
+        services.AddSingleton<IExperiment, GenerateExperiment>();
         return services;
     }
 }

@@ -40,6 +40,35 @@ public sealed class TrainEndToEndTests : IDisposable
     ];
 
     [Fact]
+    public void TheTrainedModelGeneratesWithEntropyOnEveryToken()
+    {
+        var (trainCode, trainOut, trainErr) = CliHost.Run(["run", "train-brown", .. Tiny(20)]);
+        Assert.True(trainCode == 0, trainErr);
+        var model = Path.Combine(Path.GetDirectoryName(trainOut.Trim())!, "model");
+        var (code, stdout, stderr) = CliHost.Run("run", "generate", "--results", _results, "--set", $"model={model}",
+            "--set", "maxNewTokens=24", "--set", "prompts:0=The jury said", "--set", "prompts:1=She sells");
+        Assert.True(code == 0, stderr);
+        var folder = Path.GetDirectoryName(stdout.Trim())!;
+        var tokens = TrajectoryLab.Reporting.Tables.CsvTable.Read(Path.Combine(folder, "tokens.csv")); // token texts may hold newlines
+        Assert.Equal(["prompt", "step", "token_id", "token", "entropy_nats", "surprisal_nats"], tokens.ColumnNames);
+        Assert.Equal(4, tokens.Ints("prompt").Distinct().Count()); // two prompts overridden, two from the file
+        Assert.All(tokens.Ints("step"), s => Assert.InRange(s, 0, 23));
+        Assert.All(tokens.Doubles("entropy_nats"), h => Assert.InRange(h, 0, Math.Log(10_000)));
+        Assert.Equal(4, TrajectoryLab.Reporting.Tables.CsvTable.Read(Path.Combine(folder, "loops.csv")).RowCount);
+        Assert.True(File.Exists(Path.Combine(folder, "entropy-per-step.svg")));
+        Assert.Contains("<div class=\"tokens\">", File.ReadAllText(Path.Combine(folder, "report.html"))); // tokens coloured by entropy
+    }
+
+    [Fact]
+    public void GenerateWithAMissingModelFailsBeforeAnyRunFolderNamingTheKey()
+    {
+        var (code, _, stderr) = CliHost.Run("run", "generate", "--results", _results, "--set", "model=/nonexistent/model");
+        Assert.Equal(2, code);
+        Assert.Contains("key 'model'", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_results, "generate")));
+    }
+
+    [Fact]
     public void TrainsATinyModelIntoACompleteRunFolder()
     {
         var (code, stdout, stderr) = CliHost.Run(["run", "train-brown", .. Tiny(50)]);

@@ -71,6 +71,8 @@ public sealed class RunCommand(ExperimentCatalog catalog, ExperimentRegistry reg
             experiment = registry.Find(kind)
                 ?? throw new ConfigException(config.SourceOf("kind"), "kind", $"unknown kind '{kind}'; known kinds: {string.Join(", ", registry.Kinds)}");
             options = (ExperimentOptions)StrictBinder.Bind(config.Root, experiment.OptionsType, config.SourceOf);
+            if (options is IPreflight preflight && preflight.Check(paths) is var (key, problem))
+                throw new ConfigException(config.SourceOf(key), key, problem);
         }
         catch (Exception e) when (e is ConfigException or FileNotFoundException)
         {
