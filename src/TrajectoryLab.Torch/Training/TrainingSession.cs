@@ -179,33 +179,6 @@ public sealed class TrainingSession : IDisposable
         return new PerplexityComparison(targets.Length, Math.Exp(sum / targets.Length), unigram, bigram);
     }
 
-    /// <summary>Continues <paramref name="prompt"/> by up to <paramref name="maxTokens"/> tokens (fewer at end-of-text or a full context).</summary>
-    /// <param name="prompt">Text to continue; empty starts after an end-of-text token.</param>
-    /// <param name="maxTokens">New tokens at most.</param>
-    /// <param name="temperature">0 for greedy decoding, otherwise sampling from softmax(z / T).</param>
-    /// <param name="seed">Seed of the sampling stream.</param>
-    public string Continue(string prompt, int maxTokens, double temperature, ulong seed)
-    {
-        var context = Config.Model.Context;
-        var ids = _data.Tokenizer.Tokenizer.Encode(prompt);
-        if (ids.Length == 0) ids = [_data.Tokenizer.EndOfText];
-        ids = ids[Math.Max(0, ids.Length - (context - 1))..];
-        var random = new SplitMix64(seed);
-        var generated = new List<int>();
-        using var cache = _model.NewCache(1, context);
-        var last = NextLogits(ids, cache, 0); // [vocab]
-        for (var pos = ids.Length; generated.Count < maxTokens; pos++)
-        {
-            var next = temperature == 0 ? ArgMax(last) : Sample(last, temperature, random);
-            if (next == _data.Tokenizer.EndOfText) break;
-            generated.Add(next);
-            if (pos >= context || generated.Count == maxTokens) break;
-            last = NextLogits([next], cache, pos);
-        }
-
-        return _data.Tokenizer.Tokenizer.Decode(generated.ToArray());
-    }
-
     /// <summary>The model's weights by canonical name, as float arrays (tests compare runs with it).</summary>
     internal IReadOnlyDictionary<string, float[]> WeightsSnapshot()
     {
@@ -254,35 +227,5 @@ public sealed class TrainingSession : IDisposable
         using (no_grad())
             logits = _model.call(tensor(probe.Inputs, [batch, length]), null, 0).cpu().contiguous().data<float>().ToArray();
         return EntropyMeasurement.Measure(logits, probe.Targets, batch, _data.Tokenizer.Tokenizer.VocabularySize, Config.HighEntropyQuantile, out entropies);
-    }
-
-    private float[] NextLogits(int[] ids, KvCache cache, long startPos)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var logits = _model.call(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]), cache, startPos); // [1, n, vocab]
-        return logits[0, -1].cpu().contiguous().data<float>().ToArray();                                        // [vocab]
-    }
-
-    private static int ArgMax(float[] z)
-    {
-        var best = 0;
-        for (var k = 1; k < z.Length; k++) if (z[k] > z[best]) best = k;
-        return best;
-    }
-
-    /// <summary>Inverse-CDF draw from softmax(z / T), in double.</summary>
-    private static int Sample(float[] z, double temperature, SplitMix64 random)
-    {
-        var max = z.Max();
-        var weights = z.Select(v => Math.Exp((v - max) / temperature)).ToArray();
-        var u = random.NextDouble() * weights.Sum();
-        for (var k = 0; k < weights.Length; k++)
-        {
-            u -= weights[k];
-            if (u < 0) return k;
-        }
-
-        return weights.Length - 1;
     }
 }

@@ -51,7 +51,6 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
         using var lm = run.Phase("load", () => LanguageModel.Load(folder, new ModelOptions { Device = o.Device, DType = o.DType }));
         var tokenizer = HfTokenizer.Load(folder);
         var sampler = new SamplerOptions { Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, MinP = o.MinP, RepetitionPenalty = o.RepetitionPenalty };
-        var start = tokenizer.BosId ?? tokenizer.EosId;
 
         var rows = new List<object[]>();
         var loops = new List<object[]>();
@@ -66,33 +65,13 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
             using var progress = run.Progress("tokens", (long)o.Prompts.Length * o.MaxNewTokens);
             for (int p = 0; p < o.Prompts.Length; p++)
             {
-                var prompt = (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(o.Prompts[p])).ToArray();
-                using var session = lm.StartSession(new GenerationOptions
-                {
-                    MaxNewTokens = o.MaxNewTokens, Sampler = sampler, Seed = o.Seed, StreamIds = [p], Outputs = StepOutputs.Logits,
-                });
-                var generated = new List<int>();
-                var entropy = new List<double>();
-                var surprisal = new List<double>();
-                var step = session.Prefill([prompt]);
-                for (int t = 0; ; t++)
-                {
-                    run.Cancellation.ThrowIfCancellationRequested();
-                    var logits = Array.ConvertAll(step.Logits![0], v => (double)v); // [d_vocab]
-                    var stats = TokenEntropy.OfLogits(logits);
-                    var token = step.Tokens[0];
-                    var logZ = stats.LogPartition;
-                    generated.Add(token);
-                    entropy.Add(stats.Entropy);
-                    surprisal.Add(logZ - logits[token]);
-                    rows.Add([p, t, token, tokenizer.TokenText(token), stats.Entropy, logZ - logits[token]]);
-                    progress.Advance();
-                    if (t + 1 >= o.MaxNewTokens || token == tokenizer.EosId) break;
-                    step = session.Step();
-                }
-                var cycle = CycleDetector.Detect(generated.ToArray(), o.LoopRepeats);
+                var c = Continuation.Generate(lm, tokenizer, o.Prompts[p], sampler, o.MaxNewTokens, o.Seed, p, run.Cancellation, () => progress.Advance());
+                var (generated, entropy) = (c.Tokens, c.Entropy);
+                for (int t = 0; t < generated.Length; t++)
+                    rows.Add([p, t, generated[t], tokenizer.TokenText(generated[t]), entropy[t], c.Surprisal[t]]);
+                var cycle = CycleDetector.Detect(generated, o.LoopRepeats);
                 loops.Add([p, o.Prompts[p], cycle.IsLoop ? "yes" : "no", cycle.IsLoop ? cycle.Period : 0, cycle.IsLoop ? cycle.Onset : -1, entropy.Average()]);
-                curves.Add(new LineSeries($"prompt {p + 1}", Enumerable.Range(0, entropy.Count).Select(i => (double)i).ToArray(), entropy.ToArray()));
+                curves.Add(new LineSeries($"prompt {p + 1}", Enumerable.Range(0, entropy.Length).Select(i => (double)i).ToArray(), entropy));
 
                 report.Section($"Prompt {p + 1}: “{o.Prompts[p]}”", cycle.IsLoop
                     ? $"Fell into a loop of period {cycle.Period} from step {cycle.Onset} ({cycle.Repeats} repeats). Mean entropy {entropy.Average():F3} nats."

@@ -4,10 +4,14 @@
 // baselines on the same windows. `--set resume=<run folder>` continues a killed or paused (stopAfter) run from its newest
 // checkpoint in that folder; the new run folder gets the report and the model.
 using System.Globalization;
+using TrajectoryLab.Cli.Experiments.Generation;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Corpus;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
+using TrajectoryLab.Torch.Generation;
+using TrajectoryLab.Torch.Sampling;
+using TrajectoryLab.Torch.Tokenizers;
 using TrajectoryLab.Torch.Training;
 
 namespace TrajectoryLab.Cli.Experiments.Training;
@@ -37,9 +41,18 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
         });
         run.Phase("save model", () => session.SaveModel(Path.Combine(run.Folder, "model")));
         var ppl = run.Phase("evaluate", () => session.EvaluateValidation(o.EvaluationTokens));
-        var samples = run.Phase("continuations", () => o.Samples.Prompts.Select((p, i) => (Prompt: p,
-            Greedy: session.Continue(p, o.Samples.Tokens, 0, 0),
-            Sampled: session.Continue(p, o.Samples.Tokens, o.Samples.Temperature, (ulong)(o.Seed + i)))).ToList());
+        // Continuations come from the saved model folder through the shared generation API, as any later experiment loads it.
+        var samples = run.Phase("continuations", () =>
+        {
+            var modelFolder = Path.Combine(run.Folder, "model");
+            using var lm = LanguageModel.Load(modelFolder);
+            var tokenizer = HfTokenizer.Load(modelFolder);
+            string Continue(string prompt, SamplerOptions sampler, int stream) =>
+                Continuation.Generate(lm, tokenizer, prompt, sampler, o.Samples.Tokens, o.Seed, stream, run.Cancellation).Text(tokenizer);
+            return o.Samples.Prompts.Select((p, i) => (Prompt: p,
+                Greedy: Continue(p, SamplerOptions.Greedy, i),
+                Sampled: Continue(p, new SamplerOptions { Temperature = o.Samples.Temperature }, i))).ToList();
+        });
 
         WriteTables(session, ppl, run);
         var sessionSteps = session.Step - startStep;
