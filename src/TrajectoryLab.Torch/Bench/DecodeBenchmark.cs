@@ -13,7 +13,9 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="NewTokens">Tokens generated per trajectory.</param>
 /// <param name="TokensPerSecond">Aggregate generated tokens per second (best of the repeats).</param>
 /// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
-public sealed record DecodeMeasurement(int Batch, int NewTokens, double TokensPerSecond, double MillisecondsPerStep);
+/// <param name="UnblockedTokensPerSecond">The same with <see cref="WeightProduct"/>'s column blocking off (plain x·W): the
+/// baseline measured in the same run.</param>
+public sealed record DecodeMeasurement(int Batch, int NewTokens, double TokensPerSecond, double MillisecondsPerStep, double UnblockedTokensPerSecond);
 
 /// <summary>Prefill of <paramref name="Tokens"/> positions in one forward pass.</summary>
 public sealed record PrefillMeasurement(int Tokens, double TokensPerSecond, double Milliseconds);
@@ -52,13 +54,23 @@ public static class DecodeBenchmark
         foreach (var batch in batches)
         {
             progress?.Invoke($"decode batch {batch}");
+            var unblocked = Unblocked(() => MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed)));
             var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed));
-            decode.Add(new DecodeMeasurement(batch, newTokens, batch * newTokens / seconds, seconds / newTokens * 1e3));
+            decode.Add(new DecodeMeasurement(batch, newTokens, batch * newTokens / seconds, seconds / newTokens * 1e3, batch * newTokens / unblocked));
         }
         progress?.Invoke("prefill");
         var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed));
         return new DecodeBenchmarkResult(parameters, streamed * sizeof(float), 2.0 * streamed, decode,
             new PrefillMeasurement(prefillTokens, prefillTokens / prefillSeconds, prefillSeconds * 1e3), machine, PeakResidentMiB());
+    }
+
+    /// <summary>Runs <paramref name="measure"/> with the column-blocked weight product turned off.</summary>
+    static double Unblocked(Func<double> measure)
+    {
+        var blocks = WeightProduct.Blocks;
+        WeightProduct.Blocks = 1;
+        try { return measure(); }
+        finally { WeightProduct.Blocks = blocks; }
     }
 
     /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step.</summary>

@@ -84,7 +84,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>x W (+ b).</summary>
-    private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? x.matmul(w) : x.matmul(w).add_(b);
+    private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? WeightProduct.Apply(x, w) : WeightProduct.Apply(x, w).add_(b);
 
     /// <summary>[batch, pos, heads * d_head] → [batch, heads, pos, d_head].</summary>
     private Tensor Heads(Tensor x, int heads) => x.view(x.shape[0], x.shape[1], heads, _spec.HeadDim).transpose(1, 2);

@@ -70,5 +70,5 @@ internal sealed class Unembed : Module<Tensor, Tensor>
 
     /// <param name="x">[batch, pos, d_model]</param>
     /// <returns>[batch, pos, d_vocab]</returns>
-    public override Tensor forward(Tensor x) => x.matmul(W_U);
+    public override Tensor forward(Tensor x) => WeightProduct.Apply(x, W_U);
 }

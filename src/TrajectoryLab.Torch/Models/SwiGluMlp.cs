@@ -25,7 +25,7 @@ internal sealed class SwiGluMlp : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var hidden = functional.silu(x.matmul(W_gate)).mul_(x.matmul(W_in)); // [batch, pos, d_mlp]
-        return hidden.matmul(W_out);                                         // [batch, pos, d_model]
+        var hidden = functional.silu(WeightProduct.Apply(x, W_gate)).mul_(WeightProduct.Apply(x, W_in)); // [batch, pos, d_mlp]
+        return WeightProduct.Apply(hidden, W_out);                                                        // [batch, pos, d_model]
     }
 }
