@@ -17,6 +17,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "lorenz-spectrum", ["--set", "spectrum.steps=20000", "--set", "spectrum.transient=500", "--set", "portraitPoints=2000"] },
         { "logistic-sweep", ["--set", "rCount=120", "--set", "steps=1000", "--set", "points=50"] },
         { "entropy-identities", ["--set", "rows=4", "--set", "vocabulary=2000", "--set", "tCount=20"] },
+        { "generate", ["--set", "maxNewTokens=8"] }, // the committed default model, models/brown-small
     };
 
     string RunFolder(string experiment) => Directory.GetDirectories(Path.Combine(_results, experiment)).Single();

@@ -74,8 +74,9 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
                 curves.Add(new LineSeries($"prompt {p + 1}", Enumerable.Range(0, entropy.Length).Select(i => (double)i).ToArray(), entropy));
 
                 report.Section($"Prompt {p + 1}: “{o.Prompts[p]}”", cycle.IsLoop
-                    ? $"Fell into a loop of period {cycle.Period} from step {cycle.Onset} ({cycle.Repeats} repeats). Mean entropy {entropy.Average():F3} nats."
-                    : $"No loop. Mean entropy {entropy.Average():F3} nats.");
+                    ? string.Create(CultureInfo.InvariantCulture, $"Fell into a loop of period {cycle.Period} from step {cycle.Onset} ({cycle.Repeats:F1} repeats). " +
+                        $"Mean entropy {(cycle.Onset > 0 ? entropy[..cycle.Onset].Average() : double.NaN):F3} nats before the onset, {entropy[cycle.Onset..].Average():F3} nats inside the loop.")
+                    : string.Create(CultureInfo.InvariantCulture, $"No loop. Mean entropy {entropy.Average():F3} nats."));
                 report.Add(new TokenStrip(generated.Select((id, i) => new Token(tokenizer.TokenText(id), entropy[i])).ToArray()) { ValueLabel = "entropy of the distribution the token was chosen from (nats)" });
             }
         });
