@@ -2,7 +2,7 @@
 // a header of 7 little-endian int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a negative
 // vocab_size means an untied classifier stored last) followed by float32 arrays in run.c's order, each layer-stacked
 // linear weight [n_layers, out, in]. llama2.c rotates interleaved pairs (x[2i], x[2i+1]) (RoPE, Su et al. 2021) while
-// LlamaModel rotates halves (x[i], x[i + d_head/2]), so the rows of wq and wk are permuted per head on load, as
+// DecoderModel rotates halves (x[i], x[i + d_head/2]), so the rows of wq and wk are permuted per head on load, as
 // transformers' convert_llama_weights_to_hf permutes Meta's weights: the loaded model computes llama2.c's function.
 using System.Buffers.Binary;
 using System.Globalization;
@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Checkpoints;
 
-/// <summary>Reads llama2.c .bin checkpoints into a <see cref="LlamaModel"/>.</summary>
+/// <summary>Reads llama2.c .bin checkpoints into a <see cref="DecoderModel"/>.</summary>
 internal static class Llama2cCheckpoint
 {
     /// <summary>Bytes of the header: 7 int32.</summary>
@@ -40,14 +40,14 @@ internal static class Llama2cCheckpoint
     /// angles with θ = 10000, as run.c does). The file must end exactly after the last array.</remarks>
     /// <exception cref="CheckpointException">The file is missing, shorter than its header, a newer export version, has an
     /// impossible header field, or disagrees in length with its header; the message names the file and the field or array.</exception>
-    public static LlamaModel Load(string filePath, ScalarType dtype = ScalarType.Float32)
+    public static DecoderModel Load(string filePath, ScalarType dtype = ScalarType.Float32)
     {
         using var handle = Open(filePath);
         var fileLength = RandomAccess.GetLength(handle);
         var spec = ReadSpec(handle, fileLength, filePath);
         var layout = Layout(spec, fileLength, filePath);
 
-        var model = new LlamaModel(spec, dtype);
+        var model = new DecoderModel(spec, dtype);
         try
         {
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);

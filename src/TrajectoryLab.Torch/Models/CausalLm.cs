@@ -21,11 +21,7 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
 
     /// <summary>A model of <paramref name="spec"/>'s architecture with uninitialised weights in <paramref name="dtype"/>.</summary>
     /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
-    public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => spec.Architecture switch
-    {
-        ModelArchitecture.Gpt2 => new Gpt2Model(spec, dtype),
-        _ => new LlamaModel(spec, dtype),
-    };
+    public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => new DecoderModel(spec, dtype);
 
     /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
     public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
@@ -52,15 +48,5 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
             else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal)) p.zero_();
             else p.normal_(0, std, generator);
         }
-    }
-
-    /// <summary>Checks that <paramref name="spec"/> is buildable and of <paramref name="architecture"/>.</summary>
-    /// <exception cref="ArgumentException">It is not.</exception>
-    protected static void Require(ModelSpec spec, ModelArchitecture architecture)
-    {
-        if (spec.FindProblem() is var (key, problem))
-            throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
-        if (spec.Architecture != architecture)
-            throw new ArgumentException($"a {spec.ModelType} spec describes a {spec.Architecture} model, not a {architecture} one", nameof(spec));
     }
 }

@@ -38,7 +38,7 @@ internal sealed class CheckpointStore(string folder, int keep)
     public string Folder => folder;
 
     /// <summary>Saves step <paramref name="state"/>.Step; keeps the newest <c>keep</c> checkpoints.</summary>
-    public void Save(LlamaModel model, AdamW optimizer, CheckpointState state)
+    public void Save(DecoderModel model, AdamW optimizer, CheckpointState state)
     {
         var final = StepFolder(state.Step);
         if (Directory.Exists(final)) return; // saved already at this step: the state is the same
@@ -70,7 +70,7 @@ internal sealed class CheckpointStore(string folder, int keep)
 
     /// <summary>Loads checkpoint <paramref name="step"/> into <paramref name="model"/> and <paramref name="optimizer"/> and returns its state.</summary>
     /// <exception cref="CheckpointException">A file is missing or does not match the model.</exception>
-    public CheckpointState Load(int step, LlamaModel model, AdamW optimizer)
+    public CheckpointState Load(int step, DecoderModel model, AdamW optimizer)
     {
         var dir = StepFolder(step);
         var statePath = Path.Combine(dir, StateFile);

@@ -19,7 +19,7 @@ public sealed record PerplexityComparison(long Tokens, double Model, double Unig
 public sealed class TrainingSession : IDisposable
 {
     private readonly TrainingData _data;
-    private readonly LlamaModel _model;
+    private readonly DecoderModel _model;
     private readonly AdamW _optimizer;
     private readonly Parameter[] _parameters;
     private readonly CheckpointStore _store;
@@ -41,7 +41,7 @@ public sealed class TrainingSession : IDisposable
         var spec = new ModelSpec("llama", data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads, m.Dim / m.Heads,
             RmsNormEps: 1e-5, RopeTheta: 10000, RopeScaling: null, TieWordEmbeddings: m.TieEmbeddings, QkvBias: false, OutputBias: false,
             MaxPositionEmbeddings: m.Context, TorchDType: "float32", EosTokenIds: [data.Tokenizer.EndOfText]);
-        _model = new LlamaModel(spec);
+        _model = new DecoderModel(spec);
         _model.InitializeRandom(config.Seed);
         _parameters = _model.parameters().ToArray();
         var o = config.Optimizer;

@@ -1,4 +1,4 @@
-// llama2.c .bin checkpoints: the loaded LlamaModel (half-split RoPE after the wq/wk row permutation) agrees with an
+// llama2.c .bin checkpoints: the loaded DecoderModel (half-split RoPE after the wq/wk row permutation) agrees with an
 // independent reference that rotates interleaved pairs as run.c does, to 1e-4 relative; saved as a Hugging Face folder
 // it loads back with identical logits; truncated files and impossible headers fail naming the file and array or field.
 using System.Diagnostics;

@@ -38,7 +38,7 @@ public sealed class Gpt2ParityTests(ITestOutputHelper output)
     [MemberData(nameof(TinyGpt2s.Names), MemberType = typeof(TinyGpt2s))]
     public void ParametersCarryTheCanonicalNamesAndShapes(string config)
     {
-        using var model = new Gpt2Model(TinyGpt2s.Specs[config]);
+        using var model = new DecoderModel(TinyGpt2s.Specs[config]);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         var map = HfWeightMap.For(model.Spec);
         Assert.Equal(map.Select(m => m.CanonicalName).Order(), parameters.Keys.Order());
@@ -51,9 +51,13 @@ public sealed class Gpt2ParityTests(ITestOutputHelper output)
     {
         using var gpt2 = CausalLm.Create(TinyGpt2s.Specs["gpt2-tied"]);
         using var llama = CausalLm.Create(TinyLlamas.Specs["gqa-untied"]);
-        Assert.IsType<Gpt2Model>(gpt2);
-        Assert.IsType<LlamaModel>(llama);
-        Assert.Throws<ArgumentException>(() => new LlamaModel(TinyGpt2s.Specs["gpt2-tied"]));
+        var (gpt2Names, llamaNames) = (gpt2.named_parameters().Select(p => p.name).ToHashSet(), llama.named_parameters().Select(p => p.name).ToHashSet());
+        Assert.Contains(ParameterNames.PosEmbedW, gpt2Names);       // learned positions, LayerNorm with a bias
+        Assert.Contains("ln_final.b", gpt2Names);
+        Assert.DoesNotContain(ParameterNames.PosEmbedW, llamaNames); // rotary positions, RMSNorm without one
+        Assert.DoesNotContain("ln_final.b", llamaNames);
+        Assert.NotNull(gpt2.Hook("hook_pos_embed"));
+        Assert.Throws<ArgumentException>(() => llama.Hook("hook_pos_embed"));
     }
 
     [Fact]

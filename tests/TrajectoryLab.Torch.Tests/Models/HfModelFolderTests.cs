@@ -40,7 +40,7 @@ public sealed class HfModelFolderTests(ITestOutputHelper output)
         var tokens = TinyLlamas.Tokens(model.Spec, 2, 8, seed: 6);
         var reference = TinyLlamas.Logits(model, tokens);
 
-        using (var half = new LlamaModel(model.Spec, stored))
+        using (var half = new DecoderModel(model.Spec, stored))
         {
             using var noGrad = no_grad();
             foreach (var ((_, p), (_, q)) in model.named_parameters().Zip(half.named_parameters())) q.copy_(p);

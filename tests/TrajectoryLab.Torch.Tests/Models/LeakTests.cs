@@ -17,14 +17,14 @@ public sealed class LeakTests
     public void TwoThousandGreedyStepsKeepTheLiveTensorCountFlat()
     {
         var spec = TinyLlamas.Specs["gqa-untied"] with { NumLayers = 1, MaxPositionEmbeddings = 4096 };
-        using var model = new LlamaModel(spec);
+        using var model = new DecoderModel(spec);
         AssertLiveTensorCountStaysFlat(model, steps: 2000);
     }
 
     [Fact]
     public void Gpt2GreedyStepsKeepTheLiveTensorCountFlat()
     {
-        using var model = new Gpt2Model(TinyGpt2s.Specs["gpt2-tied"] with { NumLayers = 1, MaxPositionEmbeddings = 300 });
+        using var model = new DecoderModel(TinyGpt2s.Specs["gpt2-tied"] with { NumLayers = 1, MaxPositionEmbeddings = 300 });
         AssertLiveTensorCountStaysFlat(model, steps: 300);
     }
 

@@ -38,7 +38,7 @@ public sealed class LlamaParityTests(ITestOutputHelper output)
     [MemberData(nameof(TinyLlamas.Names), MemberType = typeof(TinyLlamas))]
     public void ParametersCarryTheCanonicalNamesAndShapes(string config)
     {
-        using var model = new LlamaModel(TinyLlamas.Specs[config]);
+        using var model = new DecoderModel(TinyLlamas.Specs[config]);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         var map = LlamaWeightMap.For(model.Spec);
         Assert.Equal(map.Select(m => m.CanonicalName).Order(), parameters.Keys.Order());

@@ -21,9 +21,9 @@ internal static class TinyGpt2s
     public static TheoryData<string> Names => new(Specs.Keys);
 
     /// <summary>A model with every parameter random (norm weights near 1, norm and linear biases nonzero), so each one matters.</summary>
-    public static Gpt2Model Create(string name, long seed = 7, ScalarType dtype = ScalarType.Float32)
+    public static DecoderModel Create(string name, long seed = 7, ScalarType dtype = ScalarType.Float32)
     {
-        var model = new Gpt2Model(Specs[name], dtype);
+        var model = new DecoderModel(Specs[name], dtype);
         model.InitializeRandom(seed, std: 0.2);
         using var noGrad = no_grad();
         manual_seed(seed + 1);
@@ -34,7 +34,7 @@ internal static class TinyGpt2s
     }
 
     /// <summary>The reference over the tensors <paramref name="model"/> saves as a Hugging Face folder, read back by name.</summary>
-    public static ReferenceGpt2 Reference(Gpt2Model model)
+    public static ReferenceGpt2 Reference(DecoderModel model)
     {
         using var folder = new TempFolder();
         HfModelFolder.Save(model, folder.Path);

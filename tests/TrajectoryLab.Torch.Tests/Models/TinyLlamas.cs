@@ -30,9 +30,9 @@ internal static class TinyLlamas
     public static TheoryData<string> Names => new(Specs.Keys);
 
     /// <summary>A model with every parameter random (norm weights near 1, biases nonzero), so each one matters.</summary>
-    public static LlamaModel Create(string name, long seed = 7, ScalarType dtype = ScalarType.Float32)
+    public static DecoderModel Create(string name, long seed = 7, ScalarType dtype = ScalarType.Float32)
     {
-        var model = new LlamaModel(Specs[name], dtype);
+        var model = new DecoderModel(Specs[name], dtype);
         model.InitializeRandom(seed, std: 0.2);
         using var noGrad = no_grad();
         manual_seed(seed + 1);
@@ -54,7 +54,7 @@ internal static class TinyLlamas
         tensor(tokens.SelectMany(r => r.Select(t => (long)t)).ToArray(), [tokens.Length, tokens[0].Length]);
 
     /// <summary>The model's weights as doubles by canonical name.</summary>
-    public static ReferenceLlama Reference(LlamaModel model) =>
+    public static ReferenceLlama Reference(DecoderModel model) =>
         new(model.Spec, model.named_parameters().ToDictionary(p => p.name, p => ToDoubles(p.parameter)));
 
     /// <summary>A tensor's values as doubles, row-major.</summary>

@@ -1,7 +1,7 @@
 // An independent, deliberately plain GPT-2 forward pass in double precision (no TorchSharp), written from the equations
 // of Radford et al. 2019 over the Hugging Face tensors as transformers stores them (Conv1D weights [in, out]; c_attn
 // holds q, k and v side by side): learned positions, LayerNorm, causal multi-head attention, GELU (tanh) MLP.
-// The oracle Gpt2Model and its Hugging Face mapping are checked against.
+// The oracle DecoderModel and its Hugging Face mapping are checked against.
 using TrajectoryLab.Torch.Models;
 
 namespace TrajectoryLab.Torch.Tests.Reference;

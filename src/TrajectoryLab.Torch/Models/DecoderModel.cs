@@ -1,0 +1,83 @@
+// The decoder every supported architecture is: embeddings, pre-norm blocks, a final norm and the head, driven by a
+// ModelSpec. Llama family (Llama, TinyLlama, Mistral without sliding window, Qwen2, SmolLM): RMSNorm, rotary embeddings
+// with scaling, SwiGLU, grouped-query attention, optional q/k/v/o biases. GPT-2: learned absolute positions added to the
+// token embeddings, LayerNorm, biased multi-head attention, GELU (tanh). Either with a tied or untied head.
+// References: Touvron et al. 2023 (arXiv:2302.13971); Radford et al. 2019; transformers' modeling_llama.py and
+// modeling_gpt2.py for the layouts and numerics.
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>logits = model(tokens, cache, startPos), with a hook point at every TransformerLens name.</summary>
+/// <remarks>Parameter and hook names follow <see cref="ParameterNames"/> and <see cref="HookNames"/>; for GPT-2 the residual
+/// stream entering block 0 is hook_embed + hook_pos_embed, and positions must stay below n_positions. Run it under one
+/// dispose scope and no_grad per step; the cache's buffers outlive the scopes.</remarks>
+internal sealed class DecoderModel : CausalLm
+{
+    // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
+    private readonly Embed embed;
+    private readonly HookPoint hook_embed;
+    private readonly PosEmbed? pos_embed;         // GPT-2 only
+    private readonly HookPoint? hook_pos_embed;   // GPT-2 only
+    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly Module<Tensor, Tensor> ln_final;
+    private readonly Unembed unembed;
+    private readonly HookPoint hook_logits;
+    private readonly RotaryEmbedding? _rotary;    // Llama family only
+
+    /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
+    /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
+    public DecoderModel(ModelSpec spec, ScalarType dtype = ScalarType.Float32) : base(nameof(DecoderModel))
+    {
+        if (spec.FindProblem() is var (key, problem))
+            throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
+        Spec = spec;
+        DType = dtype;
+        var gpt2 = spec.Architecture == ModelArchitecture.Gpt2;
+        unembed = new Unembed(spec, dtype);
+        embed = new Embed(spec, dtype, spec.TieWordEmbeddings ? unembed : null);
+        hook_embed = new HookPoint();
+        if (gpt2)
+        {
+            pos_embed = new PosEmbed(spec, dtype);
+            hook_pos_embed = new HookPoint();
+        }
+        else _rotary = new RotaryEmbedding(spec);
+        blocks = new ModuleList<TransformerBlock>(
+            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray());
+        ln_final = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+        hook_logits = new HookPoint();
+        RegisterComponents();
+    }
+
+    /// <inheritdoc/>
+    public override ModelSpec Spec { get; }
+
+    /// <summary>The dtype of every weight and activation (norm statistics are float32).</summary>
+    public override ScalarType DType { get; }
+
+    /// <inheritdoc/>
+    public override Device Device => unembed.Weight.device;
+
+    /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
+    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
+    /// <param name="startPos">Position of the first token; 0 without a cache.</param>
+    /// <returns>[batch, pos, d_vocab] logits.</returns>
+    /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see cref="StepContext.Begin"/>).</exception>
+    public override Tensor forward(Tensor tokens, KvCache? cache, long startPos)
+    {
+        long batch = tokens.shape[0], pos = tokens.shape[1];
+        if (pos_embed is not null && startPos + pos > Spec.MaxPositionEmbeddings)
+            throw new ArgumentException($"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)", nameof(tokens));
+        var step = StepContext.Begin(tokens, cache, startPos, _rotary, DType, Device);
+
+        var x = hook_embed.call(embed.call(tokens));                                                     // [batch, pos, d_model]
+        if (pos_embed is not null)
+            x = x + hook_pos_embed!.call(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)); // [batch, pos, d_model]
+        foreach (var block in blocks) x = block.call(x, step);
+        x = ln_final.call(x);                                                                            // [batch, pos, d_model]
+        return hook_logits.call(unembed.call(x));                                                        // [batch, pos, d_vocab]
+    }
+}
