@@ -31,8 +31,9 @@ internal static class Llama2cCheckpoint
     private sealed record StoredArray(string Name, long Offset, long[] Shape);
 
     /// <summary>Where an array goes: the canonical parameter (a block leaf when stacked per layer) and how its
-    /// [out, in] (or [d]) slice becomes the canonical tensor.</summary>
-    private sealed record Target(string Parameter, bool PerLayer, Func<Tensor, Tensor> ToCanonical);
+    /// [out, in] (or [d]) slice becomes the canonical tensor, or the columns [ColumnStart, ColumnStart + Columns) of it
+    /// for the arrays that share a fused parameter (wq, wk, wv in W_QKV; w1, w3 in W_gate_in).</summary>
+    private sealed record Target(string Parameter, bool PerLayer, Func<Tensor, Tensor> ToCanonical, long ColumnStart = 0, long? Columns = null);
 
     /// <summary>Reads <paramref name="filePath"/> into a model computing in <paramref name="dtype"/>.</summary>
     /// <remarks>The header is validated and every array's extent checked against the file length before anything is
@@ -63,7 +64,8 @@ internal static class Llama2cCheckpoint
                     using var scope = NewDisposeScope();
                     var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, array.Name); // [shape]
                     var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
-                    parameters[name].copy_(target.ToCanonical(stored));
+                    var destination = target.Columns is { } columns ? parameters[name].narrow(-1, target.ColumnStart, columns) : parameters[name];
+                    destination.copy_(target.ToCanonical(stored));
                 }
             }
             return model;
@@ -160,23 +162,27 @@ internal static class Llama2cCheckpoint
     }
 
     /// <summary>run.c's arrays by name → canonical parameters. w1 is the gate, w3 the up projection, w2 the down projection.</summary>
-    private static Dictionary<string, Target> Targets(ModelSpec spec) => new(StringComparer.Ordinal)
+    private static Dictionary<string, Target> Targets(ModelSpec spec)
     {
-        ["token_embedding_table"] = spec.TieWordEmbeddings // a tied model keeps its one matrix in the head's layout (Embeddings.cs)
-            ? new(ParameterNames.UnembedW, false, w => w.t())
-            : new(ParameterNames.EmbedW, false, w => w),
-        ["rms_att_weight"] = new(ParameterNames.Ln1W, true, w => w),
-        ["wq"] = new(ParameterNames.WQ, true, w => InterleavedToHalves(w, spec.NumHeads).t()),
-        ["wk"] = new(ParameterNames.WK, true, w => InterleavedToHalves(w, spec.NumKvHeads).t()),
-        ["wv"] = new(ParameterNames.WV, true, w => w.t()),
-        ["wo"] = new(ParameterNames.WO, true, w => w.t()),
-        ["rms_ffn_weight"] = new(ParameterNames.Ln2W, true, w => w),
-        ["w1"] = new(ParameterNames.WGate, true, w => w.t()),
-        ["w2"] = new(ParameterNames.WOut, true, w => w.t()),
-        ["w3"] = new(ParameterNames.WIn, true, w => w.t()),
-        ["rms_final_weight"] = new(ParameterNames.FinalNormW, false, w => w),
-        ["wcls"] = new(ParameterNames.UnembedW, false, w => w.t()),
-    };
+        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, mlp = spec.IntermediateSize;
+        return new(StringComparer.Ordinal)
+        {
+            ["token_embedding_table"] = spec.TieWordEmbeddings // a tied model keeps its one matrix in the head's layout (Embeddings.cs)
+                ? new(ParameterNames.UnembedW, false, w => w.t())
+                : new(ParameterNames.EmbedW, false, w => w),
+            ["rms_att_weight"] = new(ParameterNames.Ln1W, true, w => w),
+            ["wq"] = new(ParameterNames.WQkv, true, w => InterleavedToHalves(w, spec.NumHeads).t(), 0, q),
+            ["wk"] = new(ParameterNames.WQkv, true, w => InterleavedToHalves(w, spec.NumKvHeads).t(), q, kv),
+            ["wv"] = new(ParameterNames.WQkv, true, w => w.t(), q + kv, kv),
+            ["wo"] = new(ParameterNames.WO, true, w => w.t()),
+            ["rms_ffn_weight"] = new(ParameterNames.Ln2W, true, w => w),
+            ["w1"] = new(ParameterNames.WGateIn, true, w => w.t(), 0, mlp),
+            ["w2"] = new(ParameterNames.WOut, true, w => w.t()),
+            ["w3"] = new(ParameterNames.WGateIn, true, w => w.t(), mlp, mlp),
+            ["rms_final_weight"] = new(ParameterNames.FinalNormW, false, w => w),
+            ["wcls"] = new(ParameterNames.UnembedW, false, w => w.t()),
+        };
+    }
 
     /// <summary>Reorders the output rows of each head so that interleaved pair (2i, 2i+1) becomes half-split pair (i, i + d_head/2).</summary>
     /// <param name="w">[heads · d_head, in], rows of head h at h·d_head … (h+1)·d_head - 1.</param>

@@ -43,6 +43,12 @@ public sealed record GenerationOptions
     /// <summary>Hook names whose activations each step copies out (only these, so memory stays bounded). Default none.</summary>
     public IReadOnlyList<string> Capture { get; init; } = [];
 
+    /// <summary>Whether the prefill runs the final norm and the head at every prompt position, so that
+    /// <c>ln_final.hook_normalized</c> and <c>hook_logits</c> can be captured or intervened on there. Default false: only
+    /// at the last prompt position, whose logits choose the first new token (a 256-token prefill of a 32000-token vocabulary
+    /// otherwise spends most of its arithmetic on logits nobody reads). Decoding steps have one position either way.</summary>
+    public bool PromptLogits { get; init; }
+
     /// <summary>Interventions active from the prefill on. Default none.</summary>
     public IReadOnlyList<Intervention> Interventions { get; init; } = [];
 }

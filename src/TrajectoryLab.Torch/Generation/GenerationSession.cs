@@ -52,7 +52,8 @@ public sealed class GenerationSession : IDisposable
     /// <param name="prompts">[batch][P] token ids, P ≥ 1 equal for all rows.</param>
     /// <param name="force">Tokens to append instead of sampled ones ([batch]; teacher forcing), or null to sample.</param>
     /// <exception cref="ArgumentException">Empty or ragged prompts, ids outside the vocabulary, sampler/stream/intervention
-    /// lists that do not fit the batch, or an unknown hook name.</exception>
+    /// lists that do not fit the batch, an unknown hook name, or an intervention on ln_final/hook_logits at a prompt position
+    /// the head does not run at (see <see cref="GenerationOptions.PromptLogits"/>).</exception>
     /// <exception cref="InvalidOperationException">Prefill was already called.</exception>
     public StepResult Prefill(int[][] prompts, int[]? force = null)
     {
@@ -61,6 +62,8 @@ public sealed class GenerationSession : IDisposable
         if (prompts.Length == 0 || prompts[0].Length == 0 || prompts.Any(p => p.Length != prompts[0].Length))
             throw new ArgumentException("prompts must be a nonempty batch of nonempty prompts of equal length", nameof(prompts));
         foreach (var p in prompts) CheckIds(p, nameof(prompts));
+        if (!_options.PromptLogits && _options.Interventions.FirstOrDefault(i => HookNames.IsHeadHook(i.Hook) && i.Position < prompts[0].Length - 1) is { } early)
+            throw new ArgumentException($"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position ({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones", nameof(prompts));
         var batch = prompts.Length;
         CheckForce(force, batch);
         var samplers = _options.RowSamplers ?? Enumerable.Repeat(_options.Sampler, batch).ToArray();
@@ -125,7 +128,7 @@ public sealed class GenerationSession : IDisposable
         var tokens = tensor(input.SelectMany(r => r.Select(t => (long)t)).ToArray(), [batch, count], ScalarType.Int64, _model.Device); // [batch, count]
         _sampler!.Observe(tokens);
         _hooks!.Begin(StepsTaken, startPos, count);
-        var logits = _model.call(tokens, _cache, startPos).select(1, -1); // [batch, d_vocab]
+        var logits = _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits).select(1, -1); // [batch, d_vocab]
         var activations = _hooks.End();
         var rawLogits = _options.Outputs.HasFlag(StepOutputs.Logits) ? Rows(logits) : null;
         var logProbs = _options.Outputs.HasFlag(StepOutputs.LogProbs) ? Rows(logits.to_type(ScalarType.Float32).log_softmax(-1)) : null;

@@ -85,7 +85,10 @@ internal sealed class SessionHooks : IDisposable
         var result = output;
         foreach (var active in _interventions)
         {
-            if (active.Intervention.Hook != name || active.PassIndex(_pass.Step, _pass.StartPos, _pass.Count) is not { } index)
+            // The activation covers the pass's last `covered` positions: all of them, or one at the head when the pass
+            // runs it at the last position only (GenerationOptions.PromptLogits).
+            var covered = output.shape[1];
+            if (active.Intervention.Hook != name || active.PassIndex(_pass.Step, _pass.StartPos + _pass.Count - covered, covered) is not { } index)
                 continue;
             if (ReferenceEquals(result, output)) result = output.clone(); // never write into the model's own tensor
             active.Apply(result, index);

@@ -1,8 +1,9 @@
 // Grouped-query causal self-attention with a KV cache (Ainslie et al. 2023, arXiv:2305.13245), rotating queries and keys
 // when the model has rotary embeddings (Su et al. 2021, arXiv:2104.09864); GPT-2 is the case n_kv_heads = n_heads with
 // every bias and no rotation (Radford et al. 2019).
-// Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL; see
-// shared/notes/torchsharp-speed.md). Fused SDPA unless hook_pattern is hooked, then explicit softmax(QKᵀ/√d).
+// Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
+// side by side as one W_QKV so that one product computes all three (shared/notes/torchsharp-speed.md).
+// Fused SDPA unless hook_pattern is hooked, then explicit softmax(QKᵀ/√d).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,12 +14,8 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class Attention : Module<Tensor, StepContext, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Parameter W_Q;   // [d_model, n_heads * d_head]
-    private readonly Parameter? b_Q;  // [n_heads * d_head]
-    private readonly Parameter W_K;   // [d_model, n_kv_heads * d_head]
-    private readonly Parameter? b_K;  // [n_kv_heads * d_head]
-    private readonly Parameter W_V;   // [d_model, n_kv_heads * d_head]
-    private readonly Parameter? b_V;  // [n_kv_heads * d_head]
+    private readonly Parameter W_QKV;  // [d_model, (n_heads + 2·n_kv_heads) · d_head]: W_Q | W_K | W_V
+    private readonly Parameter? b_QKV; // [(n_heads + 2·n_kv_heads) · d_head]
     private readonly Parameter W_O;   // [n_heads * d_head, d_model]
     private readonly Parameter? b_O;  // [d_model]
     private readonly HookPoint hook_pattern;
@@ -29,16 +26,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     public Attention(ModelSpec spec, int layer, ScalarType dtype) : base(nameof(Attention))
     {
         long d = spec.HiddenSize, q = spec.NumHeads * spec.HeadDim, kv = spec.NumKvHeads * spec.HeadDim;
-        W_Q = new Parameter(empty(d, q, dtype));
-        W_K = new Parameter(empty(d, kv, dtype));
-        W_V = new Parameter(empty(d, kv, dtype));
+        W_QKV = new Parameter(empty(d, q + 2 * kv, dtype));
         W_O = new Parameter(empty(q, d, dtype));
-        if (spec.QkvBias)
-        {
-            b_Q = new Parameter(zeros(q, dtype));
-            b_K = new Parameter(zeros(kv, dtype));
-            b_V = new Parameter(zeros(kv, dtype));
-        }
+        if (spec.QkvBias) b_QKV = new Parameter(zeros(q + 2 * kv, dtype));
         if (spec.OutputBias) b_O = new Parameter(zeros(d, dtype));
         hook_pattern = new HookPoint();
         _layer = layer;
@@ -52,14 +42,13 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     public override Tensor forward(Tensor x, StepContext step)
     {
         long batch = x.shape[0], pos = x.shape[1];
-        var q = Heads(Project(x, W_Q, b_Q), _spec.NumHeads);   // [batch, n_heads, pos, d_head]
-        var k = Heads(Project(x, W_K, b_K), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
-        var v = Heads(Project(x, W_V, b_V), _spec.NumKvHeads); // [batch, n_kv_heads, pos, d_head]
-        if (step.Rotary is { } angles)
-        {
-            q = RotaryEmbedding.Rotate(q, angles.Cos, angles.Sin);
-            k = RotaryEmbedding.Rotate(k, angles.Cos, angles.Sin);
-        }
+        int heads = _spec.NumHeads, kvHeads = _spec.NumKvHeads;
+        var qkv = Project(x, W_QKV, b_QKV).view(batch, pos, heads + 2 * kvHeads, _spec.HeadDim).transpose(1, 2); // [batch, n_heads + 2·n_kv_heads, pos, d_head]
+        var qk = qkv.narrow(1, 0, heads + kvHeads);                                            // [batch, n_heads + n_kv_heads, pos, d_head]
+        if (step.Rotary is { } angles) qk = RotaryEmbedding.Rotate(qk, angles.Cos, angles.Sin); // queries and keys in one rotation
+        var q = qk.narrow(1, 0, heads);                // [batch, n_heads, pos, d_head]
+        var k = qk.narrow(1, heads, kvHeads);          // [batch, n_kv_heads, pos, d_head]
+        var v = qkv.narrow(1, heads + kvHeads, kvHeads); // [batch, n_kv_heads, pos, d_head]
         if (step.Cache is { } cache)
             (k, v) = cache.Write(_layer, k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]
@@ -70,7 +59,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         {
             var scores = q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(_spec.HeadDim)); // [batch, n_heads, pos, length]
             if (step.Mask is { } mask) scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
-            var pattern = hook_pattern.call(scores.softmax(-1));                          // [batch, n_heads, pos, length]
+            var pattern = hook_pattern.Apply(scores.softmax(-1));                          // [batch, n_heads, pos, length]
             z = pattern.matmul(v);
         }
         else
@@ -85,9 +74,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
 
     /// <summary>x W (+ b).</summary>
     private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? WeightProduct.Apply(x, w) : WeightProduct.Apply(x, w).add_(b);
-
-    /// <summary>[batch, pos, heads * d_head] → [batch, heads, pos, d_head].</summary>
-    private Tensor Heads(Tensor x, int heads) => x.view(x.shape[0], x.shape[1], heads, _spec.HeadDim).transpose(1, 2);
 
     /// <summary>Repeats each key/value head for the query heads that share it: [batch, n_kv_heads, len, d] → [batch, n_heads, len, d].</summary>
     private Tensor RepeatKv(Tensor x)

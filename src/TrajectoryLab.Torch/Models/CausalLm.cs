@@ -23,6 +23,14 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
     public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => new DecoderModel(spec, dtype);
 
+    /// <summary>The forward pass with the final norm and head run at every position or only at the last one.</summary>
+    /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
+    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
+    /// <param name="startPos">Position of the first token; 0 without a cache.</param>
+    /// <param name="lastPositionOnly">Run ln_final and the head (and their hook points) at the last position only.</param>
+    /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
+    public abstract Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly);
+
     /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
     public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
 

@@ -61,23 +61,28 @@ internal sealed class DecoderModel : CausalLm
     /// <inheritdoc/>
     public override Device Device => unembed.Weight.device;
 
+    /// <summary>Logits at every position: <see cref="Forward"/> with lastPositionOnly false.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
     /// <param name="startPos">Position of the first token; 0 without a cache.</param>
     /// <returns>[batch, pos, d_vocab] logits.</returns>
+    public override Tensor forward(Tensor tokens, KvCache? cache, long startPos) => Forward(tokens, cache, startPos, false);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see cref="StepContext.Begin"/>).</exception>
-    public override Tensor forward(Tensor tokens, KvCache? cache, long startPos)
+    public override Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly)
     {
         long batch = tokens.shape[0], pos = tokens.shape[1];
         if (pos_embed is not null && startPos + pos > Spec.MaxPositionEmbeddings)
             throw new ArgumentException($"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)", nameof(tokens));
         var step = StepContext.Begin(tokens, cache, startPos, _rotary, DType, Device);
 
-        var x = hook_embed.call(embed.call(tokens));                                                     // [batch, pos, d_model]
+        var x = hook_embed.Apply(embed.call(tokens));                                                     // [batch, pos, d_model]
         if (pos_embed is not null)
-            x = x + hook_pos_embed!.call(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)); // [batch, pos, d_model]
+            x = x + hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)); // [batch, pos, d_model]
         foreach (var block in blocks) x = block.call(x, step);
-        x = ln_final.call(x);                                                                            // [batch, pos, d_model]
-        return hook_logits.call(unembed.call(x));                                                        // [batch, pos, d_vocab]
+        if (lastPositionOnly) x = x.narrow(1, pos - 1, 1);                                               // [batch, 1, d_model]
+        x = ln_final.call(x);                                                                            // [batch, pos or 1, d_model]
+        return hook_logits.Apply(unembed.call(x));                                                       // [batch, pos or 1, d_vocab]
     }
 }

@@ -1,6 +1,6 @@
 // The one mapping between Hugging Face GPT-2 tensor names and the canonical parameter names (Radford et al. 2019;
 // transformers' modeling_gpt2.py). GPT-2's Conv1D stores weights [in, out], the canonical layout, so nothing is
-// transposed except an untied lm_head; c_attn holds W_Q, W_K and W_V side by side ([d_model, 3·d_model]).
+// transposed except an untied lm_head; c_attn holds W_Q, W_K and W_V side by side ([d_model, 3·d_model]), as the canonical W_QKV does.
 namespace TrajectoryLab.Torch.Models;
 
 /// <summary>Hugging Face ↔ canonical names for a GPT-2 <see cref="ModelSpec"/>.</summary>
@@ -33,16 +33,11 @@ internal static class Gpt2WeightMap
         for (var l = 0; l < spec.NumLayers; l++)
         {
             var hf = $"{prefix}h.{l}.";
-            WeightMapping M(string hfLeaf, string leaf, int part = 0, int parts = 1) =>
-                new(hf + hfLeaf, ParameterNames.Block(l, leaf), false, part, parts);
+            WeightMapping M(string hfLeaf, string leaf) => new(hf + hfLeaf, ParameterNames.Block(l, leaf), false);
             map.Add(M("ln_1.weight", ParameterNames.Ln1W));
             map.Add(M("ln_1.bias", ParameterNames.Ln1B));
-            map.Add(M("attn.c_attn.weight", ParameterNames.WQ, 0, 3));
-            map.Add(M("attn.c_attn.weight", ParameterNames.WK, 1, 3));
-            map.Add(M("attn.c_attn.weight", ParameterNames.WV, 2, 3));
-            map.Add(M("attn.c_attn.bias", ParameterNames.BQ, 0, 3));
-            map.Add(M("attn.c_attn.bias", ParameterNames.BK, 1, 3));
-            map.Add(M("attn.c_attn.bias", ParameterNames.BV, 2, 3));
+            map.Add(M("attn.c_attn.weight", ParameterNames.WQkv));
+            map.Add(M("attn.c_attn.bias", ParameterNames.BQkv));
             map.Add(M("attn.c_proj.weight", ParameterNames.WO));
             map.Add(M("attn.c_proj.bias", ParameterNames.BO));
             map.Add(M("ln_2.weight", ParameterNames.Ln2W));

@@ -13,32 +13,27 @@ internal static class HfModelFolder
     /// <summary>Reads config.json and the weights of <paramref name="folder"/> into a model computing in <paramref name="dtype"/>.</summary>
     /// <remarks>The architecture follows config.json's model_type. Every tensor's shape is checked against config.json
     /// before any is read; tensors are read one at a time in their stored dtype, transposed to the canonical [in, out]
-    /// layout, split when fused (GPT-2's c_attn) and converted.</remarks>
+    /// layout, written into their columns of a fused parameter (W_QKV, W_gate_in) and converted.</remarks>
     /// <exception cref="CheckpointException">A file is missing or malformed, the model_type is unsupported, a tensor is
     /// missing, unexpected, of the wrong shape or of a non-float dtype; the message names the file and tensor or key.</exception>
     public static CausalLm Load(string folder, ScalarType dtype = ScalarType.Float32)
     {
         var spec = HfConfigReader.Read(Path.Combine(folder, HfConfigReader.FileName));
         using var checkpoint = SafetensorsCheckpoint.Open(folder);
-        var tensors = HfWeightMap.For(spec, checkpoint.Contains).GroupBy(m => m.HfName).ToList();
+        var tensors = HfWeightMap.For(spec, checkpoint.Contains);
         CheckNames(checkpoint, tensors, spec);
-        foreach (var parts in tensors) CheckEntry(checkpoint, parts, spec);
+        foreach (var mapping in tensors) CheckEntry(checkpoint, mapping, spec);
 
         var model = CausalLm.Create(spec, dtype);
         try
         {
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
             using var noGrad = no_grad();
-            foreach (var parts in tensors)
+            foreach (var m in tensors)
             {
                 using var scope = NewDisposeScope();
-                var stored = checkpoint.ReadTensor(parts.Key); // [HF shape]
-                foreach (var m in parts)
-                {
-                    var canonical = m.Transposed ? stored.t() : stored; // [..., parts · out]
-                    var width = canonical.shape[^1] / m.Parts;
-                    parameters[m.CanonicalName].copy_(canonical.narrow(-1, m.Part * width, width));
-                }
+                var stored = checkpoint.ReadTensor(m.HfName); // [HF shape]
+                Slice(parameters[m.CanonicalName], m).copy_(m.Transposed ? stored.t() : stored);
             }
             return model;
         }
@@ -59,11 +54,10 @@ internal static class HfModelFolder
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var writer = new SafetensorsWriter().AddMetadata("format", "pt");
-        foreach (var parts in HfWeightMap.For(model.Spec).GroupBy(m => m.HfName))
+        foreach (var m in HfWeightMap.For(model.Spec))
         {
-            Tensor[] slices = [.. parts.OrderBy(m => m.Part).Select(m => parameters[m.CanonicalName])];
-            var canonical = slices.Length == 1 ? slices[0] : cat(slices, -1);              // [..., parts · out]
-            writer.Add(parts.Key, parts.First().Transposed ? canonical.t().contiguous() : canonical); // [HF shape]
+            var canonical = Slice(parameters[m.CanonicalName], m);                         // [..., columns]
+            writer.Add(m.HfName, m.Transposed ? canonical.t().contiguous() : canonical.contiguous()); // [HF shape]
         }
         writer.Save(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName));
         HfConfigWriter.Write(model.Spec, Path.Combine(folder, HfConfigReader.FileName), TorchDTypeName(model.DType));
@@ -78,28 +72,31 @@ internal static class HfModelFolder
         _ => throw new NotSupportedException($"models compute in float32, float16 or bfloat16, not {dtype}"),
     };
 
-    private static void CheckNames(SafetensorsCheckpoint checkpoint, IEnumerable<IGrouping<string, WeightMapping>> tensors, ModelSpec spec)
+    /// <summary>The columns of <paramref name="parameter"/> that <paramref name="m"/>'s HF tensor holds: a view, [..., columns].</summary>
+    private static Tensor Slice(Tensor parameter, WeightMapping m) =>
+        m.Columns is { } columns ? parameter.narrow(-1, m.ColumnStart, columns) : parameter;
+
+    private static void CheckNames(SafetensorsCheckpoint checkpoint, IEnumerable<WeightMapping> tensors, ModelSpec spec)
     {
-        var expected = tensors.Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var expected = tensors.Select(m => m.HfName).ToHashSet(StringComparer.Ordinal);
         foreach (var name in checkpoint.Names)
             if (!expected.Contains(name) && !HfWeightMap.IsIgnorable(name, spec))
                 throw CheckpointException.ForTensor(checkpoint.Find(name).Reader.FilePath, name,
                     $"is not a weight of a {spec.ModelType} model as config.json describes it (bias or tied-head settings disagree?)");
     }
 
-    /// <summary>Checks the shape and dtype of one HF tensor holding <paramref name="parts"/> (one parameter, or several side by side).</summary>
-    private static void CheckEntry(SafetensorsCheckpoint checkpoint, IGrouping<string, WeightMapping> parts, ModelSpec spec)
+    /// <summary>Checks the shape and dtype of the HF tensor that <paramref name="m"/> reads.</summary>
+    private static void CheckEntry(SafetensorsCheckpoint checkpoint, WeightMapping m, ModelSpec spec)
     {
-        var (reader, entry) = checkpoint.Find(parts.Key);
-        var first = parts.First();
-        var canonical = CanonicalShape(first.CanonicalName, spec);
-        canonical[^1] *= first.Parts;
-        var hfShape = first.Transposed ? canonical.Reverse().ToArray() : canonical;
+        var (reader, entry) = checkpoint.Find(m.HfName);
+        var canonical = CanonicalShape(m.CanonicalName, spec);
+        if (m.Columns is { } columns) canonical[^1] = columns;
+        var hfShape = m.Transposed ? canonical.Reverse().ToArray() : canonical;
         if (!entry.Shape.SequenceEqual(hfShape))
-            throw CheckpointException.ForTensor(reader.FilePath, parts.Key, string.Create(CultureInfo.InvariantCulture,
+            throw CheckpointException.ForTensor(reader.FilePath, m.HfName, string.Create(CultureInfo.InvariantCulture,
                 $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)}"));
         if (entry.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
-            throw CheckpointException.ForTensor(reader.FilePath, parts.Key, $"dtype {entry.DType} is not a weight dtype (F32, F16 or BF16)");
+            throw CheckpointException.ForTensor(reader.FilePath, m.HfName, $"dtype {entry.DType} is not a weight dtype (F32, F16 or BF16)");
     }
 
     /// <summary>The shape of a canonical parameter under <paramref name="spec"/> ([in, out] for weights).</summary>
@@ -117,12 +114,11 @@ internal static class HfModelFolder
             ParameterNames.UnembedW => [d, vocab],
             ParameterNames.FinalNormW or ParameterNames.FinalNormB or ParameterNames.Ln1W or ParameterNames.Ln1B
                 or ParameterNames.Ln2W or ParameterNames.Ln2B or ParameterNames.BO or ParameterNames.BOut => [d],
-            ParameterNames.WQ => [d, q],
-            ParameterNames.BQ => [q],
-            ParameterNames.WK or ParameterNames.WV => [d, kv],
-            ParameterNames.BK or ParameterNames.BV => [kv],
+            ParameterNames.WQkv => [d, q + 2 * kv],
+            ParameterNames.BQkv => [q + 2 * kv],
             ParameterNames.WO => [q, d],
-            ParameterNames.WGate or ParameterNames.WIn => [d, mlp],
+            ParameterNames.WGateIn => [d, 2 * mlp],
+            ParameterNames.WIn => [d, mlp],
             ParameterNames.BIn => [mlp],
             ParameterNames.WOut => [mlp, d],
             _ => throw new InvalidOperationException($"no shape rule for parameter '{canonicalName}'"),

@@ -6,10 +6,10 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="HfName">The HF tensor holding it.</param>
 /// <param name="CanonicalName">The canonical parameter (<see cref="ParameterNames"/>).</param>
 /// <param name="Transposed">The HF tensor is [out, in] (nn.Linear), the transpose of the canonical [in, out].</param>
-/// <param name="Part">Which of <paramref name="Parts"/> equal slices of the (transposed-back) HF tensor's last dimension
-/// the parameter is, for fused tensors such as GPT-2's c_attn (q, k, v side by side).</param>
-/// <param name="Parts">How many parameters the HF tensor holds side by side; 1 for most.</param>
-internal sealed record WeightMapping(string HfName, string CanonicalName, bool Transposed, int Part = 0, int Parts = 1);
+/// <param name="ColumnStart">First column (index on the last dimension) of the canonical parameter that this HF tensor
+/// fills, when the parameter holds several HF tensors side by side (q_proj, k_proj and v_proj in W_QKV).</param>
+/// <param name="Columns">How many columns it fills; null for the whole parameter.</param>
+internal sealed record WeightMapping(string HfName, string CanonicalName, bool Transposed, long ColumnStart = 0, long? Columns = null);
 
 /// <summary>The HF weight names of a <see cref="ModelSpec"/>'s architecture.</summary>
 internal static class HfWeightMap

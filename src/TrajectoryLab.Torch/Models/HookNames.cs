@@ -12,11 +12,16 @@ public static class HookNames
     /// <summary>Learned position embeddings (GPT-2 only), [batch, pos, d_model]; added to <see cref="Embed"/>.</summary>
     public const string PosEmbed = "hook_pos_embed";
 
-    /// <summary>Final norm output before its weight (and bias), [batch, pos, d_model].</summary>
+    /// <summary>Final norm output before its weight (and bias), [batch, pos, d_model]; pos is 1 in a pass that runs the
+    /// head at its last position only (<see cref="IsHeadHook"/>).</summary>
     public const string FinalNormalized = "ln_final.hook_normalized";
 
-    /// <summary>Logits, [batch, pos, d_vocab].</summary>
+    /// <summary>Logits, [batch, pos, d_vocab]; pos is 1 in a pass that runs the head at its last position only.</summary>
     public const string Logits = "hook_logits";
+
+    /// <summary>True for the hook points after the last block (<see cref="FinalNormalized"/>, <see cref="Logits"/>), which
+    /// a generation prefill computes at the last prompt position only unless asked for all.</summary>
+    public static bool IsHeadHook(string name) => name is FinalNormalized or Logits;
 
     /// <summary>Residual stream entering block <paramref name="layer"/>, [batch, pos, d_model].</summary>
     public static string ResidPre(int layer) => $"blocks.{layer}.hook_resid_pre";
@@ -79,25 +84,19 @@ public static class ParameterNames
     /// <summary>Unembedding (untied head), [d_model, d_vocab].</summary>
     public const string UnembedW = "unembed.W_U";
 
-    /// <summary>Block parameter <paramref name="leaf"/> (e.g. <c>attn.W_Q</c>) of block <paramref name="layer"/>.</summary>
+    /// <summary>Block parameter <paramref name="leaf"/> (e.g. <c>attn.W_QKV</c>) of block <paramref name="layer"/>.</summary>
     public static string Block(int layer, string leaf) => $"blocks.{layer}.{leaf}";
 
     /// <summary>Pre-attention norm weight, [d_model].</summary>
     public const string Ln1W = "ln1.w";
     /// <summary>Pre-attention LayerNorm bias (GPT-2), [d_model].</summary>
     public const string Ln1B = "ln1.b";
-    /// <summary>Query weight, [d_model, n_heads * d_head].</summary>
-    public const string WQ = "attn.W_Q";
-    /// <summary>Query bias, [n_heads * d_head].</summary>
-    public const string BQ = "attn.b_Q";
-    /// <summary>Key weight, [d_model, n_kv_heads * d_head].</summary>
-    public const string WK = "attn.W_K";
-    /// <summary>Key bias, [n_kv_heads * d_head].</summary>
-    public const string BK = "attn.b_K";
-    /// <summary>Value weight, [d_model, n_kv_heads * d_head].</summary>
-    public const string WV = "attn.W_V";
-    /// <summary>Value bias, [n_kv_heads * d_head].</summary>
-    public const string BV = "attn.b_V";
+    /// <summary>Query, key and value weights side by side, [d_model, (n_heads + 2·n_kv_heads) · d_head]: columns
+    /// [0, q) are W_Q, [q, q + kv) W_K and [q + kv, q + 2·kv) W_V, with q = n_heads·d_head and kv = n_kv_heads·d_head.
+    /// One matrix, so that one product computes all three (shared/notes/torchsharp-speed.md).</summary>
+    public const string WQkv = "attn.W_QKV";
+    /// <summary>Query, key and value biases side by side, [(n_heads + 2·n_kv_heads) · d_head].</summary>
+    public const string BQkv = "attn.b_QKV";
     /// <summary>Output weight, [n_heads * d_head, d_model].</summary>
     public const string WO = "attn.W_O";
     /// <summary>Output bias, [d_model].</summary>
@@ -106,9 +105,10 @@ public static class ParameterNames
     public const string Ln2W = "ln2.w";
     /// <summary>Pre-MLP LayerNorm bias (GPT-2), [d_model].</summary>
     public const string Ln2B = "ln2.b";
-    /// <summary>SwiGLU gate weight, [d_model, d_mlp].</summary>
-    public const string WGate = "mlp.W_gate";
-    /// <summary>SwiGLU up weight, or GPT-2's first MLP weight, [d_model, d_mlp].</summary>
+    /// <summary>SwiGLU gate and up weights side by side, [d_model, 2·d_mlp]: columns [0, d_mlp) are W_gate, the rest
+    /// W_in (one product computes both).</summary>
+    public const string WGateIn = "mlp.W_gate_in";
+    /// <summary>GPT-2's first MLP weight, [d_model, d_mlp].</summary>
     public const string WIn = "mlp.W_in";
     /// <summary>GPT-2's first MLP bias, [d_mlp].</summary>
     public const string BIn = "mlp.b_in";

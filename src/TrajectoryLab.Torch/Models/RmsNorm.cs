@@ -27,9 +27,11 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var x32 = x.to_type(ScalarType.Float32);                                     // [batch, pos, d_model]
+        var dtype = x.dtype;
+        var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);    // [batch, pos, d_model]
         var inverseRms = x32.square().mean([-1], keepdim: true).add_(_eps).rsqrt_(); // [batch, pos, 1]
-        var normalized = hook_normalized.call(x32.mul(inverseRms).to_type(x.dtype));  // [batch, pos, d_model]
+        var scaled = x32.mul(inverseRms);                                             // [batch, pos, d_model]
+        var normalized = hook_normalized.Apply(dtype == ScalarType.Float32 ? scaled : scaled.to_type(dtype));
         return normalized.mul(w);                                                     // [batch, pos, d_model]
     }
 }

@@ -54,32 +54,35 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
         return (1 - smooth) * f / s.Factor + smooth * f;
     }
 
-    /// <summary>cos and sin of the angles of positions startPos … startPos + count - 1, each [count, d_head / 2], in <paramref name="dtype"/>.</summary>
+    /// <summary>The rotation of positions startPos … startPos + count - 1 as two [count, d_head] tables in
+    /// <paramref name="dtype"/>: Cos = [cos θ | cos θ] and Sin = [−sin θ | sin θ] over the d_head / 2 angles θ_i of each position.</summary>
     public (Tensor Cos, Tensor Sin) Angles(long startPos, long count, ScalarType dtype, Device device)
     {
         var inv = InverseFrequencies(startPos + count);
-        var cos = new float[count * _half];
-        var sin = new float[count * _half];
+        var head = 2 * _half;
+        var cos = new float[count * head];
+        var sin = new float[count * head];
         for (long p = 0; p < count; p++)
             for (var i = 0; i < _half; i++)
             {
                 var angle = (startPos + p) * inv[i];
-                cos[p * _half + i] = (float)Math.Cos(angle);
-                sin[p * _half + i] = (float)Math.Sin(angle);
+                cos[p * head + i] = cos[p * head + _half + i] = (float)Math.Cos(angle);
+                sin[p * head + _half + i] = (float)Math.Sin(angle);
+                sin[p * head + i] = -sin[p * head + _half + i];
             }
-        return (tensor(cos, [count, _half], dtype, device), tensor(sin, [count, _half], dtype, device)); // [count, d_head / 2] each
+        return (tensor(cos, [count, head], dtype, device), tensor(sin, [count, head], dtype, device)); // [count, d_head] each
     }
 
-    /// <summary>Rotates each pair (x_i, x_{i + d/2}) of every head by its position's angle i.</summary>
+    /// <summary>Rotates each pair (x_i, x_{i + d/2}) of every head by its position's angle θ_i:
+    /// (x_i cos θ_i − x_{i+d/2} sin θ_i, x_{i+d/2} cos θ_i + x_i sin θ_i), computed as x ⊙ Cos + [x_{d/2…} | x_{…d/2}] ⊙ Sin.</summary>
     /// <param name="x">[batch, heads, pos, d_head]</param>
-    /// <param name="cos">[pos, d_head / 2]</param>
-    /// <param name="sin">[pos, d_head / 2]</param>
+    /// <param name="cos">[pos, d_head] from <see cref="Angles"/>.</param>
+    /// <param name="sin">[pos, d_head] from <see cref="Angles"/>.</param>
     /// <returns>[batch, heads, pos, d_head]</returns>
     public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
-        var half = cos.shape[^1];
-        var x1 = x.narrow(-1, 0, half);    // [batch, heads, pos, d_head / 2]
-        var x2 = x.narrow(-1, half, half); // [batch, heads, pos, d_head / 2]
-        return cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+        var half = cos.shape[^1] / 2;
+        var swapped = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1); // [batch, heads, pos, d_head]
+        return x.mul(cos).addcmul_(swapped, sin, 1);
     }
 }

@@ -40,10 +40,10 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
-        var residPre = hook_resid_pre.call(x);                                  // [batch, pos, d_model]
-        var attnOut = hook_attn_out.call(attn.call(ln1.call(residPre), step));  // [batch, pos, d_model]
-        var residMid = hook_resid_mid.call(residPre + attnOut);                 // [batch, pos, d_model]
-        var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));           // [batch, pos, d_model]
-        return hook_resid_post.call(residMid + mlpOut);                         // [batch, pos, d_model]
+        var residPre = hook_resid_pre.Apply(x);                                  // [batch, pos, d_model]
+        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step));  // [batch, pos, d_model]
+        var residMid = hook_resid_mid.Apply(residPre + attnOut);                 // [batch, pos, d_model]
+        var mlpOut = hook_mlp_out.Apply(mlp.call(ln2.call(residMid)));           // [batch, pos, d_model]
+        return hook_resid_post.Apply(residMid + mlpOut);                         // [batch, pos, d_model]
     }
 }

@@ -30,7 +30,7 @@ public sealed class HookTests
         var contexts = TinyLms.Contexts(prompts, results);
 
         // The recomputation: one prefill over every position the steps read, capturing all of them.
-        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, Capture = hooks });
+        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, Capture = hooks, PromptLogits = true });
         var full = session.Prefill([.. contexts.Select(c => c[..^1])]).Activations;
         var d = model.Spec.HiddenSize;
         foreach (var hook in hooks)
@@ -39,7 +39,7 @@ public sealed class HookTests
             foreach (var r in results)
             {
                 var captured = r.Activations[hook];
-                var count = r.Step == 0 ? prompts[0].Length : 1;
+                var count = r.Step == 0 && !HookNames.IsHeadHook(hook) ? prompts[0].Length : 1; // the prefill's head runs at its last position
                 Assert.Equal([count, d], captured.Shape);
                 var first = r.Position - count + 1;
                 for (var b = 0; b < 2; b++)
@@ -49,6 +49,39 @@ public sealed class HookTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void ThePrefillRunsTheHeadAtTheLastPromptPositionUnlessPromptLogitsIsSet()
+    {
+        using var model = TinyLms.Create("gqa-untied");
+        var prompts = TinyLlamas.Tokens(model.Spec, batch: 2, length: 5, seed: 3);
+        string[] hooks = [HookNames.FinalNormalized, HookNames.Logits];
+        var last = TinyLms.Run(model, new GenerationOptions { Capture = hooks, Outputs = StepOutputs.Logits }, prompts, steps: 2);
+        var all = TinyLms.Run(model, new GenerationOptions { Capture = hooks, Outputs = StepOutputs.Logits, PromptLogits = true }, prompts, steps: 2);
+        foreach (var hook in hooks)
+        {
+            var width = all[0].Activations[hook].Shape[1];
+            Assert.Equal([1, width], last[0].Activations[hook].Shape);
+            Assert.Equal([5, width], all[0].Activations[hook].Shape);
+            for (var b = 0; b < 2; b++)
+            {
+                var expected = all[0].Activations[hook].Rows[b].AsSpan(4 * width, width).ToArray().Select(x => (double)x).ToArray();
+                Assert.True(TinyLms.RelativeError(last[0].Activations[hook].Rows[b], expected) < 1e-5, hook);
+            }
+        }
+        for (var s = 0; s < 2; s++)
+        {
+            Assert.Equal(all[s].Tokens, last[s].Tokens);
+            for (var b = 0; b < 2; b++)
+                Assert.True(TinyLms.RelativeError(last[s].Logits![b], [.. all[s].Logits![b].Select(x => (double)x)]) < 1e-5);
+        }
+
+        // An intervention at the head before the last prompt position could never fire: refused, naming the way out.
+        var early = new GenerationOptions { Interventions = [Intervention.Add(HookNames.Logits, new float[model.Spec.VocabSize]) with { Position = 2 }] };
+        using var session = model.StartSession(early);
+        var e = Assert.Throws<ArgumentException>(() => session.Prefill(prompts));
+        Assert.Contains("PromptLogits", e.Message);
     }
 
     [Fact]

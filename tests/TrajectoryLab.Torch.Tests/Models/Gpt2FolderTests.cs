@@ -1,4 +1,4 @@
-// GPT-2 Hugging Face folders: save → load is bit-exact (fused c_attn split and rejoined); checkpoints without the
+// GPT-2 Hugging Face folders: save → load is bit-exact (c_attn is the canonical W_QKV); checkpoints without the
 // transformer. prefix (as openai-community/gpt2 ships) and with the causal-mask buffers old transformers versions saved
 // (attn.bias as U8 or BOOL, attn.masked_bias) load the same weights; a
 // tensor whose shape disagrees with config.json, and an unsupported model_type, are named in the error.

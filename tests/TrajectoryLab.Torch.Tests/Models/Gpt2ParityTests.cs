@@ -41,7 +41,7 @@ public sealed class Gpt2ParityTests(ITestOutputHelper output)
         using var model = new DecoderModel(TinyGpt2s.Specs[config]);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         var map = HfWeightMap.For(model.Spec);
-        Assert.Equal(map.Select(m => m.CanonicalName).Order(), parameters.Keys.Order());
+        Assert.Equal(map.Select(m => m.CanonicalName).Order(), parameters.Keys.Order()); // one HF tensor per parameter (c_attn is W_QKV)
         foreach (var m in map)
             Assert.Equal(HfModelFolder.CanonicalShape(m.CanonicalName, model.Spec), parameters[m.CanonicalName]);
     }

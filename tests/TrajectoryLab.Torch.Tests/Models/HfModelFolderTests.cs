@@ -32,7 +32,7 @@ public sealed class HfModelFolderTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(ScalarType.Float16, 2e-3)]
-    [InlineData(ScalarType.BFloat16, 2e-2)]
+    [InlineData(ScalarType.BFloat16, 3e-2)] // 8 significant bits (u = 3.9e-3); measured 1.4e-2 and 2.0e-2 on two random draws of this model
     public void HalfPrecisionCheckpointsAgreeWithFloat32(ScalarType stored, double tolerance)
     {
         using var folder = new TempFolder();

@@ -41,9 +41,20 @@ public sealed class LlamaParityTests(ITestOutputHelper output)
         using var model = new DecoderModel(TinyLlamas.Specs[config]);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         var map = LlamaWeightMap.For(model.Spec);
-        Assert.Equal(map.Select(m => m.CanonicalName).Order(), parameters.Keys.Order());
-        foreach (var m in map)
-            Assert.Equal(HfModelFolder.CanonicalShape(m.CanonicalName, model.Spec), parameters[m.CanonicalName]);
+        Assert.Equal(map.Select(m => m.CanonicalName).Distinct().Order(), parameters.Keys.Order());
+        foreach (var fused in map.GroupBy(m => m.CanonicalName))
+        {
+            var shape = HfModelFolder.CanonicalShape(fused.Key, model.Spec);
+            Assert.Equal(shape, parameters[fused.Key]);
+            // The HF tensors filling one parameter tile its columns exactly: no gap, no overlap (q|k|v, gate|up).
+            var next = 0L;
+            foreach (var m in fused.OrderBy(m => m.ColumnStart))
+            {
+                Assert.Equal(next, m.ColumnStart);
+                next += m.Columns ?? shape[^1];
+            }
+            Assert.Equal(shape[^1], next);
+        }
     }
 
     [Fact]

@@ -35,8 +35,9 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(r => Norm(r, null)).ToArray());
             var mlpOut = h.Select(r =>
             {
-                var gate = MatVec(r, weights[W(ParameterNames.WGate)], spec.IntermediateSize);
-                var up = MatVec(r, weights[W(ParameterNames.WIn)], spec.IntermediateSize);
+                var gateIn = MatVec(r, weights[W(ParameterNames.WGateIn)], 2 * spec.IntermediateSize); // [gate | up]
+                var gate = gateIn[..spec.IntermediateSize];
+                var up = gateIn[spec.IntermediateSize..];
                 var hidden = gate.Select((g, i) => g / (1 + Math.Exp(-g)) * up[i]).ToArray();
                 return MatVec(hidden, weights[W(ParameterNames.WOut)], _d);
             }).ToArray();
@@ -57,9 +58,11 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
         double[]? B(string leaf) => weights.TryGetValue(W(leaf), out var b) ? b : null;
         int n = h.Length, heads = spec.NumHeads, kvHeads = spec.NumKvHeads;
         var freqs = InverseFrequencies(n);
-        var q = h.Select((r, p) => Rope(Bias(MatVec(r, weights[W(ParameterNames.WQ)], heads * _hd), B(ParameterNames.BQ)), p, freqs)).ToArray();
-        var k = h.Select((r, p) => Rope(Bias(MatVec(r, weights[W(ParameterNames.WK)], kvHeads * _hd), B(ParameterNames.BK)), p, freqs)).ToArray();
-        var v = h.Select(r => Bias(MatVec(r, weights[W(ParameterNames.WV)], kvHeads * _hd), B(ParameterNames.BV))).ToArray();
+        int qWidth = heads * _hd, kvWidth = kvHeads * _hd;
+        var qkv = h.Select(r => Bias(MatVec(r, weights[W(ParameterNames.WQkv)], qWidth + 2 * kvWidth), B(ParameterNames.BQkv))).ToArray(); // [pos][q | k | v]
+        var q = qkv.Select((r, p) => Rope(r[..qWidth], p, freqs)).ToArray();
+        var k = qkv.Select((r, p) => Rope(r[qWidth..(qWidth + kvWidth)], p, freqs)).ToArray();
+        var v = qkv.Select(r => r[(qWidth + kvWidth)..]).ToArray();
 
         var pattern = new double[heads * n * n];
         var z = Enumerable.Range(0, n).Select(_ => new double[heads * _hd]).ToArray();
