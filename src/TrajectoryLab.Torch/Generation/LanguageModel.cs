@@ -76,7 +76,9 @@ public sealed class LanguageModel : IDisposable
     public IReadOnlyList<string> HookNames => Models.HookNames.All(_model.Spec);
 
     /// <summary>The open session, or null.</summary>
-    internal GenerationSession? Session { get; private set; }
+    internal GenerationSession? Session => _user as GenerationSession;
+
+    private object? _user; // the session or dynamics run whose hooks are on the model, or null
 
     /// <summary>The wrapped model, for code inside TrajectoryLab.Torch.</summary>
     internal CausalLm Model => _model;
@@ -86,21 +88,34 @@ public sealed class LanguageModel : IDisposable
     public GenerationSession StartSession(GenerationOptions options)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Session is not null)
-            throw new InvalidOperationException("a session of this model is still open; dispose it first (its hooks live on the model)");
-        return Session = new GenerationSession(this, _model, options);
+        var session = new GenerationSession(this, _model, options);
+        Acquire(session);
+        return session;
     }
 
-    internal void EndSession(GenerationSession session)
+    internal void EndSession(GenerationSession session) => Release(session);
+
+    /// <summary>Marks the model as used by <paramref name="user"/> (a session or a dynamics run), whose hooks live on it.</summary>
+    /// <exception cref="InvalidOperationException">Another user still holds it.</exception>
+    internal void Acquire(object user)
     {
-        if (Session == session) Session = null;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_user is not null)
+            throw new InvalidOperationException($"the model is in use by an open {_user.GetType().Name}; dispose it first (its hooks live on the model)");
+        _user = user;
+    }
+
+    /// <summary>Frees the model for the next user, if <paramref name="user"/> holds it.</summary>
+    internal void Release(object user)
+    {
+        if (ReferenceEquals(_user, user)) _user = null;
     }
 
     /// <summary>Disposes the open session, if any, and frees the weights.</summary>
     public void Dispose()
     {
         if (_disposed) return;
-        Session?.Dispose();
+        (_user as IDisposable)?.Dispose();
         _model.Dispose();
         _disposed = true;
     }

@@ -3,7 +3,7 @@
 // every bias and no rotation (Radford et al. 2019).
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
 // side by side as one W_QKV so that one product computes all three (shared/notes/torchsharp-speed.md).
-// Fused SDPA unless hook_pattern is hooked, then explicit softmax(QKᵀ/√d).
+// Fused SDPA unless hook_pattern is hooked or the pass must be twice differentiable, then explicit softmax(QKᵀ/√d).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -55,7 +55,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         v = RepeatKv(v); // [batch, n_heads, length, d_head]
 
         Tensor z; // [batch, n_heads, pos, d_head]
-        if (hook_pattern.HasHooks)
+        if (hook_pattern.HasHooks || step.ExplicitAttention)
         {
             var scores = q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(_spec.HeadDim)); // [batch, n_heads, pos, length]
             if (step.Mask is { } mask) scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);

@@ -31,6 +31,14 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
     public abstract Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly);
 
+    /// <summary>The residual stream after <paramref name="toSite"/> blocks given it after <paramref name="fromSite"/>
+    /// blocks, over positions 0 … pos − 1 without a cache (the depth map).</summary>
+    /// <param name="h">[batch, pos, d_model]</param>
+    /// <param name="fromSite">Blocks already applied.</param>
+    /// <param name="toSite">Blocks applied at the end.</param>
+    /// <returns>[batch, pos, d_model]</returns>
+    internal abstract Tensor ResidualMap(Tensor h, int fromSite, int toSite);
+
     /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
     public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
 

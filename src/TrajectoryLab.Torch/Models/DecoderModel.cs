@@ -85,4 +85,13 @@ internal sealed class DecoderModel : CausalLm
         x = ln_final.call(x);                                                                            // [batch, pos or 1, d_model]
         return hook_logits.Apply(unembed.call(x));                                                       // [batch, pos or 1, d_vocab]
     }
+
+    /// <inheritdoc/>
+    internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)
+    {
+        using var positions = zeros([h.shape[0], h.shape[1]], ScalarType.Int64, Device); // only its shape is read
+        var step = StepContext.Begin(positions, null, 0, _rotary, DType, Device) with { ExplicitAttention = true }; // twice differentiable
+        for (var l = fromSite; l < toSite; l++) h = blocks[l].call(h, step);
+        return h;
+    }
 }

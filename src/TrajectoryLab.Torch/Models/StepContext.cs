@@ -13,6 +13,10 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="Cache">The key/value cache, or null to attend only within the new tokens.</param>
 internal sealed record StepContext(long StartPos, long Count, Tensor Positions, (Tensor Cos, Tensor Sin)? Rotary, Tensor? Mask, KvCache? Cache)
 {
+    /// <summary>Compute attention as softmax(QKᵀ/√d)·V instead of fused SDPA, whose CPU kernel has no second derivative
+    /// (the double-VJP of DepthDynamics needs one). Same result up to rounding.</summary>
+    public bool ExplicitAttention { get; init; }
+
     /// <summary>Number of key positions each query sees at most: StartPos + pos.</summary>
     public long Length => StartPos + Count;
 

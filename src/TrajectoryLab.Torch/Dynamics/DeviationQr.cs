@@ -1,0 +1,31 @@
+// QR re-orthonormalisation of k deviation vectors (Benettin et al. 1980, Meccanica 15:9; Shimada & Nagashima 1979):
+// D (columns δ_1 … δ_k) = Q R, thin Householder QR in double precision with R_ii ≥ 0. R_ii is the growth of the i-th Gram–Schmidt
+// direction; D R⁻¹ = Q is the re-orthonormalised frame, which a batch reaches by re-combining its rows' deviations with
+// R⁻¹ (PerturbedBatch.Mix).
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Factorization;
+
+namespace TrajectoryLab.Torch.Dynamics;
+
+/// <summary>One factorisation of a deviation frame.</summary>
+/// <param name="Q">[k][d] orthonormal directions.</param>
+/// <param name="Growth">R_ii ≥ 0, i = 0 … k − 1.</param>
+/// <param name="RInverse">[k, k] R⁻¹, or null when some R_ii is zero or not finite (a breakdown).</param>
+internal sealed record DeviationQr(double[][] Q, double[] Growth, double[,]? RInverse)
+{
+    /// <summary>Factors the frame whose vectors are <paramref name="deviations"/> ([k][d], k ≤ d).</summary>
+    public static DeviationQr Factor(double[][] deviations)
+    {
+        var d = Matrix<double>.Build.DenseOfColumnArrays(deviations); // [d, k]
+        var qr = d.QR(QRMethod.Thin);
+        var k = deviations.Length;
+        // Householder leaves the signs of R's diagonal arbitrary; making it positive keeps every direction pointing the
+        // way its deviation did (with k = 1, re-orthonormalising is then exactly renormalising).
+        var signs = Vector<double>.Build.Dense(k, i => qr.R[i, i] < 0 ? -1 : 1);
+        var q = qr.Q * Matrix<double>.Build.DiagonalOfDiagonalVector(signs);   // [d, k]
+        var r = Matrix<double>.Build.DiagonalOfDiagonalVector(signs) * qr.R;  // [k, k], R_ii ≥ 0
+        var growth = Enumerable.Range(0, k).Select(i => r[i, i]).ToArray();
+        double[,]? inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? r.Inverse().ToArray() : null;
+        return new DeviationQr([.. Enumerable.Range(0, k).Select(i => q.Column(i).ToArray())], growth, inverse);
+    }
+}

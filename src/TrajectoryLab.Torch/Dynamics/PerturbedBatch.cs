@@ -1,0 +1,156 @@
+// The engine of every language-model dynamics run: 1 + k copies of one trajectory decoded as one batch through one KV
+// cache — row 0 the reference, rows 1…k perturbed — with a probe that adds deviations to h at one residual site and a
+// probe that reads every row's h at another (or the same) site, both at the newest position. The state of the generation map is the cache (h_t reaches later
+// positions only through its keys and values), so tangent vectors are the rows' cache deviations from row 0, and
+// re-orthonormalisation or renormalisation re-combines those deviations linearly in every layer and position
+// (KvCache.MixDeviations): Benettin's algorithm with the k tangents riding along as a batch, not k passes.
+// References: Benettin et al. (1980), Meccanica 15:9; DESIGN.md section 5.
+using TrajectoryLab.Torch.Generation;
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Dynamics;
+
+/// <summary>A reference trajectory and k perturbed copies in one batch.</summary>
+internal sealed class PerturbedBatch : IDisposable
+{
+    private readonly LanguageModel _owner;
+    private readonly CausalLm _model;
+    private readonly KvCache _cache;
+    private readonly SiteProbe _perturbProbe;
+    private readonly SiteProbe _observeProbe;
+    private double[][]? _pendingAdd; // [k][d_model] added to rows 1…k at the next pass's newest position
+    private bool _pendingRelative;   // scale _pendingAdd by ||h_0|| at that position
+    private readonly List<SiteProbe> _extraProbes = [];
+
+    /// <param name="owner">The model; held (no other session or run) until Dispose.</param>
+    /// <param name="k">Perturbed copies (tangent directions).</param>
+    /// <param name="capacity">Positions the cache holds.</param>
+    /// <param name="perturbSite">Residual site <see cref="Perturb"/> adds to (<see cref="ResidualSite"/>).</param>
+    /// <param name="observeSite">Residual site <see cref="Hidden"/> reads.</param>
+    /// <exception cref="ArgumentOutOfRangeException">k &lt; 1 or a site is not in the model.</exception>
+    /// <exception cref="InvalidOperationException">The model is in use.</exception>
+    public PerturbedBatch(LanguageModel owner, int k, long capacity, int perturbSite, int observeSite)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        _owner = owner;
+        _model = owner.Model;
+        var perturbHook = ResidualSite.HookName(perturbSite, _model.Spec.NumLayers);
+        var observeHook = ResidualSite.HookName(observeSite, _model.Spec.NumLayers);
+        owner.Acquire(this);
+        try
+        {
+            _perturbProbe = new SiteProbe(_model, perturbHook, AddPending);
+            _observeProbe = perturbSite == observeSite ? _perturbProbe : new SiteProbe(_model, observeHook);
+            _cache = _model.NewCache(1 + k, capacity);
+        }
+        catch
+        {
+            _perturbProbe?.Dispose();
+            _observeProbe?.Dispose();
+            owner.Release(this);
+            throw;
+        }
+        K = k;
+    }
+
+    /// <summary>Perturbed rows.</summary>
+    public int K { get; }
+
+    /// <summary>Positions read so far.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Width of the residual stream.</summary>
+    public int ModelWidth => _model.Spec.HiddenSize;
+
+    /// <summary>[1 + k][d_model] h at the observed site and the newest position, after the last <see cref="Feed"/>.</summary>
+    public double[][] Hidden => _observeProbe.Last;
+
+    /// <summary>[1 + k][d_model] h at the perturbed site and the newest position (after the perturbation, if one landed).</summary>
+    public double[][] PerturbedSiteHidden => _perturbProbe.Last;
+
+    /// <summary>[1 + k] entropy (nats) of each row's next-token distribution (softmax of the logits) after the last <see cref="Feed"/>.</summary>
+    public double[] Entropy { get; private set; } = [];
+
+    /// <summary>Reads <paramref name="tokens"/> at positions Length … Length + count − 1 and, given
+    /// <paramref name="choose"/>, picks each row's next token from the logits at the last of them.</summary>
+    /// <param name="tokens">[1 + k][count] token ids.</param>
+    /// <param name="choose">Maps [1 + k, d_vocab] logits to one token per row; null when the caller supplies the tokens.</param>
+    /// <returns>The chosen tokens, or null without <paramref name="choose"/>.</returns>
+    public long[]? Feed(long[][] tokens, Func<Tensor, long[]>? choose = null)
+    {
+        var rows = tokens.Length;
+        var count = tokens[0].Length;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
+        var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1);              // [1 + k, d_vocab]
+        var logProbs = logits.to_type(ScalarType.Float64).log_softmax(-1);                                      // [1 + k, d_vocab]
+        Entropy = logProbs.exp().mul(logProbs).sum(-1).neg().cpu().data<double>().ToArray();
+        Length += count;
+        return choose?.Invoke(logits);
+    }
+
+    /// <summary>Adds <paramref name="deviations"/> to rows 1…k of h at the perturbed site, at the newest position of the next <see cref="Feed"/>.</summary>
+    /// <param name="deviations">[k][d_model]</param>
+    /// <param name="relative">Multiply them by ||h_0|| there (the reference's norm at that site and position).</param>
+    public void Perturb(double[][] deviations, bool relative = false)
+    {
+        if (deviations.Length != K || deviations.Any(d => d.Length != ModelWidth))
+            throw new ArgumentException($"expected {K} deviations of length {ModelWidth}", nameof(deviations));
+        _pendingAdd = deviations;
+        _pendingRelative = relative;
+    }
+
+    /// <summary>Hooks another residual site with an editing probe (the depth map edits every site).</summary>
+    /// <param name="site">Residual site (<see cref="ResidualSite"/>).</param>
+    /// <param name="edit">Receives [1 + k, d_model] at the newest position, editable in place.</param>
+    /// <returns>The probe, whose <see cref="SiteProbe.Last"/> holds the site's h after each pass.</returns>
+    public SiteProbe AddProbe(int site, Action<Tensor> edit)
+    {
+        var probe = new SiteProbe(_model, ResidualSite.HookName(site, _model.Spec.NumLayers), edit);
+        _extraProbes.Add(probe);
+        return probe;
+    }
+
+    /// <summary>[k][d_model] h_i − h_0 at the observed site and newest position.</summary>
+    public double[][] Deviations()
+    {
+        var h = Hidden;
+        return [.. Enumerable.Range(1, K).Select(i => h[i].Select((x, j) => x - h[0][j]).ToArray())];
+    }
+
+    /// <summary>Re-combines the rows' deviations in the whole cache: deviation_i ← Σ_j deviation_j · mix[j, i].</summary>
+    /// <param name="mix">[k, k]</param>
+    public void Mix(double[,] mix)
+    {
+        if (mix.GetLength(0) != K || mix.GetLength(1) != K)
+            throw new ArgumentException($"mix must be {K}×{K}", nameof(mix));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var flat = new double[K * K];
+        for (var j = 0; j < K; j++)
+            for (var i = 0; i < K; i++) flat[j * K + i] = mix[j, i];
+        _cache.MixDeviations(tensor(flat, [K, K], ScalarType.Float64, _model.Device).to_type(_model.DType), Length); // [k, k]
+    }
+
+    private void AddPending(Tensor last)
+    {
+        if (_pendingAdd is not { } add) return;
+        _pendingAdd = null;
+        var flat = add.SelectMany(r => r).ToArray();
+        var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device);                      // [k, d_model]
+        if (_pendingRelative) deviations = deviations.mul(last[0].to_type(ScalarType.Float64).norm());
+        last.narrow(0, 1, K).add_(deviations.to_type(last.dtype));
+    }
+
+    /// <summary>Removes the probe, frees the cache and the model.</summary>
+    public void Dispose()
+    {
+        _perturbProbe.Dispose();
+        if (_observeProbe != _perturbProbe) _observeProbe.Dispose();
+        foreach (var probe in _extraProbes) probe.Dispose();
+        _cache.Dispose();
+        _owner.Release(this);
+    }
+}
