@@ -10,7 +10,10 @@ namespace TrajectoryLab.Core.Lyapunov;
 /// <param name="Bins">Histogram bins over [min, max] of the window exponents. Default 30.</param>
 public sealed record FiniteTimeOptions(int Window = 10, int Bins = 30);
 
-/// <summary>One histogram bin [Lower, Upper) (the last bin is closed).</summary>
+/// <summary>One histogram bin [Lower, Upper) (the last bin is closed); built by <see cref="TrajectoryLab.Core.Statistics.Histogram.EqualWidth"/>.</summary>
+/// <param name="Lower">Lower edge (inclusive).</param>
+/// <param name="Upper">Upper edge (exclusive, except for the last bin).</param>
+/// <param name="Count">Number of values in the bin.</param>
 public sealed record HistogramBin(double Lower, double Upper, int Count);
 
 /// <summary>Distribution of window exponents; statistics are NaN on breakdown.</summary>
@@ -60,16 +63,6 @@ public static class FiniteTimeExponents
         double Quantile(double tau) => SortedArrayStatistics.QuantileCustom(sorted, tau, QuantileDefinition.R7);
         return new FiniteTimeDistribution(
             windows, windows.Mean(), count > 1 ? windows.StandardDeviation() : double.NaN,
-            Quantile(0.05), Quantile(0.5), Quantile(0.95), Histogram(sorted, options.Bins), null);
-    }
-
-    private static HistogramBin[] Histogram(double[] sorted, int bins)
-    {
-        double min = sorted[0], max = sorted[^1];
-        if (max == min) return [new HistogramBin(min, max, sorted.Length)];
-        var width = (max - min) / bins;
-        var counts = new int[bins];
-        foreach (var v in sorted) counts[Math.Min((int)((v - min) / width), bins - 1)]++;
-        return Enumerable.Range(0, bins).Select(b => new HistogramBin(min + b * width, b == bins - 1 ? max : min + (b + 1) * width, counts[b])).ToArray();
+            Quantile(0.05), Quantile(0.5), Quantile(0.95), TrajectoryLab.Core.Statistics.Histogram.EqualWidth(sorted, options.Bins), null);
     }
 }
