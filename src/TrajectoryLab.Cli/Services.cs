@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Cli.Experiments;
 using TrajectoryLab.Cli.Experiments.Bench;
+using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Experiments.Generation;
 using TrajectoryLab.Cli.Experiments.KnownSystems;
 using TrajectoryLab.Cli.Experiments.Metrics;
@@ -34,8 +35,12 @@ public static class Services
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
         services.AddSingleton<IExperiment, DecodeBenchExperiment>();
+        services.AddSingleton<IExperiment, SpectrumBenchExperiment>();
         services.AddSingleton<IExperiment, TrainExperiment>();
         services.AddSingleton<IExperiment, GenerateExperiment>();
+        services.AddSingleton<IExperiment, ButterflyExperiment>();
+        services.AddSingleton<IExperiment, DepthDynamicsExperiment>();
+        services.AddSingleton<IExperiment, LyapunovTeacherForcedExperiment>();
         return services;
     }
 }

@@ -34,6 +34,22 @@ public sealed class StrictBinderTests : IDisposable
     }
 
     [Fact]
+    public void AListOnTheCommandLineReplacesTheFilesListWhole()
+    {
+        var file = Write("""{ "kind": "lyapunov-teacher-forced", "layers": [0, 2, 4], "text": { "texts": ["a", "b"] } }""");
+        var config = ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers"] = "[3]", ["Text.Texts"] = "[\"one, two\"]" });
+        var o = (TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions), config.SourceOf);
+        Assert.Equal([3], o.Layers);
+        Assert.Equal(["one, two"], o.Text.Texts);
+
+        // An element override still changes one element; a malformed list names its key.
+        var element = ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers:1"] = "5" });
+        Assert.Equal([0, 5, 4], ((TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions)StrictBinder.Bind(element.Root, typeof(TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions), element.SourceOf)).Layers);
+        var e = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers"] = "[1," }));
+        Assert.Contains("layers", e.Message);
+    }
+
+    [Fact]
     public void AListInTheFileReplacesTheDefaultList()
     {
         var config = ExperimentConfig.Load(Write("""{ "kind": "bench-decode", "batches": [4] }"""), new Dictionary<string, string?>());

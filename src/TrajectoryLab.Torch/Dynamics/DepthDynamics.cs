@@ -73,7 +73,7 @@ public static class DepthDynamics
     {
         var layers = model.Spec.NumLayers;
         var k = o.Directions;
-        using var batch = new PerturbedBatch(model, k, tokens.Count, perturbSite: 0, observeSite: 0);
+        using var batch = new PerturbedBatch(model, k, tokens.Count, 0, 0);
         var size = new double[layers + 1];   // ε·||h_l|| of the current pass
         var norm = new double[layers + 1];
         var growth = new double[layers][];
@@ -100,7 +100,7 @@ public static class DepthDynamics
             batch.Perturb([.. frame.Select(v => v.Select(x => x * o.Epsilon).ToArray())], relative: true);
             batch.Feed([.. Enumerable.Repeat(new[] { (long)tokens[p] }, 1 + k)]);
             norm[0] = Norm(batch.PerturbedSiteHidden[0]);
-            profiles.Add(Profile(p, growth, norm, batch.Entropy[0]));
+            profiles.Add(Profile(p, growth, norm, batch.ReferenceEntropy));
             batch.Mix(new double[k, k]); // the next position starts from an unperturbed history
         }
         return profiles;

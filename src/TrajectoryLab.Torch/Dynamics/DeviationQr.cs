@@ -25,7 +25,27 @@ internal sealed record DeviationQr(double[][] Q, double[] Growth, double[,]? RIn
         var q = qr.Q * Matrix<double>.Build.DiagonalOfDiagonalVector(signs);   // [d, k]
         var r = Matrix<double>.Build.DiagonalOfDiagonalVector(signs) * qr.R;  // [k, k], R_ii ≥ 0
         var growth = Enumerable.Range(0, k).Select(i => r[i, i]).ToArray();
-        double[,]? inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? r.Inverse().ToArray() : null;
+        double[,]? inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? UpperInverse(r) : null;
         return new DeviationQr([.. Enumerable.Range(0, k).Select(i => q.Column(i).ToArray())], growth, inverse);
+    }
+
+    /// <summary>R⁻¹ of an upper-triangular R by back substitution: exactly upper triangular, so direction i is re-combined
+    /// from directions ≤ i only (a general inverse leaves rounding below the diagonal that would leak later, possibly
+    /// large, deviations into earlier directions).</summary>
+    private static double[,] UpperInverse(Matrix<double> r)
+    {
+        var k = r.RowCount;
+        var inverse = new double[k, k];
+        for (var j = 0; j < k; j++)
+        {
+            inverse[j, j] = 1 / r[j, j];
+            for (var i = j - 1; i >= 0; i--)
+            {
+                var sum = 0.0;
+                for (var m = i + 1; m <= j; m++) sum += r[i, m] * inverse[m, j];
+                inverse[i, j] = -sum / r[i, i];
+            }
+        }
+        return inverse;
     }
 }

@@ -98,7 +98,7 @@ public static class FreeRunningDynamics
                 sampler.Observe(tensor(input.SelectMany(r => r).ToArray(), [rows, input[0].Length], ScalarType.Int64, model.Model.Device));
             var chosen = batch.Feed(input, logits => Choose(logits, step))!;
             Record();
-            entropy.Add(batch.Entropy[0]);
+            entropy.Add(batch.ReferenceEntropy);
             tokens.Add(chosen);
             input = [.. chosen.Select(t => new[] { t })];
         }

@@ -18,36 +18,38 @@ internal sealed class PerturbedBatch : IDisposable
     private readonly CausalLm _model;
     private readonly KvCache _cache;
     private readonly SiteProbe _perturbProbe;
-    private readonly SiteProbe _observeProbe;
+    private readonly SiteProbe[] _observeProbes;
     private double[][]? _pendingAdd; // [k][d_model] added to rows 1…k at the next pass's newest position
     private bool _pendingRelative;   // scale _pendingAdd by ||h_0|| at that position
+    private long _passLast;          // position of the newest token of the pass under way
     private readonly List<SiteProbe> _extraProbes = [];
 
     /// <param name="owner">The model; held (no other session or run) until Dispose.</param>
     /// <param name="k">Perturbed copies (tangent directions).</param>
     /// <param name="capacity">Positions the cache holds.</param>
     /// <param name="perturbSite">Residual site <see cref="Perturb"/> adds to (<see cref="ResidualSite"/>).</param>
-    /// <param name="observeSite">Residual site <see cref="Hidden"/> reads.</param>
+    /// <param name="observeSites">Residual sites <see cref="Hidden"/> reads, concatenated in this order.</param>
     /// <exception cref="ArgumentOutOfRangeException">k &lt; 1 or a site is not in the model.</exception>
     /// <exception cref="InvalidOperationException">The model is in use.</exception>
-    public PerturbedBatch(LanguageModel owner, int k, long capacity, int perturbSite, int observeSite)
+    public PerturbedBatch(LanguageModel owner, int k, long capacity, int perturbSite, params int[] observeSites)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         _owner = owner;
         _model = owner.Model;
         var perturbHook = ResidualSite.HookName(perturbSite, _model.Spec.NumLayers);
-        var observeHook = ResidualSite.HookName(observeSite, _model.Spec.NumLayers);
+        if (observeSites.Length == 0) throw new ArgumentException("observe at least one site", nameof(observeSites));
+        var observeHooks = observeSites.Select(site => ResidualSite.HookName(site, _model.Spec.NumLayers)).ToArray();
         owner.Acquire(this);
         try
         {
             _perturbProbe = new SiteProbe(_model, perturbHook, AddPending);
-            _observeProbe = perturbSite == observeSite ? _perturbProbe : new SiteProbe(_model, observeHook);
+            _observeProbes = [.. observeSites.Select((site, i) => site == perturbSite ? _perturbProbe : new SiteProbe(_model, observeHooks[i]))];
             _cache = _model.NewCache(1 + k, capacity);
         }
         catch
         {
             _perturbProbe?.Dispose();
-            _observeProbe?.Dispose();
+            foreach (var probe in _observeProbes ?? []) if (probe != _perturbProbe) probe?.Dispose();
             owner.Release(this);
             throw;
         }
@@ -63,14 +65,18 @@ internal sealed class PerturbedBatch : IDisposable
     /// <summary>Width of the residual stream.</summary>
     public int ModelWidth => _model.Spec.HiddenSize;
 
-    /// <summary>[1 + k][d_model] h at the observed site and the newest position, after the last <see cref="Feed"/>.</summary>
-    public double[][] Hidden => _observeProbe.Last;
+    /// <summary>[1 + k][sites · d_model] h at the observed sites (concatenated) and the newest position, after the last <see cref="Feed"/>.</summary>
+    public double[][] Hidden => _observeProbes.Length == 1 ? _observeProbes[0].Last
+        : [.. Enumerable.Range(0, 1 + K).Select(r => _observeProbes.SelectMany(p => p.Last[r]).ToArray())];
 
     /// <summary>[1 + k][d_model] h at the perturbed site and the newest position (after the perturbation, if one landed).</summary>
     public double[][] PerturbedSiteHidden => _perturbProbe.Last;
 
-    /// <summary>[1 + k] entropy (nats) of each row's next-token distribution (softmax of the logits) after the last <see cref="Feed"/>.</summary>
-    public double[] Entropy { get; private set; } = [];
+    /// <summary>Entropy (nats) of the reference's (row 0's) next-token distribution (softmax of the logits) after the last <see cref="Feed"/>.</summary>
+    public double ReferenceEntropy { get; private set; }
+
+    /// <summary>The first position that received a perturbation (rows are identical before it), or null before any.</summary>
+    public long? PerturbedFrom { get; private set; }
 
     /// <summary>Reads <paramref name="tokens"/> at positions Length … Length + count − 1 and, given
     /// <paramref name="choose"/>, picks each row's next token from the logits at the last of them.</summary>
@@ -84,9 +90,11 @@ internal sealed class PerturbedBatch : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
+        _passLast = Length + count - 1;
         var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1);              // [1 + k, d_vocab]
-        var logProbs = logits.to_type(ScalarType.Float64).log_softmax(-1);                                      // [1 + k, d_vocab]
-        Entropy = logProbs.exp().mul(logProbs).sum(-1).neg().cpu().data<double>().ToArray();
+        var logProbs = logits[0].to_type(ScalarType.Float64).log_softmax(-1);                                   // [d_vocab]
+        ReferenceEntropy = logProbs.exp().mul(logProbs).sum().neg().item<double>();
+        if (_pendingAdd is not null) throw new InvalidOperationException("the perturbation did not land: its site is not on the path of this pass");
         Length += count;
         return choose?.Invoke(logits);
     }
@@ -113,7 +121,7 @@ internal sealed class PerturbedBatch : IDisposable
         return probe;
     }
 
-    /// <summary>[k][d_model] h_i − h_0 at the observed site and newest position.</summary>
+    /// <summary>[k][sites · d_model] h_i − h_0 at the observed sites and newest position.</summary>
     public double[][] Deviations()
     {
         var h = Hidden;
@@ -131,13 +139,15 @@ internal sealed class PerturbedBatch : IDisposable
         var flat = new double[K * K];
         for (var j = 0; j < K; j++)
             for (var i = 0; i < K; i++) flat[j * K + i] = mix[j, i];
-        _cache.MixDeviations(tensor(flat, [K, K], ScalarType.Float64, _model.Device).to_type(_model.DType), Length); // [k, k]
+        if (PerturbedFrom is not { } from) return; // no deviation anywhere yet
+        _cache.MixDeviations(tensor(flat, [K, K], ScalarType.Float64, _model.Device).to_type(_model.DType), from, Length); // [k, k]
     }
 
     private void AddPending(Tensor last)
     {
         if (_pendingAdd is not { } add) return;
         _pendingAdd = null;
+        PerturbedFrom ??= _passLast;
         var flat = add.SelectMany(r => r).ToArray();
         var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device);                      // [k, d_model]
         if (_pendingRelative) deviations = deviations.mul(last[0].to_type(ScalarType.Float64).norm());
@@ -148,7 +158,7 @@ internal sealed class PerturbedBatch : IDisposable
     public void Dispose()
     {
         _perturbProbe.Dispose();
-        if (_observeProbe != _perturbProbe) _observeProbe.Dispose();
+        foreach (var probe in _observeProbes) if (probe != _perturbProbe) probe.Dispose();
         foreach (var probe in _extraProbes) probe.Dispose();
         _cache.Dispose();
         _owner.Release(this);

@@ -1,6 +1,6 @@
 // Teacher-forced generation as a dynamical system: the tokens are fixed (a corpus text or a generated trajectory), the
 // state is the model's KV cache, and one step reads the next token: cache_{t+1} = g(cache_t, x_{t+1}), observed through
-// h_t, the residual stream after `ObservedLayer` blocks (default: all) at the newest position. A perturbation of h after
+// h_t, the residual streams above the perturbed site at the newest position (or one chosen site). A perturbation of h after
 // `Layer` blocks at the last prompt position changes the keys and values of blocks Layer … n−1 there, which every later
 // position reads; it cannot reach h at or below `Layer` at later positions (their inputs are cached from below), so the
 // observed site must lie above the perturbed one, and a perturbation of the top residual (which no cache stores) reaches
@@ -23,7 +23,9 @@ public sealed record TeacherForcedOptions
     /// <summary>Residual site perturbed: h after this many blocks (0 … n_layers; <see cref="ResidualSite"/>). Default 0.</summary>
     public int Layer { get; init; }
 
-    /// <summary>Residual site observed (distances and QR), above <see cref="Layer"/>; null for the top (n_layers). Default null.</summary>
+    /// <summary>Residual site observed (distances and QR), above <see cref="Layer"/>; null for every site above it
+    /// (Layer + 1 … n_layers, concatenated: the whole column of residual streams the step writes at the newest position,
+    /// so that k tangents stay well conditioned in the observation). Default null.</summary>
     public int? ObservedLayer { get; init; }
 
     /// <summary>Tangent directions k (perturbed rows). Default 1.</summary>
@@ -76,7 +78,12 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
         if (tokens.Any(t => t < 0 || t >= model.Spec.VocabSize))
             throw new ArgumentException($"token ids must be in [0, {model.Spec.VocabSize})", nameof(tokens));
 
-        var batch = new PerturbedBatch(model, options.Directions, tokens.Count, options.Layer, options.ObservedLayer ?? model.Spec.NumLayers);
+        // Every site above the perturbed one; the top residual itself when it is the one perturbed (which no cache stores:
+        // the run then reports a breakdown, as it must).
+        var layers = model.Spec.NumLayers;
+        int[] observed = options.ObservedLayer is { } site ? [site]
+            : options.Layer >= layers ? [layers] : [.. Enumerable.Range(options.Layer + 1, layers - options.Layer)];
+        var batch = new PerturbedBatch(model, options.Directions, tokens.Count, options.Layer, observed);
         var run = new TeacherForcedDynamics(batch, [.. tokens], options);
         try
         {
@@ -160,7 +167,7 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
 
     private void Record()
     {
-        _entropy.Add(_batch.Entropy[0]);
+        _entropy.Add(_batch.ReferenceEntropy);
         _norm.Add(Norm(_batch.Hidden[0]));
     }
 

@@ -44,24 +44,25 @@ internal sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, length), _values[layer].narrow(2, 0, length));
     }
 
-    /// <summary>Re-combines the deviations of rows 1…k from row 0 at positions 0 … length − 1 of every layer:
+    /// <summary>Re-combines the deviations of rows 1…k from row 0 at positions from … length − 1 of every layer:
     /// row_i ← row_0 + Σ_j (row_j − row_0)·mix[j, i]. With rows carrying reference + small deviations this is the linear
     /// map of tangent vectors that QR re-orthonormalisation (mix = R⁻¹, scaled) or renormalisation (mix = c·I) needs;
-    /// mix = 0 makes rows 1…k copies of row 0 again.</summary>
+    /// mix = 0 makes rows 1…k copies of row 0 again. Positions before <paramref name="from"/> must hold no deviation
+    /// (all rows equal there, e.g. before a perturbation landed); they are left alone.</summary>
     /// <param name="mix">[k, k] with k = Batch − 1, in the cache's dtype and device.</param>
+    /// <param name="from">First position that may differ between rows.</param>
     /// <param name="length">Positions written so far.</param>
-    public void MixDeviations(Tensor mix, long length)
+    public void MixDeviations(Tensor mix, long from, long length)
     {
         var k = Batch - 1;
         foreach (var buffer in _keys.Concat(_values))
         {
             using var scope = NewDisposeScope();
-            var used = buffer.narrow(2, 0, length);                         // [1 + k, kv_heads, length, d_head]
-            var reference = used.narrow(0, 0, 1);                           // [1, kv_heads, length, d_head]
-            var rows = used.narrow(0, 1, k);                                // [k, kv_heads, length, d_head]
-            var deviations = (rows - reference).reshape(k, -1);             // [k, kv_heads · length · d_head]
-            var mixed = mix.t().matmul(deviations).view(rows.shape);        // [k, kv_heads, length, d_head]
-            rows.copy_(mixed.add_(reference));
+            var used = buffer.narrow(2, from, length - from);                // [1 + k, kv_heads, length − from, d_head]
+            var reference = used.narrow(0, 0, 1);                           // [1, kv_heads, length − from, d_head]
+            var rows = used.narrow(0, 1, k).sub_(reference);                 // [k, …]: the deviations, in place
+            var mixed = mix.t().matmul(rows.reshape(k, -1));                // [k, kv_heads · (length − from) · d_head]
+            rows.copy_(mixed.view(rows.shape)).add_(reference);
         }
     }
 
