@@ -4,6 +4,7 @@
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
 // side by side as one W_QKV so that one product computes all three (shared/notes/torchsharp-speed.md).
 // Fused SDPA unless hook_pattern is hooked or the pass must be twice differentiable, then explicit softmax(QKᵀ/√d).
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -57,8 +58,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         Tensor z; // [batch, n_heads, pos, d_head]
         if (hook_pattern.HasHooks || step.ExplicitAttention)
         {
-            var scores = q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(_spec.HeadDim)); // [batch, n_heads, pos, length]
-            if (step.Mask is { } mask) scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
+            using var scale = Math.Sqrt(_spec.HeadDim).ToScalar();  // kept alive through the calls: see KeptScalars.cs
+            var scores = q.matmul(k.transpose(-2, -1)).div_(scale); // [batch, n_heads, pos, length]
+            if (step.Mask is { } mask) scores = scores.masked_fill(mask.logical_not(), KeptScalars.NegativeInfinity);
             var pattern = hook_pattern.Apply(scores.softmax(-1));                          // [batch, n_heads, pos, length]
             z = pattern.matmul(v);
         }

@@ -1,5 +1,6 @@
 // Layer normalisation (Ba et al. 2016, arXiv:1607.06450) as GPT-2 uses it, computed in float32 whatever the model dtype,
 // with a hook on the normalised value before the affine map (TransformerLens' convention).
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,7 +15,7 @@ internal sealed class LayerNorm : Module<Tensor, Tensor>
     private readonly Parameter w;               // [d_model]
     private readonly Parameter b;               // [d_model]
     private readonly HookPoint hook_normalized;
-    private readonly double _eps;
+    private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
 
     /// <summary>A LayerNorm over <paramref name="dModel"/> features with w = 1 and b = 0.</summary>
     public LayerNorm(int dModel, double eps, ScalarType dtype) : base(nameof(LayerNorm))
@@ -22,7 +23,7 @@ internal sealed class LayerNorm : Module<Tensor, Tensor>
         w = new Parameter(ones(dModel, dtype));
         b = new Parameter(zeros(dModel, dtype));
         hook_normalized = new HookPoint();
-        _eps = eps;
+        _eps = eps.ToScalar();
         RegisterComponents();
     }
 

@@ -1,5 +1,6 @@
 // Root-mean-square layer norm (Zhang & Sennrich 2019, arXiv:1910.07467), computed in float32 whatever the model
 // dtype, as Hugging Face's LlamaRMSNorm does.
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,13 +14,13 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Parameter w;               // [d_model]
     private readonly HookPoint hook_normalized;
-    private readonly double _eps;
+    private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
 
     public RmsNorm(int dModel, double eps, ScalarType dtype) : base(nameof(RmsNorm))
     {
         w = new Parameter(ones(dModel, dtype));
         hook_normalized = new HookPoint();
-        _eps = eps;
+        _eps = eps.ToScalar();
         RegisterComponents();
     }
 

@@ -1,6 +1,7 @@
 // Chooses the next token of every row of a batch from its logits, each row with its own SamplerOptions, on the model's
 // device and in float64. Order: repetition penalty (Keskar et al. 2019), temperature, top-k (Fan et al. 2018),
 // top-p (Holtzman et al. 2019), min-p (Nguyen et al. 2024), then inverse-CDF sampling from the row's uniform.
+using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Sampling;
@@ -70,7 +71,7 @@ internal sealed class TokenSampler : IDisposable
         var z = logits.to_type(ScalarType.Float64); // [batch, d_vocab]
         if (_seen is null) return z;
         var theta = Column(r => r.RepetitionPenalty); // [batch, 1]
-        var penalised = where(z.gt(0), z.div(theta), z.mul(theta)); // [batch, d_vocab]
+        var penalised = where(z.gt(KeptScalars.Zero), z.div(theta), z.mul(theta)); // [batch, d_vocab]
         return where(_seen, penalised, z);
     }
 
@@ -122,13 +123,13 @@ internal sealed class TokenSampler : IDisposable
         var keptMass = where(                                               // [batch, 1]: mass top-k keeps
             tensor(_rows.Select(r => r.TopK == 0).ToArray(), [_rows.Length, 1], device: _device),
             probs.sum(-1, keepdim: true),
-            cumulative.gather(-1, topK.clamp_max(m).sub_(1)));
+            cumulative.gather(-1, topK.clamp_max(m).sub_(KeptScalars.One)));
         var topP = Column(r => r.TopP >= 1 ? double.PositiveInfinity : r.TopP);
         keep = keep.logical_and_(cumulative.sub(sorted).lt(topP.mul(keptMass))); // smallest prefix with mass ≥ p · kept mass
         keep = keep.logical_and_(sorted.ge(sorted.narrow(-1, 0, 1).mul(Column(r => r.MinP))));
         if (m == _vocab) return (keep, ids);
 
-        var lastKept = sorted.gather(-1, keep.sum(-1, keepdim: true).sub_(1)); // [batch, 1]: least probable kept token
+        var lastKept = sorted.gather(-1, keep.sum(-1, keepdim: true).sub_(KeptScalars.One)); // [batch, 1]: least probable kept token
         return sorted.narrow(-1, m - 1, 1).lt(lastKept).all().item<bool>() ? (keep, ids) : null;
     }
 

@@ -115,7 +115,8 @@ public sealed class SpectrumBenchExperiment(ProjectPaths paths) : Experiment<Spe
             $"{o.Model} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}, {spec.NumKvHeads} KV heads of {spec.HeadDim}, vocabulary {spec.VocabSize}) on {lm.Device} in {lm.DType}, " +
             $"{r.Threads} threads. The text is {length} random token ids from a seeded generator (seed {o.Seed}): the cost of a dense model does not depend on the tokens, " +
             $"so any fixed sequence measures the same. After a prompt of {r.PromptTokens} tokens (not timed), {r.Steps} steps are timed at positions {r.PromptTokens} … {r.PromptTokens + r.Steps - 1} " +
-            $"(mean cache length {meanLength:F1}). A spectrum step is TeacherForcedDynamics.Step() + Reorthonormalise() with k directions (1 + k batch rows, perturbation at layer {o.Layer}, ε = {o.Epsilon:G3}); " +
+            $"(mean cache length {meanLength:F1}). A spectrum step is TeacherForcedDynamics.Step() + Reorthonormalise() with k directions (1 + k batch rows, perturbation at layer {o.Layer} and position {SpectrumBenchmark.PerturbedPosition}, ε = {o.Epsilon:G3}, " +
+            $"so every timed step re-combines deviations over positions {SpectrumBenchmark.PerturbedPosition} … now); " +
             $"the baseline is one teacher-forced GenerationSession.Step of a single trajectory at the same positions, {decode:F3} ms. Every figure is the best of {o.Repeats} runs after a warm-up."));
 
         report.Section("Against the target", string.Create(CultureInfo.InvariantCulture,

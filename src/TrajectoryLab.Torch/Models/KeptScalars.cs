@@ -1,0 +1,22 @@
+// Scalars that stay alive for as long as the calls using them. TorchSharp 0.107 turns a C# number passed where an op
+// takes a Scalar into a temporary Scalar object and hands only its native handle to libtorch; nothing keeps the object
+// alive during the call, so the GC may finalize it (freeing the native Scalar) while libtorch reads it. Once in a
+// ~6-minute Lyapunov run that surfaced as libtorch's "toFloat" check failing inside addcmul_. The per-step code of the
+// model and the sampler therefore passes Scalars held in static or instance fields (or `using` locals) instead.
+// References: dotnet/TorchSharp pull requests #1434 and #1496 (implicitly created Scalars are left to the GC).
+using TorchSharp;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>Constants the per-step code passes to libtorch, held for the life of the process.</summary>
+internal static class KeptScalars
+{
+    /// <summary>0.</summary>
+    public static readonly Scalar Zero = 0.ToScalar();
+
+    /// <summary>1.</summary>
+    public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>−∞ (masked attention scores).</summary>
+    public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+}
