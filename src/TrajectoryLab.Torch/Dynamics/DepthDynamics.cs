@@ -12,6 +12,7 @@
 // References: Benettin et al. (1980), Meccanica 15:9; Townsend (2017), "A new trick for calculating Jacobian vector
 // products" (the double-VJP trick); Dong, Cordonnier, Loukas (2021), arXiv:2103.03404 (rank collapse along depth).
 using TrajectoryLab.Torch.Generation;
+using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Dynamics;
@@ -89,7 +90,7 @@ public static class DepthDynamics
                 norm[l] = Norm(h[0]);
                 size[l] = o.Epsilon * norm[l];
                 var frame = tensor(qr.Q.SelectMany(q => q.Select(x => x * size[l])).ToArray(), [k, h[0].Length], ScalarType.Float64, last.device); // [k, d]
-                last.narrow(0, 1, k).copy_(frame.add_(last[0].to_type(ScalarType.Float64)).to_type(last.dtype));
+                last.narrow(0, 1, k).copy_(frame.add_(last[0].to_type(ScalarType.Float64), KeptScalars.One).to_type(last.dtype));
             });
         }
 

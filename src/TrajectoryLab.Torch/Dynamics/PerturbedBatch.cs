@@ -151,7 +151,7 @@ internal sealed class PerturbedBatch : IDisposable
         var flat = add.SelectMany(r => r).ToArray();
         var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device);                      // [k, d_model]
         if (_pendingRelative) deviations = deviations.mul(last[0].to_type(ScalarType.Float64).norm());
-        last.narrow(0, 1, K).add_(deviations.to_type(last.dtype));
+        last.narrow(0, 1, K).add_(deviations.to_type(last.dtype), KeptScalars.One);
     }
 
     /// <summary>Removes the probe, frees the cache and the model.</summary>

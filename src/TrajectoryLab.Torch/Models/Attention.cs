@@ -75,7 +75,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>x W (+ b).</summary>
-    private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? WeightProduct.Apply(x, w) : WeightProduct.Apply(x, w).add_(b);
+    private static Tensor Project(Tensor x, Tensor w, Tensor? b) => b is null ? WeightProduct.Apply(x, w) : WeightProduct.Apply(x, w).add_(b, KeptScalars.One);
 
     /// <summary>Repeats each key/value head for the query heads that share it: [batch, n_kv_heads, len, d] → [batch, n_heads, len, d].</summary>
     private Tensor RepeatKv(Tensor x)

@@ -79,7 +79,7 @@ internal sealed class DecoderModel : CausalLm
 
         var x = hook_embed.Apply(embed.call(tokens));                                                     // [batch, pos, d_model]
         if (pos_embed is not null)
-            x = x + hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)); // [batch, pos, d_model]
+            x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One); // [batch, pos, d_model]
         foreach (var block in blocks) x = block.call(x, step);
         if (lastPositionOnly) x = x.narrow(1, pos - 1, 1);                                               // [batch, 1, d_model]
         x = ln_final.call(x);                                                                            // [batch, pos or 1, d_model]

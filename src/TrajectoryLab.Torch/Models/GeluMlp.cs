@@ -29,7 +29,7 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var hidden = WeightProduct.Apply(x, W_in).add_(b_in).gelu_(TorchSharp.Modules.GELU.Approximate.tanh); // [batch, pos, d_mlp]
-        return WeightProduct.Apply(hidden, W_out).add_(b_out);                                                 // [batch, pos, d_model]
+        var hidden = WeightProduct.Apply(x, W_in).add_(b_in, KeptScalars.One).gelu_(TorchSharp.Modules.GELU.Approximate.tanh); // [batch, pos, d_mlp]
+        return WeightProduct.Apply(hidden, W_out).add_(b_out, KeptScalars.One);                                                 // [batch, pos, d_model]
     }
 }

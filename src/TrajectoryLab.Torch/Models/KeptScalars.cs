@@ -1,8 +1,10 @@
 // Scalars that stay alive for as long as the calls using them. TorchSharp 0.107 turns a C# number passed where an op
 // takes a Scalar into a temporary Scalar object and hands only its native handle to libtorch; nothing keeps the object
-// alive during the call, so the GC may finalize it (freeing the native Scalar) while libtorch reads it. Once in a
-// ~6-minute Lyapunov run that surfaced as libtorch's "toFloat" check failing inside addcmul_. The per-step code of the
-// model and the sampler therefore passes Scalars held in static or instance fields (or `using` locals) instead.
+// alive during the call, so the GC may finalize it (freeing the native Scalar) while libtorch reads it. Tensor + tensor
+// is one such call: add(other) passes alpha = 1 as an implicit Scalar. In the long Lyapunov runs (which allocate enough
+// to collect often) that surfaced as libtorch's "toFloat" check failing inside addcmul_ and add_, about once a minute.
+// The per-step code of the model, the sampler and the dynamics therefore passes Scalars held in static or instance
+// fields (or `using` locals), and adds and subtracts tensors with an explicit alpha = One.
 // References: dotnet/TorchSharp pull requests #1434 and #1496 (implicitly created Scalars are left to the GC).
 using TorchSharp;
 

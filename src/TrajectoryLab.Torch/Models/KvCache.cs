@@ -62,7 +62,7 @@ internal sealed class KvCache : IDisposable
             var reference = used.narrow(0, 0, 1);                           // [1, kv_heads, length − from, d_head]
             var rows = used.narrow(0, 1, k).sub_(reference);                 // [k, …]: the deviations, in place
             var mixed = mix.t().matmul(rows.reshape(k, -1));                // [k, kv_heads · (length − from) · d_head]
-            rows.copy_(mixed.view(rows.shape)).add_(reference);
+            rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
         }
     }
 

@@ -83,6 +83,6 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     {
         var half = cos.shape[^1] / 2;
         var swapped = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1); // [batch, heads, pos, d_head]
-        return x.mul(cos).add_(swapped.mul_(sin)); // not addcmul_: its Scalar argument failed libtorch's toFloat check once in a long run
+        return x.mul(cos).add_(swapped.mul_(sin), KeptScalars.One); // explicit alpha: see KeptScalars.cs
     }
 }

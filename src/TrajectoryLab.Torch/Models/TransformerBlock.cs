@@ -42,8 +42,8 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     {
         var residPre = hook_resid_pre.Apply(x);                                  // [batch, pos, d_model]
         var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step));  // [batch, pos, d_model]
-        var residMid = hook_resid_mid.Apply(residPre + attnOut);                 // [batch, pos, d_model]
+        var residMid = hook_resid_mid.Apply(residPre.add(attnOut, KeptScalars.One));                 // [batch, pos, d_model]
         var mlpOut = hook_mlp_out.Apply(mlp.call(ln2.call(residMid)));           // [batch, pos, d_model]
-        return hook_resid_post.Apply(residMid + mlpOut);                         // [batch, pos, d_model]
+        return hook_resid_post.Apply(residMid.add(mlpOut, KeptScalars.One));                         // [batch, pos, d_model]
     }
 }
