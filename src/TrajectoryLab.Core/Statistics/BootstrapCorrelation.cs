@@ -8,6 +8,8 @@
 using System.Globalization;
 using MathNet.Numerics.Statistics;
 
+using TrajectoryLab.Core.Randomness;
+
 namespace TrajectoryLab.Core.Statistics;
 
 /// <summary>Which correlation coefficient <see cref="BootstrapCorrelation"/> measures.</summary>
@@ -144,33 +146,5 @@ public static class BootstrapCorrelation
         for (var i = 1; i < values.Length; i++)
             if (values[i] != values[0]) return false;
         return true;
-    }
-
-    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): a 64-bit stream fixed by its seed, with unbiased bounded draws.</summary>
-    private struct SplitMix64(ulong seed)
-    {
-        private ulong state = seed;
-
-        private ulong Next()
-        {
-            var z = state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>Uniform on [0, n) by Lemire's multiply-and-reject (Lemire 2019, ACM Trans. Model. Comput. Simul. 29(1):3).</summary>
-        public int NextIndex(int n)
-        {
-            var bound = (ulong)n;
-            var high = Math.BigMul(Next(), bound, out var low);
-            if (low < bound)
-            {
-                var threshold = (0 - bound) % bound;
-                while (low < threshold) high = Math.BigMul(Next(), bound, out low);
-            }
-
-            return (int)high;
-        }
     }
 }

@@ -1,5 +1,7 @@
 // Token streams for training: each split's documents encoded and concatenated with the end-of-text id between them
 // (GPT-2's packing, Radford et al. 2019), and fixed-length windows drawn from a stream.
+using TrajectoryLab.Core.Randomness;
+
 namespace TrajectoryLab.Torch.Training;
 
 /// <summary>The tokenised training and validation streams.</summary>

@@ -1,6 +1,7 @@
 // Trains a Llama-architecture model (Touvron et al. 2023) on packed token windows with AdamW (Loshchilov & Hutter 2019),
 // warm-up + cosine schedule and global-norm clipping, measuring next-token entropy on fixed batches as it goes, with
 // checkpoints that resume bit-identically. The public surface returns numbers and strings; tensors stay inside.
+using TrajectoryLab.Core.Randomness;
 using TorchSharp.Modules;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 // The entropy monitor against independent computations on the same logits (Core metrics row by row, torch's
 // cross-entropy), the n-gram baselines against hand-computed perplexities, the schedule's shape, the byte tokenizer.
+using TrajectoryLab.Core.Randomness;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Torch.Training;
 using static TorchSharp.torch;
