@@ -20,7 +20,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "generate", ["--set", "maxNewTokens=8"] }, // the committed default model, models/brown-small
         { "bench-spectrum", ["--set", "maxDirections=4", "--set", "promptTokens=4", "--set", "steps=3", "--set", "repeats=1"] }, // k = 1, 4 on the default model
         { "lyapunov-teacher-forced", ["--set", "text:texts:0=The jury said it did find that many of the voters had been misled, and the election was held again.", "--set", "directions=3", "--set", "layers=[1, 3]", "--set", "transient=3", "--set", "epsilonSweep=[1e-4, 1e-2]"] },
-        { "butterfly", ["--set", "prompts=[\"The jury said\"]", "--set", "steps=6", "--set", "epsilons=[1e-3, 1e-1]", "--set", "temperatures=[0, 1]", "--set", "copiesPerEpsilon=2", "--set", "bootstrapResamples=50"] },
+        { "butterfly", ["--set", "prompts=[\"The jury said\"]", "--set", "steps=6", "--set", "epsilons=[1e-3, 1e-1]", "--set", "temperatures=[0, 1]", "--set", "copiesPerEpsilon=2", "--set", "bootstrapResamples=50", "--set", "layerSweep=[0, 6]"] },
         { "depth-dynamics", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "directions=2", "--set", "bootstrapResamples=50"] },
     };
 

@@ -66,6 +66,7 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
                 $"Recorded at every step: the distance d_t = ||h'_t − h_t|| at {observed} of the newest position, " +
                 $"relative to ||h_t|| of the reference, and every row's tokens. No renormalisation: past the first differing token the copies follow their own text."));
             Analyse(o, run, labels, copies);
+            ButterflyLayers.Run(o, run, models, prompts);
             run.Table("references", ["model", "temperature", "prompt", "step", "token_id", "token", "entropy_nats", "norm_observed"], references);
         }
         finally

@@ -20,6 +20,16 @@ public sealed class ButterflyOptions : ExperimentOptions, IPreflight
     /// <summary>Residual site whose distance is recorded; null (leave the key out) for the top of the stack.</summary>
     [Range(0, 10_000)] public int? ObservedLayer { get; set; }
 
+    /// <summary>Perturbed sites of the layer sweep (first divergence as a function of the layer), each at
+    /// <see cref="LayerSweepEpsilon"/> and <see cref="LayerSweepTemperature"/>; empty to skip it.</summary>
+    public int[] LayerSweep { get; set; } = [0, 2, 4, 6];
+
+    /// <summary>ε of the layer sweep.</summary>
+    [Range(1e-12, 1e6)] public double LayerSweepEpsilon { get; set; } = 1e-2;
+
+    /// <summary>Temperature of the layer sweep (0 = greedy).</summary>
+    [Range(0.0, 100.0)] public double LayerSweepTemperature { get; set; } = 1.0;
+
     /// <summary>Perturbation sizes ε, relative to ||h|| at the perturbed site.</summary>
     [MinLength(1)] public double[] Epsilons { get; set; } = [1e-4, 1e-3, 1e-2, 1e-1];
 
