@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Cli.Experiments;
 using TrajectoryLab.Cli.Experiments.Bench;
+using TrajectoryLab.Cli.Experiments.Collapse;
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Experiments.Generation;
 using TrajectoryLab.Cli.Experiments.KnownSystems;
 using TrajectoryLab.Cli.Experiments.Metrics;
+using TrajectoryLab.Cli.Experiments.Profiles;
 using TrajectoryLab.Cli.Experiments.Training;
 using TrajectoryLab.Cli.Runs;
 
@@ -41,6 +43,10 @@ public static class Services
         services.AddSingleton<IExperiment, ButterflyExperiment>();
         services.AddSingleton<IExperiment, DepthDynamicsExperiment>();
         services.AddSingleton<IExperiment, LyapunovTeacherForcedExperiment>();
+        services.AddSingleton<IExperiment, RepetitionAttractorsExperiment>();
+        services.AddSingleton<IExperiment, RankCollapseExperiment>();
+        services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
+        services.AddSingleton<IExperiment, EntropyProfileExperiment>();
         return services;
     }
 }

@@ -21,7 +21,11 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "bench-spectrum", ["--set", "maxDirections=4", "--set", "promptTokens=4", "--set", "steps=3", "--set", "repeats=1"] }, // k = 1, 4 on the default model
         { "lyapunov-teacher-forced", ["--set", "text:texts:0=The jury said it did find that many of the voters had been misled, and the election was held again.", "--set", "directions=3", "--set", "layers=[1, 3]", "--set", "transient=3", "--set", "epsilonSweep=[1e-4, 1e-2]"] },
         { "butterfly", ["--set", "prompts=[\"The jury said\"]", "--set", "steps=6", "--set", "epsilons=[1e-3, 1e-1]", "--set", "temperatures=[0, 1]", "--set", "copiesPerEpsilon=2", "--set", "bootstrapResamples=50", "--set", "layerSweep=[0, 6]"] },
+        { "repetition-attractors", ["--set", "prompts=[\"The jury said\", \"She looked at him and\"]", "--set", "steps=16", "--set", "temperatures=[1.0]", "--set", "loopRepeats=2", "--set", "sentences=[\"The jury said it was over.\"]", "--set", "repetitions=2", "--set", "escapeLayers=[3]", "--set", "escapeLoops=1", "--set", "escapeDirections=2", "--set", "escapeBisections=1"] },
         { "depth-dynamics", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "directions=2", "--set", "bootstrapResamples=50"] },
+        { "rank-collapse", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled, and the election was held again in the fall.\"]", "--set", "text:tokens=24", "--set", "window=12", "--set", "prefixes=[4, 8, 16]", "--set", "promptTokens=8", "--set", "trajectoryWindow=4"] }, // 2 windows, 16 generated steps
+        { "attention-dilution", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "window=4", "--set", "retrieval.pairs=3", "--set", "retrieval.trials=2"] },
+        { "entropy-profile", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "promptTokens=4", "--set", "generateTokens=6", "--set", "topK=3", "--set", "stripTokens=20", "--set", "sweep.count=5", "--set", "bootstrapResamples=50"] },
     };
 
     string RunFolder(string experiment) => Directory.GetDirectories(Path.Combine(_results, experiment)).Single();

@@ -1,5 +1,6 @@
 // Everything a generation session needs besides the model and prompts: samplers, random streams, outputs, captures
 // and interventions.
+using TrajectoryLab.Torch.Models;
 using TrajectoryLab.Torch.Sampling;
 
 namespace TrajectoryLab.Torch.Generation;
@@ -51,4 +52,8 @@ public sealed record GenerationOptions
 
     /// <summary>Interventions active from the prefill on. Default none.</summary>
     public IReadOnlyList<Intervention> Interventions { get; init; } = [];
+
+    /// <summary>The paths every block keeps during this session (skip connections, MLP), for path ablations; reset to the
+    /// full block when the session ends. Default <see cref="BlockAblation.Full"/>, the unchanged model.</summary>
+    public BlockAblation Ablation { get; init; } = BlockAblation.Full;
 }

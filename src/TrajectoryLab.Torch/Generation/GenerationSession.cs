@@ -87,6 +87,7 @@ public sealed class GenerationSession : IDisposable
             throw;
         }
         (_sampler, _hooks) = (sampler, hooks);
+        BlockAblation.Apply(_model, _options.Ablation);
         _cache = _model.NewCache(batch, prompts[0].Length + _options.MaxNewTokens - 1);
         _tokens = [.. prompts.Select(p => new List<int>(p))];
         return Advance(prompts, 0, force);
@@ -166,6 +167,7 @@ public sealed class GenerationSession : IDisposable
     /// <summary>Removes the hooks, frees the cache and sampler state, and lets the model start another session.</summary>
     public void Dispose()
     {
+        if (_hooks is not null) BlockAblation.Apply(_model, BlockAblation.Full);
         _hooks?.Dispose();
         _sampler?.Dispose();
         _cache?.Dispose();

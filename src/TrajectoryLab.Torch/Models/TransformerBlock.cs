@@ -40,10 +40,16 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
-        var residPre = hook_resid_pre.Apply(x);                                  // [batch, pos, d_model]
-        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step));  // [batch, pos, d_model]
-        var residMid = hook_resid_mid.Apply(residPre.add(attnOut, KeptScalars.One));                 // [batch, pos, d_model]
-        var mlpOut = hook_mlp_out.Apply(mlp.call(ln2.call(residMid)));           // [batch, pos, d_model]
-        return hook_resid_post.Apply(residMid.add(mlpOut, KeptScalars.One));                         // [batch, pos, d_model]
+        var residPre = hook_resid_pre.Apply(x);                                                         // [batch, pos, d_model]
+        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step));                         // [batch, pos, d_model]
+        var residMid = hook_resid_mid.Apply(Ablation.Skip ? residPre.add(attnOut, KeptScalars.One) : attnOut); // [batch, pos, d_model]
+        var mlpOut = hook_mlp_out.Apply(Ablation.Mlp ? mlp.call(ln2.call(residMid)) : zeros_like(residMid));    // [batch, pos, d_model]
+        var residPost = !Ablation.Mlp ? residMid : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One) : mlpOut;  // [batch, pos, d_model]
+        return hook_resid_post.Apply(residPost);
     }
+
+    /// <summary>The paths this block keeps (<see cref="BlockAblation"/>); <see cref="BlockAblation.Full"/>, the unchanged
+    /// block, by default. Without the skip connections resid_mid = attn_out and resid_post = mlp_out; without the MLP
+    /// hook_mlp_out carries zeros and resid_post = resid_mid.</summary>
+    public BlockAblation Ablation { get; set; } = BlockAblation.Full;
 }

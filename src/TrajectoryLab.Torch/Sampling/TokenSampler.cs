@@ -1,6 +1,7 @@
 // Chooses the next token of every row of a batch from its logits, each row with its own SamplerOptions, on the model's
 // device and in float64. Order: repetition penalty (Keskar et al. 2019), temperature, top-k (Fan et al. 2018),
 // top-p (Holtzman et al. 2019), min-p (Nguyen et al. 2024), then inverse-CDF sampling from the row's uniform.
+using TorchSharp;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
@@ -116,14 +117,15 @@ internal sealed class TokenSampler : IDisposable
             (sorted, var rank) = top.gather(-1, idOrder).sort(-1, descending: true, stable: true);
             ids = byId.gather(-1, rank);
         }
-        var position = arange(m, ScalarType.Int64, _device);                // [m]
+        using var count = ((long)m).ToScalar();                                   // held through the calls: see KeptScalars.cs
+        var position = arange(count, ScalarType.Int64, _device);            // [m]
         var topK = tensor(_rows.Select(r => r.TopK == 0 ? (long)_vocab : r.TopK).ToArray(), [_rows.Length, 1], ScalarType.Int64, _device);
         var keep = position.lt(topK);                                       // [batch, m]
         var cumulative = sorted.cumsum(-1);                                 // [batch, m]
         var keptMass = where(                                               // [batch, 1]: mass top-k keeps
             tensor(_rows.Select(r => r.TopK == 0).ToArray(), [_rows.Length, 1], device: _device),
             probs.sum(-1, keepdim: true),
-            cumulative.gather(-1, topK.clamp_max(m).sub_(KeptScalars.One)));
+            cumulative.gather(-1, topK.clamp_max(count).sub_(KeptScalars.One)));
         var topP = Column(r => r.TopP >= 1 ? double.PositiveInfinity : r.TopP);
         keep = keep.logical_and_(cumulative.sub(sorted).lt(topP.mul(keptMass))); // smallest prefix with mass ≥ p · kept mass
         keep = keep.logical_and_(sorted.ge(sorted.narrow(-1, 0, 1).mul(Column(r => r.MinP))));
