@@ -33,41 +33,35 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     /// <inheritdoc/>
     protected override void Run(RankCollapseOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
+        var usable = texts.Where(t => t.Tokens.Length >= o.PromptTokens + o.TrajectoryWindow && t.Tokens.Length >= o.Window).ToList();
+        if (usable.Count == 0)
+            throw new ArgumentException($"text: no text has max(promptTokens + trajectoryWindow, window) = {Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens");
+        var sites = Sites(models[0].Model.Spec.NumLayers);
+        var traces = new List<Trace>();
+        run.Phase("capture", () =>
         {
-            var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-            var usable = texts.Where(t => t.Tokens.Length >= o.PromptTokens + o.TrajectoryWindow && t.Tokens.Length >= o.Window).ToList();
-            if (usable.Count == 0)
-                throw new ArgumentException($"text: no text has max(promptTokens + trajectoryWindow, window) = {Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens");
-            var sites = Sites(models[0].Model.Spec.NumLayers);
-            var traces = new List<Trace>();
-            run.Phase("capture", () =>
-            {
-                using var progress = run.Progress("prefills and continuations", (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0)));
-                foreach (var m in models)
-                    foreach (var text in usable)
+            using var progress = run.Progress("prefills and continuations", (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0)));
+            foreach (var m in models)
+                foreach (var text in usable)
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    traces.Add(Prefill(m, text, "validation", BlockAblation.Full, sites));
+                    traces.Add(Generate(m, text, o.PromptTokens, sites));
+                    progress.Advance(2);
+                    if (!o.Ablations) continue;
+                    foreach (var (name, ablation) in Variants.Skip(1))
                     {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        traces.Add(Prefill(m, text, "validation", BlockAblation.Full, sites));
-                        traces.Add(Generate(m, text, o.PromptTokens, sites));
-                        progress.Advance(2);
-                        if (!o.Ablations) continue;
-                        foreach (var (name, ablation) in Variants.Skip(1))
-                        {
-                            traces.Add(Prefill(m, text, name, ablation, sites));
-                            progress.Advance();
-                        }
+                        traces.Add(Prefill(m, text, name, ablation, sites));
+                        progress.Advance();
                     }
-            });
-            var labels = models.Select(m => m.Label).ToArray();
-            run.Phase("measure and report", () => RankCollapseFigures.Write(o, run, labels, traces, folder, models[0].Model.Spec,
-                t => tokenizer.TokenText(t)));
-        }
-        finally
-        {
-            foreach (var m in models) m.Model.Dispose();
-        }
+                }
+        });
+        var labels = models.Select(m => m.Label).ToArray();
+        run.Phase("measure and report", () => RankCollapseFigures.Write(o, run, labels, traces, folder, models[0].Model.Spec,
+            t => tokenizer.TokenText(t)));
     }
 
     /// <summary>hook_resid_pre(0) (the embeddings) then hook_resid_post(l) for every block: residual site s = h after s blocks.</summary>

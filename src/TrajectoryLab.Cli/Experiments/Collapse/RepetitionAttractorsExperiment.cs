@@ -28,38 +28,32 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
     /// <inheritdoc/>
     protected override void Run(RepetitionAttractorsOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
-        {
-            var spec = models[0].Model.Spec;
-            if (o.EscapeLayers.Any(l => l > spec.NumLayers))
-                throw new InvalidOperationException($"escapeLayers must lie in 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
-            var start = tokenizer.BosId ?? tokenizer.EosId;
-            var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
-            var labels = models.Select(m => m.Label).ToArray();
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var spec = models[0].Model.Spec;
+        if (o.EscapeLayers.Any(l => l > spec.NumLayers))
+            throw new InvalidOperationException($"escapeLayers must lie in 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
+        var start = tokenizer.BosId ?? tokenizer.EosId;
+        var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
+        var labels = models.Select(m => m.Label).ToArray();
 
-            var generations = run.Phase("sweep", () => models.SelectMany(m => Sweep(m.Label, m.Model, prompts, o, run.Cancellation)).ToList());
-            var reinforcement = run.Phase("self-reinforcement", () => models.SelectMany(m =>
-                o.Sentences.Select((text, i) => SelfReinforcement(m.Label, m.Model, tokenizer, i, text, o.Repetitions))).ToList());
-            var escapes = run.Phase("escape", () => o.EscapeLayers.Length == 0 ? [] : models.SelectMany(m =>
-                generations.Where(g => g.Model == m.Label && g.Strategy == "greedy" && g.Cycle.IsLoop).Take(o.EscapeLoops)
-                    .SelectMany((g, i) => RepetitionAttractorsEscape.Search(m.Model, g, i, o, run.Cancellation))).ToList());
+        var generations = run.Phase("sweep", () => models.SelectMany(m => Sweep(m.Label, m.Model, prompts, o, run.Cancellation)).ToList());
+        var reinforcement = run.Phase("self-reinforcement", () => models.SelectMany(m =>
+            o.Sentences.Select((text, i) => SelfReinforcement(m.Label, m.Model, tokenizer, i, text, o.Repetitions))).ToList());
+        var escapes = run.Phase("escape", () => o.EscapeLayers.Length == 0 ? [] : models.SelectMany(m =>
+            generations.Where(g => g.Model == m.Label && g.Strategy == "greedy" && g.Cycle.IsLoop).Take(o.EscapeLoops)
+                .SelectMany((g, i) => RepetitionAttractorsEscape.Search(m.Model, g, i, o, run.Cancellation))).ToList());
 
-            var cells = Cells(o);
-            var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
-            run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
-                $"Repetition attractors of {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. {o.Prompts.Length} prompts × {cells.Length} decoding cells " +
-                $"({string.Join(", ", cells.Select(c => Fig.Cell(c.Strategy, c.Temperature)))}; top-k k = {o.TopK}, top-p p = {o.TopP}, min-p {o.MinP}), {o.Steps} tokens each, no stopping at EOS. " +
-                $"A generation is in a loop when it ends in a cycle repeated at least {o.LoopRepeats} times (CycleDetector: the period with the earliest onset)."));
-            Loops(o, run, labels, generations, tokenizer, spec);
-            Reinforce(o, run, labels, reinforcement);
-            Recurrences(o, run, labels, generations, tokenizer);
-            Escape(o, run, labels, escapes, generations);
-        }
-        finally
-        {
-            foreach (var m in models) m.Model.Dispose();
-        }
+        var cells = Cells(o);
+        var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
+        run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
+            $"Repetition attractors of {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. {o.Prompts.Length} prompts × {cells.Length} decoding cells " +
+            $"({string.Join(", ", cells.Select(c => Fig.Cell(c.Strategy, c.Temperature)))}; top-k k = {o.TopK}, top-p p = {o.TopP}, min-p {o.MinP}), {o.Steps} tokens each, no stopping at EOS. " +
+            $"A generation is in a loop when it ends in a cycle repeated at least {o.LoopRepeats} times (CycleDetector: the period with the earliest onset)."));
+        Loops(o, run, labels, generations, tokenizer, spec);
+        Reinforce(o, run, labels, reinforcement);
+        Recurrences(o, run, labels, generations, tokenizer);
+        Escape(o, run, labels, escapes, generations);
     }
 
     static string Text(ITextTokenizer tokenizer, int[] tokens) => tokenizer.Decode(tokens).Replace("\n", " ");

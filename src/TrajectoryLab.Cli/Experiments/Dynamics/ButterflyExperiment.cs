@@ -26,53 +26,47 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
     /// <inheritdoc/>
     protected override void Run(ButterflyOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
-        {
-            var spec = models[0].Model.Spec;
-            if (o.Layer > spec.NumLayers || o.ObservedLayer > spec.NumLayers)
-                throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
-            var start = tokenizer.BosId ?? tokenizer.EosId;
-            var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var spec = models[0].Model.Spec;
+        if (o.Layer > spec.NumLayers || o.ObservedLayer > spec.NumLayers)
+            throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
+        var start = tokenizer.BosId ?? tokenizer.EosId;
+        var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
 
-            var copies = new List<CopyTrace>();
-            var references = new List<object[]>();
-            run.Phase("free-running", () =>
-            {
-                using var progress = run.Progress("free-running runs", (long)models.Count * o.Temperatures.Length * prompts.Length);
-                foreach (var m in models)
-                    foreach (var t in o.Temperatures)
-                        for (var p = 0; p < prompts.Length; p++)
-                        {
-                            run.Cancellation.ThrowIfCancellationRequested();
-                            var result = FreeRunningDynamics.Run(m.Model, prompts[p], new FreeRunningOptions
-                            {
-                                Layer = o.Layer, ObservedLayer = o.ObservedLayer, Epsilons = o.Epsilons, CopiesPerEpsilon = o.CopiesPerEpsilon,
-                                Steps = o.Steps, Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t }, Seed = o.Seed + p,
-                            });
-                            copies.AddRange(ButterflyMeasures.Traces(m.Label, t, p, result));
-                            for (var s = 0; s < o.Steps; s++)
-                                references.Add([m.Label, t, p, s, result.ReferenceTokens[s], tokenizer.TokenText(result.ReferenceTokens[s]), result.ReferenceEntropy[s], result.ReferenceNorm[s]]);
-                            progress.Advance();
-                        }
-            });
-            var labels = models.Select(m => m.Label).ToArray();
-            var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
-            var observed = o.ObservedLayer is { } ol ? $"h_{ol}" : $"the top of the stack (h_{spec.NumLayers})";
-            run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
-                $"Butterfly effect of free-running generation by {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. For each of {o.Prompts.Length} prompt(s), " +
-                $"h_{o.Layer} at the last prompt position is perturbed by ε·||h||·v along {o.CopiesPerEpsilon} random orthonormal directions v per ε ∈ {{{string.Join(", ", o.Epsilons.Select(e => F(e)))}}}; " +
-                $"then the reference and every copy generate {o.Steps} tokens on their own ({string.Join(", ", o.Temperatures.Select(Temperature))}; sampled rows share one random stream, so they differ only through their logits). " +
-                $"Recorded at every step: the distance d_t = ||h'_t − h_t|| at {observed} of the newest position, " +
-                $"relative to ||h_t|| of the reference, and every row's tokens. No renormalisation: past the first differing token the copies follow their own text."));
-            Analyse(o, run, labels, copies);
-            ButterflyLayers.Run(o, run, models, prompts);
-            run.Table("references", ["model", "temperature", "prompt", "step", "token_id", "token", "entropy_nats", "norm_observed"], references);
-        }
-        finally
+        var copies = new List<CopyTrace>();
+        var references = new List<object[]>();
+        run.Phase("free-running", () =>
         {
-            foreach (var m in models) m.Model.Dispose();
-        }
+            using var progress = run.Progress("free-running runs", (long)models.Count * o.Temperatures.Length * prompts.Length);
+            foreach (var m in models)
+                foreach (var t in o.Temperatures)
+                    for (var p = 0; p < prompts.Length; p++)
+                    {
+                        run.Cancellation.ThrowIfCancellationRequested();
+                        var result = FreeRunningDynamics.Run(m.Model, prompts[p], new FreeRunningOptions
+                        {
+                            Layer = o.Layer, ObservedLayer = o.ObservedLayer, Epsilons = o.Epsilons, CopiesPerEpsilon = o.CopiesPerEpsilon,
+                            Steps = o.Steps, Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t }, Seed = o.Seed + p,
+                        });
+                        copies.AddRange(ButterflyMeasures.Traces(m.Label, t, p, result));
+                        for (var s = 0; s < o.Steps; s++)
+                            references.Add([m.Label, t, p, s, result.ReferenceTokens[s], tokenizer.TokenText(result.ReferenceTokens[s]), result.ReferenceEntropy[s], result.ReferenceNorm[s]]);
+                        progress.Advance();
+                    }
+        });
+        var labels = models.Select(m => m.Label).ToArray();
+        var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
+        var observed = o.ObservedLayer is { } ol ? $"h_{ol}" : $"the top of the stack (h_{spec.NumLayers})";
+        run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
+            $"Butterfly effect of free-running generation by {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. For each of {o.Prompts.Length} prompt(s), " +
+            $"h_{o.Layer} at the last prompt position is perturbed by ε·||h||·v along {o.CopiesPerEpsilon} random orthonormal directions v per ε ∈ {{{string.Join(", ", o.Epsilons.Select(e => F(e)))}}}; " +
+            $"then the reference and every copy generate {o.Steps} tokens on their own ({string.Join(", ", o.Temperatures.Select(Temperature))}; sampled rows share one random stream, so they differ only through their logits). " +
+            $"Recorded at every step: the distance d_t = ||h'_t − h_t|| at {observed} of the newest position, " +
+            $"relative to ||h_t|| of the reference, and every row's tokens. No renormalisation: past the first differing token the copies follow their own text."));
+        Analyse(o, run, labels, copies);
+        ButterflyLayers.Run(o, run, models, prompts);
+        run.Table("references", ["model", "temperature", "prompt", "step", "token_id", "token", "entropy_nats", "norm_observed"], references);
     }
 
     static void Analyse(ButterflyOptions o, RunContext run, string[] labels, List<CopyTrace> copies)

@@ -32,39 +32,33 @@ public sealed class DepthDynamicsExperiment(ProjectPaths paths) : Experiment<Dep
     /// <inheritdoc/>
     protected override void Run(DepthDynamicsOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
+        if (texts.Count == 0) throw new InvalidOperationException("no text of at least 2 tokens to read");
+        var spec = models[0].Model.Spec;
+        var records = new List<DepthRecord>();
+        run.Phase("depth", () =>
         {
-            var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-            if (texts.Count == 0) throw new InvalidOperationException("no text of at least 2 tokens to read");
-            var spec = models[0].Model.Spec;
-            var records = new List<DepthRecord>();
-            run.Phase("depth", () =>
-            {
-                using var progress = run.Progress("positions", (long)models.Count * texts.Sum(t => t.Tokens.Length));
-                foreach (var m in models)
-                    for (var i = 0; i < texts.Count; i++)
-                    {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        var profiles = DepthDynamics.Run(m.Model, texts[i].Tokens,
-                            new DepthOptions { Directions = o.Directions, Epsilon = o.Epsilon, Seed = o.Seed, Method = o.Method });
-                        records.AddRange(profiles.Select(p => new DepthRecord(m.Label, i, texts[i].Tokens[p.Position], p)));
-                        progress.Advance(texts[i].Tokens.Length);
-                    }
-            });
-            var labels = models.Select(m => m.Label).ToArray();
-            run.Report.Lead($"Local growth rates of the depth map h_l(p) → h_{{l+1}}(p) of {o.Model.Name} ({folder}; {F(spec.NumLayers)} layers, d_model {F(spec.HiddenSize)})" +
-                $"{(labels.Length > 1 ? " and of its random-init twin" : "")}, at every position p of {F(texts.Count)} text(s) ({string.Join(", ", texts.Select(t => $"{t.Name}: {F(t.Tokens.Length)} tokens"))}; BOS first), earlier positions held fixed. " +
-                $"{F(o.Directions)} random orthonormal tangents start at h_0(p) and are mapped through each layer's Jacobian J_l " +
-                $"({(o.Method == TangentMethod.FiniteDifference ? $"finite differences, ε = {F(o.Epsilon)}·||h_l||" : "exact Jacobian-vector products by the double-VJP trick")}) and re-orthonormalised, J_l V = Q R: " +
-                "ln R_ii is layer l's growth along the i-th direction (0 = the identity's), and the mean over layers of ln R_11 is the position's depth exponent λ1 (nats per layer). " +
-                "Position 0 (BOS) is shown in the heat maps and tables and left out of the means and the correlation: it is the same token in every text and attends only to itself.");
-            Analyse(o, run, labels, spec.NumLayers, texts.Select(t => t.Tokens.Select(tokenizer.TokenText).ToArray()).ToArray(), records);
-        }
-        finally
-        {
-            foreach (var m in models) m.Model.Dispose();
-        }
+            using var progress = run.Progress("positions", (long)models.Count * texts.Sum(t => t.Tokens.Length));
+            foreach (var m in models)
+                for (var i = 0; i < texts.Count; i++)
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    var profiles = DepthDynamics.Run(m.Model, texts[i].Tokens,
+                        new DepthOptions { Directions = o.Directions, Epsilon = o.Epsilon, Seed = o.Seed, Method = o.Method });
+                    records.AddRange(profiles.Select(p => new DepthRecord(m.Label, i, texts[i].Tokens[p.Position], p)));
+                    progress.Advance(texts[i].Tokens.Length);
+                }
+        });
+        var labels = models.Select(m => m.Label).ToArray();
+        run.Report.Lead($"Local growth rates of the depth map h_l(p) → h_{{l+1}}(p) of {o.Model.Name} ({folder}; {F(spec.NumLayers)} layers, d_model {F(spec.HiddenSize)})" +
+            $"{(labels.Length > 1 ? " and of its random-init twin" : "")}, at every position p of {F(texts.Count)} text(s) ({string.Join(", ", texts.Select(t => $"{t.Name}: {F(t.Tokens.Length)} tokens"))}; BOS first), earlier positions held fixed. " +
+            $"{F(o.Directions)} random orthonormal tangents start at h_0(p) and are mapped through each layer's Jacobian J_l " +
+            $"({(o.Method == TangentMethod.FiniteDifference ? $"finite differences, ε = {F(o.Epsilon)}·||h_l||" : "exact Jacobian-vector products by the double-VJP trick")}) and re-orthonormalised, J_l V = Q R: " +
+            "ln R_ii is layer l's growth along the i-th direction (0 = the identity's), and the mean over layers of ln R_11 is the position's depth exponent λ1 (nats per layer). " +
+            "Position 0 (BOS) is shown in the heat maps and tables and left out of the means and the correlation: it is the same token in every text and attends only to itself.");
+        Analyse(o, run, labels, spec.NumLayers, texts.Select(t => t.Tokens.Select(tokenizer.TokenText).ToArray()).ToArray(), records);
     }
 
     static void Analyse(DepthDynamicsOptions o, RunContext run, string[] labels, int layers, string[][] tokenText, List<DepthRecord> records)

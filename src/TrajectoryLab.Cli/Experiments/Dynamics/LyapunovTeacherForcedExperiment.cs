@@ -60,40 +60,34 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experi
 
     protected override void Run(LyapunovTeacherForcedOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
-        {
-            var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-            var spec = models[0].Model.Spec;
-            if (o.Layers.Any(l => l < 0 || l >= spec.NumLayers))
-                throw new ArgumentException($"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} (the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)");
-            var usable = texts.Where(t => t.Tokens.Length > o.PromptLength + o.Transient + 1).ToList();
-            if (usable.Count == 0)
-                throw new ArgumentException($"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens");
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
+        var spec = models[0].Model.Spec;
+        if (o.Layers.Any(l => l < 0 || l >= spec.NumLayers))
+            throw new ArgumentException($"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} (the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)");
+        var usable = texts.Where(t => t.Tokens.Length > o.PromptLength + o.Transient + 1).ToList();
+        if (usable.Count == 0)
+            throw new ArgumentException($"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens");
 
-            var cells = new List<Cell>();
-            run.Phase("spectra", () =>
-            {
-                using var progress = run.Progress("spectra", (long)models.Count * o.Layers.Length * usable.Count);
-                foreach (var m in models)
-                {
-                    var read = o.SelfGenerated ? [.. usable.Select(t => Greedy(m, t, o.PromptLength))] : usable;
-                    foreach (var layer in o.Layers)
-                        foreach (var text in read)
-                        {
-                            run.Cancellation.ThrowIfCancellationRequested();
-                            cells.Add(Measure(m, layer, text, o));
-                            progress.Advance();
-                        }
-                }
-            });
-            var sweep = run.Phase("epsilon sweep", () => Sweep(models[0], o.Layers[0], usable[0], o));
-            Write(run, o, cells, sweep, models.Select(m => m.Label).ToArray(), usable, folder, spec);
-        }
-        finally
+        var cells = new List<Cell>();
+        run.Phase("spectra", () =>
         {
-            foreach (var m in models) m.Model.Dispose();
-        }
+            using var progress = run.Progress("spectra", (long)models.Count * o.Layers.Length * usable.Count);
+            foreach (var m in models)
+            {
+                var read = o.SelfGenerated ? [.. usable.Select(t => Greedy(m, t, o.PromptLength))] : usable;
+                foreach (var layer in o.Layers)
+                    foreach (var text in read)
+                    {
+                        run.Cancellation.ThrowIfCancellationRequested();
+                        cells.Add(Measure(m, layer, text, o));
+                        progress.Advance();
+                    }
+            }
+        });
+        var sweep = run.Phase("epsilon sweep", () => Sweep(models[0], o.Layers[0], usable[0], o));
+        Write(run, o, cells, sweep, models.Select(m => m.Label).ToArray(), usable, folder, spec);
     }
 
     private static Cell Measure(MeasuredModel m, int layer, TokenizedText text, LyapunovTeacherForcedOptions o)

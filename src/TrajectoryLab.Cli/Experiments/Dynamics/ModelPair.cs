@@ -32,11 +32,24 @@ public sealed class ModelChoice
 /// <param name="Model">The loaded model (dispose it).</param>
 public sealed record MeasuredModel(string Label, LanguageModel Model);
 
+/// <summary>The models of one experiment, its tokenizer and its model folder; disposing it frees the models.</summary>
+/// <param name="Models">The trained model, then (if asked) its random twin.</param>
+/// <param name="Tokenizer">The tokenizer of the model folder.</param>
+/// <param name="Folder">The model folder.</param>
+public sealed record LoadedModels(IReadOnlyList<MeasuredModel> Models, ITextTokenizer Tokenizer, string Folder) : IDisposable
+{
+    /// <summary>Frees every model.</summary>
+    public void Dispose()
+    {
+        foreach (var m in Models) m.Model.Dispose();
+    }
+}
+
 /// <summary>Loads the models of a <see cref="ModelChoice"/>.</summary>
 public static class ModelPair
 {
     /// <summary>The trained model, then (if asked) its random twin; and the tokenizer of the model folder.</summary>
-    public static (IReadOnlyList<MeasuredModel> Models, ITextTokenizer Tokenizer, string Folder) Load(ModelChoice choice, ProjectPaths paths)
+    public static LoadedModels Load(ModelChoice choice, ProjectPaths paths)
     {
         var folder = ModelLocator.TryResolve(choice.Name, paths, out var problem) ?? throw new InvalidOperationException(problem);
         var options = new ModelOptions { Device = choice.Device, DType = choice.DType };
@@ -45,7 +58,7 @@ public static class ModelPair
         try
         {
             if (choice.CompareRandom) models.Add(new("random init", LanguageModel.Random(trained.Spec, choice.RandomSeed, options)));
-            return (models, HfTokenizer.Load(folder), folder);
+            return new LoadedModels(models, HfTokenizer.Load(folder), folder);
         }
         catch
         {

@@ -39,40 +39,34 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
     /// <inheritdoc/>
     protected override void Run(AttentionDilutionOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
+        if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
+        var length = texts.Max(t => t.Tokens.Length);
+        var profiles = new List<DilutionProfile>();
+        run.Phase("prefill", () =>
         {
-            var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-            if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
-            var length = texts.Max(t => t.Tokens.Length);
-            var profiles = new List<DilutionProfile>();
-            run.Phase("prefill", () =>
+            using var progress = run.Progress("texts", (long)models.Count * texts.Count);
+            foreach (var m in models)
             {
-                using var progress = run.Progress("texts", (long)models.Count * texts.Count);
-                foreach (var m in models)
+                var p = Empty(m.Label, m.Model.Spec, length);
+                foreach (var text in texts)
                 {
-                    var p = Empty(m.Label, m.Model.Spec, length);
-                    foreach (var text in texts)
-                    {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        Measure(m.Model, text, o.Window, p);
-                        progress.Advance();
-                    }
-                    profiles.Add(p);
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    Measure(m.Model, text, o.Window, p);
+                    progress.Advance();
                 }
+                profiles.Add(p);
+            }
+        });
+        if (o.Retrieval.Pairs > 0)
+            run.Phase("retrieval", () =>
+            {
+                for (var i = 0; i < models.Count; i++)
+                    profiles[i].Retrieval.AddRange(KeyValueProbe.Run(models[i].Model, tokenizer, o.Retrieval, o.Seed, run.Cancellation));
             });
-            if (o.Retrieval.Pairs > 0)
-                run.Phase("retrieval", () =>
-                {
-                    for (var i = 0; i < models.Count; i++)
-                        profiles[i].Retrieval.AddRange(KeyValueProbe.Run(models[i].Model, tokenizer, o.Retrieval, o.Seed, run.Cancellation));
-                });
-            AttentionDilutionReport.Write(run, o, profiles, texts, folder, models[0].Model.Spec);
-        }
-        finally
-        {
-            foreach (var m in models) m.Model.Dispose();
-        }
+        AttentionDilutionReport.Write(run, o, profiles, texts, folder, models[0].Model.Spec);
     }
 
     private static DilutionProfile Empty(string label, Torch.Models.ModelSpec spec, int length) => new(label,

@@ -36,36 +36,30 @@ public sealed class EntropyProfileExperiment(ProjectPaths paths) : Experiment<En
     /// <inheritdoc/>
     protected override void Run(EntropyProfileOptions o, RunContext run)
     {
-        var (models, tokenizer, folder) = run.Phase("load", () => ModelPair.Load(o.Model, paths));
-        try
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        var (models, tokenizer, folder) = loaded;
+        var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
+        if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
+        var results = new List<EntropyProfileResult>();
+        run.Phase("read and generate", () =>
         {
-            var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-            if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
-            var results = new List<EntropyProfileResult>();
-            run.Phase("read and generate", () =>
+            using var progress = run.Progress("models", models.Count);
+            foreach (var m in models)
             {
-                using var progress = run.Progress("models", models.Count);
-                foreach (var m in models)
+                run.Cancellation.ThrowIfCancellationRequested();
+                var read = new List<EntropyTrace>();
+                LogitsBatch? first = null;
+                foreach (var text in texts)
                 {
-                    run.Cancellation.ThrowIfCancellationRequested();
-                    var read = new List<EntropyTrace>();
-                    LogitsBatch? first = null;
-                    foreach (var text in texts)
-                    {
-                        var logits = LogitsBatch.FromFloats(PrefillPass.Read(m.Model, text.Tokens, patterns: false, residual: false).Logits, m.Model.Spec.VocabSize);
-                        first ??= logits;
-                        read.Add(Read(text, logits));
-                    }
-                    results.Add(new EntropyProfileResult(m.Label, read, Generate(m.Model, texts, o, run.Cancellation), first!));
-                    progress.Advance();
+                    var logits = LogitsBatch.FromFloats(PrefillPass.Read(m.Model, text.Tokens, patterns: false, residual: false).Logits, m.Model.Spec.VocabSize);
+                    first ??= logits;
+                    read.Add(Read(text, logits));
                 }
-            });
-            EntropyProfileReport.Write(run, o, results, texts, tokenizer, folder, models[0].Model.Spec);
-        }
-        finally
-        {
-            foreach (var m in models) m.Model.Dispose();
-        }
+                results.Add(new EntropyProfileResult(m.Label, read, Generate(m.Model, texts, o, run.Cancellation), first!));
+                progress.Advance();
+            }
+        });
+        EntropyProfileReport.Write(run, o, results, texts, tokenizer, folder, models[0].Model.Spec);
     }
 
     /// <summary>H_t and −ln p(x_{t+1}) at every position but the last (which has no following token).</summary>
