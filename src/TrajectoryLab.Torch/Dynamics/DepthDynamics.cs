@@ -147,7 +147,7 @@ public static class DepthDynamics
                     var frame = RandomFrame.Orthonormal(k, lm.Spec.HiddenSize, o.Seed + p);
                     var growth = new double[layers][];
                     var norm = new double[layers + 1];
-                    for (var l = 0; l <= layers; l++) norm[l] = residual[l][0, p].to_type(ScalarType.Float64).norm().item<double>();
+                    for (var l = 0; l <= layers; l++) { using var h = residual[l][0, p].to_type(ScalarType.Float64); norm[l] = h.dot(h).sqrt().item<double>(); } // not norm()/square(): temporary Scalars (KeptScalars.cs)
                     for (var l = 0; l < layers; l++)
                     {
                         var mapped = Jvp(lm, residual[l], l, p, frame);               // [k][d]

@@ -150,7 +150,11 @@ internal sealed class PerturbedBatch : IDisposable
         PerturbedFrom ??= _passLast;
         var flat = add.SelectMany(r => r).ToArray();
         var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device);                      // [k, d_model]
-        if (_pendingRelative) deviations = deviations.mul(last[0].to_type(ScalarType.Float64).norm());
+        if (_pendingRelative)
+        {
+            var h = last[0].to_type(ScalarType.Float64);    // [d_model]
+            deviations = deviations.mul(h.dot(h).sqrt()); // not norm()/square(): they pass temporary Scalars (KeptScalars.cs)
+        }
         last.narrow(0, 1, K).add_(deviations.to_type(last.dtype), KeptScalars.One);
     }
 

@@ -2,9 +2,11 @@
 // takes a Scalar into a temporary Scalar object and hands only its native handle to libtorch; nothing keeps the object
 // alive during the call, so the GC may finalize it (freeing the native Scalar) while libtorch reads it. Tensor + tensor
 // is one such call: add(other) passes alpha = 1 as an implicit Scalar. In the long Lyapunov runs (which allocate enough
-// to collect often) that surfaced as libtorch's "toFloat" check failing inside addcmul_ and add_, about once a minute.
-// The per-step code of the model, the sampler and the dynamics therefore passes Scalars held in static or instance
-// fields (or `using` locals), and adds and subtracts tensors with an explicit alpha = One.
+// to collect often) that surfaced as libtorch's "toFloat" check failing inside addcmul_ and add_, about once a minute;
+// add_(Scalar) hides one too (its alpha), which a held eps Scalar alone did not cure. The per-step code of the model,
+// the sampler and the dynamics therefore passes Scalars held in static or instance fields (or `using` locals), gives
+// every add an explicit alpha = One, and squares by x·x (square() is pow(2), a temporary Scalar) and takes norms as
+// sqrt(x·x) rather than through norm()'s Scalar p.
 // References: dotnet/TorchSharp pull requests #1434 and #1496 (implicitly created Scalars are left to the GC).
 using TorchSharp;
 

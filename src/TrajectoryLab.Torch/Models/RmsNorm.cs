@@ -30,7 +30,7 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     {
         var dtype = x.dtype;
         var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);    // [batch, pos, d_model]
-        var inverseRms = x32.square().mean([-1], keepdim: true).add_(_eps).rsqrt_(); // [batch, pos, 1]
+        var inverseRms = x32.mul(x32).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [batch, pos, 1]
         var scaled = x32.mul(inverseRms);                                             // [batch, pos, d_model]
         var normalized = hook_normalized.Apply(dtype == ScalarType.Float32 ? scaled : scaled.to_type(dtype));
         return normalized.mul(w);                                                     // [batch, pos, d_model]
