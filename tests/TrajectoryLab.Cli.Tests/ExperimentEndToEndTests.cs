@@ -18,7 +18,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "logistic-sweep", ["--set", "rCount=120", "--set", "steps=1000", "--set", "points=50"] },
         { "entropy-identities", ["--set", "rows=4", "--set", "vocabulary=2000", "--set", "tCount=20"] },
         { "generate", ["--set", "maxNewTokens=8"] }, // the committed default model, models/brown-small
-        { "bench-spectrum", ["--set", "maxDirections=4", "--set", "promptTokens=4", "--set", "steps=3", "--set", "repeats=1"] }, // k = 1, 4 on the default model
+        { "bench-spectrum", ["--set", "directions=[1, 4]", "--set", "promptTokens=4", "--set", "steps=3", "--set", "repeats=1"] }, // k = 1, 4 on the default model
         { "lyapunov-teacher-forced", ["--set", "text:texts:0=The jury said it did find that many of the voters had been misled, and the election was held again.", "--set", "directions=3", "--set", "layers=[1, 3]", "--set", "transient=3", "--set", "epsilonSweep=[1e-4, 1e-2]"] },
         { "butterfly", ["--set", "prompts=[\"The jury said\"]", "--set", "steps=6", "--set", "epsilons=[1e-3, 1e-1]", "--set", "temperatures=[0, 1]", "--set", "copiesPerEpsilon=2", "--set", "bootstrapResamples=50", "--set", "layerSweep=[0, 6]"] },
         { "repetition-attractors", ["--set", "prompts=[\"The jury said\", \"She looked at him and\"]", "--set", "steps=16", "--set", "temperatures=[1.0]", "--set", "loopRepeats=2", "--set", "sentences=[\"The jury said it was over.\"]", "--set", "repetitions=2", "--set", "escapeLayers=[3]", "--set", "escapeLoops=1", "--set", "escapeDirections=2", "--set", "escapeBisections=1"] },

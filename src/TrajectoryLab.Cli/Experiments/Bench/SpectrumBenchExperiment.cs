@@ -32,11 +32,8 @@ public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
     /// <summary>Tangent directions k measured (each 1 … model width).</summary>
     [MinLength(1)] public int[] Directions { get; set; } = [1, 4, 16, 64];
 
-    /// <summary>Only the k of <see cref="Directions"/> up to this are measured; 0 measures them all (a list cannot be
-    /// shortened from the command line, so a quick run sets this instead).</summary>
-    [Range(0, 100_000)] public int MaxDirections { get; set; }
-
-    /// <summary>Tokens read before the timed steps (not timed); the perturbation lands on the last of them.</summary>
+    /// <summary>Tokens read before the timed steps (not timed); the perturbation lands at position
+    /// <see cref="SpectrumBenchmark.PerturbedPosition"/> (or the last of them, if fewer).</summary>
     [Range(1, 100_000)] public int PromptTokens { get; set; } = 96;
 
     /// <summary>Timed steps per run, at positions PromptTokens … PromptTokens + Steps − 1.</summary>
@@ -91,10 +88,7 @@ public sealed class SpectrumBenchExperiment(ProjectPaths paths) : Experiment<Spe
         var random = new Random(o.Seed);
         var tokens = Enumerable.Range(0, length).Select(_ => random.Next(spec.VocabSize)).ToArray();
 
-        var directions = o.Directions.Where(k => o.MaxDirections == 0 || k <= o.MaxDirections).ToArray();
-        if (directions.Length == 0)
-            throw new ArgumentException($"no k of directions is ≤ maxDirections = {o.MaxDirections}");
-        var r = run.Phase("benchmark", () => SpectrumBenchmark.Run(lm, tokens, o.PromptTokens, o.Steps, directions, o.Repeats, o.Threads, o.Layer, o.Epsilon, o.Seed,
+        var r = run.Phase("benchmark", () => SpectrumBenchmark.Run(lm, tokens, o.PromptTokens, o.Steps, o.Directions, o.Repeats, o.Threads, o.Layer, o.Epsilon, o.Seed,
             note => run.Logger.LogInformation("{Note}", note), run.Cancellation));
         var decode = r.DecodeMilliseconds;
 
