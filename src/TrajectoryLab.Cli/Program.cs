@@ -12,6 +12,7 @@ using TrajectoryLab.Cli.Commands;
 // Every number this tool prints or writes is invariant; this also covers messages formatted by libraries.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+if (!TrajectoryLab.Torch.Native.LibTorchLoader.TryLoadFromEnvironment(Console.Error)) return ExitCodes.Failed; // TRAJECTORYLAB_LIBTORCH, before any TorchSharp call
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.AddSimpleConsole(o =>

@@ -32,14 +32,18 @@ public static class Services
         services.AddSingleton<ICommand, BenchCommand>();
         services.AddSingleton<ICommand, ReportCommand>();
         services.AddSingleton<ICommand, CorpusCommand>();
+        services.AddSingleton<ICommand, SweepCommand>();
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
         services.AddSingleton<IExperiment, DecodeBenchExperiment>();
         services.AddSingleton<IExperiment, SpectrumBenchExperiment>();
+        services.AddSingleton<IExperiment, SweepScaleBenchExperiment>();
+        services.AddSingleton<IExperiment, GpuBenchExperiment>();
         services.AddSingleton<IExperiment, TrainExperiment>();
         services.AddSingleton<IExperiment, GenerateExperiment>();
+        services.AddSingleton<IExperiment, DeviceAgreementExperiment>();
         services.AddSingleton<IExperiment, ButterflyExperiment>();
         services.AddSingleton<IExperiment, DepthDynamicsExperiment>();
         services.AddSingleton<IExperiment, LyapunovTeacherForcedExperiment>();

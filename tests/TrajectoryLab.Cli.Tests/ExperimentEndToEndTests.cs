@@ -18,6 +18,9 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "logistic-sweep", ["--set", "rCount=120", "--set", "steps=1000", "--set", "points=50"] },
         { "entropy-identities", ["--set", "rows=4", "--set", "vocabulary=2000", "--set", "tCount=20"] },
         { "generate", ["--set", "maxNewTokens=8"] }, // the committed default model, models/brown-small
+        { "device-agreement", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "randomLlama:dim=64", "--set", "randomLlama:heads=4", "--set", "randomLlama:layers=2", "--set", "randomLlama:hidden=128", "--set", "randomLlama:vocab=512", "--set", "greedyTokens=6", "--set", "promptTokens=3"] },
+        { "bench-gpu", ["--set", "device=cpu", "--set", "dType=float32", "--set", "dim=32", "--set", "layers=2", "--set", "heads=4", "--set", "kvHeads=2", "--set", "hidden=64", "--set", "vocab=100", "--set", "context=64", "--set", "batches=[1, 4]", "--set", "promptTokens=4", "--set", "newTokens=4", "--set", "prefillTokens=16", "--set", "repeats=1", "--set", "spectrumDirections=2", "--set", "spectrumPromptTokens=4", "--set", "spectrumSteps=3", "--set", "threads=1"] }, // a tiny Llama on CPU
+        { "bench-sweep-scale", ["--set", "sizes=[100, 1000]"] }, // synthetic cells, no model
         { "bench-spectrum", ["--set", "directions=[1, 4]", "--set", "promptTokens=4", "--set", "steps=3", "--set", "repeats=1"] }, // k = 1, 4 on the default model
         { "lyapunov-teacher-forced", ["--set", "text:texts:0=The jury said it did find that many of the voters had been misled, and the election was held again.", "--set", "directions=3", "--set", "layers=[1, 3]", "--set", "transient=3", "--set", "epsilonSweep=[1e-4, 1e-2]"] },
         { "butterfly", ["--set", "prompts=[\"The jury said\"]", "--set", "steps=6", "--set", "epsilons=[1e-3, 1e-1]", "--set", "temperatures=[0, 1]", "--set", "copiesPerEpsilon=2", "--set", "bootstrapResamples=50", "--set", "layerSweep=[0, 6]"] },
@@ -44,6 +47,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         var manifest = Manifest(folder);
         Assert.Equal("completed", manifest.GetProperty("status").GetString(), ignoreCase: true);
         Assert.Equal(experiment, manifest.GetProperty("experiment").GetString());
+        Assert.Equal("cpu", manifest.GetProperty("device").GetString()); // read from the config's "device" (top level or a block's)
         Assert.True(manifest.GetProperty("wallSeconds").GetDouble() > 0);
         Assert.NotEmpty(manifest.GetProperty("headline").EnumerateObject());
         foreach (var file in new[] { "config.json", "report.md", "report.html", "report.json" })

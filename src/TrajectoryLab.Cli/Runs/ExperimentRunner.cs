@@ -35,6 +35,17 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         var now = DateTime.UtcNow;
         var started = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)); // whole seconds, as in the folder name
         var folder = CreateRunFolder(Path.Combine(paths.Results, name), started);
+        var outcome = RunIn(folder, started, name, configFile, experiment, options, paths, cancellation);
+        ResultsIndex.Write(paths.Results);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="experiment"/> into the existing, empty <paramref name="folder"/> (a sweep cell's folder), started at
+    /// <paramref name="started"/>; unlike <see cref="Run"/> it does not update the results index.
+    /// </summary>
+    public RunOutcome RunIn(string folder, DateTime started, string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
+    {
         var log = loggers.CreateLogger($"TrajectoryLab.{name}");
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, options.GetType(), ConfigJson));
 
@@ -44,6 +55,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
             Kind = experiment.Kind,
             ConfigFile = Path.GetRelativePath(paths.Root, Path.GetFullPath(configFile)),
             Seed = options.Seed,
+            Device = DeviceOf(JsonSerializer.SerializeToNode(options, options.GetType(), ConfigJson)) ?? "cpu",
             Status = RunStatus.Running,
             StartedUtc = started,
             Git = Provenance.Git(paths.Root),
@@ -85,8 +97,16 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         };
         context.WriteReport(manifest);
         manifest.Save(folder);
-        ResultsIndex.Write(paths.Results);
         return new RunOutcome(folder, status);
+    }
+
+    /// <summary>The first "device" value of an effective configuration (top level first, then nested blocks such as
+    /// "model"), or null when the experiment names none (it then runs on the CPU).</summary>
+    internal static string? DeviceOf(System.Text.Json.Nodes.JsonNode? node)
+    {
+        if (node is not System.Text.Json.Nodes.JsonObject o) return null;
+        if (o.TryGetPropertyValue("device", out var d) && d is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device)) return device;
+        return o.Select(kv => DeviceOf(kv.Value)).FirstOrDefault(x => x is not null);
     }
 
     /// <summary>A new folder named by the UTC start time (yyyy-MM-ddTHH-mm-ssZ), suffixed -2, -3 … if taken.</summary>

@@ -42,9 +42,13 @@ public static class Provenance
     }
 
     /// <summary>The tool's version, the .NET runtime, and the versions of the assemblies of <paramref name="libraries"/>.</summary>
-    public static VersionInfo Versions(params Type[] libraries) =>
-        new(InformationalVersion(typeof(Provenance).Assembly), RuntimeInformation.FrameworkDescription,
-            libraries.Select(t => t.Assembly).Distinct().ToDictionary(a => a.GetName().Name!, InformationalVersion));
+    public static VersionInfo Versions(params Type[] libraries)
+    {
+        var versions = libraries.Select(t => t.Assembly).Distinct().ToDictionary(a => a.GetName().Name!, InformationalVersion);
+        // Which libtorch the numbers came from: the bundled one of the build's backend, or the folder an external build loaded.
+        versions["libtorch"] = TrajectoryLab.Torch.Native.LibTorchLoader.Loaded ?? $"bundled ({TrajectoryLab.Torch.Native.LibTorchLoader.Backend} backend)";
+        return new(InformationalVersion(typeof(Provenance).Assembly), RuntimeInformation.FrameworkDescription, versions);
+    }
 
     static string InformationalVersion(Assembly a) =>
         a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]

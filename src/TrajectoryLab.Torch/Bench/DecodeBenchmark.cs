@@ -94,7 +94,7 @@ public static class DecodeBenchmark
             next.Dispose();
             next = chosen.MoveToOuterDisposeScope();
         }
-        _ = next.data<long>().ToArray(); // the tokens reach the CPU, as in a real session
+        _ = next.cpu().data<long>().ToArray(); // the tokens reach the CPU, as in a real session
         next.Dispose();
     }
 

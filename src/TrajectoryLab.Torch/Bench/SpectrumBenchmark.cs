@@ -125,7 +125,7 @@ public static class SpectrumBenchmark
             cancellation.ThrowIfCancellationRequested();
             var force = Force(text[promptTokens + s], rows);
             clock.Start();
-            session.Step(force); // reads position promptTokens + s − 1
+            session.Step(force); // reads position promptTokens + s − 1 (ends with the chosen tokens' copy to the host: synchronised)
             clock.Stop();
         }
         return clock.Elapsed.TotalSeconds;
@@ -144,14 +144,18 @@ public static class SpectrumBenchmark
             dynamics.Reorthonormalise();
         }
         var (forward, reorthonormalise) = (new Stopwatch(), new Stopwatch());
+        var device = model.Model.Device; // on CUDA each timed part ends with a synchronize (kernels run asynchronously)
+        DeviceClock.Synchronize(device);
         for (var s = 0; s < steps; s++)
         {
             cancellation.ThrowIfCancellationRequested();
             forward.Start();
             dynamics.Step();
+            DeviceClock.Synchronize(device);
             forward.Stop();
             reorthonormalise.Start();
             dynamics.Reorthonormalise();
+            DeviceClock.Synchronize(device);
             reorthonormalise.Stop();
         }
         return (forward.Elapsed.TotalSeconds, reorthonormalise.Elapsed.TotalSeconds);

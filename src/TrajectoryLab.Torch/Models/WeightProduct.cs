@@ -2,7 +2,8 @@
 // runs as one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no copy), because MKL runs a
 // product with few rows on a single thread whatever set_num_threads says, while libtorch spreads the k blocks of a
 // batched product over the cores (shared/notes/torchsharp-speed.md). Same dot products, so the result is the same up to
-// floating-point summation order. Reference: the roofline argument in MachineBaselines.cs.
+// floating-point summation order. On a GPU the plain product is used: one kernel already fills the device, and the
+// blocked view would cost a permute copy per product. Reference: the roofline argument in MachineBaselines.cs.
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -23,7 +24,7 @@ internal static class WeightProduct
     {
         long input = w.shape[0], output = w.shape[1], rows = x.numel() / input;
         int k = Blocks;
-        if (k <= 1 || rows > BlockedRows || output % k != 0 || !w.is_contiguous()) return x.matmul(w);
+        if (k <= 1 || rows > BlockedRows || output % k != 0 || w.device_type != TorchSharp.DeviceType.CPU || !w.is_contiguous()) return x.matmul(w);
         long per = output / k;
         var blocks = w.as_strided([k, input, per], [per, output, 1]);      // [k, in, out/k], a view of W
         var parts = x.reshape(1, rows, input).matmul(blocks);               // [k, rows, out/k]

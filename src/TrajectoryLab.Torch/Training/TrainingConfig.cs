@@ -37,6 +37,8 @@ public sealed record OptimizerSettings(
 /// <param name="AddK">k of the add-k smoothed unigram and bigram baselines.</param>
 /// <param name="Threads">torch.set_num_threads; results are bit-identical for a given thread count.</param>
 /// <param name="Seed">Seed of the initial weights, the batch sampler and the monitoring batches.</param>
+/// <param name="Device">Where the model trains: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>. Weights and AdamW moments stay
+/// float32 on every device (the master weights of mixed-precision training; Micikevicius et al. 2018).</param>
 public sealed record TrainingConfig(
     ModelShape Model,
     OptimizerSettings Optimizer,
@@ -49,4 +51,5 @@ public sealed record TrainingConfig(
     int KeepCheckpoints,
     double AddK,
     int Threads,
-    int Seed);
+    int Seed,
+    string Device = "cpu");

@@ -3,6 +3,8 @@
 // checkpoints that resume bit-identically. The public surface returns numbers and strings; tensors stay inside.
 using TrajectoryLab.Core.Randomness;
 using TorchSharp.Modules;
+using TorchSharp;
+using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
@@ -21,6 +23,7 @@ public sealed class TrainingSession : IDisposable
 {
     private readonly TrainingData _data;
     private readonly DecoderModel _model;
+    private readonly Device _device;
     private readonly AdamW _optimizer;
     private readonly Parameter[] _parameters;
     private readonly CheckpointStore _store;
@@ -42,8 +45,10 @@ public sealed class TrainingSession : IDisposable
         var spec = new ModelSpec("llama", data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads, m.Dim / m.Heads,
             RmsNormEps: 1e-5, RopeTheta: 10000, RopeScaling: null, TieWordEmbeddings: m.TieEmbeddings, QkvBias: false, OutputBias: false,
             MaxPositionEmbeddings: m.Context, TorchDType: "float32", EosTokenIds: [data.Tokenizer.EndOfText]);
+        _device = new ModelOptions { Device = config.Device }.Resolve().Device;
         _model = new DecoderModel(spec);
-        _model.InitializeRandom(config.Seed);
+        _model.InitializeRandom(config.Seed); // drawn on the CPU, so a seed gives the same initial weights on every device
+        if (_device.type != DeviceType.CPU) _model.to(_device);
         _parameters = _model.parameters().ToArray();
         var o = config.Optimizer;
         // Decoupled weight decay on matrices only: norm weights (vectors) are scales, not features.
@@ -170,8 +175,8 @@ public sealed class TrainingSession : IDisposable
             var count = Math.Min(Config.MonitorBatch, windows - first);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = tensor(inputs.AsSpan(first * length, count * length).ToArray(), [count, length]);   // [count, length]
-            var y = tensor(targets.AsSpan(first * length, count * length).ToArray(), [count * length]); // [count · length]
+            var x = tensor(inputs.AsSpan(first * length, count * length).ToArray(), [count, length], device: _device);   // [count, length]
+            var y = tensor(targets.AsSpan(first * length, count * length).ToArray(), [count * length], device: _device); // [count · length]
             var logits = _model.call(x, null, 0);                                                     // [count, length, vocab]
             sum += nn.functional.cross_entropy(logits.view(count * length, -1), y, reduction: nn.Reduction.Sum).to_type(ScalarType.Float64).item<double>();
         }
@@ -202,8 +207,8 @@ public sealed class TrainingSession : IDisposable
         var (inputs, targets) = Windows.Sample(_data.Train, batch, length, _sampler); // [batch · length] each
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();
-        var logits = _model.call(tensor(inputs, [batch, length]), null, 0);            // [batch, length, vocab]
-        var loss = nn.functional.cross_entropy(logits.view(batch * length, -1), tensor(targets, [batch * length])); // []
+        var logits = _model.call(tensor(inputs, [batch, length], device: _device), null, 0); // [batch, length, vocab]
+        var loss = nn.functional.cross_entropy(logits.view(batch * length, -1), tensor(targets, [batch * length], device: _device)); // []
         loss.backward();
         var clip = Config.Optimizer.GradClip > 0 ? Config.Optimizer.GradClip : double.PositiveInfinity;
         var norm = nn.utils.clip_grad_norm_(_parameters, clip);
@@ -226,7 +231,7 @@ public sealed class TrainingSession : IDisposable
         float[] logits; // [batch · length · vocab]
         using (var scope = NewDisposeScope())
         using (no_grad())
-            logits = _model.call(tensor(probe.Inputs, [batch, length]), null, 0).cpu().contiguous().data<float>().ToArray();
+            logits = _model.call(tensor(probe.Inputs, [batch, length], device: _device), null, 0).cpu().contiguous().data<float>().ToArray();
         return EntropyMeasurement.Measure(logits, probe.Targets, batch, _data.Tokenizer.Tokenizer.VocabularySize, Config.HighEntropyQuantile, out entropies);
     }
 }

@@ -45,7 +45,7 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
         var samples = run.Phase("continuations", () =>
         {
             var modelFolder = Path.Combine(run.Folder, "model");
-            using var lm = LanguageModel.Load(modelFolder);
+            using var lm = LanguageModel.Load(modelFolder, new TrajectoryLab.Torch.Generation.ModelOptions { Device = o.Device });
             var tokenizer = HfTokenizer.Load(modelFolder);
             string Continue(string prompt, SamplerOptions sampler, int stream) =>
                 Continuation.Generate(lm, tokenizer, prompt, sampler, o.Samples.Tokens, o.Seed, stream, run.Cancellation).Text(tokenizer);

@@ -103,6 +103,10 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
     /// <summary>CPU threads (torch.set_num_threads); results are bit-identical for a given count.</summary>
     [Range(1, 256)] public int Threads { get; set; } = 2;
 
+    /// <summary>Where the model trains: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; weights stay float32 (the continuations load the
+    /// saved model on the same device).</summary>
+    [Required, RegularExpression("^(cpu|cuda(:[0-9]+)?)$")] public string Device { get; set; } = "cpu";
+
     /// <summary>Pause after this step (a checkpoint is written there; continue with <see cref="Resume"/>); 0 runs all steps.</summary>
     [Range(0, 10_000_000)] public int StopAfter { get; set; }
 
@@ -114,7 +118,7 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
         new ModelShape(Model.Dim, Model.Layers, Model.Heads, Model.KvHeads, Model.Hidden, Model.Context, Model.TieEmbeddings),
         new OptimizerSettings(Optimizer.LearningRate, Optimizer.MinLearningRate, Optimizer.WarmupSteps, Optimizer.WeightDecay,
             Optimizer.Beta1, Optimizer.Beta2, Optimizer.Eps, Optimizer.GradClip),
-        Steps, BatchSize, Monitor.Every, Monitor.Batch, Monitor.HighEntropyQuantile, CheckpointEvery, KeepCheckpoints, AddK, Threads, Seed);
+        Steps, BatchSize, Monitor.Every, Monitor.Batch, Monitor.HighEntropyQuantile, CheckpointEvery, KeepCheckpoints, AddK, Threads, Seed, Device);
 
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext context)
