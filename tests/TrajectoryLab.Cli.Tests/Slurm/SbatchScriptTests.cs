@@ -24,12 +24,12 @@ public sealed class SbatchScriptTests
         Assert.Contains("#SBATCH --output=/tmp/logs/%A_%a.out\n", text);
         Assert.Contains("#SBATCH --error=/tmp/logs/%A_%a.err\n", text);
         Assert.Contains("#SBATCH --cpus-per-task=1\n", text);
-        Assert.Contains("set -euo pipefail\ncd '/work/dir'\n", text);
+        Assert.Contains("set -euo pipefail\nexport OMP_NUM_THREADS=\"${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\"\ncd '/work/dir'\n", text);
         Assert.EndsWith("exec 'trajectorylab' 'sweep' 'cell' 's.json' '--index' \"$SLURM_ARRAY_TASK_ID\"\n", text);
         Assert.DoesNotContain("--partition", text);
         Assert.DoesNotContain("--time", text);
         Assert.DoesNotContain("gpu", text);
-        Assert.DoesNotContain("export", text);
+        Assert.Single(text.Split('\n'), l => l.StartsWith("export ", StringComparison.Ordinal)); // only the thread count
     }
 
     [Fact]
