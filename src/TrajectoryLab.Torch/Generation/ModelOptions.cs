@@ -39,6 +39,22 @@ public sealed partial record ModelOptions
         return (torch.device(DeviceType.CUDA, index), dtype);
     }
 
+    /// <summary>Why <paramref name="device"/> cannot be used on this machine (an unknown name, or CUDA that libtorch does not
+    /// see), or null when it can: for an experiment's preflight check, before any work starts.</summary>
+    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    public static string? DeviceProblem(string device)
+    {
+        try
+        {
+            _ = new ModelOptions { Device = device }.Resolve();
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return e.Message;
+        }
+    }
+
     [GeneratedRegex(@"^cuda(?::(\d+))?$")]
     private static partial Regex CudaName();
 }

@@ -87,6 +87,7 @@ public sealed class GpuBenchOptions : ExperimentOptions, IPreflight
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths)
     {
+        if (Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device) return ("device", device); // before any model is built
         if (Dim % Heads != 0) return ("dim", string.Create(CultureInfo.InvariantCulture, $"{Dim} is not a multiple of heads = {Heads}"));
         if (Heads % KvHeads != 0) return ("kvHeads", string.Create(CultureInfo.InvariantCulture, $"heads = {Heads} is not a multiple of {KvHeads}"));
         if (PromptTokens + NewTokens > Context) return ("newTokens", string.Create(CultureInfo.InvariantCulture, $"promptTokens + newTokens = {PromptTokens + NewTokens} exceeds context = {Context}"));

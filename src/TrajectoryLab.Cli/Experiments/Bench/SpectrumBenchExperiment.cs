@@ -63,7 +63,8 @@ public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Model, paths, out var problem) is null ? ("model", problem!) : null;
+        ModelLocator.TryResolve(Model, paths, out var problem) is null ? ("model", problem!)
+        : ModelOptions.DeviceProblem(Device) is { } device ? ("device", device) : null;
 }
 
 /// <summary>Runs <see cref="SpectrumBenchmark"/> on the configured model and reports the cost ratio per k, its parts and the target.</summary>

@@ -24,7 +24,8 @@ public sealed class ModelChoice
 
     /// <summary>The problem with <see cref="Name"/>, for an experiment's preflight check.</summary>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Name, paths, out var problem) is null ? ("model:name", problem!) : null;
+        ModelLocator.TryResolve(Name, paths, out var problem) is null ? ("model:name", problem!)
+        : ModelOptions.DeviceProblem(Device) is { } device ? ("model:device", device) : null;
 }
 
 /// <summary>One model of the comparison.</summary>

@@ -50,7 +50,9 @@ public sealed class DeviceAgreementOptions : ExperimentOptions, IPreflight, IVal
     [Range(1, 100_000)] public int PromptTokens { get; set; } = 8;
 
     /// <inheritdoc/>
-    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths);
+    public (string Key, string Problem)? Check(ProjectPaths paths) =>
+        ModelLocator.TryResolve(Model.Name, paths, out var problem) is null ? ("model:name", problem!)
+        : Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device ? ("device", device) : null;
 
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext context)

@@ -37,7 +37,8 @@ public sealed class GenerateOptions : ExperimentOptions, IPreflight
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Model, paths, out var problem) is null ? ("model", problem!) : null;
+        ModelLocator.TryResolve(Model, paths, out var problem) is null ? ("model", problem!)
+        : ModelOptions.DeviceProblem(Device) is { } device ? ("device", device) : null;
 }
 
 /// <summary>Generates from each prompt and measures entropy, surprisal and loops along the way.</summary>

@@ -123,6 +123,8 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext context)
     {
+        if (TrajectoryLab.Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device)
+            yield return new ValidationResult(device, ["Device"]);
         if (Model.Dim % Model.Heads != 0)
             yield return new ValidationResult($"model.dim {Model.Dim} is not a multiple of model.heads {Model.Heads}", ["Model:Dim"]);
         else if (Model.Dim / Model.Heads % 2 != 0)
