@@ -62,6 +62,7 @@ public static class DeviceClock
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var one = zeros(new long[] { 1 }, device: device); // [1]
-        return Best(device, repeats, () => { for (var i = 0; i < calls; i++) one.add_(1.0); }) / calls * 1e6;
+        // held Scalars with an explicit alpha: add_(1.0) would pass two temporary Scalars (Models/KeptScalars.cs)
+        return Best(device, repeats, () => { for (var i = 0; i < calls; i++) one.add_(Models.KeptScalars.One, Models.KeptScalars.One); }) / calls * 1e6;
     }
 }

@@ -21,7 +21,7 @@ public sealed record MachineBaselines(double CallMicroseconds, double BandwidthG
 
         var one = zeros(1);                      // [1]
         const int calls = 20_000;
-        var callSeconds = Best(repeats, () => { for (int i = 0; i < calls; i++) one.add_(1.0); });
+        var callSeconds = Best(repeats, () => { for (int i = 0; i < calls; i++) one.add_(Models.KeptScalars.One, Models.KeptScalars.One); }); // held Scalars (KeptScalars.cs)
 
         var big = ones(streamBytes / sizeof(float)); // [n] float32
         var streamSeconds = Best(repeats, () => big.sum().item<float>());
