@@ -1,6 +1,9 @@
 // The same random Llama in float32, bfloat16 and float16 gives the same logits within each dtype's tolerance; a model
 // whose weights differ by far less than a bug would change them already fails it; CUDA, when libtorch sees a GPU, agrees
 // with the CPU in every dtype (skipped, saying so, on machines without one).
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
@@ -107,4 +110,46 @@ public sealed class CudaTheoryAttribute : TheoryAttribute
     {
         if (!cuda.is_available()) Skip = "no CUDA device visible to libtorch (TorchSharp-cpu, or no GPU): build with -p:TorchBackend=cuda on a GPU machine";
     }
+}
+
+/// <summary>FsCheck properties of one position's comparison: identity, shift invariance of the distributions, KL ≥ 0 with
+/// equality only for equal distributions, and the relative error's scale invariance.</summary>
+public sealed class LogitAgreementProperties
+{
+    // logits in [−5, 5]: every probability is at least e^−10 / n, so a moved logit changes the distribution measurably
+    static readonly Arbitrary<float[]> Logits = Gen.Choose(-500, 500)
+        .Select(i => i / 100f).ArrayOf().Where(a => a.Length is >= 2 and <= 40).ToArbitrary();
+
+    [Property(MaxTest = 200)]
+    public Property IdenticalRowsAgreeExactly() => Prop.ForAll(Logits, z =>
+    {
+        var p = LogitAgreement.At(0, z, z);
+        return p.MaxAbsError == 0 && p.RelativeError == 0 && p.Kl == 0 && p.SameArgmax;
+    });
+
+    [Property(MaxTest = 200)]
+    public Property AShiftedRowIsTheSameDistribution() => Prop.ForAll(Logits, z =>
+    {
+        // softmax(z + c) = softmax(z): the KL vanishes (to rounding) and the argmax stays, though the logits differ by c.
+        var p = LogitAgreement.At(0, z, [.. z.Select(v => v + 3f)]);
+        return p.Kl < 1e-9 && p.SameArgmax && Math.Abs(p.MaxAbsError - 3) < 1e-3;
+    });
+
+    [Property(MaxTest = 200)]
+    public Property KlIsNonNegativeAndPositiveForAnotherDistribution() => Prop.ForAll(Logits, z =>
+    {
+        var q = z.ToArray();
+        q[0] += 1f; // moves mass between token 0 and the rest: a different distribution
+        var p = LogitAgreement.At(0, z, q);
+        return p.Kl > 0 && p.MaxAbsError > 0.99 && LogitAgreement.At(0, q, z).Kl > 0;
+    });
+
+    [Property(MaxTest = 200)]
+    public Property RelativeErrorIsScaleFree() => Prop.ForAll(Logits, z =>
+    {
+        if (z.All(v => v == 0)) return true;
+        var q = z.Select(v => v * 1.001f).ToArray();
+        var (a, b) = (LogitAgreement.At(0, z, q), LogitAgreement.At(0, [.. z.Select(v => v * 8)], [.. q.Select(v => v * 8)]));
+        return Math.Abs(a.RelativeError - b.RelativeError) <= 1e-6 * Math.Max(1, a.RelativeError);
+    });
 }
