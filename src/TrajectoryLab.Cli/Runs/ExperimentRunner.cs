@@ -47,7 +47,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     public RunOutcome RunIn(string folder, DateTime started, string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
     {
         var log = loggers.CreateLogger($"TrajectoryLab.{name}");
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, options.GetType(), ConfigJson));
+        var config = JsonSerializer.SerializeToNode(options, options.GetType(), ConfigJson); // written once, read for the device below
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config!.ToJsonString(ConfigJson));
 
         var manifest = new Manifest
         {
@@ -55,7 +56,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
             Kind = experiment.Kind,
             ConfigFile = Path.GetRelativePath(paths.Root, Path.GetFullPath(configFile)),
             Seed = options.Seed,
-            Device = DeviceOf(JsonSerializer.SerializeToNode(options, options.GetType(), ConfigJson)) ?? "cpu",
+            Device = DeviceOf(config) ?? "cpu",
             Status = RunStatus.Running,
             StartedUtc = started,
             Git = Provenance.Git(paths.Root),

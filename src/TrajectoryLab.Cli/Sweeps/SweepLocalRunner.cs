@@ -20,6 +20,14 @@ public static class SweepLocalRunner
         return (dotnet, [typeof(SweepLocalRunner).Assembly.Location]);
     }
 
+    /// <summary>The arguments after <see cref="SelfCommand"/> that run one cell: <c>sweep cell &lt;file&gt; --index I --results DIR</c>,
+    /// the same for a local child process and a Slurm array task.</summary>
+    /// <param name="plan">The sweep.</param>
+    /// <param name="index">The cell index, or a placeholder the scheduler fills in (SbatchScript.IndexToken).</param>
+    /// <param name="resultsRoot">The results root.</param>
+    public static string[] CellArguments(SweepPlan plan, string index, string resultsRoot) =>
+        ["sweep", "cell", Path.GetFullPath(plan.File), "--index", index, "--results", Path.GetFullPath(resultsRoot)];
+
     /// <summary>Runs the cells in <paramref name="indices"/>, <paramref name="jobs"/> at a time; returns the failed cells' indices.</summary>
     /// <param name="plan">The plan.</param>
     /// <param name="indices">Cells to run, in order.</param>
@@ -47,8 +55,7 @@ public static class SweepLocalRunner
                 // (measured: 12 default-model cells with --jobs 2 took 7.8–10.8 s each with 2 threads apiece, 1.3 s alone).
                 if (Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null)
                     start.Environment["OMP_NUM_THREADS"] = Math.Max(1, Environment.ProcessorCount / jobs).ToString(CultureInfo.InvariantCulture);
-                foreach (var a in new[] { "sweep", "cell", Path.GetFullPath(plan.File), "--index", index.ToString(CultureInfo.InvariantCulture), "--results", Path.GetFullPath(resultsRoot) })
-                    start.ArgumentList.Add(a);
+                foreach (var a in CellArguments(plan, index.ToString(CultureInfo.InvariantCulture), resultsRoot)) start.ArgumentList.Add(a);
                 var process = new Process { StartInfo = start };
                 var log = new StreamWriter(Path.Combine(logs, plan.Cells[index].Id + ".log")) { AutoFlush = true };
                 process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

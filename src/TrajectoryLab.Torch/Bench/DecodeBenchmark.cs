@@ -55,8 +55,8 @@ public static class DecodeBenchmark
         foreach (var batch in batches)
         {
             progress?.Invoke($"decode batch {batch}");
-            var unblocked = Unblocked(() => MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed)));
-            var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed));
+            var unblocked = Unblocked(() => MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed)));
+            var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed));
             decode.Add(new DecodeMeasurement(batch, newTokens, batch * newTokens / seconds, seconds / newTokens * 1e3, batch * newTokens / unblocked));
         }
         progress?.Invoke("prefill");
@@ -75,27 +75,44 @@ public static class DecodeBenchmark
         finally { WeightProduct.Blocks = blocks; }
     }
 
-    /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step.</summary>
-    static void Greedy(CausalLm model, int batch, int promptTokens, int newTokens, long seed)
+    /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step (the work
+    /// of a session's loop with the tokens kept on the device until the end). <paramref name="timeSteps"/> runs the decoding
+    /// steps and returns their seconds (e.g. synchronised on a GPU); the prefill is outside it. Shared with GpuBenchmark.</summary>
+    /// <returns>What <paramref name="timeSteps"/> returned.</returns>
+    internal static double Greedy(CausalLm model, int batch, int promptTokens, int newTokens, long seed, Func<Action, double> timeSteps,
+        CancellationToken cancellation = default)
     {
         using var noGrad = no_grad();
         using var cache = model.NewCache(batch, promptTokens + newTokens);
         Tensor next; // [batch, 1]
         using (var scope = NewDisposeScope())
         {
-            var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: new TorchSharp.torch.Generator((ulong)seed)); // [batch, prompt]
-            next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope();       // [batch, 1]
+            using var generator = new TorchSharp.torch.Generator((ulong)seed);
+            var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: generator).to(model.Device);                   // [batch, prompt]
+            next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope(); // [batch, 1]
         }
-        for (int t = 0; t < newTokens; t++)
+        var seconds = timeSteps(() =>
         {
-            using var scope = NewDisposeScope();
-            var logits = model.Forward(next, cache, promptTokens + t, lastPositionOnly: true); // [batch, 1, vocab]
-            var chosen = logits[.., -1].argmax(-1, keepdim: true);    // [batch, 1]
-            next.Dispose();
-            next = chosen.MoveToOuterDisposeScope();
-        }
-        _ = next.cpu().data<long>().ToArray(); // the tokens reach the CPU, as in a real session
+            for (int t = 0; t < newTokens; t++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var logits = model.Forward(next, cache, promptTokens + t, lastPositionOnly: true); // [batch, 1, vocab]
+                var chosen = logits[.., -1].argmax(-1, keepdim: true);                              // [batch, 1]
+                next.Dispose();
+                next = chosen.MoveToOuterDisposeScope();
+            }
+        });
+        using (var host = next.cpu()) _ = host.data<long>().ToArray(); // the tokens reach the CPU, as in a real session
         next.Dispose();
+        return seconds;
+    }
+
+    /// <summary>Runs <paramref name="work"/> untimed (the caller times the whole call).</summary>
+    static double Untimed(Action work)
+    {
+        work();
+        return 0;
     }
 
     static void Prefill(CausalLm model, int tokens, long seed, bool lastPositionOnly)

@@ -53,10 +53,7 @@ public sealed record GpuBenchSettings
 /// <param name="MillisecondsPerStep">One step of the internal loop for the whole batch.</param>
 /// <param name="SessionTokensPerSecond">Aggregate tokens/s through GenerationSession.Step.</param>
 /// <param name="SessionMillisecondsPerStep">One GenerationSession.Step for the whole batch.</param>
-/// <param name="UnblockedTokensPerSecond">The internal loop with WeightProduct's column blocking off (plain x·W, one
-/// matmul kernel per weight): the blocking is a CPU optimisation, and on a GPU it adds a copy kernel per weight.</param>
-public sealed record GpuDecodeMeasurement(int Batch, double TokensPerSecond, double MillisecondsPerStep, double SessionTokensPerSecond, double SessionMillisecondsPerStep,
-    double UnblockedTokensPerSecond);
+public sealed record GpuDecodeMeasurement(int Batch, double TokensPerSecond, double MillisecondsPerStep, double SessionTokensPerSecond, double SessionMillisecondsPerStep);
 
 /// <summary>Everything one GPU benchmark run measured.</summary>
 /// <param name="Device">Where the model ran, e.g. <c>cuda:0</c>.</param>
@@ -109,10 +106,7 @@ public static class GpuBenchmark
             var loop = Best(s.Repeats, () => Greedy(lm, batch, s, cancellation));
             progress?.Invoke($"decode batch {batch}, GenerationSession");
             var session = Best(s.Repeats, () => SessionGreedy(model, batch, s, cancellation));
-            progress?.Invoke($"decode batch {batch}, internal loop, plain x·W");
-            var unblocked = Unblocked(() => Best(s.Repeats, () => Greedy(lm, batch, s, cancellation)));
-            decode.Add(new GpuDecodeMeasurement(batch, batch * s.NewTokens / loop, loop / s.NewTokens * 1e3, batch * s.NewTokens / session, session / s.NewTokens * 1e3,
-                batch * s.NewTokens / unblocked));
+            decode.Add(new GpuDecodeMeasurement(batch, batch * s.NewTokens / loop, loop / s.NewTokens * 1e3, batch * s.NewTokens / session, session / s.NewTokens * 1e3));
         }
         progress?.Invoke($"prefill {s.PrefillTokens}");
         var prefill = DeviceClock.Best(device, s.Repeats, () => Prefill(lm, s.PrefillTokens, s.Seed));
@@ -138,49 +132,10 @@ public static class GpuBenchmark
         return DeviceClock.BestOf(Enumerable.Range(0, repeats).Select(_ => run()));
     }
 
-    /// <summary>Runs <paramref name="measure"/> with WeightProduct's column blocking off.</summary>
-    private static double Unblocked(Func<double> measure)
-    {
-        var blocks = WeightProduct.Blocks;
-        WeightProduct.Blocks = 1;
-        try { return measure(); }
-        finally { WeightProduct.Blocks = blocks; }
-    }
-
-    /// <summary>A random [batch, count] prompt on the model's device.</summary>
-    private static Tensor Prompt(CausalLm lm, long batch, long count, long seed)
-    {
-        using var generator = new Generator((ulong)seed);
-        return randint(lm.Spec.VocabSize, [batch, count], generator: generator).to(lm.Device); // [batch, count] int64
-    }
-
-    /// <summary>Seconds of <see cref="GpuBenchSettings.NewTokens"/> greedy steps of the internal loop after an untimed prefill.</summary>
-    private static double Greedy(CausalLm lm, int batch, GpuBenchSettings s, CancellationToken cancellation)
-    {
-        using var noGrad = no_grad();
-        using var cache = lm.NewCache(batch, s.PromptTokens + s.NewTokens);
-        Tensor next; // [batch, 1]
-        using (var scope = NewDisposeScope())
-        {
-            var prompt = Prompt(lm, batch, s.PromptTokens, s.Seed); // [batch, prompt]
-            next = lm.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope(); // [batch, 1]
-        }
-        var seconds = DeviceClock.Time(lm.Device, () =>
-        {
-            for (var t = 0; t < s.NewTokens; t++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var logits = lm.Forward(next, cache, s.PromptTokens + t, lastPositionOnly: true); // [batch, 1, vocab]
-                var chosen = logits[.., -1].argmax(-1, keepdim: true);                              // [batch, 1]
-                next.Dispose();
-                next = chosen.MoveToOuterDisposeScope();
-            }
-        });
-        using (var host = next.cpu()) _ = host.data<long>().ToArray(); // the tokens reach the host once, after the timed loop
-        next.Dispose();
-        return seconds;
-    }
+    /// <summary>Seconds of <see cref="GpuBenchSettings.NewTokens"/> greedy steps of the internal loop after an untimed prefill,
+    /// synchronised on the device.</summary>
+    private static double Greedy(CausalLm lm, int batch, GpuBenchSettings s, CancellationToken cancellation) =>
+        DecodeBenchmark.Greedy(lm, batch, s.PromptTokens, s.NewTokens, s.Seed, work => DeviceClock.Time(lm.Device, work), cancellation);
 
     /// <summary>Seconds of <see cref="GpuBenchSettings.NewTokens"/> greedy GenerationSession.Step calls after an untimed prefill.</summary>
     private static double SessionGreedy(LanguageModel model, int batch, GpuBenchSettings s, CancellationToken cancellation)
@@ -205,7 +160,8 @@ public static class GpuBenchmark
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var cache = lm.NewCache(1, tokens);
-        var prompt = Prompt(lm, 1, tokens, seed); // [1, tokens]
+        using var generator = new Generator((ulong)seed);
+        var prompt = randint(lm.Spec.VocabSize, [1, tokens], generator: generator).to(lm.Device); // [1, tokens]
         _ = lm.Forward(prompt, cache, 0, lastPositionOnly: true)[0, -1].argmax().cpu().item<long>();
     }
 }

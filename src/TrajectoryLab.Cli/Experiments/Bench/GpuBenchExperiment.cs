@@ -44,9 +44,9 @@ public sealed class GpuBenchExperiment : Experiment<GpuBenchOptions>
         baseline?.Figures.TryGetValue("sdpa", out sdpa);
         static double Of(IReadOnlyDictionary<int, double>? byBatch, int batch) => byBatch is not null && byBatch.TryGetValue(batch, out var v) ? v : double.NaN;
 
-        run.Table("decode", ["batch", "tokens_per_second", "ms_per_step", "session_tokens_per_second", "session_ms_per_step", "unblocked_tokens_per_second", "bandwidth_floor_ms", "arithmetic_floor_ms",
+        run.Table("decode", ["batch", "tokens_per_second", "ms_per_step", "session_tokens_per_second", "session_ms_per_step", "bandwidth_floor_ms", "arithmetic_floor_ms",
                 "bandwidth_fraction", "pytorch_eager_tokens_per_second", "pytorch_sdpa_tokens_per_second", "ratio_to_eager", "ratio_to_sdpa"],
-            r.Decode.Select(d => new object[] { d.Batch, d.TokensPerSecond, d.MillisecondsPerStep, d.SessionTokensPerSecond, d.SessionMillisecondsPerStep, d.UnblockedTokensPerSecond, bandwidthFloorMs,
+            r.Decode.Select(d => new object[] { d.Batch, d.TokensPerSecond, d.MillisecondsPerStep, d.SessionTokensPerSecond, d.SessionMillisecondsPerStep, bandwidthFloorMs,
                 ArithmeticMs(d.Batch), Fraction(d), Of(eager?.Decode, d.Batch), Of(sdpa?.Decode, d.Batch),
                 d.TokensPerSecond / Of(eager?.Decode, d.Batch), d.TokensPerSecond / Of(sdpa?.Decode, d.Batch) }));
         var prefillFloorMs = ArithmeticMs(r.PrefillTokens);
@@ -102,8 +102,7 @@ public sealed class GpuBenchExperiment : Experiment<GpuBenchOptions>
             F($"One tiny op on {r.Device} costs {r.CallMicroseconds:F2} µs (launch and dispatch), so a step that issues n ops takes at least n × {r.CallMicroseconds:F2} µs whatever the hardware."));
         report.Numbers([.. r.Decode.Select(d => new KeyValue($"decode batch {d.Batch}", F($"{d.TokensPerSecond:F1} tok/s, {d.MillisecondsPerStep:F3} ms/step = {d.MillisecondsPerStep / bandwidthFloorMs:F2}× the bandwidth floor ") +
                 F($"({100 * Fraction(d):F1}% of the bandwidth limit), {d.MillisecondsPerStep / ArithmeticMs(d.Batch):F1}× the arithmetic floor of {ArithmeticMs(d.Batch):F3} ms, ") +
-                F($"the time of {d.MillisecondsPerStep * 1e3 / r.CallMicroseconds:F0} tiny ops; through GenerationSession {d.SessionTokensPerSecond:F1} tok/s ({d.SessionMillisecondsPerStep / d.MillisecondsPerStep:F2}× the step time); ") +
-                F($"with WeightProduct's column blocking off (plain x·W) {d.UnblockedTokensPerSecond:F1} tok/s ({d.UnblockedTokensPerSecond / d.TokensPerSecond:F2}×)"))),
+                F($"the time of {d.MillisecondsPerStep * 1e3 / r.CallMicroseconds:F0} tiny ops; through GenerationSession {d.SessionTokensPerSecond:F1} tok/s ({d.SessionMillisecondsPerStep / d.MillisecondsPerStep:F2}× the step time)"))),
             new KeyValue("prefill", F($"{r.PrefillTokensPerSecond:F0} tok/s ({r.PrefillMilliseconds:F2} ms for {r.PrefillTokens} tokens) = {r.PrefillMilliseconds / prefillFloorMs:F2}× its arithmetic floor of {prefillFloorMs:F3} ms ") +
                 F($"({100 * prefillFloorMs / r.PrefillMilliseconds:F1}% of the peak matmul rate)"))]);
 

@@ -79,7 +79,7 @@ public static class SweepSubmitter
         if (todo.Count == 0) return new SubmitResult(null, null, [], done, queued.Count);
 
         var (exe, prefix) = SweepLocalRunner.SelfCommand();
-        string[] command = [exe, .. prefix, "sweep", "cell", Path.GetFullPath(plan.File), "--index", SbatchScript.IndexToken, "--results", Path.GetFullPath(resultsRoot)];
+        string[] command = [exe, .. prefix, .. SweepLocalRunner.CellArguments(plan, SbatchScript.IndexToken, resultsRoot)];
         var slurm = Path.Combine(sweepFolder, "slurm");
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var script = Path.Combine(slurm, $"submit-{stamp}.sbatch");
