@@ -76,7 +76,8 @@ public sealed class ExperimentConfig
 
     /// <summary>Where <paramref name="key"/> was set: "command line" for an override (of it or below it), otherwise the file.</summary>
     public string SourceOf(string key) =>
-        key.Length > 0 && _overrides.Keys.Any(k => k.Equals(key, StringComparison.OrdinalIgnoreCase) || k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase))
+        key.Length > 0 && _overrides.Keys.Any(k => k.Equals(key, StringComparison.OrdinalIgnoreCase) || k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase)
+                                                   || key.StartsWith(k + ":", StringComparison.OrdinalIgnoreCase)) // an element of an overridden list
             ? $"{File} (overridden on the command line)"
             : File;
 }

@@ -83,8 +83,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         catch (Exception e)
         {
             status = RunStatus.Failed;
-            error = e.ToString();
-            log.LogError(e, "run failed");
+            error = e.ToString(); // the manifest keeps the whole exception; the console gets one line
+            log.LogError("run failed: {Error}", ErrorLog.Describe(e));
         }
 
         manifest = manifest with

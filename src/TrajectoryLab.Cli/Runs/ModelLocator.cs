@@ -1,8 +1,11 @@
 // Resolves an experiment's "model" key: "default" is the committed model trained by `run train-brown`
-// (models/brown-small/), anything else a Hugging Face folder (relative to the current directory or the repository).
+// (models/brown-small/); anything else is a path, relative to the current directory or the repository: a Hugging Face
+// folder, a .safetensors file with config.json beside it, or a llama2.c .bin (ModelSource says which files that means).
+using TrajectoryLab.Torch.Checkpoints;
+
 namespace TrajectoryLab.Cli.Runs;
 
-/// <summary>Turns a "model" value into a model folder.</summary>
+/// <summary>Turns a "model" value (and an optional "tokenizer" value) into the model's files.</summary>
 public static class ModelLocator
 {
     /// <summary>The value that names the embedded default model.</summary>
@@ -11,16 +14,30 @@ public static class ModelLocator
     /// <summary>Where the default model lives, relative to the repository root.</summary>
     public static readonly string DefaultFolder = Path.Combine("models", "brown-small");
 
-    /// <summary>The folder <paramref name="model"/> names, or null with <paramref name="problem"/> set when there is none.</summary>
-    public static string? TryResolve(string model, ProjectPaths paths, out string? problem)
+    /// <summary>The files of the model <paramref name="model"/> names.</summary>
+    /// <param name="model">"default", or a path (absolute, relative to the current directory, or to the repository root).</param>
+    /// <param name="tokenizer">A tokenizer path overriding the one beside the weights, or null.</param>
+    /// <param name="paths">The project's paths.</param>
+    /// <exception cref="CheckpointException">Nothing usable there; the message names the path.</exception>
+    public static ModelSource Resolve(string model, string? tokenizer, ProjectPaths paths)
     {
-        var candidates = model == Default
-            ? [Path.Combine(paths.Root, DefaultFolder)]
-            : new[] { Path.GetFullPath(model), Path.Combine(paths.Root, model) };
-        var found = candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, "config.json")));
-        problem = found is not null ? null
-            : model == Default ? $"the default model is not at {candidates[0]} (train it with `trajectorylab run train-brown` and copy its model/ folder there)"
-            : $"no model folder (config.json) at '{model}'";
-        return found;
+        if (model == Default)
+        {
+            var folder = Path.Combine(paths.Root, DefaultFolder);
+            if (!Directory.Exists(folder))
+                throw new CheckpointException(folder, null, "the default model is not here (train it with `trajectorylab run train-brown` and copy its model/ folder there)");
+            return ModelSource.Resolve(folder, Locate(tokenizer, paths));
+        }
+        if (string.IsNullOrWhiteSpace(model)) throw new CheckpointException(paths.Root, null, "no model named: give \"default\" or a path");
+        return ModelSource.Resolve(Locate(model, paths)!, Locate(tokenizer, paths));
+    }
+
+    /// <summary>A path as the user wrote it: taken from the current directory if something is there, else from the repository root.</summary>
+    static string? Locate(string? path, ProjectPaths paths)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return null;
+        var here = Path.GetFullPath(path);
+        var inRepository = Path.Combine(paths.Root, path);
+        return File.Exists(here) || Directory.Exists(here) || !(File.Exists(inRepository) || Directory.Exists(inRepository)) ? here : Path.GetFullPath(inRepository);
     }
 }

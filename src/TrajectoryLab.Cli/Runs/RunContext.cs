@@ -66,7 +66,15 @@ public sealed class RunContext
     public void Phase(string phase, Action work) => Phase(phase, () => { work(); return 0; });
 
     /// <summary>Records a headline number (shown atop the report, in the manifest and in results/index.html).</summary>
-    public void Headline(string name, double value) => _headlines[name] = double.IsFinite(value) ? value : value.ToString(CultureInfo.InvariantCulture);
+    /// <exception cref="NonFiniteHeadlineException"><paramref name="value"/> is NaN or infinite: a headline that can be
+    /// undefined must say why, with <see cref="Headline(string, double, string)"/>; the run fails rather than publish it.</exception>
+    public void Headline(string name, double value) =>
+        _headlines[name] = double.IsFinite(value) ? value : throw new NonFiniteHeadlineException(Name, name, value);
+
+    /// <summary>Records a headline number, or, when it is NaN or infinite, the text <paramref name="ifNotFinite"/>
+    /// ("breakdown: … at step N" or "not measured: …") in its place: never the number.</summary>
+    public void Headline(string name, double value, string ifNotFinite) =>
+        _headlines[name] = double.IsFinite(value) ? value : ifNotFinite;
 
     /// <summary>Records a headline text.</summary>
     public void Headline(string name, string value) => _headlines[name] = value;
@@ -94,6 +102,14 @@ public sealed class RunContext
         return figure.Name;
     }
 
+    /// <summary>The first line of an exception's text, without the exception type's name.</summary>
+    static string FirstLine(string error)
+    {
+        var line = error.Split('\n')[0].TrimEnd();
+        var colon = line.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && !line[..colon].Contains(' ') ? line[(colon + 2)..] : line;
+    }
+
     /// <summary>Writes report.md / report.html / report.json: headline numbers first, the experiment's sections, then the run's provenance.</summary>
     internal void WriteReport(Manifest manifest)
     {
@@ -110,7 +126,13 @@ public sealed class RunContext
             new("machine", $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"),
             new("versions", string.Join(", ", new[] { $"TrajectoryLab {manifest.Versions.TrajectoryLab}", manifest.Versions.Dotnet }
                 .Concat(manifest.Versions.Libraries.Select(l => $"{l.Key} {l.Value}")))),
-        ]), .. manifest.Error is null ? Array.Empty<ReportBlock>() : [new Preformatted(manifest.Error)]]);
+        ]), .. manifest.Error is null ? Array.Empty<ReportBlock>() : [new Paragraph("The run failed: " + FirstLine(manifest.Error) + " (the whole error is in manifest.json)")]]);
         ReportWriter.Write(Report.Build(_headlines.Count > 0 ? [headline] : [], [run]), Folder);
     }
 }
+
+/// <summary>An experiment tried to publish a non-finite headline number without saying why: a bug in the experiment,
+/// which fails the run instead of completing it with a NaN conclusion.</summary>
+public sealed class NonFiniteHeadlineException(string experiment, string headline, double value)
+    : Exception(string.Create(CultureInfo.InvariantCulture,
+        $"{experiment}: headline '{headline}' came out {value}; a completed run never shows a non-finite number as a result (the experiment must record the breakdown that caused it)"));

@@ -23,6 +23,10 @@ public sealed class CheckpointException : Exception
     /// <summary>The tensor or key at fault (<c>tensor 'name'</c> / <c>key 'name'</c>), or null.</summary>
     public string? Subject { get; }
 
+    /// <summary>The error is about how a safetensors file's tensors tile its data region (a gap, an overlap, bytes past
+    /// the end), which a header entry that was deleted also causes: a model loader then names the tensor it misses.</summary>
+    public bool IsLayoutError { get; init; }
+
     /// <summary>An error about one tensor of a file.</summary>
     public static CheckpointException ForTensor(string filePath, string tensor, string detail, Exception? inner = null) =>
         new(filePath, $"tensor '{tensor}'", detail, inner);

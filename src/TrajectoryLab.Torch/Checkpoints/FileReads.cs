@@ -1,5 +1,6 @@
 // Positioned reads from a checkpoint file that either fill their destination completely or fail with a
-// CheckpointException naming the file (and tensor), shared by the safetensors and llama2.c readers.
+// CheckpointException naming the file (and tensor), shared by the safetensors and llama2.c readers. A tensor read from
+// a file is refused when it holds a NaN or an infinity: the error names the tensor and the element.
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using static TorchSharp.torch;
@@ -33,14 +34,22 @@ internal static class FileReads
     }
 
     /// <summary>A new CPU tensor of <paramref name="shape"/> and <paramref name="dtype"/> read from byte
-    /// <paramref name="offset"/>; allocated once and filled in place. The caller owns it.</summary>
-    /// <exception cref="CheckpointException">The read failed; names the file and <paramref name="tensor"/>.</exception>
+    /// <paramref name="offset"/>; allocated once, filled in place and checked for non-finite values. The caller owns it.</summary>
+    /// <exception cref="CheckpointException">The read failed, or an element is NaN or infinite; names the file,
+    /// <paramref name="tensor"/> and the element.</exception>
     public static Tensor ReadTensor(SafeFileHandle handle, long offset, long[] shape, ScalarType dtype, string filePath, string tensor)
     {
         var result = empty(shape, dtype); // [shape]
+        var stored = dtype.ToSafetensors();
         try
         {
-            TensorBytes.Visit(result, (chunk, chunkOffset) => ReadExactly(handle, chunk, offset + chunkOffset, filePath, tensor));
+            TensorBytes.Visit(result, (chunk, chunkOffset) =>
+            {
+                ReadExactly(handle, chunk, offset + chunkOffset, filePath, tensor);
+                var bad = NonFiniteScan.FirstNonFinite(chunk, stored);
+                if (bad >= 0)
+                    throw NonFinite(filePath, tensor, shape, chunkOffset / stored.Size() + bad, NonFiniteScan.Describe(chunk, stored, bad));
+            });
             return result;
         }
         catch
@@ -49,6 +58,29 @@ internal static class FileReads
             throw;
         }
     }
+
+    /// <summary>Streams <paramref name="byteLength"/> bytes of a stored tensor from byte <paramref name="offset"/> through
+    /// <paramref name="buffer"/> (whose length is a multiple of 8) and checks every element for NaN and infinity, without
+    /// building the tensor: validation in constant memory.</summary>
+    /// <exception cref="CheckpointException">The read failed, or an element is non-finite; names the file, the tensor and the element.</exception>
+    public static void CheckFinite(SafeFileHandle handle, long offset, long byteLength, SafetensorsDType dtype, IReadOnlyList<long> shape,
+        string filePath, string tensor, Span<byte> buffer)
+    {
+        if (dtype is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16 or SafetensorsDType.F64)) return;
+        for (long done = 0; done < byteLength;)
+        {
+            var chunk = buffer[..(int)Math.Min(buffer.Length, byteLength - done)];
+            ReadExactly(handle, chunk, offset + done, filePath, tensor);
+            var bad = NonFiniteScan.FirstNonFinite(chunk, dtype);
+            if (bad >= 0) throw NonFinite(filePath, tensor, shape, done / dtype.Size() + bad, NonFiniteScan.Describe(chunk, dtype, bad));
+            done += chunk.Length;
+        }
+    }
+
+    /// <summary>The error for a non-finite element: names the tensor, the element's index and what it is.</summary>
+    public static CheckpointException NonFinite(string filePath, string tensor, IReadOnlyList<long> shape, long flatIndex, string value) =>
+        CheckpointException.ForTensor(filePath, tensor, string.Create(CultureInfo.InvariantCulture,
+            $"element {NonFiniteScan.Index(flatIndex, shape)} (flat index {flatIndex}) is {value}; a checkpoint with non-finite weights is refused (saved after training diverged, or corrupt)"));
 
     private static CheckpointException Failure(string filePath, string? tensor, string detail, Exception? inner) =>
         tensor is null ? new CheckpointException(filePath, null, detail, inner) : CheckpointException.ForTensor(filePath, tensor, detail, inner);

@@ -62,7 +62,8 @@ internal static class Llama2cCheckpoint
                 for (var l = 0; l < (target.PerLayer ? spec.NumLayers : 1); l++)
                 {
                     using var scope = NewDisposeScope();
-                    var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, array.Name); // [shape]
+                    var label = target.PerLayer ? $"{array.Name} (layer {l})" : array.Name;
+                    var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, label); // [shape]
                     var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
                     var destination = target.Columns is { } columns ? parameters[name].narrow(-1, target.ColumnStart, columns) : parameters[name];
                     destination.copy_(target.ToCanonical(stored));
@@ -75,6 +76,94 @@ internal static class Llama2cCheckpoint
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Validates <paramref name="filePath"/> without building a model: the header, every array's extent, and every
+    /// array the model reads (all but the rotary tables, which it recomputes) streamed once through a small buffer and
+    /// checked for NaN and infinity.</summary>
+    /// <returns>The architecture the header describes, the number of arrays checked and their bytes.</returns>
+    /// <exception cref="CheckpointException">The first problem found, naming the file and the header field or array.</exception>
+    public static (ModelSpec Spec, int Arrays, long Bytes) Validate(string filePath)
+    {
+        using var handle = Open(filePath);
+        var fileLength = RandomAccess.GetLength(handle);
+        var spec = ReadSpec(handle, fileLength, filePath);
+        var targets = Targets(spec);
+        var buffer = new byte[1 << 20];
+        var (arrays, bytes) = (0, 0L);
+        foreach (var array in Layout(spec, fileLength, filePath).Where(a => targets.ContainsKey(a.Name)))
+        {
+            var length = array.Shape.Aggregate(1L, (n, d) => n * d) * sizeof(float);
+            FileReads.CheckFinite(handle, array.Offset, length, SafetensorsDType.F32, array.Shape, filePath, array.Name, buffer);
+            (arrays, bytes) = (arrays + 1, bytes + length);
+        }
+        return (spec, arrays, bytes);
+    }
+
+    /// <summary>Writes <paramref name="model"/> as a legacy (version 0) llama2.c checkpoint that run.c reads: float32, wq and
+    /// wk rows permuted back to interleaved rotary pairs, run.c's rotary tables, wcls last when the head is untied. Loading
+    /// the file gives the same weights.</summary>
+    /// <exception cref="NotSupportedException">The model is not one run.c computes: not a Llama-family model, or with
+    /// biases, rotary scaling, a rotary base other than 10000 or a norm epsilon other than 1e-5.</exception>
+    public static void Write(CausalLm model, string filePath)
+    {
+        var spec = model.Spec;
+        if (spec.Architecture != ModelArchitecture.Llama || spec.QkvBias || spec.OutputBias || spec.RopeScaling is not null
+            || spec.RopeTheta != RopeTheta || spec.RmsNormEps != RmsNormEps || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize)
+            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"run.c computes a Llama without biases or rotary scaling, rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; this model is {spec.ModelType} with rope_theta {spec.RopeTheta}, rms_norm_eps {spec.RmsNormEps}"));
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var targets = Targets(spec);
+        int[] header = [spec.HiddenSize, spec.IntermediateSize, spec.NumLayers, spec.NumHeads, spec.NumKvHeads,
+            spec.TieWordEmbeddings ? spec.VocabSize : -spec.VocabSize, spec.MaxPositionEmbeddings];
+        var temporary = filePath + ".partial";
+        using (var stream = File.Create(temporary))
+        {
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(header.AsSpan()));
+            using var noGrad = no_grad();
+            foreach (var array in Layout(spec, long.MaxValue, filePath, checkEnd: false))
+            {
+                if (array.Name is "freq_cis_real" or "freq_cis_imag")
+                {
+                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(RotaryTable(spec, array.Name == "freq_cis_real").AsSpan()));
+                    continue;
+                }
+                var target = targets[array.Name];
+                for (var l = 0; l < (target.PerLayer ? spec.NumLayers : 1); l++)
+                {
+                    using var scope = NewDisposeScope();
+                    var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
+                    var canonical = target.Columns is { } columns ? parameters[name].narrow(-1, target.ColumnStart, columns) : parameters[name];
+                    var stored = FromCanonical(array.Name, canonical, spec).to_type(ScalarType.Float32).cpu().contiguous(); // [run.c shape]
+                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stored.data<float>().ToArray().AsSpan()));
+                }
+            }
+        }
+        File.Move(temporary, filePath, overwrite: true);
+    }
+
+    /// <summary>The inverse of <see cref="Targets"/>' maps: the run.c array of one layer from its canonical tensor.</summary>
+    private static Tensor FromCanonical(string array, Tensor canonical, ModelSpec spec) => array switch
+    {
+        "token_embedding_table" when spec.TieWordEmbeddings => canonical.t(),
+        "token_embedding_table" or "rms_att_weight" or "rms_ffn_weight" or "rms_final_weight" => canonical,
+        "wq" => HalvesToInterleaved(canonical.t(), spec.NumHeads),
+        "wk" => HalvesToInterleaved(canonical.t(), spec.NumKvHeads),
+        _ => canonical.t(), // wv, wo, w1, w2, w3, wcls: canonical [in, out] → run.c [out, in]
+    };
+
+    /// <summary>run.c's table f(pos · θ^(−2i/d_head)), [seq_len, d_head / 2], with f = cos or sin.</summary>
+    private static float[] RotaryTable(ModelSpec spec, bool cosine)
+    {
+        var (positions, half) = (spec.MaxPositionEmbeddings, spec.HeadDim / 2);
+        var table = new float[(long)positions * half];
+        for (var p = 0; p < positions; p++)
+            for (var i = 0; i < half; i++)
+            {
+                var angle = p * Math.Pow(RopeTheta, -2.0 * i / spec.HeadDim);
+                table[(long)p * half + i] = (float)(cosine ? Math.Cos(angle) : Math.Sin(angle));
+            }
+        return table;
     }
 
     private static SafeFileHandle Open(string filePath)
@@ -122,7 +211,7 @@ internal static class Llama2cCheckpoint
 
     /// <summary>Every array in file order with its offset, after checking that each lies inside the file and that the
     /// last one ends exactly at the end of the file. Sizes are computed in 128-bit integers, so no header overflows them.</summary>
-    private static List<StoredArray> Layout(ModelSpec spec, long fileLength, string filePath)
+    private static List<StoredArray> Layout(ModelSpec spec, long fileLength, string filePath, bool checkEnd = true)
     {
         long dim = spec.HiddenSize, hidden = spec.IntermediateSize, layers = spec.NumLayers, vocab = spec.VocabSize;
         long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, halfHead = spec.HeadDim / 2;
@@ -155,7 +244,7 @@ internal static class Llama2cCheckpoint
             layout.Add(new StoredArray(name, (long)offset, shape));
             offset = end;
         }
-        if (offset != fileLength)
+        if (checkEnd && offset != fileLength)
             throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
                 $"{fileLength - (long)offset} bytes follow the last array '{layout[^1].Name}'; the header does not describe this file"));
         return layout;
@@ -192,5 +281,15 @@ internal static class Llama2cCheckpoint
     {
         long rows = w.shape[0], cols = w.shape[1];
         return w.view(heads, rows / heads / 2, 2, cols).transpose(1, 2).reshape(rows, cols);
+    }
+
+    /// <summary>The inverse of <see cref="InterleavedToHalves"/>: half-split pair (i, i + d_head/2) back to (2i, 2i+1).</summary>
+    /// <param name="w">[heads · d_head, in]</param>
+    /// <param name="heads">Number of heads the rows hold.</param>
+    /// <returns>[heads · d_head, in]</returns>
+    private static Tensor HalvesToInterleaved(Tensor w, int heads)
+    {
+        long rows = w.shape[0], cols = w.shape[1];
+        return w.reshape(heads, 2, rows / heads / 2, cols).transpose(1, 2).reshape(rows, cols);
     }
 }

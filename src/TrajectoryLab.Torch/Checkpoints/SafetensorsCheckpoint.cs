@@ -23,6 +23,11 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>The model folder.</summary>
     public string Folder { get; }
 
+    /// <summary>The file a message about the checkpoint as a whole names: the one safetensors file, or the shard index.</summary>
+    public string DescribedBy => _sharded ? Path.Combine(Folder, ShardIndex.FileName) : _readers[0].FilePath;
+
+    private bool _sharded; // opened through model.safetensors.index.json
+
     /// <summary>All tensor names, in the order of their files and offsets.</summary>
     public IEnumerable<string> Names => _readers.SelectMany(r => r.Header.Tensors.Select(t => t.Name));
 
@@ -31,15 +36,38 @@ public sealed class SafetensorsCheckpoint : IDisposable
     public static SafetensorsCheckpoint Open(string folder)
     {
         var single = Path.Combine(folder, SingleFileName);
-        if (File.Exists(single))
-        {
-            var reader = SafetensorsReader.Open(single);
-            return new SafetensorsCheckpoint(folder, [reader], reader.Header.Tensors.ToDictionary(t => t.Name, _ => reader, StringComparer.Ordinal));
-        }
+        if (File.Exists(single)) return OpenFile(single);
         var indexPath = Path.Combine(folder, ShardIndex.FileName);
         if (!File.Exists(indexPath))
             throw new CheckpointException(single, null, $"file not found, and there is no {ShardIndex.FileName} beside it");
         return OpenSharded(folder, ShardIndex.Read(indexPath));
+    }
+
+    /// <summary>Opens one safetensors file (any name) or, given a <c>model.safetensors.index.json</c>, the shards it names.</summary>
+    /// <exception cref="CheckpointException">The file is invalid, or a shard disagrees with the index.</exception>
+    public static SafetensorsCheckpoint OpenFile(string filePath)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(filePath))!;
+        if (Path.GetFileName(filePath) == ShardIndex.FileName) return OpenSharded(folder, ShardIndex.Read(filePath));
+        var reader = SafetensorsReader.Open(filePath);
+        return new SafetensorsCheckpoint(folder, [reader], reader.Header.Tensors.ToDictionary(t => t.Name, _ => reader, StringComparer.Ordinal));
+    }
+
+    /// <summary>The files a checkpoint at <paramref name="weightsPath"/> (a safetensors file or a shard index) consists of,
+    /// for listing a broken file's names (<see cref="SafetensorsReader.TensorNames"/>).</summary>
+    internal static IReadOnlyList<string> Files(string weightsPath)
+    {
+        if (Path.GetFileName(weightsPath) != ShardIndex.FileName) return [weightsPath];
+        var folder = Path.GetDirectoryName(Path.GetFullPath(weightsPath))!;
+        return [.. ShardIndex.Read(weightsPath).WeightMap.Values.Distinct().Order(StringComparer.Ordinal).Select(s => Path.Combine(folder, s))];
+    }
+
+    /// <summary>The file holding the weights of <paramref name="folder"/>: <c>model.safetensors</c>, else the shard index.</summary>
+    public static string WeightsPathOf(string folder)
+    {
+        var single = Path.Combine(folder, SingleFileName);
+        var index = Path.Combine(folder, ShardIndex.FileName);
+        return File.Exists(single) || !File.Exists(index) ? single : index;
     }
 
     private static SafetensorsCheckpoint OpenSharded(string folder, ShardIndex index)
@@ -66,7 +94,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 foreach (var entry in reader.Header.Tensors)
                     if (!readerOf.TryGetValue(entry.Name, out var owner) || owner != reader)
                         throw CheckpointException.ForTensor(reader.FilePath, entry.Name, $"is in this shard but {ShardIndex.FileName} does not map it here");
-            return new SafetensorsCheckpoint(folder, readers, readerOf);
+            return new SafetensorsCheckpoint(folder, readers, readerOf) { _sharded = true };
         }
         catch
         {
@@ -83,7 +111,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
     public (SafetensorsReader Reader, SafetensorsEntry Entry) Find(string name) =>
         _readerOf.TryGetValue(name, out var reader)
             ? (reader, reader.Entry(name))
-            : throw CheckpointException.ForTensor(_readers.Count == 1 ? _readers[0].FilePath : Path.Combine(Folder, ShardIndex.FileName), name, "is missing from the checkpoint");
+            : throw CheckpointException.ForTensor(DescribedBy, name, "is missing from the checkpoint");
 
     /// <summary>Reads tensor <paramref name="name"/> in its stored dtype; the caller owns it.</summary>
     internal Tensor ReadTensor(string name) => Find(name).Reader.ReadTensor(name);

@@ -19,7 +19,12 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
 
     /// <summary>Parses <paramref name="json"/> and checks every entry against a data region of <paramref name="dataLength"/> bytes.</summary>
     /// <exception cref="CheckpointException">The header is malformed; the message names <paramref name="filePath"/> and the tensor.</exception>
-    public static SafetensorsHeader Parse(string filePath, ReadOnlyMemory<byte> json, long dataLength)
+    /// <param name="filePath">The file, for messages.</param>
+    /// <param name="json">The header bytes.</param>
+    /// <param name="dataLength">Bytes of the data region that follows the header.</param>
+    /// <param name="checkLayout">Check that the tensors tile the data region exactly (true for every read; false only to
+    /// list the names of a file whose layout is broken, so that a missing entry can be named).</param>
+    public static SafetensorsHeader Parse(string filePath, ReadOnlyMemory<byte> json, long dataLength, bool checkLayout = true)
     {
         JsonDocument document;
         try
@@ -50,7 +55,7 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
             }
 
             tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            CheckLayout(filePath, tensors, dataLength);
+            if (checkLayout) CheckLayout(filePath, tensors, dataLength);
             return new SafetensorsHeader(tensors, metadata);
         }
     }
@@ -120,19 +125,19 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
         foreach (var entry in sorted)
         {
             if (entry.Begin < position)
-                throw CheckpointException.ForTensor(filePath, entry.Name, string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]"));
+                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
+                    $"data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]")) { IsLayoutError = true };
             if (entry.Begin > position)
-                throw CheckpointException.ForTensor(filePath, entry.Name, string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets begin at {entry.Begin} but the previous tensor ends at {position} (tensors must be contiguous)"));
+                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
+                    $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({(previous is null ? "before the first" : $"between '{previous.Name}' and")} '{entry.Name}'): a header entry is missing, or its data_offsets are wrong")) { IsLayoutError = true };
             if (entry.End > dataLength)
-                throw CheckpointException.ForTensor(filePath, entry.Name, string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong"));
+                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
+                    $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong")) { IsLayoutError = true };
             position = entry.End;
             previous = entry;
         }
         if (position != dataLength)
             throw new CheckpointException(filePath, previous is null ? null : $"tensor '{previous.Name}'", string.Create(CultureInfo.InvariantCulture,
-                $"the tensors cover {position} bytes but the data region holds {dataLength}"));
+                $"the tensors cover {position} bytes but the data region holds {dataLength}: a header entry is missing, or the file has trailing bytes")) { IsLayoutError = true };
     }
 }

@@ -34,7 +34,18 @@ public sealed class SafetensorsReader : IDisposable
     /// <remarks>The header length is checked against the file size and <see cref="SafetensorsHeader.MaxHeaderBytes"/> before any
     /// buffer is allocated, so a corrupt length never allocates more than the file holds.</remarks>
     /// <exception cref="CheckpointException">The file is missing, unreadable, truncated, or its header is invalid.</exception>
-    public static SafetensorsReader Open(string filePath)
+    public static SafetensorsReader Open(string filePath) => Open(filePath, checkLayout: true);
+
+    /// <summary>The tensor names of <paramref name="filePath"/>'s header, without checking how they tile the data region:
+    /// for naming the entry a broken layout lacks. Never read tensors through this.</summary>
+    /// <exception cref="CheckpointException">The file cannot be opened or its header is not a valid list of entries.</exception>
+    public static IReadOnlySet<string> TensorNames(string filePath)
+    {
+        using var reader = Open(filePath, checkLayout: false);
+        return reader.Header.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static SafetensorsReader Open(string filePath, bool checkLayout)
     {
         SafeFileHandle handle;
         try
@@ -65,7 +76,7 @@ public sealed class SafetensorsReader : IDisposable
             var json = new byte[headerLength];
             FileReads.ReadExactly(handle, json, 8, filePath, null);
             var dataStart = 8 + (long)headerLength;
-            var header = SafetensorsHeader.Parse(filePath, json, fileLength - dataStart);
+            var header = SafetensorsHeader.Parse(filePath, json, fileLength - dataStart, checkLayout);
             return new SafetensorsReader(filePath, handle, dataStart, header);
         }
         catch
@@ -91,6 +102,14 @@ public sealed class SafetensorsReader : IDisposable
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"tensor '{name}' holds {entry.ByteLength} bytes, the destination {destination.Length}"), nameof(destination));
         FileReads.ReadExactly(_handle, destination, _dataStart + entry.Begin, FilePath, name);
+    }
+
+    /// <summary>Reads tensor <paramref name="name"/> through <paramref name="buffer"/> and checks that every element is finite.</summary>
+    /// <exception cref="CheckpointException">No such tensor, a failed read, or a NaN or infinity (named with its index).</exception>
+    public void CheckFinite(string name, Span<byte> buffer)
+    {
+        var entry = Entry(name);
+        FileReads.CheckFinite(_handle, _dataStart + entry.Begin, entry.ByteLength, entry.DType, entry.Shape, FilePath, name, buffer);
     }
 
     /// <summary>Reads tensor <paramref name="name"/> as a new CPU tensor of its stored dtype and shape.</summary>

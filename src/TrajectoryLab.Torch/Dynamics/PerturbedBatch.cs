@@ -92,11 +92,39 @@ internal sealed class PerturbedBatch : IDisposable
         var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
         _passLast = Length + count - 1;
         var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1);              // [1 + k, d_vocab]
+        if (!logits.isfinite().all().item<bool>()) CheckRows(logits, input);
         var logProbs = logits[0].to_type(ScalarType.Float64).log_softmax(-1);                                   // [d_vocab]
         ReferenceEntropy = logProbs.exp().mul(logProbs).sum().neg().item<double>();
         if (_pendingAdd is not null) throw new InvalidOperationException("the perturbation did not land: its site is not on the path of this pass");
         Length += count;
+        _feeds++;
         return choose?.Invoke(logits);
+    }
+
+    /// <summary>The position at which each perturbed row (1…k) first produced non-finite logits, for the rows that did: a
+    /// breakdown of that copy (its perturbation overflowed the arithmetic), which the caller reports as such.</summary>
+    public IReadOnlyDictionary<int, long> BrokenRows => _broken;
+
+    private readonly Dictionary<int, long> _broken = [];
+    private int _feeds; // passes so far: the step number of the next one
+
+    /// <summary>Sorts the rows whose logits are non-finite: the reference (row 0) is an error naming where its pass went
+    /// non-finite; a perturbed row is a breakdown recorded in <see cref="BrokenRows"/>.</summary>
+    /// <param name="logits">[1 + k, d_vocab]</param>
+    /// <param name="input">[1 + k, count] the pass's tokens, to re-run it for the diagnosis.</param>
+    private void CheckRows(Tensor logits, Tensor input)
+    {
+        var last = Length + input.shape[1] - 1;
+        foreach (var row in NonFiniteLocator.NonFiniteRows(logits))
+        {
+            if (row == 0)
+            {
+                var start = Length;
+                var site = NonFiniteLocator.FirstSite(_model, 0, () => _model.Forward(input, _cache, start, lastPositionOnly: true));
+                throw new NonFiniteValueException("logits of the reference trajectory", _feeds, last, 0, site);
+            }
+            _broken.TryAdd(row, last);
+        }
     }
 
     /// <summary>Adds <paramref name="deviations"/> to rows 1…k of h at the perturbed site, at the newest position of the next <see cref="Feed"/>.</summary>

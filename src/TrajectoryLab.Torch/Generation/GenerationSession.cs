@@ -9,6 +9,8 @@ namespace TrajectoryLab.Torch.Generation;
 
 /// <summary>A batch of trajectories decoded step by step (start one with <see cref="LanguageModel.StartSession"/>).</summary>
 /// <remarks>
+/// A step whose logits hold a NaN or an infinity throws <see cref="NonFiniteValueException"/> naming the step, position,
+/// row and the first hook point that went non-finite; nothing is sampled from such logits.
 /// Step 0 is <see cref="Prefill"/>: one pass over the prompts (positions 0 … P−1) chooses each row's token for position P.
 /// Step s ≥ 1 is <see cref="Step"/>: one pass over the token chosen at step s−1 (position P+s−1) chooses the token for
 /// position P+s. Row b's uniform at step s is a function of (<see cref="GenerationOptions.Seed"/>, its stream id, s)
@@ -130,6 +132,13 @@ public sealed class GenerationSession : IDisposable
         _sampler!.Observe(tokens);
         _hooks!.Begin(StepsTaken, startPos, count);
         var logits = _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits).select(1, -1); // [batch, d_vocab]
+        if (!logits.isfinite().all().item<bool>())
+        {
+            // Re-running the pass rewrites the same cache slots with the same values, so the probe sees what the pass saw.
+            var row = NonFiniteLocator.NonFiniteRows(logits)[0];
+            var site = NonFiniteLocator.FirstSite(_model, row, () => _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits));
+            throw new NonFiniteValueException("logits", StepsTaken, startPos + count - 1, row, site);
+        }
         var activations = _hooks.End();
         var rawLogits = _options.Outputs.HasFlag(StepOutputs.Logits) ? Rows(logits) : null;
         var logProbs = _options.Outputs.HasFlag(StepOutputs.LogProbs) ? Rows(logits.to_type(ScalarType.Float32).log_softmax(-1)) : null;

@@ -1,10 +1,15 @@
 // The public face of a causal language model: load it from a Hugging Face folder or build a random one, on CPU or
 // CUDA, in float32/bfloat16/float16, and decode batches of trajectories with it. Tensors stay inside; results are arrays.
 using TorchSharp;
+using TrajectoryLab.Torch.Checkpoints;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Generation;
+
+/// <summary>What <see cref="LanguageModel.Check"/> verified: the model's files, its architecture, how many tensors and
+/// bytes of weights were streamed and found finite, and its tokenizer (null when it has none).</summary>
+public sealed record CheckedModel(ModelSource Source, ModelSpec Spec, int Tensors, long Bytes, Tokenizers.ITextTokenizer? Tokenizer);
 
 /// <summary>A causal language model ready to generate (wraps the internal <c>CausalLm</c>).</summary>
 /// <remarks>One <see cref="GenerationSession"/> at a time: a session's hooks live on the model's hook points.</remarks>
@@ -15,16 +20,63 @@ public sealed class LanguageModel : IDisposable
 
     internal LanguageModel(CausalLm model) => _model = model;
 
-    /// <summary>Loads config.json and the safetensors weights of a Hugging Face folder.</summary>
-    /// <param name="hfFolder">Folder with config.json and model.safetensors (or shards with their index).</param>
+    /// <summary>Loads a model from a path: a Hugging Face folder, a .safetensors file with config.json beside it, or a
+    /// llama2.c .bin (<see cref="ModelSource.Resolve"/>).</summary>
+    /// <param name="hfFolder">Folder with config.json and model.safetensors (or shards with their index), or a model file.</param>
     /// <param name="options">Device and dtype; default CPU, float32.</param>
     /// <exception cref="ArgumentException">Unknown device or dtype name.</exception>
     /// <exception cref="InvalidOperationException">CUDA requested but not available.</exception>
     /// <exception cref="Checkpoints.CheckpointException">A missing or malformed file or tensor.</exception>
-    public static LanguageModel Load(string hfFolder, ModelOptions? options = null)
+    public static LanguageModel Load(string hfFolder, ModelOptions? options = null) => Load(ModelSource.Resolve(hfFolder), options);
+
+    /// <summary>Loads the model <paramref name="source"/> describes: a Hugging Face checkpoint (config.json + safetensors)
+    /// or a llama2.c .bin. Every weight is checked on the way in; a NaN or infinity refuses the load, naming the tensor.</summary>
+    /// <param name="source">The model's files (<see cref="ModelSource.Resolve"/>).</param>
+    /// <param name="options">Device and dtype; default CPU, float32.</param>
+    /// <exception cref="ArgumentException">Unknown device or dtype name.</exception>
+    /// <exception cref="InvalidOperationException">CUDA requested but not available.</exception>
+    /// <exception cref="CheckpointException">A missing or malformed file or tensor, or a non-finite weight.</exception>
+    public static LanguageModel Load(ModelSource source, ModelOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(source);
         var (device, dtype) = (options ?? new ModelOptions()).Resolve();
-        return OnDevice(HfModelFolder.Load(hfFolder, dtype), device);
+        CausalLm model = source.Format == ModelFormat.Llama2c
+            ? Llama2cCheckpoint.Load(source.WeightsPath, dtype)
+            : HfModelFolder.Load(source.ConfigPath!, source.WeightsPath, dtype);
+        return OnDevice(model, device);
+    }
+
+    /// <summary>Checks the model <paramref name="source"/> describes without building it: every file, header, shape and
+    /// dtype, then every weight streamed once through a 1 MiB buffer and checked for NaN and infinity, then the tokenizer
+    /// (parsed, and no larger than the vocabulary). Peak memory stays that of one buffer, whatever the model's size.</summary>
+    /// <returns>What was checked.</returns>
+    /// <exception cref="CheckpointException">The first problem with the weights or config, naming the file and tensor or key.</exception>
+    /// <exception cref="Tokenizers.TokenizerFormatException">A malformed tokenizer, naming the file and key.</exception>
+    public static CheckedModel Check(ModelSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var (spec, tensors, bytes) = source.Format == ModelFormat.Llama2c
+            ? Llama2cCheckpoint.Validate(source.WeightsPath)
+            : HfModelFolder.Validate(source.ConfigPath!, source.WeightsPath);
+        var tokenizer = source.LoadTokenizer(spec.VocabSize);
+        return new CheckedModel(source, spec, tensors, bytes, tokenizer);
+    }
+
+    /// <summary>Writes the model as a Hugging Face folder (config.json + model.safetensors, in its dtype), which
+    /// <see cref="Load(string, ModelOptions?)"/> reads back bit for bit.</summary>
+    public void Save(string folder)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        HfModelFolder.Save(_model, folder);
+    }
+
+    /// <summary>Writes the model as a llama2.c legacy (version 0) .bin that run.c reads (float32; see
+    /// <see cref="Llama2cCheckpoint.Write"/>), so that the same weights can be run by both.</summary>
+    /// <exception cref="NotSupportedException">The model is not one run.c computes.</exception>
+    public void ExportLlama2c(string filePath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Llama2cCheckpoint.Write(_model, filePath);
     }
 
     /// <summary>A model of architecture <paramref name="spec"/> with weights drawn from N(0, <paramref name="std"/>²)

@@ -11,18 +11,24 @@ namespace TrajectoryLab.Torch.Models;
 internal static class HfModelFolder
 {
     /// <summary>Reads config.json and the weights of <paramref name="folder"/> into a model computing in <paramref name="dtype"/>.</summary>
-    /// <remarks>The architecture follows config.json's model_type. Every tensor's shape is checked against config.json
-    /// before any is read; tensors are read one at a time in their stored dtype, transposed to the canonical [in, out]
-    /// layout, written into their columns of a fused parameter (W_QKV, W_gate_in) and converted.</remarks>
+    /// <exception cref="CheckpointException">See <see cref="Load(string, string, ScalarType)"/>.</exception>
+    public static CausalLm Load(string folder, ScalarType dtype = ScalarType.Float32) =>
+        Load(Path.Combine(folder, HfConfigReader.FileName), SafetensorsCheckpoint.WeightsPathOf(folder), dtype);
+
+    /// <summary>Reads <paramref name="configPath"/> and the weights at <paramref name="weightsPath"/> (a safetensors file of
+    /// any name, or a shard index) into a model computing in <paramref name="dtype"/>.</summary>
+    /// <remarks>The architecture follows config.json's model_type. Every tensor's presence, shape and dtype is checked
+    /// against config.json before any is read (<see cref="Plan"/>); tensors are then read one at a time in their stored
+    /// dtype, refused if any element is NaN or infinite, transposed to the canonical [in, out] layout, written into their
+    /// columns of a fused parameter (W_QKV, W_gate_in) and converted.</remarks>
     /// <exception cref="CheckpointException">A file is missing or malformed, the model_type is unsupported, a tensor is
-    /// missing, unexpected, of the wrong shape or of a non-float dtype; the message names the file and tensor or key.</exception>
-    public static CausalLm Load(string folder, ScalarType dtype = ScalarType.Float32)
+    /// missing, unexpected, of the wrong shape, of a non-float dtype or holds a non-finite value; the message names the
+    /// file and tensor or key.</exception>
+    public static CausalLm Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32)
     {
-        var spec = HfConfigReader.Read(Path.Combine(folder, HfConfigReader.FileName));
-        using var checkpoint = SafetensorsCheckpoint.Open(folder);
-        var tensors = HfWeightMap.For(spec, checkpoint.Contains);
-        CheckNames(checkpoint, tensors, spec);
-        foreach (var mapping in tensors) CheckEntry(checkpoint, mapping, spec);
+        var spec = HfConfigReader.Read(configPath);
+        using var checkpoint = OpenWeights(weightsPath, spec);
+        var tensors = Plan(checkpoint, spec);
 
         var model = CausalLm.Create(spec, dtype);
         try
@@ -42,6 +48,83 @@ internal static class HfModelFolder
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Validates a Hugging Face checkpoint without building a model: config.json, every header, the tensors the
+    /// architecture needs (present, shaped as config.json implies, a weight dtype, nothing unexpected), then every tensor's
+    /// data streamed once through a small buffer and checked for NaN and infinity.</summary>
+    /// <returns>The architecture and the number of tensors and bytes checked.</returns>
+    /// <exception cref="CheckpointException">The first problem found, naming the file and the key or tensor.</exception>
+    public static (ModelSpec Spec, int Tensors, long Bytes) Validate(string configPath, string weightsPath)
+    {
+        var spec = HfConfigReader.Read(configPath);
+        using var checkpoint = OpenWeights(weightsPath, spec);
+        var tensors = Plan(checkpoint, spec);
+        var buffer = new byte[1 << 20];
+        long bytes = 0;
+        foreach (var m in tensors)
+        {
+            var (reader, entry) = checkpoint.Find(m.HfName);
+            reader.CheckFinite(m.HfName, buffer);
+            bytes += entry.ByteLength;
+        }
+        return (spec, tensors.Count, bytes);
+    }
+
+    /// <summary>Opens the weights; when a header's entries do not tile its data region (the trace a deleted entry leaves),
+    /// names the tensor the architecture needs that the header lacks, if there is one.</summary>
+    private static SafetensorsCheckpoint OpenWeights(string weightsPath, ModelSpec spec)
+    {
+        try
+        {
+            return SafetensorsCheckpoint.OpenFile(weightsPath);
+        }
+        catch (CheckpointException e) when (e.IsLayoutError)
+        {
+            HashSet<string> names;
+            try
+            {
+                names = SafetensorsCheckpoint.Files(weightsPath).SelectMany(SafetensorsReader.TensorNames).ToHashSet(StringComparer.Ordinal);
+            }
+            catch (CheckpointException)
+            {
+                throw e;
+            }
+            if (HfWeightMap.For(spec, names.Contains).FirstOrDefault(m => !names.Contains(m.HfName)) is not { } missing) throw;
+            throw CheckpointException.ForTensor(e.FilePath, missing.HfName,
+                $"is missing from the header, and config.json's architecture needs it ({e.Message[(e.FilePath.Length + 2)..]})", e);
+        }
+    }
+
+    /// <summary>The tensors to read, after checking that every one the architecture needs is present (the first missing one
+    /// is named), that nothing else is there, and that each has the shape config.json implies and a weight dtype.</summary>
+    /// <exception cref="CheckpointException">A missing, unexpected, misshapen or non-float tensor.</exception>
+    internal static IReadOnlyList<WeightMapping> Plan(SafetensorsCheckpoint checkpoint, ModelSpec spec)
+    {
+        var tensors = HfWeightMap.For(spec, checkpoint.Contains);
+        foreach (var m in tensors)
+            if (!checkpoint.Contains(m.HfName))
+                throw CheckpointException.ForTensor(checkpoint.DescribedBy, m.HfName, "is missing from the checkpoint" + LayerHint(checkpoint, m.HfName, spec));
+        CheckNames(checkpoint, tensors, spec);
+        foreach (var m in tensors) CheckEntry(checkpoint, m, spec);
+        return tensors;
+    }
+
+    /// <summary>When <paramref name="missing"/> belongs to a layer beyond every layer the checkpoint holds, says that
+    /// config.json's layer count is the likely culprit.</summary>
+    private static string LayerHint(SafetensorsCheckpoint checkpoint, string missing, ModelSpec spec)
+    {
+        static int? LayerOf(string name)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(name, @"(?:^|\.)(?:layers|h)\.(\d+)\.");
+            return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        }
+        if (LayerOf(missing) is not { } layer) return "";
+        var present = checkpoint.Names.Select(LayerOf).Where(l => l is not null).Select(l => l!.Value).DefaultIfEmpty(-1).Max();
+        if (layer <= present) return "";
+        var key = spec.Architecture == ModelArchitecture.Gpt2 ? "n_layer" : "num_hidden_layers";
+        return string.Create(CultureInfo.InvariantCulture,
+            $" (config.json's {key} is {spec.NumLayers}, but the checkpoint holds {(present < 0 ? "no layers" : $"layers 0–{present}")})");
     }
 
     /// <summary>Writes config.json and model.safetensors for <paramref name="model"/> into <paramref name="folder"/>, in the model's dtype.</summary>
@@ -94,10 +177,15 @@ internal static class HfModelFolder
         var hfShape = m.Transposed ? canonical.Reverse().ToArray() : canonical;
         if (!entry.Shape.SequenceEqual(hfShape))
             throw CheckpointException.ForTensor(reader.FilePath, m.HfName, string.Create(CultureInfo.InvariantCulture,
-                $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)}"));
+                $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)} ({Dimensions(spec)})"));
         if (entry.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
             throw CheckpointException.ForTensor(reader.FilePath, m.HfName, $"dtype {entry.DType} is not a weight dtype (F32, F16 or BF16)");
     }
+
+    /// <summary>config.json's sizes in the architecture's own key names, for shape messages.</summary>
+    private static string Dimensions(ModelSpec spec) => spec.Architecture == ModelArchitecture.Gpt2
+        ? string.Create(CultureInfo.InvariantCulture, $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}")
+        : string.Create(CultureInfo.InvariantCulture, $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}");
 
     /// <summary>The shape of a canonical parameter under <paramref name="spec"/> ([in, out] for weights).</summary>
     internal static long[] CanonicalShape(string canonicalName, ModelSpec spec)

@@ -209,12 +209,19 @@ public sealed class TrainingSession : IDisposable
         _optimizer.zero_grad();
         var logits = _model.call(tensor(inputs, [batch, length], device: _device), null, 0); // [batch, length, vocab]
         var loss = nn.functional.cross_entropy(logits.view(batch * length, -1), tensor(targets, [batch * length], device: _device)); // []
+        var value = loss.item<float>();
+        if (!float.IsFinite(value))
+            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"training diverged: the loss at step {Step + 1} is {value} (learning rate {lr:G3}); the weights before this step are finite, and no checkpoint holds non-finite ones — lower optimizer.learningRate or set optimizer.gradClip"));
         loss.backward();
         var clip = Config.Optimizer.GradClip > 0 ? Config.Optimizer.GradClip : double.PositiveInfinity;
         var norm = nn.utils.clip_grad_norm_(_parameters, clip);
+        if (!double.IsFinite(norm))
+            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"training diverged: the gradient norm at step {Step + 1} is {norm} (loss {value}); the weights were not updated — lower optimizer.learningRate or set optimizer.gradClip"));
         _optimizer.step();
         Step++;
-        _steps.Add(new StepRecord(Step, lr, loss.item<float>(), norm));
+        _steps.Add(new StepRecord(Step, lr, value, norm));
     }
 
     private void Measure()

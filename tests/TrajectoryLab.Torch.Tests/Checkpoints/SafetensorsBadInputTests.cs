@@ -77,7 +77,7 @@ public sealed class SafetensorsBadInputTests
         using var folder = new TempFolder();
         var path = folder.File("t.safetensors");
         WriteRaw(path, """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", 12);
-        OpenFails(path, "tensor 'b'", "contiguous");
+        OpenFails(path, "bytes [4, 8)", "between 'a' and 'b'", "a header entry is missing");
     }
 
     [Fact]

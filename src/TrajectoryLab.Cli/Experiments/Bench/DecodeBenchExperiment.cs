@@ -2,6 +2,7 @@
 // stories15M shape (Karpathy's llama2.c: dim 288, 6 layers, 6 heads, hidden 768, vocab 32000) with random weights,
 // against the machine's own floors measured in the same run (calls, bandwidth, arithmetic) and the targets.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using TrajectoryLab.Cli.Runs;
@@ -26,7 +27,7 @@ public sealed class DecodeBenchOptions : ExperimentOptions
     /// <summary>Tied input/output embedding (stories15M ties them).</summary>
     public bool Tied { get; set; } = true;
     /// <summary>Batch sizes measured (1 = single stream).</summary>
-    public int[] Batches { get; set; } = [1, 32];
+    [EachInRange(1, 4096)] public int[] Batches { get; set; } = [1, 32];
     [Range(1, 100_000)] public int PromptTokens { get; set; } = 8;
     [Range(1, 100_000)] public int NewTokens { get; set; } = 248;
     [Range(1, 1_000_000)] public int PrefillTokens { get; set; } = 256;

@@ -3,6 +3,7 @@
 // measured, the device's peak figures the measurements are read against, and the optional PyTorch baseline file written
 // by scripts/gpu/hf_eager_bench.py (which reads the same keys from the same file).
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using System.Globalization;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Torch.Bench;
@@ -43,7 +44,7 @@ public sealed class GpuBenchOptions : ExperimentOptions, IPreflight
     [Required] public string DType { get; set; } = "bfloat16";
 
     /// <summary>Decode batch sizes (1 = single stream).</summary>
-    [MinLength(1)] public int[] Batches { get; set; } = [1, 64];
+    [MinLength(1), EachInRange(1, 4096)] public int[] Batches { get; set; } = [1, 64];
 
     /// <summary>Prompt tokens before the timed decoding steps.</summary>
     [Range(1, 1_000_000)] public int PromptTokens { get; set; } = 128;

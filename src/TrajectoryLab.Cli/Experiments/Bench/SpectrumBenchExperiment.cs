@@ -6,6 +6,7 @@
 // References: Benettin et al. (1980), Meccanica 15:9 (tangents + QR); Williams, Waterman, Patterson (2009), "Roofline";
 // SpectrumBenchmark (src/TrajectoryLab.Torch/Bench) for what each figure times.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using TrajectoryLab.Cli.Runs;
@@ -20,7 +21,8 @@ namespace TrajectoryLab.Cli.Experiments.Bench;
 /// <summary>Options of <c>bench-spectrum</c>.</summary>
 public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
 {
-    /// <summary>"default" (models/brown-small) or a Hugging Face model folder.</summary>
+    /// <summary>"default" (models/brown-small), a Hugging Face folder, a .safetensors file with config.json beside it, or a
+    /// llama2.c .bin.</summary>
     [Required] public string Model { get; set; } = ModelLocator.Default;
 
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
@@ -30,7 +32,7 @@ public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
     [Required] public string DType { get; set; } = "float32";
 
     /// <summary>Tangent directions k measured (each 1 … model width).</summary>
-    [MinLength(1)] public int[] Directions { get; set; } = [1, 4, 16, 64];
+    [MinLength(1), EachInRange(1, 4096)] public int[] Directions { get; set; } = [1, 4, 16, 64];
 
     /// <summary>Tokens read before the timed steps (not timed); the perturbation lands at position
     /// <see cref="SpectrumBenchmark.PerturbedPosition"/> (or the last of them, if fewer).</summary>
@@ -63,7 +65,7 @@ public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Model, paths, out var problem) is null ? ("model", problem!)
+        ModelPreflight.Check(Model, null, paths, out _) is { } problem ? ("model", problem.Message)
         : ModelOptions.DeviceProblem(Device) is { } device ? ("device", device) : null;
 }
 
@@ -77,8 +79,9 @@ public sealed class SpectrumBenchExperiment(ProjectPaths paths) : Experiment<Spe
     /// <inheritdoc/>
     protected override void Run(SpectrumBenchOptions o, RunContext run)
     {
-        var folder = ModelLocator.TryResolve(o.Model, paths, out var problem) ?? throw new InvalidOperationException(problem);
-        using var lm = run.Phase("load", () => LanguageModel.Load(folder, new ModelOptions { Device = o.Device, DType = o.DType }));
+        var source = ModelLocator.Resolve(o.Model, null, paths);
+        var folder = source.Path;
+        using var lm = run.Phase("load", () => LanguageModel.Load(source, new ModelOptions { Device = o.Device, DType = o.DType }));
         var spec = lm.Spec;
         var length = o.PromptTokens + o.Steps + 1;
         if (length > spec.MaxPositionEmbeddings)

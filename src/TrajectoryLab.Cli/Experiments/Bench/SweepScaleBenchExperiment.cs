@@ -5,6 +5,7 @@
 // (GC.GetTotalMemory sampled every 2 ms on a side thread) and the bytes allocated (GC.GetTotalAllocatedBytes delta).
 // Linear growth shows as time and memory ratios ≈ the ratio of N.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using System.Diagnostics;
 using System.Globalization;
 using TrajectoryLab.Cli.Runs;
@@ -18,7 +19,7 @@ namespace TrajectoryLab.Cli.Experiments.Bench;
 public sealed class SweepScaleBenchOptions : ExperimentOptions
 {
     /// <summary>Cell counts measured (each a multiple of 100; from 10,000 on, 100 × 100 × N/10,000 seeds).</summary>
-    [MinLength(1)] public int[] Sizes { get; set; } = [10_000, 100_000];
+    [MinLength(1), EachInRange(1, 10_000_000)] public int[] Sizes { get; set; } = [10_000, 100_000];
 
     /// <summary>Numeric plots drawn by the merge (as <c>sweep merge --plots</c>).</summary>
     [Range(0, 64)] public int Plots { get; set; } = 3;

@@ -100,8 +100,10 @@ public static class RankCollapseFigures
         run.Table("depth", ["model", "source", "measure", "site", "mean_over_windows"], curves);
         foreach (var m in labels)
         {
-            run.Headline($"{m}: effective rank at the top, validation windows", Mean(cells.Where(c => c.Model == m && c.Source == "validation" && c.Site == sites - 1).Select(c => c.Reading.EffectiveRank)));
-            run.Headline($"{m}: token uniformity at the top, validation windows", Mean(cells.Where(c => c.Model == m && c.Source == "validation" && c.Site == sites - 1).Select(c => c.Reading.Uniformity)));
+            run.Headline($"{m}: effective rank at the top, validation windows", Mean(cells.Where(c => c.Model == m && c.Source == "validation" && c.Site == sites - 1).Select(c => c.Reading.EffectiveRank)),
+                "breakdown: a top-layer window's singular values are undefined (see the breakdown counts)");
+            run.Headline($"{m}: token uniformity at the top, validation windows", Mean(cells.Where(c => c.Model == m && c.Source == "validation" && c.Site == sites - 1).Select(c => c.Reading.Uniformity)),
+                "breakdown: a top-layer window has zero norm (see the breakdown counts)");
         }
     }
 
@@ -166,7 +168,7 @@ public static class RankCollapseFigures
                     (below >= 0 ? $"first below 0.01 at site {F(below)}." : "never below 0.01.") +
                     $" Without the BOS row: {F(Rest(labels[i], variants[v], 0), "G3")} → {F(Rest(labels[i], variants[v], sites - 1), "G3")}; later half of the positions: {F(Late(labels[i], variants[v], 0), "G3")} → {F(Late(labels[i], variants[v], sites - 1), "G3")}." +
                     $" Effective rank at the top {F(Mean(labels[i], variants[v], sites - 1, r => r.EffectiveRank), "F2")} (embeddings {F(Mean(labels[i], variants[v], 0, r => r.EffectiveRank), "F2")}).");
-                run.Headline($"{labels[i]}, {variants[v]}: top token uniformity", y[^1]);
+                run.Headline($"{labels[i]}, {variants[v]}: top token uniformity", y[^1], "breakdown: the top residual has zero norm in this ablation");
             }
         run.Report.Add(new Preformatted(Table(["model", "variant", .. Enumerable.Range(0, sites).Select(s => $"s={F(s)}")], table)));
         run.Report.Figure(run.Figure(new Figure("ablation-token-uniformity", "Token uniformity over depth, path ablations", new Axis("site s (blocks applied)"), new Axis("‖X − 1x̄ᵀ‖ / ‖X‖") { Log = true })

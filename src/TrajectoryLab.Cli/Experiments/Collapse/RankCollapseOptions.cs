@@ -3,6 +3,7 @@
 // References: Dong, Cordonnier & Loukas (2021), "Attention is not all you need: pure attention loses rank doubly
 // exponentially with depth", ICML (arXiv:2103.03404); Roy & Vetterli (2007), EUSIPCO (effective rank).
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Runs;
 
@@ -21,7 +22,7 @@ public sealed class RankCollapseOptions : ExperimentOptions, IPreflight
     [Range(2, 100_000)] public int Window { get; set; } = 32;
 
     /// <summary>Context lengths (prefixes from position 0) of the growing-context curves; those longer than a text are skipped.</summary>
-    [MinLength(1)] public int[] Prefixes { get; set; } = [8, 16, 32, 64, 128, 192];
+    [MinLength(1), EachInRange(2, 1_000_000)] public int[] Prefixes { get; set; } = [8, 16, 32, 64, 128, 192];
 
     /// <summary>Tokens of each text the model continues greedily (BOS included); the continuation fills the text's length.</summary>
     [Range(1, 100_000)] public int PromptTokens { get; set; } = 32;
@@ -40,6 +41,6 @@ public sealed class RankCollapseOptions : ExperimentOptions, IPreflight
     {
         if (Prefixes.Any(p => p < 2)) return ("prefixes", "every prefix must hold at least 2 positions");
         if (PromptTokens >= Text.Tokens) return ("promptTokens", "must be smaller than text.tokens, so that something is generated");
-        return Model.Check(paths);
+        return Model.Check(paths, out var model) ?? Text.Check(model!);
     }
 }

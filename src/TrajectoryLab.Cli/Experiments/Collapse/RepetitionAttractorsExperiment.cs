@@ -34,7 +34,7 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
         if (o.EscapeLayers.Any(l => l > spec.NumLayers))
             throw new InvalidOperationException($"escapeLayers must lie in 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
         var start = tokenizer.BosId ?? tokenizer.EosId;
-        var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
+        var prompts = Experiments.Generation.PromptIds.Of(o.Prompts, o.PromptIds, tokenizer);
         var labels = models.Select(m => m.Label).ToArray();
 
         var generations = run.Phase("sweep", () => models.SelectMany(m => Sweep(m.Label, m.Model, prompts, o, run.Cancellation)).ToList());
@@ -47,7 +47,7 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
         var cells = Cells(o);
         var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
         run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
-            $"Repetition attractors of {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. {o.Prompts.Length} prompts × {cells.Length} decoding cells " +
+            $"Repetition attractors of {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. {prompts.Length} prompts × {cells.Length} decoding cells " +
             $"({string.Join(", ", cells.Select(c => Fig.Cell(c.Strategy, c.Temperature)))}; top-k k = {o.TopK}, top-p p = {o.TopP}, min-p {o.MinP}), {o.Steps} tokens each, no stopping at EOS. " +
             $"A generation is in a loop when it ends in a cycle repeated at least {o.LoopRepeats} times (CycleDetector: the period with the earliest onset)."));
         Loops(o, run, labels, generations, tokenizer, spec);
@@ -121,7 +121,8 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
             run.Headline($"{m}: generations in a loop", $"{loops.Length}/{generations.Count(g => g.Model == m)}");
             run.Headline($"{m}: greedy generations in a loop", $"{loops.Count(g => g.Strategy == "greedy")}/{generations.Count(g => g.Model == m && g.Strategy == "greedy")}");
             run.Headline($"{m}: loops warned by entropy", $"{warned.Length}/{loops.Length}");
-            run.Headline($"{m}: mean seq-rep-4", generations.Where(g => g.Model == m).Average(g => RepetitionMetrics.SeqRepN(g.Tokens, 4).Value));
+            run.Headline($"{m}: mean seq-rep-4", generations.Where(g => g.Model == m).Average(g => RepetitionMetrics.SeqRepN(g.Tokens, 4).Value),
+                "not measured: a generation is shorter than 4 tokens");
         }
         var nan = generations.Sum(g => g.Entropy.Count(e => !double.IsFinite(e)));
         report.Paragraph($"Numerical breakdown: {F(nan)} of {F(generations.Sum(g => g.Entropy.Length))} step entropies are not finite.");
@@ -141,8 +142,8 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
             var rose = mine.Average(c => c.FractionRose(o.Repetitions));
             run.Report.Paragraph($"{m}: mean token probability {F(P(0), "G3")} at n = 0, {F(P(1), "G3")} at n = 1 and {F(P(o.Repetitions), "G3")} at n = {F(o.Repetitions)}; " +
                 $"at n = {F(o.Repetitions)}, {F(100 * rose, "F1")}% of the tokens are more probable than at n = 1.");
-            run.Headline($"{m}: p(repeat) at n = 1", P(1));
-            run.Headline($"{m}: p(repeat) at n = {o.Repetitions}", P(o.Repetitions));
+            run.Headline($"{m}: p(repeat) at n = 1", P(1), "not measured: a sentence has no tokens to score");
+            run.Headline($"{m}: p(repeat) at n = {o.Repetitions}", P(o.Repetitions), "not measured: a sentence has no tokens to score");
         }
         if (curves.Count > 0)
         {
@@ -207,7 +208,8 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
             run.Report.Paragraph($"{m}: {F(mine.Count(e => double.IsFinite(e.Epsilon)))} of {F(mine.Length)} (loop, layer, direction) searches escape within ε ≤ {F(o.EscapeMaxEpsilon)}; median ε* over all of them {Dash(Median(mine.Select(e => e.Epsilon)))}" +
                 (byLayer.Length > 0 ? $"; the layer with the smallest median ε* is h_{F(easiest.Layer)} ({F(easiest.Median, "G3")})" : "") +
                 $". The unperturbed row stayed in its loop in {F(mine.Where(e => e.Direction == 0).Count(e => e.ReferenceStays))} of {F(mine.Count(e => e.Direction == 0))} runs.");
-            run.Headline($"{m}: median escape ε*", Median(mine.Select(e => e.Epsilon)));
+            run.Headline($"{m}: median escape ε*", Median(mine.Select(e => e.Epsilon)),
+                $"not measured: most searches never escaped within ε ≤ {F(o.EscapeMaxEpsilon)}");
         }
         run.Report.Figure(run.Figure(Fig.Escape(escapes, o)));
     }

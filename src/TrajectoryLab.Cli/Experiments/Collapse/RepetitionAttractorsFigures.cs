@@ -27,12 +27,13 @@ public static class RepetitionAttractorsFigures
     public static Figure Basin(string model, IReadOnlyList<Generation> generations, RepetitionAttractorsOptions o)
     {
         var cells = RepetitionAttractorsMeasures.Cells(o);
-        var values = Enumerable.Range(0, o.Prompts.Length).Select(p => cells.Select(c =>
+        var promptCount = Experiments.Generation.PromptIds.Count(o.Prompts, o.PromptIds);
+        var values = Enumerable.Range(0, promptCount).Select(p => cells.Select(c =>
             generations.Where(g => g.Prompt == p && g.Strategy == c.Strategy && g.Temperature == c.Temperature).Select(g => (double)g.Cycle.Period).DefaultIfEmpty(double.NaN).First()).ToArray()).ToArray();
         return new Figure($"basin-{Slug(model)}", $"Basin map: loop period per prompt and decoding, {model}",
-            new Axis("decoding cell (see subtitle)") { Min = -0.5, Max = cells.Length - 0.5 }, new Axis("prompt index") { Min = -0.5, Max = o.Prompts.Length - 0.5 })
+            new Axis("decoding cell (see subtitle)") { Min = -0.5, Max = cells.Length - 0.5 }, new Axis("prompt index") { Min = -0.5, Max = promptCount - 0.5 })
         {
-            Series = [new HeatmapSeries("", 0, cells.Length - 1, 0, o.Prompts.Length - 1, values) { ColorAxisTitle = "loop period (0 = no loop)" }],
+            Series = [new HeatmapSeries("", 0, cells.Length - 1, 0, promptCount - 1, values) { ColorAxisTitle = "loop period (0 = no loop)" }],
             Subtitle = CellKey(cells),
             Legend = LegendPosition.None, Height = 620,
         };

@@ -4,6 +4,7 @@
 // Xu et al. (2022), "Learning to Break the Loop", NeurIPS (self-reinforcement); Marwan et al. (2007), Phys. Rep. 438:237 (RQA);
 // Fan et al. (2018), ACL (top-k); Nguyen et al. (2024), arXiv:2407.01082 (min-p).
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Runs;
 
@@ -16,13 +17,16 @@ public sealed class RepetitionAttractorsOptions : ExperimentOptions, IPreflight
     [Required] public ModelChoice Model { get; set; } = new();
 
     /// <summary>Prompts, each read after the tokenizer's BOS (or EOS) token; prompts of equal token length share a batch.</summary>
-    [MinLength(1)] public string[] Prompts { get; set; } = ["The jury said"];
+    public string[] Prompts { get; set; } = ["The jury said"];
+
+    /// <summary>Prompts as token ids, used as they are (nothing prepended) instead of <see cref="Prompts"/> when nonempty.</summary>
+    public int[][] PromptIds { get; set; } = [];
 
     /// <summary>Tokens generated after each prompt.</summary>
     [Range(4, 4096)] public int Steps { get; set; } = 128;
 
     /// <summary>Temperatures of the sampled strategies (greedy runs once per prompt, independent of them).</summary>
-    [MinLength(1)] public double[] Temperatures { get; set; } = [0.25, 0.5, 0.75, 1.0];
+    [MinLength(1), EachInRange(1e-6, 100)] public double[] Temperatures { get; set; } = [0.25, 0.5, 0.75, 1.0];
 
     /// <summary>Strategies: any of "greedy", "sampling" (plain softmax), "top-k", "top-p", "min-p".</summary>
     [MinLength(1)] public string[] Strategies { get; set; } = ["greedy", "top-k", "top-p", "min-p"];
@@ -52,7 +56,7 @@ public sealed class RepetitionAttractorsOptions : ExperimentOptions, IPreflight
     [Range(0.001, 1.0)] public double RecurrenceQuantile { get; set; } = 0.1;
 
     /// <summary>Residual sites (0 = embeddings … n_layers = top) perturbed in the escape search; empty to skip it.</summary>
-    public int[] EscapeLayers { get; set; } = [0, 1, 2, 3, 4, 5, 6];
+    [EachInRange(0, 10_000)] public int[] EscapeLayers { get; set; } = [0, 1, 2, 3, 4, 5, 6];
 
     /// <summary>Greedy loops per model whose escape is searched.</summary>
     [Range(1, 100)] public int EscapeLoops { get; set; } = 2;
@@ -94,6 +98,7 @@ public sealed class RepetitionAttractorsOptions : ExperimentOptions, IPreflight
         if (Temperatures.Any(t => !(t > 0) || !double.IsFinite(t))) return ("temperatures", "every temperature must be positive and finite (greedy is a strategy)");
         if (!(EscapeMinEpsilon < EscapeMaxEpsilon)) return ("escapeMinEpsilon", "must be below escapeMaxEpsilon");
         if (EscapeLayers.Any(l => l < 0)) return ("escapeLayers", "layers must be ≥ 0");
-        return Model.Check(paths);
+        return Model.Check(paths, out var model) ?? Experiments.Generation.PromptIds.Check(Prompts, PromptIds, model!)
+            ?? (Sentences.Length > 0 && model!.Tokenizer is null ? ("sentences", "the self-reinforcement test repeats sentences of text, and this model has no tokenizer: set sentences to [] or name a tokenizer (model.tokenizer)") : null);
     }
 }

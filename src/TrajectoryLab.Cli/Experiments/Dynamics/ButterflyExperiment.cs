@@ -32,7 +32,7 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         if (o.Layer > spec.NumLayers || o.ObservedLayer > spec.NumLayers)
             throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
         var start = tokenizer.BosId ?? tokenizer.EosId;
-        var prompts = o.Prompts.Select(p => (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(p)).ToArray()).ToArray();
+        var prompts = Generation.PromptIds.Of(o.Prompts, o.PromptIds, tokenizer);
 
         var copies = new List<CopyTrace>();
         var references = new List<object[]>();
@@ -59,7 +59,7 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
         var observed = o.ObservedLayer is { } ol ? $"h_{ol}" : $"the top of the stack (h_{spec.NumLayers})";
         run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
-            $"Butterfly effect of free-running generation by {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. For each of {o.Prompts.Length} prompt(s), " +
+            $"Butterfly effect of free-running generation by {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. For each of {prompts.Length} prompt(s), " +
             $"h_{o.Layer} at the last prompt position is perturbed by ε·||h||·v along {o.CopiesPerEpsilon} random orthonormal directions v per ε ∈ {{{string.Join(", ", o.Epsilons.Select(e => F(e)))}}}; " +
             $"then the reference and every copy generate {o.Steps} tokens on their own ({string.Join(", ", o.Temperatures.Select(Temperature))}; sampled rows share one random stream, so they differ only through their logits). " +
             $"Recorded at every step: the distance d_t = ||h'_t − h_t|| at {observed} of the newest position, " +
@@ -201,8 +201,9 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         {
             var m = labels[i];
             run.Headline($"{m}: copies whose tokens diverged", Diverged(m, null));
-            run.Headline($"{m}: mean ln(d_(t+1)/d_t) before divergence (nats/token)", growth[m].DefaultIfEmpty(double.NaN).Average());
-            run.Headline($"{m}: Spearman ρ(entropy, growth)", correlation[m].R);
+            run.Headline($"{m}: mean ln(d_(t+1)/d_t) before divergence (nats/token)", growth[m].DefaultIfEmpty(double.NaN).Average(),
+                "not measured: no copy kept the reference's tokens with a finite, positive distance for two steps");
+            run.Headline($"{m}: Spearman ρ(entropy, growth)", correlation[m].R, $"not measured: {correlation[m].Breakdown}");
         }
     }
 

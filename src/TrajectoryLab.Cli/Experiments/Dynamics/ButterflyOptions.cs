@@ -1,6 +1,7 @@
 // Options of the butterfly experiment: which models, prompts and perturbation sizes, how each row decodes, and how the
 // finite-size Lyapunov exponent is binned. References: Lorenz (1963); Aurell et al. (1997), J. Phys. A 30:1 (FSLE).
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Runs;
 
 namespace TrajectoryLab.Cli.Experiments.Dynamics;
@@ -12,7 +13,10 @@ public sealed class ButterflyOptions : ExperimentOptions, IPreflight
     [Required] public ModelChoice Model { get; set; } = new();
 
     /// <summary>Prompts; each is read after the tokenizer's BOS (or EOS) token and then generated from freely.</summary>
-    [MinLength(1)] public string[] Prompts { get; set; } = ["The jury said"];
+    public string[] Prompts { get; set; } = ["The jury said"];
+
+    /// <summary>Prompts as token ids, used as they are (nothing prepended) instead of <see cref="Prompts"/> when nonempty.</summary>
+    public int[][] PromptIds { get; set; } = [];
 
     /// <summary>Residual site perturbed at the last prompt position: h after this many blocks (0 = embeddings).</summary>
     [Range(0, 10_000)] public int Layer { get; set; } = 1;
@@ -22,19 +26,19 @@ public sealed class ButterflyOptions : ExperimentOptions, IPreflight
 
     /// <summary>Perturbed sites of the layer sweep (first divergence as a function of the layer), each at
     /// <see cref="LayerSweepEpsilon"/> and <see cref="LayerSweepTemperature"/>; empty to skip it.</summary>
-    public int[] LayerSweep { get; set; } = [0, 2, 4, 6];
+    [EachInRange(0, 10_000)] public int[] LayerSweep { get; set; } = [0, 2, 4, 6];
 
     /// <summary>ε of the layer sweep.</summary>
-    [Range(1e-12, 1e6)] public double LayerSweepEpsilon { get; set; } = 1e-2;
+    [Range(1e-12, 10.0)] public double LayerSweepEpsilon { get; set; } = 1e-2;
 
     /// <summary>Temperature of the layer sweep (0 = greedy).</summary>
     [Range(0.0, 100.0)] public double LayerSweepTemperature { get; set; } = 1.0;
 
     /// <summary>Perturbation sizes ε, relative to ||h|| at the perturbed site.</summary>
-    [MinLength(1)] public double[] Epsilons { get; set; } = [1e-4, 1e-3, 1e-2, 1e-1];
+    [MinLength(1), EachInRange(1e-12, 10.0)] public double[] Epsilons { get; set; } = [1e-4, 1e-3, 1e-2, 1e-1];
 
     /// <summary>Decoding temperatures; 0 is greedy. Sampled rows share one random stream.</summary>
-    [MinLength(1)] public double[] Temperatures { get; set; } = [0, 0.7, 1.0];
+    [MinLength(1), EachInRange(0.0, 100.0)] public double[] Temperatures { get; set; } = [0, 0.7, 1.0];
 
     /// <summary>Random orthonormal directions per ε.</summary>
     [Range(1, 4096)] public int CopiesPerEpsilon { get; set; } = 8;
@@ -53,7 +57,7 @@ public sealed class ButterflyOptions : ExperimentOptions, IPreflight
     {
         if (Epsilons.Any(e => !(e > 0) || !double.IsFinite(e))) return ("epsilons", "every ε must be positive and finite");
         if (Temperatures.Any(t => !(t >= 0) || !double.IsFinite(t))) return ("temperatures", "every temperature must be 0 (greedy) or positive");
-        return Model.Check(paths);
+        return Model.Check(paths, out var model) ?? Generation.PromptIds.Check(Prompts, PromptIds, model!);
     }
 }
 

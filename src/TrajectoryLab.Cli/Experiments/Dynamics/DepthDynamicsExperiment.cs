@@ -159,8 +159,8 @@ public sealed class DepthDynamicsExperiment(ProjectPaths paths) : Experiment<Dep
         ])));
         foreach (var (m, i) in labels.Select((m, i) => (m, i)))
         {
-            run.Headline($"{m}: depth exponent λ1 (nats/layer)", Mean(inner[m].Select(r => r.Profile.Exponents[0])));
-            run.Headline($"{m}: Spearman ρ(entropy, λ1)", rhos[i].R);
+            run.Headline($"{m}: depth exponent λ1 (nats/layer)", Mean(inner[m].Select(r => r.Profile.Exponents[0])), "breakdown: no position has a finite ln R_11 (see Numerical breakdown)");
+            run.Headline($"{m}: Spearman ρ(entropy, λ1)", rhos[i].R, $"not measured: {rhos[i].Breakdown}");
         }
         var bad = records.Count(r => r.Profile.LayerGrowth.Any(g => g.Any(v => !double.IsFinite(v))));
         report.Section("Numerical breakdown", $"{F(bad)} of {F(records.Count)} positions have a non-finite ln R_ii (a tangent mapped to zero or overflowing); they show as gaps in the heat map and are left out of every mean.");

@@ -29,5 +29,5 @@ public sealed class DepthDynamicsOptions : ExperimentOptions, IPreflight
     [Range(1, 100_000)] public int BootstrapResamples { get; set; } = 1000;
 
     /// <inheritdoc/>
-    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths);
+    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths, out var model) ?? Text.Check(model!);
 }

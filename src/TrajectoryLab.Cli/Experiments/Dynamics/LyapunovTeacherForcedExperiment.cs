@@ -7,6 +7,7 @@
 // References: Benettin et al. (1980), Meccanica 15:9; Grassberger, Badii, Politi (1988), J. Stat. Phys. 51:135 (FTLE);
 // Efron & Tibshirani (1993) (bootstrap); DESIGN.md section 5.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using System.Globalization;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Lyapunov;
@@ -26,7 +27,7 @@ public sealed class LyapunovTeacherForcedOptions : ExperimentOptions, IPreflight
     /// <summary>The texts read (teacher-forced).</summary>
     public TextChoice Text { get; set; } = new();
     /// <summary>Residual sites perturbed (h after this many blocks); observed at the top.</summary>
-    [MinLength(1)] public int[] Layers { get; set; } = [0, 2, 4];
+    [MinLength(1), EachInRange(0, 10_000)] public int[] Layers { get; set; } = [0, 2, 4];
     /// <summary>Tangent directions k (exponents measured).</summary>
     [Range(1, 4096)] public int Directions { get; set; } = 16;
     /// <summary>Perturbation size relative to ||h||.</summary>
@@ -44,10 +45,10 @@ public sealed class LyapunovTeacherForcedOptions : ExperimentOptions, IPreflight
     /// model generated) instead of the text itself.</summary>
     public bool SelfGenerated { get; set; }
     /// <summary>ε values of the sweep (two-trajectory λ1 at the first layer of <see cref="Layers"/>, trained model).</summary>
-    public double[] EpsilonSweep { get; set; } = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 3e-1];
+    [EachInRange(1e-12, 1.0)] public double[] EpsilonSweep { get; set; } = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 3e-1];
 
     /// <inheritdoc/>
-    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths);
+    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths, out var model) ?? Text.Check(model!);
 }
 
 /// <summary>Spectra, λ1 cross-checks, FTLE distributions, ε sweep and the entropy–exponent scatter.</summary>
@@ -171,7 +172,13 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experi
             foreach (var layer in o.Layers)
             {
                 var group = cells.Where(c => c.Model == label && c.Layer == layer && c.Spectrum.Succeeded).ToList();
-                if (group.Count == 0) { summary.Add(new KeyValue($"{label}, layer {layer}", "breakdown: " + cells.First(c => c.Model == label && c.Layer == layer).Spectrum.Breakdown)); continue; }
+                if (group.Count == 0)
+                {
+                    var reason = "breakdown: " + cells.First(c => c.Model == label && c.Layer == layer).Spectrum.Breakdown;
+                    summary.Add(new KeyValue($"{label}, layer {layer}", reason));
+                    if (layer == o.Layers[0]) run.Headline($"lambda1 {label} (layer {layer})", double.NaN, reason);
+                    continue;
+                }
                 var k = group[0].Spectrum.Exponents.Length;
                 var mean = Enumerable.Range(0, k).Select(i => group.Average(c => c.Spectrum.Exponents[i])).ToArray();
                 spectrumSeries.Add(new LineSeries($"{label}, layer {layer}", [.. Enumerable.Range(1, k).Select(i => (double)i)], mean) { Markers = true, Dashed = label != labels[0], Color = LayerColor(o, layer) });

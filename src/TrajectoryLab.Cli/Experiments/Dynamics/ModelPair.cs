@@ -2,7 +2,9 @@
 // committed models/brown-small) and, unless turned off, the same architecture with random weights (N(0, 0.02²), the
 // initialisation training starts from), so that every exponent can be read against what training changed.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Runs;
+using TrajectoryLab.Torch.Checkpoints;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Tokenizers;
 
@@ -11,8 +13,11 @@ namespace TrajectoryLab.Cli.Experiments.Dynamics;
 /// <summary>Which model to load, where, and whether to add its randomly initialised twin.</summary>
 public sealed class ModelChoice
 {
-    /// <summary>"default" (models/brown-small) or a Hugging Face model folder.</summary>
+    /// <summary>"default" (models/brown-small), a Hugging Face folder, a .safetensors file with config.json beside it, or a
+    /// llama2.c .bin.</summary>
     [Required] public string Name { get; set; } = ModelLocator.Default;
+    /// <summary>A tokenizer.json or tokenizer.bin to use instead of the one beside the weights; null for that one (or none).</summary>
+    public string? Tokenizer { get; set; }
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
     [Required] public string Device { get; set; } = "cpu";
     /// <summary>"float32", "bfloat16" or "float16".</summary>
@@ -20,11 +25,16 @@ public sealed class ModelChoice
     /// <summary>Also measure the same architecture with random weights.</summary>
     public bool CompareRandom { get; set; } = true;
     /// <summary>Seed of the random twin's weights.</summary>
-    public long RandomSeed { get; set; } = 1;
+    [Range(typeof(long), "0", "9223372036854775807")] public long RandomSeed { get; set; } = 1;
 
-    /// <summary>The problem with <see cref="Name"/>, for an experiment's preflight check.</summary>
-    public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Name, paths, out var problem) is null ? ("model:name", problem!)
+    /// <summary>The problem with the model (checked whole, see <see cref="ModelPreflight"/>) or its device, for an
+    /// experiment's preflight check.</summary>
+    public (string Key, string Problem)? Check(ProjectPaths paths) => Check(paths, out _);
+
+    /// <summary>As <see cref="Check(ProjectPaths)"/>, also handing back the checked model (its architecture and tokenizer)
+    /// for the checks that depend on it.</summary>
+    public (string Key, string Problem)? Check(ProjectPaths paths, out CheckedModel? model) =>
+        ModelPreflight.Check(Name, Tokenizer, paths, out model) is { } problem ? (problem.InTokenizer && Tokenizer is not null ? "model:tokenizer" : "model:name", problem.Message)
         : ModelOptions.DeviceProblem(Device) is { } device ? ("model:device", device) : null;
 }
 
@@ -33,12 +43,15 @@ public sealed class ModelChoice
 /// <param name="Model">The loaded model (dispose it).</param>
 public sealed record MeasuredModel(string Label, LanguageModel Model);
 
-/// <summary>The models of one experiment, its tokenizer and its model folder; disposing it frees the models.</summary>
+/// <summary>The models of one experiment, its tokenizer and where the model came from; disposing it frees the models.</summary>
 /// <param name="Models">The trained model, then (if asked) its random twin.</param>
-/// <param name="Tokenizer">The tokenizer of the model folder.</param>
-/// <param name="Folder">The model folder.</param>
+/// <param name="Tokenizer">The model's tokenizer, or an <see cref="IdOnlyTokenizer"/> when it has none.</param>
+/// <param name="Folder">The path the model was read from.</param>
 public sealed record LoadedModels(IReadOnlyList<MeasuredModel> Models, ITextTokenizer Tokenizer, string Folder) : IDisposable
 {
+    /// <summary>False when the model has no tokenizer (texts and prompts are then token ids).</summary>
+    public bool HasTokenizer => Tokenizer is not IdOnlyTokenizer;
+
     /// <summary>Frees every model.</summary>
     public void Dispose()
     {
@@ -49,17 +62,17 @@ public sealed record LoadedModels(IReadOnlyList<MeasuredModel> Models, ITextToke
 /// <summary>Loads the models of a <see cref="ModelChoice"/>.</summary>
 public static class ModelPair
 {
-    /// <summary>The trained model, then (if asked) its random twin; and the tokenizer of the model folder.</summary>
+    /// <summary>The trained model, then (if asked) its random twin; and the model's tokenizer.</summary>
     public static LoadedModels Load(ModelChoice choice, ProjectPaths paths)
     {
-        var folder = ModelLocator.TryResolve(choice.Name, paths, out var problem) ?? throw new InvalidOperationException(problem);
+        var source = ModelLocator.Resolve(choice.Name, choice.Tokenizer, paths);
         var options = new ModelOptions { Device = choice.Device, DType = choice.DType };
-        var trained = LanguageModel.Load(folder, options);
+        var trained = LanguageModel.Load(source, options);
         var models = new List<MeasuredModel> { new("trained", trained) };
         try
         {
             if (choice.CompareRandom) models.Add(new("random init", LanguageModel.Random(trained.Spec, choice.RandomSeed, options)));
-            return new LoadedModels(models, HfTokenizer.Load(folder), folder);
+            return new LoadedModels(models, TokenizerOf(source, trained.Spec.VocabSize), source.Path);
         }
         catch
         {
@@ -67,4 +80,8 @@ public static class ModelPair
             throw;
         }
     }
+
+    /// <summary>The model's tokenizer, or an <see cref="IdOnlyTokenizer"/> when it has none.</summary>
+    public static ITextTokenizer TokenizerOf(ModelSource source, int vocabularySize) =>
+        source.LoadTokenizer(vocabularySize) ?? new IdOnlyTokenizer(vocabularySize);
 }

@@ -2,9 +2,12 @@
 // validation documents of a corpus ("brown": the split train-brown held out, same fraction and seed, so the default
 // model has never trained on them). Each text is preceded by the tokenizer's BOS (or EOS) token, as generate does.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Experiments.Training;
+using TrajectoryLab.Cli.Experiments.Generation;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Corpus;
+using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Tokenizers;
 
 namespace TrajectoryLab.Cli.Experiments.Dynamics;
@@ -14,16 +17,30 @@ public sealed class TextChoice
 {
     /// <summary>Inline texts; when nonempty they are used instead of <see cref="Corpus"/>.</summary>
     public string[] Texts { get; set; } = [];
+    /// <summary>Texts as token ids, used verbatim (nothing prepended; cut to <see cref="Tokens"/>); when nonempty they are
+    /// used instead of <see cref="Texts"/> and <see cref="Corpus"/>. The way to feed a model that has no tokenizer.</summary>
+    public int[][] Ids { get; set; } = [];
     /// <summary>"brown" (its validation split) or a plain-text file or folder.</summary>
     [Required] public string Corpus { get; set; } = CorpusSource.Brown;
     /// <summary>The validation fraction of the split (train-brown's).</summary>
     [Range(0.001, 0.5)] public double ValidationFraction { get; set; } = 0.1;
     /// <summary>The seed of the split (train-brown's seed).</summary>
-    public int SplitSeed { get; set; } = 42;
+    [Range(0, int.MaxValue)] public int SplitSeed { get; set; } = 42;
     /// <summary>How many documents (texts) to read from the corpus.</summary>
     [Range(1, 10_000)] public int Documents { get; set; } = 4;
     /// <summary>Tokens per text (BOS included); shorter texts are used whole.</summary>
     [Range(2, 100_000)] public int Tokens { get; set; } = 256;
+
+    /// <summary>The problem with these texts for <paramref name="model"/> (ids outside its vocabulary, or text for a model
+    /// without a tokenizer), naming the key under <paramref name="prefix"/>, or null.</summary>
+    public (string Key, string Problem)? Check(CheckedModel model, string prefix = "text:")
+    {
+        if (Ids.Length > 0)
+            return PromptIds.CheckIds(Ids, model.Spec.VocabSize, prefix + "ids") ?? (Ids.Any(t => t.Length < 2) ? (prefix + "ids", "every text needs at least 2 tokens") : null);
+        if (model.Tokenizer is null)
+            return (prefix + (Texts.Length > 0 ? "texts" : "corpus"), PromptIds.NoTokenizer(model, prefix.TrimEnd(':') + ".ids", "[[1, 17, 250, 9]]"));
+        return null;
+    }
 }
 
 /// <summary>One tokenized text.</summary>
@@ -37,6 +54,8 @@ public static class TextSource
     /// <exception cref="CorpusException">The corpus cannot be read (npm missing, bad path).</exception>
     public static IReadOnlyList<TokenizedText> Load(TextChoice choice, ITextTokenizer tokenizer, ProjectPaths paths)
     {
+        if (choice.Ids.Length > 0)
+            return [.. choice.Ids.Select((ids, i) => new TokenizedText($"ids {i + 1}", [.. ids.Take(choice.Tokens)]))];
         IEnumerable<(string Name, string Text)> texts = choice.Texts.Length > 0
             ? choice.Texts.Select((t, i) => ($"text {i + 1}", t))
             : Documents(choice, paths);

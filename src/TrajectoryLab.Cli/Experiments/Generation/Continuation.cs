@@ -15,10 +15,13 @@ public sealed record Continuation(int[] Tokens, double[] Entropy, double[] Surpr
     /// tokens, stopping early at EOS; <paramref name="stream"/> picks the row's random stream under <paramref name="seed"/>.
     /// </summary>
     public static Continuation Generate(LanguageModel lm, ITextTokenizer tokenizer, string prompt, SamplerOptions sampler, int maxNewTokens,
+        long seed, long stream, CancellationToken cancellation, Action? onToken = null) =>
+        Generate(lm, tokenizer, PromptIds.Of([prompt], [], tokenizer)[0], sampler, maxNewTokens, seed, stream, cancellation, onToken);
+
+    /// <summary>Continues the prompt given as token ids (used as they are); otherwise as the text overload.</summary>
+    public static Continuation Generate(LanguageModel lm, ITextTokenizer tokenizer, int[] ids, SamplerOptions sampler, int maxNewTokens,
         long seed, long stream, CancellationToken cancellation, Action? onToken = null)
     {
-        var start = tokenizer.BosId ?? tokenizer.EosId;
-        var ids = (start is int s ? new[] { s } : []).Concat(tokenizer.Encode(prompt)).ToArray();
         using var session = lm.StartSession(new GenerationOptions
         {
             MaxNewTokens = maxNewTokens, Sampler = sampler, Seed = seed, StreamIds = [stream], Outputs = StepOutputs.Logits,

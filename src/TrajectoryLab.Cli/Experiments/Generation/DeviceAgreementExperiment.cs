@@ -32,15 +32,17 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
     /// <inheritdoc/>
     protected override void Run(DeviceAgreementOptions o, RunContext run)
     {
-        var folder = ModelLocator.TryResolve(o.Model.Name, paths, out var problem) ?? throw new InvalidOperationException(problem);
-        var tokenizer = Torch.Tokenizers.HfTokenizer.Load(folder);
+        var source = ModelLocator.Resolve(o.Model.Name, o.Model.Tokenizer, paths);
+        var tokenizer = ModelPreflight.Check(o.Model.Name, o.Model.Tokenizer, paths, out var model) is { } problem
+            ? throw new InvalidOperationException(problem.Message)
+            : model!.Tokenizer ?? new Torch.Tokenizers.IdOnlyTokenizer(model.Spec.VocabSize);
         var text = run.Phase("text", () => TextSource.Load(o.Text, tokenizer, paths)).FirstOrDefault()
                    ?? throw new ArgumentException("text: no text has 2 tokens or more");
         var rows = new List<DeviceAgreementRow>();
         run.Phase("compare", () =>
         {
             using var progress = run.Progress("model × dtype", (o.RandomLlama.Enabled ? 2 : 1) * o.DTypes.Length);
-            Compare("trained", options => LanguageModel.Load(folder, options), text.Tokens, o, rows, progress, run);
+            Compare("trained", options => LanguageModel.Load(source, options), text.Tokens, o, rows, progress, run);
             if (o.RandomLlama.Enabled)
             {
                 var r = o.RandomLlama;

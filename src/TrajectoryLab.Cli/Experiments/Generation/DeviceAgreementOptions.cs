@@ -1,6 +1,7 @@
 // Options of device-agreement: which models are compared (the trained default model and a random Llama of a given
 // shape), on which device and in which dtypes, over which text, against CPU float32.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Cli.Configuration;
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Runs;
 
@@ -20,7 +21,7 @@ public sealed class RandomLlamaOptions
     [Range(2, 1_000_000)] public int Vocab { get; set; } = 4096;
     /// <summary>Standard deviation of the N(0, σ²) weights.</summary>
     [Range(1e-6, 10.0)] public double Std { get; set; } = 0.02;
-    public long Seed { get; set; } = 3;
+    [Range(typeof(long), "0", "9223372036854775807")] public long Seed { get; set; } = 3;
 }
 
 /// <summary>Options of <c>device-agreement</c>.</summary>
@@ -51,8 +52,9 @@ public sealed class DeviceAgreementOptions : ExperimentOptions, IPreflight, IVal
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelLocator.TryResolve(Model.Name, paths, out var problem) is null ? ("model:name", problem!)
-        : Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device ? ("device", device) : null;
+        Model.Check(paths, out var model) is { } problem ? problem
+        : Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device ? ("device", device)
+        : Text.Check(model!);
 
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext context)

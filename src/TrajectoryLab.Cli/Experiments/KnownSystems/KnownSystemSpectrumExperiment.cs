@@ -61,8 +61,8 @@ public sealed class KnownSystemSpectrumExperiment : Experiment<KnownSystemSpectr
             run.Table("ftle", ["window", "lambda1"], ftle.Exponents.Select((v, i) => new object[] { i, v }));
 
         // Headline numbers and checks.
-        for (int i = 0; i < k; i++) run.Headline(names[i], spectrum.Exponents[i]);
-        run.Headline("two-trajectory λ1", twoTrajectory.Exponent);
+        for (int i = 0; i < k; i++) run.Headline(names[i], spectrum.Exponents[i], $"breakdown: {spectrum.Breakdown}");
+        run.Headline("two-trajectory λ1", twoTrajectory.Exponent, $"breakdown: {twoTrajectory.Breakdown}");
         if (!double.IsNaN(kaplanYorke)) run.Headline("Kaplan–Yorke dimension", kaplanYorke);
 
         var report = run.Report;

@@ -61,8 +61,8 @@ public sealed class LogisticSweepExperiment : Experiment<LogisticSweepOptions>
         var gridStep = (o.RMax - o.RMin) / (o.RCount - 1);
         if (OnsetOfChaos > o.RMin && OnsetOfChaos < o.RMax)
             checks.Add(new Comparison("onset of chaos: first r with λ(r) > 0 (Feigenbaum r∞), within 2 grid steps", onset, OnsetOfChaos, 2 * gridStep));
-        run.Headline("λ(4)", lambda[^1]);
-        run.Headline("first chaotic r", onset);
+        run.Headline($"λ({o.RMax.ToString(CultureInfo.InvariantCulture)})", lambda[^1], "breakdown: the tangent at the last r collapsed or overflowed");
+        run.Headline("first chaotic r", onset, "not measured: no r in the range has λ(r) > 0");
         run.Headline("checks passed", $"{checks.Count(c => c.Pass)}/{checks.Count}");
 
         var report = run.Report;

@@ -22,7 +22,9 @@ public sealed class AttentionDilutionOptions : ExperimentOptions, IPreflight
     public RetrievalProbeOptions Retrieval { get; set; } = new();
 
     /// <inheritdoc/>
-    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths);
+    public (string Key, string Problem)? Check(ProjectPaths paths) =>
+        Model.Check(paths, out var model) ?? Text.Check(model!)
+        ?? (Retrieval.Pairs > 0 && model!.Tokenizer is null ? ("retrieval:pairs", "the retrieval probe writes its contexts as text, and this model has no tokenizer: set retrieval.pairs = 0, or name a tokenizer (model.tokenizer)") : null);
 }
 
 /// <summary>Options of the key–value retrieval probe ("k1: v1. k2: v2. … kq:", score the value's first token).</summary>

@@ -36,7 +36,7 @@ public sealed class EntropyProfileOptions : ExperimentOptions, IPreflight
     [Range(10, 100_000)] public int BootstrapResamples { get; set; } = 1000;
 
     /// <inheritdoc/>
-    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths);
+    public (string Key, string Problem)? Check(ProjectPaths paths) => Model.Check(paths, out var model) ?? Text.Check(model!);
 }
 
 /// <summary>H(T) at a few positions of the first text, with dH/dT analytic (Var(z)/T³) against a central difference.</summary>

@@ -64,7 +64,7 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
         run.Headline("validation loss (nats/token)", Math.Log(ppl.Model));
         run.Headline("mean token entropy, validation (nats)", last.Validation.MeanEntropy);
         run.Headline("steps", session.Step);
-        run.Headline("ms per step", msPerStep);
+        run.Headline("ms per step", msPerStep, "not measured: no step was run (the checkpoint had reached the last step)");
 
         var report = run.Report;
         report.Lead(string.Create(CultureInfo.InvariantCulture,
