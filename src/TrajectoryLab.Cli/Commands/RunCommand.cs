@@ -83,6 +83,7 @@ public sealed class RunCommand(ExperimentCatalog catalog, ExperimentRegistry reg
         var name = ExperimentCatalog.NameOf(file);
         var outcome = runner.Run(name, file, experiment, options, new ProjectPaths(paths.Root, paths.Experiments, results ?? paths.Results), cancellation);
         log.LogInformation("{Status}: {Folder}", outcome.Status, outcome.Folder);
+        if (outcome.Error is not null) Console.Error.WriteLine($"trajectorylab run: {name} failed: {outcome.Error}");
         Console.WriteLine(Path.Combine(outcome.Folder, "report.html"));
         return outcome.Status switch
         {

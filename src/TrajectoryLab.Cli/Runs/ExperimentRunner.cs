@@ -11,8 +11,8 @@ using TrajectoryLab.Reporting.Index;
 
 namespace TrajectoryLab.Cli.Runs;
 
-/// <summary>What a run ended as, and where its folder is.</summary>
-public sealed record RunOutcome(string Folder, RunStatus Status);
+/// <summary>What a run ended as, where its folder is, and (when it failed) the one-line error for the console.</summary>
+public sealed record RunOutcome(string Folder, RunStatus Status, string? Error = null);
 
 /// <summary>Creates run folders and runs experiments in them.</summary>
 public sealed class ExperimentRunner(ILoggerFactory loggers)
@@ -69,7 +69,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         var clock = Stopwatch.StartNew();
         var context = new RunContext(name, folder, options, log, cancellation);
         RunStatus status;
-        string? error = null;
+        string? error = null, consoleError = null;
         try
         {
             experiment.Run(options, context);
@@ -84,7 +84,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         {
             status = RunStatus.Failed;
             error = e.ToString(); // the manifest keeps the whole exception; the console gets one line
-            log.LogError("run failed: {Error}", ErrorLog.Describe(e));
+            consoleError = ErrorLog.Describe(e);
         }
 
         manifest = manifest with
@@ -98,7 +98,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         };
         context.WriteReport(manifest);
         manifest.Save(folder);
-        return new RunOutcome(folder, status);
+        return new RunOutcome(folder, status, consoleError);
     }
 
     /// <summary>The first "device" value of an effective configuration (top level first, then nested blocks such as

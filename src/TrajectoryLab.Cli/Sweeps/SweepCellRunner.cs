@@ -46,6 +46,7 @@ public sealed class SweepCellRunner(ExperimentRunner runner, ExperimentRegistry 
 
         if (outcome.Status != RunStatus.Completed)
         {
+            if (outcome.Error is not null) Console.Error.WriteLine($"{cell.Id}: failed: {outcome.Error}");
             var failed = Path.Combine(cells, $"{cell.Id}{SweepFolder.FailedMark}{pid}");
             if (Directory.Exists(failed)) Directory.Delete(failed, recursive: true);
             Directory.Move(partial, failed);

@@ -45,7 +45,10 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
                 throw new CheckpointException(full, null, Directory.EnumerateFiles(full, "*.bin").Any()
                     ? $"no {HfConfigReader.FileName} here; a llama2.c checkpoint is named by its .bin file, not its folder"
                     : $"no {HfConfigReader.FileName} here: not a Hugging Face model folder");
-            source = new(ModelFormat.HuggingFace, full, SafetensorsCheckpoint.WeightsPathOf(full), config, Beside(full, HfTokenizer.FileName));
+            var weights = SafetensorsCheckpoint.WeightsPathOf(full);
+            if (!File.Exists(weights))
+                throw new CheckpointException(weights, null, $"file not found, and there is no {ShardIndex.FileName} beside it: the folder holds no weights");
+            source = new(ModelFormat.HuggingFace, full, weights, config, Beside(full, HfTokenizer.FileName));
         }
         else if (!File.Exists(full))
             throw new CheckpointException(full, null, "no such file or folder");
@@ -70,7 +73,8 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
         return tokenizer is null ? source : source with { TokenizerPath = ResolveTokenizer(tokenizer) };
     }
 
-    /// <summary>The model's tokenizer, or null when it has none.</summary>
+    /// <summary>The model's tokenizer, or null when it has none; wrapped in a <see cref="PaddedVocabularyTokenizer"/> when
+    /// the model has more ids than it (a padded embedding), so that every id the model can choose can be shown.</summary>
     /// <param name="vocabularySize">The model's vocabulary size: a tokenizer with more ids than the model has rows is refused.</param>
     /// <exception cref="TokenizerFormatException">The tokenizer file is malformed, or has ids the model cannot read.</exception>
     public ITextTokenizer? LoadTokenizer(int vocabularySize)
@@ -82,7 +86,7 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
         if (tokenizer.VocabularySize > vocabularySize)
             throw new TokenizerFormatException(TokenizerPath, null,
                 $"has {tokenizer.VocabularySize} token ids, but the model's vocabulary has {vocabularySize} (vocab_size): this tokenizer belongs to another model");
-        return tokenizer;
+        return tokenizer.VocabularySize < vocabularySize ? new PaddedVocabularyTokenizer(tokenizer, vocabularySize) : tokenizer;
     }
 
     /// <summary>A short description for reports: the format and the files read.</summary>

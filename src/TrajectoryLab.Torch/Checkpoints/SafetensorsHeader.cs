@@ -124,15 +124,15 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
         SafetensorsEntry? previous = null;
         foreach (var entry in sorted)
         {
+            if (entry.End > dataLength)
+                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
+                    $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong")) { IsLayoutError = true };
             if (entry.Begin < position)
                 throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
                     $"data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]")) { IsLayoutError = true };
             if (entry.Begin > position)
                 throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
                     $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({(previous is null ? "before the first" : $"between '{previous.Name}' and")} '{entry.Name}'): a header entry is missing, or its data_offsets are wrong")) { IsLayoutError = true };
-            if (entry.End > dataLength)
-                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong")) { IsLayoutError = true };
             position = entry.End;
             previous = entry;
         }
