@@ -3,7 +3,7 @@
 // yet no relocation uses a symbol of that version (GCC 13's <iostream> emits only a marker symbol).
 // Setting VER_FLG_WEAK (0x2) in vna_flags lets the loader accept a libstdc++ without that version.
 // References: System V gABI (ELF-64 section headers, relocations); LSB 5.0 "Symbol Versioning"
-// (Elf64_Verneed / Elf64_Vernaux, VER_FLG_WEAK); ../shared/notes/torchsharp-debian12.md.
+// (Elf64_Verneed / Elf64_Vernaux, VER_FLG_WEAK); README.md, "How TorchSharp loads on Debian 12".
 // This file is compiled by MSBuild's RoslynCodeTaskFactory (build/ElfVersionFix.targets) and, with
 // TRAJECTORYLAB_TESTS defined, by tests/TrajectoryLab.Torch.Tests, which checks it on the real library.
 using System;

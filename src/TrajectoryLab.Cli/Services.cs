@@ -32,6 +32,7 @@ public static class Services
         services.AddSingleton<ICommand, BenchCommand>();
         services.AddSingleton<ICommand, ReportCommand>();
         services.AddSingleton<ICommand, CorpusCommand>();
+        services.AddSingleton<ICommand, CheckCommand>();
         services.AddSingleton<ICommand, SweepCommand>();
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();

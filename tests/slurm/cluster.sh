@@ -2,7 +2,7 @@
 # A real single-node Slurm cluster on localhost for the Slurm tests (issue 10): installs the Debian
 # packages if missing, writes slurm.conf into a state folder, starts munged, slurmctld and slurmd, and
 # waits for the node to be idle; `stop` shuts it down and waits until the daemons are gone.
-# Facts it relies on: /work/shared/notes/slurm.md (slurm-wlm 22.05.8, munge 0.5.15 on Debian 12, no systemd).
+# Facts it relies on: slurm-wlm 22.05.8 and munge 0.5.15 from Debian 12, started without systemd.
 # Reference: https://slurm.schedmd.com/slurm.conf.html
 #
 # The node offers CPUs=$(nproc) and two stand-in GPUs (gres.conf points them at /dev/null and /dev/zero).

@@ -1,6 +1,6 @@
 // Detects whether a token sequence ended in a loop (an attractor cycle of the generation map): its period
 // and its onset, the first step from which the sequence is periodic to the end.
-// Reference: science.md "Repetition and degeneration"; Xu et al. (2022), "Learning to Break the Loop".
+// Reference: docs/science.md "Repetition and degeneration"; Xu et al. (2022), "Learning to Break the Loop".
 
 namespace TrajectoryLab.Core.Metrics;
 

@@ -1,5 +1,5 @@
 // Early warning of a loop: how many steps before the loop's onset the entropy fell, and stayed, below a threshold.
-// Reference: science.md "Repetition and degeneration" (entropy falling before onset is the early warning);
+// Reference: docs/science.md "Repetition and degeneration" (entropy falling before onset is the early warning);
 // Scheffer et al. (2009), "Early-warning signals for critical transitions", Nature 461:53.
 
 namespace TrajectoryLab.Core.Metrics;

@@ -1,5 +1,5 @@
 // Analytic derivatives of the softmax entropy H(z, T) with respect to temperature and to the logits.
-// Derivation: ln p_k = β z_k − ln Z, β = 1/T; dH/dβ = −β Var_p(z); see science.md (entropy identities).
+// Derivation: ln p_k = β z_k − ln Z, β = 1/T; dH/dβ = −β Var_p(z); see docs/science.md (entropy identities).
 
 namespace TrajectoryLab.Core.Metrics;
 

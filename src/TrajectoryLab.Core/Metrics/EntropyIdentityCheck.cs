@@ -1,4 +1,4 @@
-// Numerical check of the entropy identities (science.md) on random Gaussian logits, and the curve H(T) with
+// Numerical check of the entropy identities (docs/science.md) on random Gaussian logits, and the curve H(T) with
 // its analytic and finite-difference derivatives: the data behind the entropy-identities experiment.
 
 using MathNet.Numerics.Distributions;

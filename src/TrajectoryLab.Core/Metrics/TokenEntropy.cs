@@ -30,7 +30,7 @@ public sealed record EntropyOptions(
 /// <param name="VocabularySize">|V_mask|: allowed tokens (all of |V| without a mask).</param>
 /// <param name="Breakdown">Why the values are NaN; <see cref="MetricBreakdown.None"/> when valid.</param>
 /// <remarks>
-/// Identities (science.md): 0 ≤ H ≤ ln|V_mask|; H = ln Z − E_p[z]/T; V = Var_p(z)/T²; PPL = exp(H);
+/// Identities (docs/science.md): 0 ≤ H ≤ ln|V_mask|; H = ln Z − E_p[z]/T; V = Var_p(z)/T²; PPL = exp(H);
 /// KL(p‖U) = ln|V_mask| − H.
 /// </remarks>
 public readonly record struct TokenStatistics(

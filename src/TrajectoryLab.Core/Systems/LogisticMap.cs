@@ -1,4 +1,4 @@
-// The logistic map x -> r x (1 - x) (May 1976, Nature 261:459). Reference exponents (science.md):
+// The logistic map x -> r x (1 - x) (May 1976, Nature 261:459). Reference exponents (docs/science.md):
 // r = 4: ln 2; r = 2.5: ln|2 - r|; r = 3.2: 0.5 ln|4 + 2r - r^2|.
 using MathNet.Numerics.LinearAlgebra;
 using TrajectoryLab.Core.Dynamics;

@@ -4,7 +4,7 @@
 // Recorded per step: ||h_i − h_0|| at the observed site, each row's tokens (first divergence, edit distance) and the
 // reference's next-token entropy. All rows ride in one batch; tokens are chosen by the same sampler code as
 // GenerationSession (TokenSampler, RandomStreams).
-// References: Lorenz (1963); Aurell et al. (1997), J. Phys. A 30:1 (finite-size growth); DESIGN.md section 5.
+// References: Lorenz (1963); Aurell et al. (1997), J. Phys. A 30:1 (finite-size growth); docs/dynamics.md.
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Sampling;
 using static TorchSharp.torch;
@@ -42,7 +42,10 @@ public sealed record FreeRunningOptions
 /// <param name="Distance">[Steps + 1] ||h_i − h_0|| at the observed site: entry 0 at the last prompt position (right
 /// after the perturbation), entry s at the position of the s-th generated token.</param>
 /// <param name="Tokens">[Steps] its generated tokens.</param>
-public sealed record PerturbedCopy(double Epsilon, int Copy, double[] Distance, int[] Tokens);
+/// <param name="BreakdownStep">The first step (index into <paramref name="Distance"/>) at which the copy's logits or distance
+/// were non-finite (its perturbation overflowed the arithmetic), or null: from there on its distances and tokens are not a
+/// trajectory of the model and must not be read as divergence.</param>
+public sealed record PerturbedCopy(double Epsilon, int Copy, double[] Distance, int[] Tokens, int? BreakdownStep = null);
 
 /// <summary>Everything a free-running run recorded.</summary>
 /// <param name="ReferenceTokens">[Steps] the reference's generated tokens.</param>
@@ -106,9 +109,15 @@ public static class FreeRunningDynamics
         batch.Feed(input);
         Record();
 
+        int? Breakdown(int i)
+        {
+            var d = distance.FindIndex(row => !double.IsFinite(row[i]));
+            int? logits = batch.BrokenRows.TryGetValue(1 + i, out var position) ? (int)(position - (prompt.Count - 1)) : null;
+            return d < 0 ? logits : logits is { } l ? Math.Min(l, d) : d;
+        }
         return new FreeRunningResult(
             [.. tokens.Select(t => (int)t[0])], [.. entropy], [.. norm],
-            [.. copies.Select((c, i) => new PerturbedCopy(c.Epsilon, c.Copy, [.. distance.Select(d => d[i])], [.. tokens.Select(t => (int)t[1 + i])]))]);
+            [.. copies.Select((c, i) => new PerturbedCopy(c.Epsilon, c.Copy, [.. distance.Select(d => d[i])], [.. tokens.Select(t => (int)t[1 + i])], Breakdown(i)))]);
     }
 
     private static double Distance(double[] a, double[] b)

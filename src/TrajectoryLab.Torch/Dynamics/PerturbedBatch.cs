@@ -4,7 +4,7 @@
 // positions only through its keys and values), so tangent vectors are the rows' cache deviations from row 0, and
 // re-orthonormalisation or renormalisation re-combines those deviations linearly in every layer and position
 // (KvCache.MixDeviations): Benettin's algorithm with the k tangents riding along as a batch, not k passes.
-// References: Benettin et al. (1980), Meccanica 15:9; DESIGN.md section 5.
+// References: Benettin et al. (1980), Meccanica 15:9; docs/dynamics.md.
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;

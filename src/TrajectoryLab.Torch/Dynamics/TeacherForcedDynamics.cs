@@ -11,7 +11,7 @@
 // with ε relative to ||h|| of the reference where the perturbation lands. Start re-orthonormalises once (not counted)
 // so that the frame begins at size ε·||h_observed|| on orthonormal observed directions; re-orthonormalising re-combines
 // the rows' deviations in the whole cache with R⁻¹ (QR of the observed deviations), so the frame keeps that size.
-// References: Benettin et al. (1980), Meccanica 15:9; DESIGN.md section 5.
+// References: Benettin et al. (1980), Meccanica 15:9; docs/dynamics.md.
 using TrajectoryLab.Core.Dynamics;
 using TrajectoryLab.Torch.Generation;
 

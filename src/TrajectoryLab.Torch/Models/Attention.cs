@@ -2,7 +2,7 @@
 // when the model has rotary embeddings (Su et al. 2021, arXiv:2104.09864); GPT-2 is the case n_kv_heads = n_heads with
 // every bias and no rotation (Radford et al. 2019).
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
-// side by side as one W_QKV so that one product computes all three (shared/notes/torchsharp-speed.md).
+// side by side as one W_QKV so that one product computes all three (docs/performance.md).
 // Fused SDPA unless hook_pattern is hooked or the pass must be twice differentiable, then explicit softmax(QKᵀ/√d).
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,7 +1,7 @@
 // Token embedding (W_E, [d_vocab, d_model]), GPT-2's learned position embedding (W_pos, [n_ctx, d_model]) and
 // unembedding (W_U, [d_model, d_vocab]) as modules, so their parameters carry the canonical names embed.W_E,
 // pos_embed.W_pos and unembed.W_U. A tied model keeps its one matrix as W_U, in the [in, out] layout the head reads at
-// every step (a one-row product runs ~3.5× faster on it than on W_Eᵀ here; shared/notes/torchsharp-speed.md), and the
+// every step (a one-row product runs ~3.5× faster on it than on W_Eᵀ here; docs/performance.md), and the
 // embedding gathers columns of it: a lookup touches batch × d_model numbers, the head all d_vocab × d_model of them.
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -93,7 +93,7 @@ public static class ParameterNames
     public const string Ln1B = "ln1.b";
     /// <summary>Query, key and value weights side by side, [d_model, (n_heads + 2·n_kv_heads) · d_head]: columns
     /// [0, q) are W_Q, [q, q + kv) W_K and [q + kv, q + 2·kv) W_V, with q = n_heads·d_head and kv = n_kv_heads·d_head.
-    /// One matrix, so that one product computes all three (shared/notes/torchsharp-speed.md).</summary>
+    /// One matrix, so that one product computes all three (docs/performance.md).</summary>
     public const string WQkv = "attn.W_QKV";
     /// <summary>Query, key and value biases side by side, [(n_heads + 2·n_kv_heads) · d_head].</summary>
     public const string BQkv = "attn.b_QKV";

@@ -1,6 +1,6 @@
 // Preallocated key/value cache: one [batch, kv_heads, capacity, d_head] buffer per layer for keys and one for values,
 // written in place with index_copy_ at each step (torch.cat growth halves batched decoding speed; see
-// shared/notes/torchsharp-speed.md).
+// docs/performance.md).
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;

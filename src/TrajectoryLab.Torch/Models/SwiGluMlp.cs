@@ -1,5 +1,5 @@
 // SwiGLU feed-forward layer (Shazeer 2020, arXiv:2002.05202): W_out (silu(x W_gate) ⊙ x W_in), weights stored [in, out],
-// W_gate and W_in side by side as one W_gate_in so that one product computes both (shared/notes/torchsharp-speed.md).
+// W_gate and W_in side by side as one W_gate_in so that one product computes both (docs/performance.md).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

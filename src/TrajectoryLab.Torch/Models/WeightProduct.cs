@@ -1,7 +1,7 @@
 // x W for a weight stored [in, out], the one product every projection, MLP and head uses. For a few rows (decoding) it
 // runs as one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no copy), because MKL runs a
 // product with few rows on a single thread whatever set_num_threads says, while libtorch spreads the k blocks of a
-// batched product over the cores (shared/notes/torchsharp-speed.md). Same dot products, so the result is the same up to
+// batched product over the cores (docs/performance.md). Same dot products, so the result is the same up to
 // floating-point summation order. On a GPU the plain product is used: one kernel already fills the device, and the
 // blocked view would cost a permute copy per product. Reference: the roofline argument in MachineBaselines.cs.
 using static TorchSharp.torch;

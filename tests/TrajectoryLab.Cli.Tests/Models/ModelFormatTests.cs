@@ -85,6 +85,26 @@ public sealed class ModelFormatTests : IDisposable
     }
 
     [Fact]
+    public void CheckReportsWhatItVerifiedOrTheCulprit()
+    {
+        var folder = Folder("check");
+        var bin = Llama2cBin(Path.Combine(folder, "model.bin"));
+        var (code, stdout, stderr) = CliHost.Run("check", bin);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("llama2.c checkpoint", stdout);
+        Assert.Contains("llama: 2 layers, d_model 16, 4 heads (2 key/value) of 4", stdout);
+        Assert.Contains("11 arrays", stdout); // tied: no wcls
+        Assert.Contains("every value finite", stdout);
+        Assert.Contains("no tokenizer", stdout);
+
+        File.WriteAllBytes(bin, File.ReadAllBytes(bin)[..^8]);
+        (code, stdout, stderr) = CliHost.Run("check", bin);
+        Assert.Equal(2, code);
+        Assert.Contains("model.bin", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public void TheBinExportLoadsBackToTheSameLogits()
     {
         var folder = Folder("same");

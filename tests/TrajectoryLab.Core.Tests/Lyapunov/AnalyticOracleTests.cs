@@ -1,4 +1,4 @@
-// Exponents of systems whose spectrum is known in closed form or tabulated (science.md; Sprott's table).
+// Exponents of systems whose spectrum is known in closed form or tabulated (docs/science.md; Sprott's table).
 using TrajectoryLab.Core.Lyapunov;
 using TrajectoryLab.Core.Systems;
 using Xunit.Abstractions;

@@ -1,4 +1,4 @@
-// Rosenstein's data-driven λ1 on series whose exponent is known (science.md).
+// Rosenstein's data-driven λ1 on series whose exponent is known (docs/science.md).
 using TrajectoryLab.Core.Dynamics;
 using TrajectoryLab.Core.Lyapunov;
 using TrajectoryLab.Core.Systems;

@@ -1,4 +1,4 @@
-// FsCheck properties of the entropy family: bounds, equality cases, the identities of science.md, limits in T.
+// FsCheck properties of the entropy family: bounds, equality cases, the identities of docs/science.md, limits in T.
 
 using FsCheck;
 using FsCheck.Fluent;

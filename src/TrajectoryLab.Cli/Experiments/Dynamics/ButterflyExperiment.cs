@@ -110,9 +110,10 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         {
             var g = Group(m, t, e);
             var steps = g.Where(c => c.FirstDivergence is not null).Select(c => (double)c.FirstDivergence!.Value).ToArray();
-            summary.Add([m, t, e, g.Count, steps.Length, g.Count - steps.Length, ButterflyMeasures.Median(steps), steps.Length > 0 ? steps.Average() : double.NaN]);
+            var broken = g.Count(c => c.FirstDivergence is null && c.BreakdownStep is not null);
+            summary.Add([m, t, e, g.Count, steps.Length, g.Count - steps.Length - broken, ButterflyMeasures.Median(steps), steps.Length > 0 ? steps.Average() : double.NaN, broken]);
         }
-        run.Table("first-divergence-summary", ["model", "temperature", "epsilon", "copies", "diverged", "never_diverged", "median_first_divergence", "mean_first_divergence"], summary);
+        run.Table("first-divergence-summary", ["model", "temperature", "epsilon", "copies", "diverged", "never_diverged", "median_first_divergence", "mean_first_divergence", "broke_down_before_diverging"], summary);
         report.Section("When the tokens part", $"The first generated step whose token differs from the reference's, over prompts and copies; copies that never differ within {F(o.Steps)} steps are not in the histogram and are counted in the subtitle and the table (median over the copies that diverged).");
         report.Add(new Preformatted(Table(["model", "decoding", "ε", "diverged", "never", "median step"],
             summary.Select(r => (IReadOnlyList<string>)[(string)r[0], Temperature((double)r[1]), F((double)r[2]), $"{F((int)r[4])}/{F((int)r[3])}", F((int)r[5]), Dash((double)r[6])]))));
@@ -184,7 +185,12 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
     {
         double minEps = o.Epsilons.Min(), t0 = o.Temperatures[0];
         var rows = new List<IReadOnlyList<string>>();
-        string Diverged(string m, double? t) => $"{F(summary.Where(r => (string)r[0] == m && (t is null || (double)r[1] == t)).Sum(r => (int)r[4]))}/{F(summary.Where(r => (string)r[0] == m && (t is null || (double)r[1] == t)).Sum(r => (int)r[3]))}";
+        string Diverged(string m, double? t)
+        {
+            var rows = summary.Where(r => (string)r[0] == m && (t is null || (double)r[1] == t)).ToList();
+            var broken = rows.Sum(r => (int)r[8]);
+            return $"{F(rows.Sum(r => (int)r[4]))}/{F(rows.Sum(r => (int)r[3]))}" + (broken > 0 ? $" (breakdown: {F(broken)} copies overflowed before their tokens parted)" : "");
+        }
         foreach (var t in o.Temperatures)
         {
             rows.Add([$"copies whose tokens diverged, all ε, {Temperature(t)}", .. labels.Select(m => Diverged(m, t))]);
@@ -209,7 +215,7 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
 
     static void Breakdown(RunContext run, List<CopyTrace> copies, List<(string Model, double Temperature, FiniteSizeResult Result)> fsle)
     {
-        var nonFinite = copies.Where(c => !c.Finite).ToArray();
+        var nonFinite = copies.Where(c => !c.Finite || c.BreakdownStep is not null).ToArray();
         var zero = copies.Count(c => c.Relative[0] == 0);
         var where = nonFinite.Length > 0
             ? $" ({string.Join(", ", nonFinite.GroupBy(c => c.Model).Select(g => $"{g.Key}: {F(g.Count())}"))}); they enter the curves and the FSLE only up to it"

@@ -2,7 +2,7 @@
 // l blocks for each l of the sweep, and how often and how soon the copies' tokens part from the reference's. A
 // perturbation of the top residual (l = n_layers) is read by the head only, so it can flip the token chosen at the
 // perturbed position but never reaches a later one through the cache.
-// References: Lorenz (1963); DESIGN.md section 5.
+// References: Lorenz (1963); docs/dynamics.md.
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Figures;

@@ -19,8 +19,9 @@ namespace TrajectoryLab.Cli.Experiments.Dynamics;
 /// <param name="FirstDivergence">First generated step whose token differs from the reference's; null when none does.</param>
 /// <param name="NormalisedEdit">[Steps] Levenshtein distance of the prefixes of length s + 1, divided by s + 1.</param>
 /// <param name="ReferenceEntropy">[Steps] entropy (nats) of the reference's next-token distribution at step t.</param>
+/// <param name="BreakdownStep">The step from which the copy's values are non-finite (its perturbation overflowed), or null.</param>
 public sealed record CopyTrace(string Model, double Temperature, int Prompt, double Epsilon, int Copy,
-    double[] Relative, int? FirstDivergence, double[] NormalisedEdit, double[] ReferenceEntropy)
+    double[] Relative, int? FirstDivergence, double[] NormalisedEdit, double[] ReferenceEntropy, int? BreakdownStep = null)
 {
     /// <summary>True when every recorded distance is finite.</summary>
     public bool Finite => Relative.All(double.IsFinite);
@@ -45,8 +46,10 @@ public static class ButterflyMeasures
         {
             var divergence = TokenDivergence.Compute<int>(result.ReferenceTokens, c.Tokens);
             var relative = c.Distance.Select((d, t) => d / result.ReferenceNorm[t]).ToArray(); // [Steps + 1]
-            return new CopyTrace(model, temperature, prompt, c.Epsilon, c.Copy, relative, divergence.FirstDivergence,
-                divergence.NormalisedEditDistance, result.ReferenceEntropy);
+            // Tokens chosen from non-finite logits are not the model's: a divergence counts only before the breakdown.
+            var first = c.BreakdownStep is { } b && divergence.FirstDivergence >= b ? null : divergence.FirstDivergence;
+            return new CopyTrace(model, temperature, prompt, c.Epsilon, c.Copy, relative, first,
+                divergence.NormalisedEditDistance, result.ReferenceEntropy, c.BreakdownStep);
         });
 
     /// <summary>Per step, the mean of log10 d_t/||h|| over the copies whose distance there is finite and positive, and how many those are.</summary>

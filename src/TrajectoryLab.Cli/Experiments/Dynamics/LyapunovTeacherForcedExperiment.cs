@@ -5,7 +5,7 @@
 // rounding (too small) and nonlinearity (too large) bias λ1, and each step's local exponent against the entropy of the
 // distribution that predicted the token the step reads ("does uncertainty amplify perturbations?").
 // References: Benettin et al. (1980), Meccanica 15:9; Grassberger, Badii, Politi (1988), J. Stat. Phys. 51:135 (FTLE);
-// Efron & Tibshirani (1993) (bootstrap); DESIGN.md section 5.
+// Efron & Tibshirani (1993) (bootstrap); docs/dynamics.md.
 using System.ComponentModel.DataAnnotations;
 using TrajectoryLab.Cli.Configuration;
 using System.Globalization;

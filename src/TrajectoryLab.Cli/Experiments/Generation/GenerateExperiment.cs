@@ -1,7 +1,7 @@
 // generate: continuations of prompts from a language model (the embedded default unless "model" says otherwise), with
 // the token entropy H_t of every next-token distribution and the surprisal of the chosen token, shown on the text itself,
 // and whether each continuation fell into a loop (period, onset): the first look at a trajectory of the generation map.
-// References: Holtzman et al. (2019) on degeneration; Welleck et al. (2019) on repetition; science.md for the metrics.
+// References: Holtzman et al. (2019) on degeneration; Welleck et al. (2019) on repetition; docs/science.md for the metrics.
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using TrajectoryLab.Cli.Runs;

@@ -1,4 +1,4 @@
-// Published Lyapunov exponents of the known systems at their canonical parameters (shared/science.md).
+// Published Lyapunov exponents of the known systems at their canonical parameters (docs/science.md).
 // Sprott, "Chaos and Time-Series Analysis" (Oxford 2003), Appendix A (Lyapunov exponent table); the logistic
 // values are analytic: λ = ln 2 at r = 4, ln|2 − r| on the stable fixed point, ½ ln|4 + 2r − r²| on the 2-cycle.
 namespace TrajectoryLab.Cli.Experiments.KnownSystems;

@@ -1,4 +1,4 @@
-// entropy-identities: checks the entropy identities of shared/science.md on random logits, and plots H(T) with its
+// entropy-identities: checks the entropy identities of docs/science.md on random logits, and plots H(T) with its
 // temperature derivative, analytic Var_p(z)/T³ against a central finite difference, so a person can see the math hold.
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;

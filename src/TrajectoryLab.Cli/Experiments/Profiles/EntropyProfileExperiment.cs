@@ -3,7 +3,7 @@
 // quantile and per-sequence top-K, shown on the text; H(T) on real logits with dH/dT = Var(z)/T³ checked against finite
 // differences; and entropy against the frequency rank of the token predicted (and of the token read). Trained vs random init.
 // References: Shannon (1948), Bell Syst. Tech. J. 27; Wang et al. (2025), arXiv:2506.01939 (high-entropy minority tokens);
-// Holtzman et al. (2020), ICLR (degeneration); Zipf (1949); science.md (entropy identities).
+// Holtzman et al. (2020), ICLR (degeneration); Zipf (1949); docs/science.md (entropy identities).
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Metrics;

@@ -1,6 +1,6 @@
 // Tables, figures and the report of entropy-profile; every number in a sentence is computed from the run's data.
 // References: Wang et al. (2025), arXiv:2506.01939 (high-entropy positions); Zipf (1949) (frequency rank);
-// Efron & Tibshirani (1993) (bootstrap); science.md (dH/dT = Var(z)/T³).
+// Efron & Tibshirani (1993) (bootstrap); docs/science.md (dH/dT = Var(z)/T³).
 using TrajectoryLab.Cli.Experiments.Dynamics;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Metrics;

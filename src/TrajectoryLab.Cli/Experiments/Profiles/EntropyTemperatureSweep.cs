@@ -1,7 +1,7 @@
 // The temperature sweep of entropy-profile: H(T) of real next-token logits at the lowest-, median- and highest-entropy
 // positions of the first text, and dH/dT = Var_p(z)/T³ (EntropyDerivatives) against a central finite difference.
 // References: Jaynes (1957), Phys. Rev. 106:620 (the softmax as a Gibbs distribution, dS/dT = Var(E)/T³ at β = 1/T);
-// science.md (entropy identities).
+// docs/science.md (entropy identities).
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Figures;
