@@ -7,7 +7,7 @@ using static TrajectoryLab.Cli.Tests.Models.TinyModelFiles;
 namespace TrajectoryLab.Cli.Tests.Models;
 
 [Collection(ConsoleCollection.Name)]
-public sealed class BadModelTests : IDisposable
+public sealed class BadModelTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     readonly string _work = Directory.CreateTempSubdirectory("tlab-bad-").FullName;
 
@@ -98,6 +98,7 @@ public sealed class BadModelTests : IDisposable
 
         var (code, stdout, stderr) = CliHost.Run(["run", "generate", "--results", results, "--set", $"model={model}", "--set", "maxNewTokens=2"]);
 
+        output.WriteLine($"{name}: {stderr.Trim()}");
         Assert.True(code == 2, $"exit {code}: {stderr}");
         Assert.StartsWith("trajectorylab run: ", stderr);
         Assert.Contains("generate.json (overridden on the command line): key 'model': ", stderr);

@@ -13,7 +13,7 @@ using TrajectoryLab.Torch.Tests.Models;
 
 namespace TrajectoryLab.Torch.Tests.Checkpoints;
 
-public sealed class NonFiniteWeightTests
+public sealed class NonFiniteWeightTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly float[] Specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity];
 
@@ -105,6 +105,7 @@ public sealed class NonFiniteWeightTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         var (_, tensors, bytes) = HfModelFolder.Validate(folder.File("config.json"), folder.File(SafetensorsCheckpoint.SingleFileName));
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"validated {bytes} bytes of weights in {tensors} tensors, allocating {allocated} bytes");
         Assert.Equal(weights, bytes + 8 + BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(folder.File(SafetensorsCheckpoint.SingleFileName)).AsSpan(0, 8)));
         Assert.True(tensors > 10);
         Assert.True(allocated < weights / 4, $"validation allocated {allocated} bytes for {weights} bytes of weights");
