@@ -1,5 +1,5 @@
-// Every shipped experiment runs end-to-end on a small configuration (the real JSON file plus overrides) and writes a
-// complete run folder; the run's config.json re-runs; `report` re-renders; Ctrl-C leaves a cancelled, whole folder.
+// Every shipped experiment runs end-to-end on a small configuration (the real JSON file plus overrides), writes a
+// complete run folder and, benches aside, reproduces its golden numbers (Golden/GoldenResults.cs); the run's config.json re-runs; `report` re-renders; Ctrl-C leaves a cancelled, whole folder.
 using System.Text.Json;
 
 namespace TrajectoryLab.Cli.Tests;
@@ -50,6 +50,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         Assert.Equal("cpu", manifest.GetProperty("device").GetString()); // read from the config's "device" (top level or a block's)
         Assert.True(manifest.GetProperty("wallSeconds").GetDouble() > 0);
         Assert.NotEmpty(manifest.GetProperty("headline").EnumerateObject());
+        if (!experiment.StartsWith("bench-", StringComparison.Ordinal)) Golden.GoldenResults.Check(experiment, folder); // the numbers themselves
         foreach (var file in new[] { "config.json", "report.md", "report.html", "report.json" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         Assert.NotEmpty(Directory.GetFiles(folder, "*.csv"));

@@ -44,6 +44,7 @@ public sealed class TrainEndToEndTests : IDisposable
     {
         var (trainCode, trainOut, trainErr) = CliHost.Run(["run", "train-brown", .. Tiny(20)]);
         Assert.True(trainCode == 0, trainErr);
+        Golden.GoldenResults.Check("train-brown", Path.GetDirectoryName(trainOut.Trim())!);
         var model = Path.Combine(Path.GetDirectoryName(trainOut.Trim())!, "model");
         var (code, stdout, stderr) = CliHost.Run("run", "generate", "--results", _results, "--set", $"model={model}",
             "--set", "maxNewTokens=24", "--set", "prompts:0=The jury said", "--set", "prompts:1=She sells");
