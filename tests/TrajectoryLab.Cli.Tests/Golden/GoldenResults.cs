@@ -71,7 +71,14 @@ public static class GoldenResults
             return;
         }
         Assert.True(File.Exists(path), $"no golden file {path}: run with TRAJECTORYLAB_WRITE_GOLDEN=1 once and commit it");
-        var golden = JsonNode.Parse(File.ReadAllText(path))!;
+        var moved = Differences(JsonNode.Parse(File.ReadAllText(path))!, observed);
+        Assert.True(moved.Count == 0, $"{experiment} moved from its golden result ({Relative:G} relative):\n" + string.Join("\n", moved));
+    }
+
+    /// <summary>Every headline and table checksum of <paramref name="observed"/> that differs from <paramref name="golden"/>
+    /// beyond the tolerance, appeared or disappeared, one line each.</summary>
+    public static IReadOnlyList<string> Differences(JsonNode golden, JsonObject observed)
+    {
         var moved = new List<string>();
         Compare(golden["headline"]!.AsObject(), observed["headline"]!.AsObject(), "headline", moved, (g, o) => Moved(g, o));
         Compare(golden["arrays"]!.AsObject(), observed["arrays"]!.AsObject(), "table column", moved, (g, o) =>
@@ -81,7 +88,7 @@ public static class GoldenResults
             double gs = g["sum"]!.GetValue<double>(), os = o["sum"]!.GetValue<double>(), scale = g["sumAbs"]!.GetValue<double>();
             return Math.Abs(os - gs) <= Relative * scale + Absolute ? null : string.Create(CultureInfo.InvariantCulture, $"sum {gs:R}, now {os:R}");
         });
-        Assert.True(moved.Count == 0, $"{experiment} moved from its golden result ({Relative:G} relative):\n" + string.Join("\n", moved));
+        return moved;
     }
 
     static string? Moved(JsonNode golden, JsonNode observed)
