@@ -1,16 +1,21 @@
 // Service registration: commands, experiment kinds, paths. Adding an experiment kind is one line here.
 using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
-using TrajectoryLab.Cli.Experiments;
-using TrajectoryLab.Cli.Experiments.Bench;
-using TrajectoryLab.Cli.Experiments.Collapse;
-using TrajectoryLab.Cli.Experiments.Dynamics;
-using TrajectoryLab.Cli.Experiments.Generation;
-using TrajectoryLab.Cli.Experiments.KnownSystems;
-using TrajectoryLab.Cli.Experiments.Metrics;
-using TrajectoryLab.Cli.Experiments.Profiles;
-using TrajectoryLab.Cli.Experiments.Training;
+using TrajectoryLab.Experiments.Bench;
+using TrajectoryLab.Experiments.KnownSystems;
+using TrajectoryLab.Experiments.EntropyIdentities;
+using TrajectoryLab.Experiments.Training;
 using TrajectoryLab.Cli.Runs;
+using TrajectoryLab.Cli.Sweeps.Bench;
+using TrajectoryLab.Experiments.AttentionDilution;
+using TrajectoryLab.Experiments.Butterfly;
+using TrajectoryLab.Experiments.Depth;
+using TrajectoryLab.Experiments.DeviceAgreement;
+using TrajectoryLab.Experiments.EntropyProfile;
+using TrajectoryLab.Experiments.Generate;
+using TrajectoryLab.Experiments.LyapunovTeacherForced;
+using TrajectoryLab.Experiments.RankCollapse;
+using TrajectoryLab.Experiments.RepetitionAttractors;
 
 namespace TrajectoryLab.Cli;
 

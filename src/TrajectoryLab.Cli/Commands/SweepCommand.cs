@@ -3,7 +3,7 @@
 // Sweeps/SweepFolder.cs; the Slurm side in Sweeps/Slurm/.
 using System.Globalization;
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Cli.Sweeps;
 using TrajectoryLab.Cli.Sweeps.Slurm;

@@ -5,9 +5,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Core.IO;
 using TrajectoryLab.Reporting.Index;
+using TrajectoryLab.Reporting.Reports;
 
 namespace TrajectoryLab.Cli.Runs;
 
@@ -96,7 +97,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
             Headline = context.Headlines,
             PhaseSeconds = context.PhaseSeconds,
         };
-        context.WriteReport(manifest);
+        WriteReport(context, manifest);
         manifest.Save(folder);
         return new RunOutcome(folder, status, consoleError);
     }
@@ -121,5 +122,33 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
             Directory.CreateDirectory(folder);
             return folder;
         }
+    }
+
+    /// <summary>The first line of an exception's text, without the exception type's name.</summary>
+    static string FirstLine(string error)
+    {
+        var line = error.Split('\n')[0].TrimEnd();
+        var colon = line.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && !line[..colon].Contains(' ') ? line[(colon + 2)..] : line;
+    }
+
+    /// <summary>Writes report.md / report.html / report.json: headline numbers first, the experiment's sections, then the run's provenance.</summary>
+    static void WriteReport(RunContext context, Manifest manifest)
+    {
+        var headline = new Section("Key numbers", [new KeyValueTable(context.Headlines.Select(h => h.Value is double d ? KeyValue.Of(h.Key, d) : new KeyValue(h.Key, h.Value.ToString()!)).ToArray())]);
+        var run = new Section("Run", [new KeyValueTable(
+        [
+            new("status", manifest.Status.ToString().ToLowerInvariant()),
+            new("experiment", $"{manifest.Experiment} ({manifest.Kind}), {manifest.ConfigFile}"),
+            KeyValue.Of("seed", manifest.Seed),
+            KeyValue.Of("wall time", manifest.WallSeconds, "s"),
+            .. context.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
+            new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
+            new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
+            new("machine", $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"),
+            new("versions", string.Join(", ", new[] { $"TrajectoryLab {manifest.Versions.TrajectoryLab}", manifest.Versions.Dotnet }
+                .Concat(manifest.Versions.Libraries.Select(l => $"{l.Key} {l.Value}")))),
+        ]), .. manifest.Error is null ? Array.Empty<ReportBlock>() : [new Paragraph("The run failed: " + FirstLine(manifest.Error) + " (the whole error is in manifest.json)")]]);
+        ReportWriter.Write(context.Report.Build(context.Headlines.Count > 0 ? [headline] : [], [run]), context.Folder);
     }
 }

@@ -3,7 +3,7 @@
 // stale folder of another hash first). A failed or cancelled run is renamed cells/<id>.failed-<pid>/ with its manifest,
 // so nothing half-done ever looks complete.
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.IO;
 

@@ -15,7 +15,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Runs;
 
 namespace TrajectoryLab.Cli.Sweeps;

@@ -2,7 +2,7 @@
 // the effective configuration (not the JSON's layout); and every mistake fails naming the sweep file and the key.
 using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Cli.Experiments;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Sweeps;
 
 namespace TrajectoryLab.Cli.Tests.Sweeps;

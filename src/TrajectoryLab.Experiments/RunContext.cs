@@ -1,0 +1,110 @@
+// What an experiment sees of its run: the folder, cancellation, progress, phase timing, and the writers for
+// tables, figures, headline numbers and the report. Everything is written atomically into the run folder.
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using TrajectoryLab.Experiments;
+using TrajectoryLab.Reporting.Figures;
+using TrajectoryLab.Reporting.Rendering;
+using TrajectoryLab.Reporting.Reports;
+using TrajectoryLab.Reporting.Tables;
+
+namespace TrajectoryLab.Experiments;
+
+/// <summary>The run an experiment writes into.</summary>
+public sealed class RunContext
+{
+    readonly Dictionary<string, object> _headlines = [];
+    readonly Dictionary<string, double> _phaseSeconds = [];
+
+    public RunContext(string name, string folder, ExperimentOptions options, ILogger logger, CancellationToken cancellation)
+    {
+        Name = name;
+        Folder = folder;
+        Options = options;
+        Logger = logger;
+        Cancellation = cancellation;
+        Report = new ReportBuilder(name);
+    }
+
+    /// <summary>The experiment's name (its file name).</summary>
+    public string Name { get; }
+
+    /// <summary>The run folder, results/&lt;name&gt;/&lt;UTC timestamp&gt;/.</summary>
+    public string Folder { get; }
+
+    /// <summary>The bound, validated options.</summary>
+    public ExperimentOptions Options { get; }
+
+    /// <summary>The run's logger.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>Set by Ctrl-C / SIGTERM; loops check it between steps.</summary>
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>The report under construction.</summary>
+    public ReportBuilder Report { get; }
+
+    /// <summary>Headline numbers recorded so far (name → number or text).</summary>
+    public IReadOnlyDictionary<string, object> Headlines => _headlines;
+
+    /// <summary>Wall time of the phases run so far, in seconds.</summary>
+    public IReadOnlyDictionary<string, double> PhaseSeconds => _phaseSeconds;
+
+    /// <summary>A progress line for a loop of <paramref name="total"/> steps (silent unless a person watches).</summary>
+    public ProgressReporter Progress(string label, long total) => new(label, total);
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    public T Phase<T>(string phase, Func<T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        try { return work(); }
+        finally { _phaseSeconds[phase] = Math.Round(clock.Elapsed.TotalSeconds, 3); }
+    }
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    public void Phase(string phase, Action work) => Phase(phase, () => { work(); return 0; });
+
+    /// <summary>Records a headline number (shown atop the report, in the manifest and in results/index.html).</summary>
+    /// <exception cref="NonFiniteHeadlineException"><paramref name="value"/> is NaN or infinite: a headline that can be
+    /// undefined must say why, with <see cref="Headline(string, double, string)"/>; the run fails rather than publish it.</exception>
+    public void Headline(string name, double value) =>
+        _headlines[name] = double.IsFinite(value) ? value : throw new NonFiniteHeadlineException(Name, name, value);
+
+    /// <summary>Records a headline number, or, when it is NaN or infinite, the text <paramref name="ifNotFinite"/>
+    /// ("breakdown: … at step N" or "not measured: …") in its place: never the number.</summary>
+    public void Headline(string name, double value, string ifNotFinite) =>
+        _headlines[name] = double.IsFinite(value) ? value : ifNotFinite;
+
+    /// <summary>Records a headline text.</summary>
+    public void Headline(string name, string value) => _headlines[name] = value;
+
+    /// <summary>Writes <c>{name}.csv</c> with the given columns; each row's cells are numbers or text.</summary>
+    public void Table(string name, IReadOnlyList<string> columns, IEnumerable<object[]> rows)
+    {
+        var data = rows.ToList();
+        var table = new CsvTable();
+        for (int c = 0; c < columns.Count; c++)
+        {
+            var cells = data.Select(r => r[c]).ToArray();
+            if (cells.All(v => v is double or float or int or long))
+                table.Add(columns[c], cells.Select(Convert.ToDouble).ToArray());
+            else
+                table.Add(columns[c], cells.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray());
+        }
+        table.Write(Path.Combine(Folder, name + ".csv"));
+    }
+
+    /// <summary>Renders <paramref name="figure"/> to SVG and PNG (and its data to .figure.json); returns its name for the report.</summary>
+    public string Figure(Figure figure)
+    {
+        FigureRenderer.Render(figure, Folder);
+        return figure.Name;
+    }
+}
+
+/// <summary>An experiment tried to publish a non-finite headline number without saying why: a bug in the experiment,
+/// which fails the run instead of completing it with a NaN conclusion.</summary>
+public sealed class NonFiniteHeadlineException(string experiment, string headline, double value)
+    : Exception(string.Create(CultureInfo.InvariantCulture,
+        $"{experiment}: headline '{headline}' came out {value}; a completed run never shows a non-finite number as a result (the experiment must record the breakdown that caused it)"));
