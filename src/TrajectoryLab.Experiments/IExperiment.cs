@@ -1,7 +1,7 @@
-// An experiment kind: a name, an options type bound and validated before any work, and a run into a run folder.
-// Adding an experiment = one class, one options class, one JSON file in experiments/, one line in ExperimentRegistry.
-using TrajectoryLab.Experiments;
-
+// An experiment kind: a name, an options type bound and validated before any work, a measurement that returns a typed
+// result, and a report that renders a result into tables, figures, prose and headline numbers. The result is saved
+// (result.json), so `trajectorylab report <run folder>` renders it again without measuring.
+// Adding an experiment = options + measurement + report in one folder, a JSON file in experiments/, one registration line.
 namespace TrajectoryLab.Experiments;
 
 /// <summary>A kind of experiment that the host can run from a configuration file.</summary>
@@ -13,14 +13,23 @@ public interface IExperiment
     /// <summary>The options type, derived from <see cref="ExperimentOptions"/>, that the configuration binds onto.</summary>
     Type OptionsType { get; }
 
-    /// <summary>Runs the experiment, writing tables, figures, the report and headline numbers through <paramref name="run"/>.</summary>
-    /// <remarks>Runs synchronously on the calling thread (tensor code needs one thread per dispose scope);
-    /// it must check <see cref="RunContext.Cancellation"/> between steps.</remarks>
-    void Run(ExperimentOptions options, RunContext run);
+    /// <summary>The type of the measurement's result.</summary>
+    Type ResultType { get; }
+
+    /// <summary>Drives the model or system and returns the typed result; writes no table, figure or prose.</summary>
+    /// <remarks>Runs synchronously on the calling thread (tensor code needs one thread per dispose scope); it must check
+    /// <see cref="IMeasureContext.Cancellation"/> between steps.</remarks>
+    object Measure(ExperimentOptions options, IMeasureContext run);
+
+    /// <summary>Renders <paramref name="result"/> (just measured, or read back from result.json) into the run folder.</summary>
+    void Report(ExperimentOptions options, object result, RunContext run);
+
+    /// <summary>False for an experiment whose result does not hold what its report shows (see <see cref="Experiment{TOptions}"/>).</summary>
+    bool SavesResult => true;
 }
 
-/// <summary>Typed base class: binds <typeparamref name="TOptions"/> and hands it to <see cref="Run(TOptions, RunContext)"/>.</summary>
-public abstract class Experiment<TOptions> : IExperiment where TOptions : ExperimentOptions, new()
+/// <summary>Typed base class: binds <typeparamref name="TOptions"/> and <typeparamref name="TResult"/>.</summary>
+public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions : ExperimentOptions, new() where TResult : class
 {
     /// <inheritdoc/>
     public abstract string Kind { get; }
@@ -29,7 +38,39 @@ public abstract class Experiment<TOptions> : IExperiment where TOptions : Experi
     public Type OptionsType => typeof(TOptions);
 
     /// <inheritdoc/>
-    public void Run(ExperimentOptions options, RunContext run) => Run((TOptions)options, run);
+    public Type ResultType => typeof(TResult);
+
+    /// <inheritdoc/>
+    public virtual bool SavesResult => true;
+
+    /// <inheritdoc/>
+    public object Measure(ExperimentOptions options, IMeasureContext run) => Measure((TOptions)options, run);
+
+    /// <inheritdoc/>
+    public void Report(ExperimentOptions options, object result, RunContext run) => Report((TOptions)options, (TResult)result, run);
+
+    /// <summary>Measures with the typed options.</summary>
+    public abstract TResult Measure(TOptions options, IMeasureContext run);
+
+    /// <summary>Renders the typed result.</summary>
+    public abstract void Report(TOptions options, TResult result, RunContext run);
+}
+
+/// <summary>An experiment not yet split into measurement and report: its whole run happens in the report half, and
+/// it saves no result (report re-renders its saved figures only).</summary>
+public abstract class Experiment<TOptions> : Experiment<TOptions, Experiment<TOptions>.NoResult> where TOptions : ExperimentOptions, new()
+{
+    /// <summary>The empty result of an unsplit experiment.</summary>
+    public sealed record NoResult;
+
+    /// <inheritdoc/>
+    public override bool SavesResult => false;
+
+    /// <inheritdoc/>
+    public sealed override NoResult Measure(TOptions options, IMeasureContext run) => new();
+
+    /// <inheritdoc/>
+    public sealed override void Report(TOptions options, NoResult result, RunContext run) => Run(options, run);
 
     /// <summary>Runs the experiment with its typed options.</summary>
     protected abstract void Run(TOptions options, RunContext run);

@@ -1,5 +1,6 @@
-// What an experiment sees of its run: the folder, cancellation, progress, phase timing, and the writers for
-// tables, figures, headline numbers and the report. Everything is written atomically into the run folder.
+// What an experiment sees of its run: the folder, cancellation, progress, phase timing (IMeasureContext, all a measurement
+// gets), and the writers for tables, figures, headline numbers and the report (what the report half uses). Everything is
+// written atomically into the run folder.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,34 @@ using TrajectoryLab.Reporting.Tables;
 
 namespace TrajectoryLab.Experiments;
 
+/// <summary>What a measurement may use: cancellation, progress, timing, a logger and the folder for artefacts it must
+/// write as it goes (a trained model, checkpoints). No tables, figures, headlines or prose: those come from its result.</summary>
+public interface IMeasureContext
+{
+    /// <summary>The experiment's name (its file name).</summary>
+    string Name { get; }
+
+    /// <summary>The run folder.</summary>
+    string Folder { get; }
+
+    /// <summary>The run's logger.</summary>
+    ILogger Logger { get; }
+
+    /// <summary>Set by Ctrl-C / SIGTERM; loops check it between steps.</summary>
+    CancellationToken Cancellation { get; }
+
+    /// <summary>A progress line for a loop of <paramref name="total"/> steps (silent unless a person watches).</summary>
+    ProgressReporter Progress(string label, long total);
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    T Phase<T>(string phase, Func<T> work);
+
+    /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
+    void Phase(string phase, Action work);
+}
+
 /// <summary>The run an experiment writes into.</summary>
-public sealed class RunContext
+public sealed class RunContext : IMeasureContext
 {
     readonly Dictionary<string, object> _headlines = [];
     readonly Dictionary<string, double> _phaseSeconds = [];
@@ -78,6 +105,10 @@ public sealed class RunContext
 
     /// <summary>Records a headline text.</summary>
     public void Headline(string name, string value) => _headlines[name] = value;
+
+    /// <summary>Writes <c>{name}.csv</c> from typed rows: one column per public property of <typeparamref name="TRow"/>, in
+    /// declaration order, named in snake_case (or by <see cref="ColumnAttribute"/>), so a column cannot be misread.</summary>
+    public void Table<TRow>(string name, IEnumerable<TRow> rows) => TypedTable.Of(rows).Write(Path.Combine(Folder, name + ".csv"));
 
     /// <summary>Writes <c>{name}.csv</c> with the given columns; each row's cells are numbers or text.</summary>
     public void Table(string name, IReadOnlyList<string> columns, IEnumerable<object[]> rows)

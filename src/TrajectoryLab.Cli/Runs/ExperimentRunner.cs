@@ -24,6 +24,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     {
         WriteIndented = true,
         IgnoreReadOnlyProperties = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, // an absent optional key binds back to null
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
@@ -73,7 +74,9 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         string? error = null, consoleError = null;
         try
         {
-            experiment.Run(options, context);
+            var result = experiment.Measure(options, context);
+            if (experiment.SavesResult) ResultFile.Save(folder, result, experiment.ResultType); // kept even if the report fails
+            experiment.Report(options, result, context);
             status = RunStatus.Completed;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -132,8 +135,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         return colon > 0 && !line[..colon].Contains(' ') ? line[(colon + 2)..] : line;
     }
 
-    /// <summary>Writes report.md / report.html / report.json: headline numbers first, the experiment's sections, then the run's provenance.</summary>
-    static void WriteReport(RunContext context, Manifest manifest)
+    /// <summary>Writes report.md / report.html / report.json (of a run just made, or re-rendered by `report`): headline numbers first, the experiment's sections, then the run's provenance.</summary>
+    public static void WriteReport(RunContext context, Manifest manifest)
     {
         var headline = new Section("Key numbers", [new KeyValueTable(context.Headlines.Select(h => h.Value is double d ? KeyValue.Of(h.Key, d) : new KeyValue(h.Key, h.Value.ToString()!)).ToArray())]);
         var run = new Section("Run", [new KeyValueTable(
@@ -142,7 +145,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
             new("experiment", $"{manifest.Experiment} ({manifest.Kind}), {manifest.ConfigFile}"),
             KeyValue.Of("seed", manifest.Seed),
             KeyValue.Of("wall time", manifest.WallSeconds, "s"),
-            .. context.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
+            .. manifest.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
             new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
             new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
             new("machine", $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"),
