@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.KnownSystems;
+using TrajectoryLab.Experiments.LogisticSweep;
 using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.Training;
 using TrajectoryLab.Cli.Runs;

@@ -1,5 +1,6 @@
-// The Hénon map (Hénon 1976, Commun. Math. Phys. 50:69-77). Reference exponents for a = 1.4, b = 0.3
-// (Sprott, "Chaos and Time-Series Analysis"): 0.419217, -1.623190; their sum is ln b; Kaplan-Yorke 1.258267.
+// The Hénon map (Hénon 1976, Commun. Math. Phys. 50:69-77), with its literature exponents at a = 1.4, b = 0.3
+// (Sprott 2003, Appendix A): their sum is ln b exactly, since det J = −b everywhere.
+using System.Globalization;
 using MathNet.Numerics.LinearAlgebra;
 using TrajectoryLab.Core.Dynamics;
 
@@ -7,7 +8,7 @@ namespace TrajectoryLab.Core.Systems;
 
 /// <summary>The Hénon map (x, y) → (1 − a x² + y, b x).</summary>
 /// <remarks>Jacobian J = [[−2 a x, 1], [b, 0]], det J = −b everywhere, so λ1 + λ2 = ln|b| exactly.</remarks>
-public sealed class HenonMap : DifferentiableMap
+public sealed class HenonMap : DifferentiableMap, IKnownSystem
 {
     /// <summary>Creates the map with parameters <paramref name="a"/>, <paramref name="b"/> at state (<paramref name="x0"/>, <paramref name="y0"/>).</summary>
     /// <param name="a">Default 1.4 (the classical chaotic attractor).</param>
@@ -29,6 +30,20 @@ public sealed class HenonMap : DifferentiableMap
 
     /// <summary>Parameter b (the constant Jacobian determinant is −b).</summary>
     public double B { get; }
+
+    /// <inheritdoc />
+    public string Description => string.Create(CultureInfo.InvariantCulture, $"Hénon map (x, y) → (1 − a x² + y, b x) with a = {A}, b = {B}.");
+
+    /// <summary>Sprott's values at the classical a = 1.4, b = 0.3; null elsewhere.</summary>
+    public KnownExponents? Literature => A == 1.4 && B == 0.3
+        ? new("Sprott (2003), Hénon a = 1.4, b = 0.3", [0.419217, -1.623190], [0.005, 0.005], 1.258267)
+        : null;
+
+    /// <summary>ln|b|: det J = −b at every point.</summary>
+    public double VolumeRate => Math.Log(Math.Abs(B));
+
+    /// <inheritdoc />
+    public Projection Projection => new("Hénon attractor", 0, 1, "x", "y");
 
     /// <inheritdoc />
     public override IDynamicalSystem Clone()

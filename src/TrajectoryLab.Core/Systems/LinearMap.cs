@@ -10,7 +10,7 @@ namespace TrajectoryLab.Core.Systems;
 /// J = A everywhere. For diagonalisable A the exponents are ln|μ_i| for the eigenvalues μ_i of A, and their sum is
 /// ln|det A|. <see cref="Diagonal"/> builds the common special case A = diag(μ).
 /// </remarks>
-public sealed class LinearMap : DifferentiableMap
+public sealed class LinearMap : DifferentiableMap, IKnownSystem
 {
     private readonly Matrix<double> a; // (d, d)
 
@@ -34,6 +34,27 @@ public sealed class LinearMap : DifferentiableMap
 
     /// <inheritdoc />
     public override IDynamicalSystem Clone() => new LinearMap(a, State);
+
+    /// <inheritdoc />
+    public string Description => $"Linear map x → A x with A = {a.ToMatrixString().Replace('\n', ';').TrimEnd(';', ' ')}.";
+
+    /// <summary>ln|μ_i| of A's eigenvalues, largest first (Oseledets 1968): exact, so the tolerance is 1e-9 for a
+    /// diagonal A and 1e-6 otherwise (a non-normal A's QR estimate converges like 1/n).</summary>
+    public KnownExponents? Literature
+    {
+        get
+        {
+            var exponents = a.Evd().EigenValues.Select(e => Math.Log(e.Magnitude)).OrderDescending().ToArray();
+            var diagonal = a.EnumerateIndexed().All(e => e.Item1 == e.Item2 || e.Item3 == 0);
+            return new("analytic: ln|μ| of the eigenvalues of A", exponents, [.. exponents.Select(_ => diagonal ? 1e-9 : 1e-6)], double.NaN);
+        }
+    }
+
+    /// <summary>ln|det A|.</summary>
+    public double VolumeRate => Math.Log(Math.Abs(a.Determinant()));
+
+    /// <inheritdoc />
+    public Projection Projection => Dimension >= 2 ? new("Linear map orbit", 0, 1, "x_0", "x_1") : new("Linear map return plot", 0, -1, "x_n", "x_{n+1}");
 
     /// <inheritdoc />
     protected override void Map(ReadOnlySpan<double> x, Span<double> y)

@@ -1,6 +1,7 @@
 // The Lorenz (1963) flow, J. Atmos. Sci. 20:130-141, sampled as the classical fourth-order Runge-Kutta map
 // of step dt; tangents follow the variational equations dQ/dt = J(x) Q through the same RK4 stages.
-// Reference exponents for sigma = 10, rho = 28, beta = 8/3 (Sprott): 0.90563, 0, -14.57219; sum -(sigma + 1 + beta).
+// Its literature exponents at sigma = 10, rho = 28, beta = 8/3 (Sprott 2003, Appendix A); their sum is -(sigma + 1 + beta).
+using System.Globalization;
 using MathNet.Numerics.LinearAlgebra;
 using TrajectoryLab.Core.Dynamics;
 
@@ -12,7 +13,7 @@ namespace TrajectoryLab.Core.Systems;
 /// per unit time. <see cref="StepWithTangents"/> integrates the augmented system (x, Q) with one RK4 step, i.e. the
 /// tangents are evaluated at the same intermediate states as the trajectory (the exact derivative of the RK4 map).
 /// </remarks>
-public sealed class LorenzSystem : IDynamicalSystem
+public sealed class LorenzSystem : IKnownSystem
 {
     private const int D = 3;
     private readonly double[] state = new double[D]; // (x, y, z)
@@ -45,6 +46,21 @@ public sealed class LorenzSystem : IDynamicalSystem
 
     /// <summary>β.</summary>
     public double Beta { get; }
+
+    /// <inheritdoc />
+    public string Description => string.Create(CultureInfo.InvariantCulture,
+        $"Lorenz flow with σ = {Sigma}, ρ = {Rho}, β = {Beta:G6}, RK4 with dt = {TimeStep} and its variational equations.");
+
+    /// <summary>Sprott's values at the classical σ = 10, ρ = 28, β = 8/3; null elsewhere.</summary>
+    public KnownExponents? Literature => Sigma == 10 && Rho == 28 && Math.Abs(Beta - 8.0 / 3.0) < 1e-12
+        ? new("Sprott (2003), Lorenz σ = 10, ρ = 28, β = 8/3", [0.90563, 0, -14.57219], [0.05, 0.05, 0.2], 2.06215)
+        : null;
+
+    /// <summary>−(σ + 1 + β): the trace of J, the same everywhere.</summary>
+    public double VolumeRate => -(Sigma + 1 + Beta);
+
+    /// <inheritdoc />
+    public Projection Projection => new("Lorenz attractor (x–z projection)", 0, 2, "x", "z");
 
     /// <inheritdoc />
     public int Dimension => D;

@@ -27,7 +27,7 @@ public sealed class RosensteinTests(ITestOutputHelper output)
         var result = Rosenstein.Compute(series, new RosensteinOptions(EmbeddingDimension: 2, Delay: 1, TheilerWindow: 10, Horizon: 20, FitStart: 0, FitEnd: 8));
         output.WriteLine($"Hénon Rosenstein λ1 = {result.Exponent:F6}, R² = {result.Fit.RSquared:F4}, d(i) = {Run.Format(result.Divergence)}");
         Assert.True(result.Succeeded, result.Breakdown);
-        Assert.Equal(0.419217, result.Exponent, 0.02);
+        Assert.Equal(new HenonMap().Literature!.Exponents[0], result.Exponent, 0.02); // a data-driven estimate: its own, wider tolerance
         Assert.Equal(21, result.Divergence.Length);
         Assert.True(result.Divergence[^1] > result.Divergence[0]);
     }
