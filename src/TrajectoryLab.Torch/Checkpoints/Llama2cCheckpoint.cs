@@ -203,10 +203,8 @@ internal static class Llama2cCheckpoint
         if (kvHeads > heads || heads % kvHeads != 0)
             throw Field("n_kv_heads", string.Create(CultureInfo.InvariantCulture, $"{kvHeads} does not divide n_heads {heads}"));
 
-        return new ModelSpec(
-            ModelType: "llama", VocabSize: Math.Abs(vocab), HiddenSize: dim, IntermediateSize: hidden, NumLayers: layers,
-            NumHeads: heads, NumKvHeads: kvHeads, HeadDim: dim / heads, RmsNormEps: RmsNormEps, RopeTheta: RopeTheta,
-            RopeScaling: null, TieWordEmbeddings: vocab > 0, QkvBias: false, OutputBias: false, MaxPositionEmbeddings: seqLen);
+        return ModelSpec.Llama(Math.Abs(vocab), dim, hidden, layers, heads, kvHeads, context: seqLen, tieWordEmbeddings: vocab > 0,
+            rmsNormEps: RmsNormEps, ropeTheta: RopeTheta);
     }
 
     /// <summary>Every array in file order with its offset, after checking that each lies inside the file and that the

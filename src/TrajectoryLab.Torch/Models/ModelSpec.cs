@@ -55,6 +55,27 @@ public sealed record ModelSpec(
     /// <summary>Query heads sharing one key/value head.</summary>
     public int QueriesPerKvHead => NumHeads / NumKvHeads;
 
+    /// <summary>A Llama spec (RMSNorm, rotary positions, SwiGLU, grouped-query attention, no biases) by named sizes.</summary>
+    /// <param name="vocabSize">vocab_size.</param>
+    /// <param name="hiddenSize">d_model.</param>
+    /// <param name="intermediateSize">d_mlp of the SwiGLU.</param>
+    /// <param name="numLayers">Blocks.</param>
+    /// <param name="numHeads">Query heads.</param>
+    /// <param name="numKvHeads">Key/value heads; null for as many as query heads.</param>
+    /// <param name="headDim">d_head; null for d_model / heads.</param>
+    /// <param name="context">max_position_embeddings.</param>
+    /// <param name="tieWordEmbeddings">One matrix for the embedding and the head.</param>
+    /// <param name="rmsNormEps">RMSNorm ε (llama2.c and Llama 2 use 1e-5).</param>
+    /// <param name="ropeTheta">Rotary base.</param>
+    /// <param name="ropeScaling">Rotary scaling, or null.</param>
+    public static ModelSpec Llama(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads, int? numKvHeads = null,
+        int? headDim = null, int context = 2048, bool tieWordEmbeddings = false, double rmsNormEps = 1e-5, double ropeTheta = 10_000,
+        RopeScaling? ropeScaling = null) => new(
+        ModelType: "llama", VocabSize: vocabSize, HiddenSize: hiddenSize, IntermediateSize: intermediateSize, NumLayers: numLayers,
+        NumHeads: numHeads, NumKvHeads: numKvHeads ?? numHeads, HeadDim: headDim ?? (numHeads > 0 ? hiddenSize / numHeads : 0),
+        RmsNormEps: rmsNormEps, RopeTheta: ropeTheta, RopeScaling: ropeScaling, TieWordEmbeddings: tieWordEmbeddings, QkvBias: false,
+        OutputBias: false, MaxPositionEmbeddings: context);
+
     /// <summary>A GPT-2 spec from config.json's GPT2Config fields (Radford et al. 2019).</summary>
     /// <param name="vocabSize">vocab_size.</param>
     /// <param name="nEmbd">n_embd, d_model.</param>

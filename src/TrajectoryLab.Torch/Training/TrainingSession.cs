@@ -42,9 +42,8 @@ public sealed class TrainingSession : IDisposable
         _data = data;
         set_num_threads(config.Threads);
         var m = config.Model;
-        var spec = new ModelSpec("llama", data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads, m.Dim / m.Heads,
-            RmsNormEps: 1e-5, RopeTheta: 10000, RopeScaling: null, TieWordEmbeddings: m.TieEmbeddings, QkvBias: false, OutputBias: false,
-            MaxPositionEmbeddings: m.Context, TorchDType: "float32", EosTokenIds: [data.Tokenizer.EndOfText]);
+        var spec = ModelSpec.Llama(data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads,
+            context: m.Context, tieWordEmbeddings: m.TieEmbeddings) with { TorchDType = "float32", EosTokenIds = [data.Tokenizer.EndOfText] };
         _device = new ModelOptions { Device = config.Device }.Resolve().Device;
         _model = new DecoderModel(spec);
         _model.InitializeRandom(config.Seed); // drawn on the CPU, so a seed gives the same initial weights on every device

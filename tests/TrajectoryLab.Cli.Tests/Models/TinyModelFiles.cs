@@ -12,9 +12,7 @@ namespace TrajectoryLab.Cli.Tests.Models;
 static class TinyModelFiles
 {
     /// <summary>A 2-layer Llama (d_model 16, GQA 4/2, tied head) over the default tokenizer's 4096 ids, in run.c's numerics.</summary>
-    public static readonly ModelSpec Spec = new("llama", VocabSize: 4096, HiddenSize: 16, IntermediateSize: 32, NumLayers: 2, NumHeads: 4,
-        NumKvHeads: 2, HeadDim: 4, RmsNormEps: 1e-5, RopeTheta: 10000, RopeScaling: null, TieWordEmbeddings: true, QkvBias: false,
-        OutputBias: false, MaxPositionEmbeddings: 64);
+    public static readonly ModelSpec Spec = ModelSpec.Llama(4096, 16, 32, 2, 4, numKvHeads: 2, context: 64, tieWordEmbeddings: true);
 
     static string Repository => Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!;
 

@@ -22,7 +22,7 @@ public sealed class GpuBenchTests
     [Fact]
     public void TheIssuesConfigStreamsAllButTheUntiedEmbedding()
     {
-        var spec = new ModelSpec("llama", 32_000, 2048, 8192, 16, 32, 8, 64, 1e-5, 10_000, null, false, false, false, 2048);
+        var spec = ModelSpec.Llama(32_000, 2048, 8192, 16, 32, numKvHeads: 8, context: 2048);
         var parameters = GpuBenchMath.LlamaParameters(spec);
         // 16 × (2048·2048·2 + 2048·512·2 + 3·2048·8192 + 2·2048) + 2·32000·2048 + 2048
         Assert.Equal(1_104_218_112L, parameters);

@@ -98,7 +98,7 @@ public sealed class NonFiniteWeightTests(Xunit.Abstractions.ITestOutputHelper ou
     public void ValidationStreamsTheWeightsInAFixedBuffer()
     {
         using var folder = new TempFolder();
-        using (var model = LanguageModel.Random(new ModelSpec("llama", 8192, 128, 256, 2, 4, 4, 32, 1e-5, 10000, null, false, false, false, 64), 1))
+        using (var model = LanguageModel.Random(ModelSpec.Llama(8192, 128, 256, 2, 4, context: 64), 1))
             model.Save(folder.Path);
         var weights = new FileInfo(folder.File(SafetensorsCheckpoint.SingleFileName)).Length; // ≈ 9 MB
         HfModelFolder.Validate(folder.File("config.json"), folder.File(SafetensorsCheckpoint.SingleFileName)); // warm up

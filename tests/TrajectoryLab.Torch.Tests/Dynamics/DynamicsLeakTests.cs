@@ -16,7 +16,7 @@ public sealed class DynamicsLeakTests
     public void ThreeHundredSpectrumStepsKeepTheLiveTensorCountFlat()
     {
         const int steps = 300;
-        using var model = LanguageModel.Random(new ModelSpec("llama", 61, 32, 64, 2, 4, 2, 8, 1e-5, 10_000, null, false, false, false, 512), seed: 3, std: 0.3);
+        using var model = LanguageModel.Random(ModelSpec.Llama(61, 32, 64, 2, 4, numKvHeads: 2, context: 512), seed: 3, std: 0.3);
         var random = new Random(4);
         var text = Enumerable.Range(0, steps + 10).Select(_ => random.Next(61)).ToArray();
         using var run = TeacherForcedDynamics.Start(model, text, new TeacherForcedOptions { Layer = 1, Directions = 4, PromptLength = 3 });

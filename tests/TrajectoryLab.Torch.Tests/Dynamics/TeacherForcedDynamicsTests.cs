@@ -14,7 +14,7 @@ namespace TrajectoryLab.Torch.Tests.Dynamics;
 public sealed class TeacherForcedDynamicsTests(ITestOutputHelper output)
 {
     internal static LanguageModel Model(long seed = 3) => LanguageModel.Random(
-        new ModelSpec("llama", 97, 48, 96, 3, 4, 2, 12, 1e-5, 10_000, null, false, false, false, 256), seed, std: 0.25);
+        ModelSpec.Llama(97, 48, 96, 3, 4, numKvHeads: 2, context: 256), seed, std: 0.25);
 
     internal static int[] Text(int length, long seed = 5)
     {

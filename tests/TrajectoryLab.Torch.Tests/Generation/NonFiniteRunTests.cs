@@ -8,7 +8,7 @@ namespace TrajectoryLab.Torch.Tests.Generation;
 
 public sealed class NonFiniteRunTests
 {
-    private static readonly ModelSpec Spec = new("llama", 64, 16, 32, 2, 4, 2, 4, 1e-5, 10000, null, true, false, false, 32);
+    private static readonly ModelSpec Spec = ModelSpec.Llama(64, 16, 32, 2, 4, numKvHeads: 2, context: 32, tieWordEmbeddings: true);
 
     [Fact]
     public void AnOverflowingFloat16PassNamesStepRowAndTheFirstNonFiniteSite()
