@@ -60,7 +60,7 @@ public static class FiniteTimeExponents
             return new FiniteTimeDistribution(windows, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, [], "The local-exponent series contains non-finite values.");
 
         var sorted = windows.OrderBy(v => v).ToArray();
-        double Quantile(double tau) => SortedArrayStatistics.QuantileCustom(sorted, tau, QuantileDefinition.R7);
+        double Quantile(double tau) => Statistics.Sample.QuantileOfSorted(sorted, tau);
         return new FiniteTimeDistribution(
             windows, windows.Mean(), count > 1 ? windows.StandardDeviation() : double.NaN,
             Quantile(0.05), Quantile(0.5), Quantile(0.95), TrajectoryLab.Core.Statistics.Histogram.EqualWidth(sorted, options.Bins), null);

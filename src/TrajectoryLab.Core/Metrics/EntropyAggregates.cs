@@ -1,5 +1,5 @@
 // Aggregates of a per-position metric over a batch or a sequence: mean and quantiles (P50, P90).
-// Quantiles interpolate linearly between order statistics (Hyndman & Fan 1996, definition 7; numpy's default).
+// Quantiles are Core.Statistics.Sample's (Hyndman & Fan 1996, definition 7; numpy's default).
 
 namespace TrajectoryLab.Core.Metrics;
 
@@ -31,36 +31,7 @@ public static class EntropyAggregates
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="q"/> outside [0, 1].</exception>
     public static double Quantile(ReadOnlySpan<double> values, double q) => QuantileOfSorted(SortedFinite(values), q);
 
-    private static double[] SortedFinite(ReadOnlySpan<double> values)
-    {
-        var kept = new List<double>(values.Length);
-        foreach (var v in values)
-        {
-            if (!double.IsNaN(v))
-            {
-                kept.Add(v);
-            }
-        }
+    private static double[] SortedFinite(ReadOnlySpan<double> values) => Statistics.Sample.Sorted(values.ToArray());
 
-        kept.Sort();
-        return [.. kept];
-    }
-
-    private static double QuantileOfSorted(double[] sorted, double q)
-    {
-        if (!(q >= 0 && q <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(q), q, "Quantile level must be in [0, 1].");
-        }
-
-        if (sorted.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        var h = (sorted.Length - 1) * q;
-        var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-    }
+    private static double QuantileOfSorted(double[] sorted, double q) => Statistics.Sample.QuantileOfSorted(sorted, q);
 }

@@ -117,8 +117,8 @@ public static class BootstrapCorrelation
         var alpha = 1 - options.Confidence;
         return new BootstrapCorrelationResult(
             options.Method, estimate,
-            SortedArrayStatistics.QuantileCustom(sorted, alpha / 2, QuantileDefinition.R7),
-            SortedArrayStatistics.QuantileCustom(sorted, 1 - alpha / 2, QuantileDefinition.R7),
+            Sample.QuantileOfSorted(sorted, alpha / 2),
+            Sample.QuantileOfSorted(sorted, 1 - alpha / 2),
             options.Confidence, n, dropped, sorted.Length, degenerate, null);
     }
 
