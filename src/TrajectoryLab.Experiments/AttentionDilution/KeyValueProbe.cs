@@ -1,20 +1,12 @@
 // A key–value retrieval probe in the style of "lost in the middle": a context of "key: value." pairs built from words,
 // then the query "key:", scored on the first token of the correct value — ranked first among the values of the context,
 // ranked first over the whole vocabulary, and its probability share among the context's values.
+// The measurement runs it on each model (it needs the model); RetrievalScore is in AttentionDilutionResult.cs.
 // Reference: Liu et al. (2024), "Lost in the Middle: How Language Models Use Long Contexts", TACL 12 (key–value retrieval).
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Tokenizers;
 
 namespace TrajectoryLab.Experiments.AttentionDilution;
-
-/// <summary>One scored query.</summary>
-/// <param name="Position">1-based position of the relevant pair in the context.</param>
-/// <param name="Trial">Trial index.</param>
-/// <param name="TopAmongValues">The correct value's first token has the highest probability among the context's values.</param>
-/// <param name="TopOverall">… and the highest over the whole vocabulary.</param>
-/// <param name="Share">p(correct) / Σ p(values of the context).</param>
-/// <param name="Tokens">Length of the context in tokens (BOS and query included).</param>
-public sealed record RetrievalScore(int Position, int Trial, bool TopAmongValues, bool TopOverall, double Share, int Tokens);
 
 /// <summary>Builds and scores the probe's contexts.</summary>
 public static class KeyValueProbe
@@ -25,7 +17,8 @@ public static class KeyValueProbe
     /// <param name="o">Pairs, trials and words.</param>
     /// <param name="seed">Seed of the word draws (the same contexts for every model).</param>
     /// <param name="cancel">Stops between queries.</param>
-    public static List<RetrievalScore> Run(LanguageModel model, ITextTokenizer tokenizer, RetrievalProbeOptions o, int seed, CancellationToken cancel)
+    public static List<RetrievalScore> Run(LanguageModel model, ITextTokenizer tokenizer, RetrievalProbeOptions o, int seed,
+        CancellationToken cancel)
     {
         var firstToken = o.Words.Distinct().ToDictionary(w => w, w => tokenizer.Encode(" " + w)[0]);
         var start = tokenizer.BosId ?? tokenizer.EosId;
@@ -54,7 +47,8 @@ public static class KeyValueProbe
                 var candidates = rows[i].Values.Select(v => (double)lp[firstToken[v]]).ToArray();
                 var correct = candidates[0];
                 var share = 1 / candidates.Sum(c => Math.Exp(c - correct)); // p(correct) / Σ p(values)
-                scores.Add(new RetrievalScore(rows[i].Position, rows[i].Trial, correct >= candidates.Max(), lp.Max() <= (float)correct, share, rows[i].Tokens.Length));
+                scores.Add(new RetrievalScore(rows[i].Position, rows[i].Trial, correct >= candidates.Max(), lp.Max() <= (float)correct,
+                    share, rows[i].Tokens.Length));
             }
         }
         return [.. scores.OrderBy(r => r.Position).ThenBy(r => r.Trial)];
@@ -70,7 +64,8 @@ public static class KeyValueProbe
             if (values.Count < o.Pairs && used.Add(firstToken[w])) values.Add(w);
         var keys = words.Except(values).Take(o.Pairs).ToArray();
         if (values.Count < o.Pairs || keys.Length < o.Pairs)
-            throw new ArgumentException($"retrieval:words: {firstToken.Count} words do not give {o.Pairs} keys and {o.Pairs} values with distinct first tokens");
+            throw new ArgumentException(
+                $"retrieval:words: {firstToken.Count} words do not give {o.Pairs} keys and {o.Pairs} values with distinct first tokens");
         return (keys, [.. values]);
     }
 }
