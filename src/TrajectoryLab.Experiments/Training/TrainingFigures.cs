@@ -1,18 +1,19 @@
 // The figures of a training run: loss and entropy over steps (training and validation), the per-token entropy
-// distribution early vs late, validation perplexity against the n-gram baselines, and first vs later positions.
+// distribution early vs late, validation perplexity against the n-gram baselines, and first vs later positions; drawn
+// from the saved result.
 using System.Globalization;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Torch.Training;
 
 namespace TrajectoryLab.Experiments.Training;
 
-/// <summary>Builds the figures from a session's history.</summary>
+/// <summary>Builds the figures from a run's history.</summary>
 public static class TrainingFigures
 {
-    /// <summary>Every figure with its caption.</summary>
-    public static IEnumerable<(Figure Figure, string Caption)> All(TrainingSession session, double rho)
+    /// <summary>Every figure with its caption; <paramref name="rho"/> is the quantile level of the high-entropy threshold.</summary>
+    public static IEnumerable<(Figure Figure, string Caption)> All(TrainResult result, double rho)
     {
-        var monitor = session.Monitor;
+        var monitor = result.Monitor;
         var x = monitor.Select(m => (double)m.Step).ToArray();
         double[] Of(Func<MonitorPoint, double> f) => monitor.Select(f).ToArray();
         var stepsAxis = new Axis("optimizer step");
@@ -21,8 +22,8 @@ public static class TrainingFigures
         {
             Series =
             [
-                new LineSeries("training-batch loss (each step)", session.Steps.Select(s => (double)s.Step).ToArray(),
-                    session.Steps.Select(s => s.Loss).ToArray()) { Color = "#40808080" },
+                new LineSeries("training-batch loss (each step)", result.Steps.Select(s => (double)s.Step).ToArray(),
+                    result.Steps.Select(s => s.Loss).ToArray()) { Color = "#40808080" },
                 new LineSeries("loss, train probe", x, Of(m => m.Train.Loss)) { Color = "#1f77b4", Markers = true },
                 new LineSeries("loss, validation probe", x, Of(m => m.Validation.Loss)) { Color = "#d62728", Markers = true },
                 new LineSeries("mean entropy, train probe", x, Of(m => m.Train.MeanEntropy)) { Color = "#1f77b4", Dashed = true },
@@ -38,26 +39,32 @@ public static class TrainingFigures
                 new LineSeries("mean", x, Of(m => m.Validation.MeanEntropy)) { Color = "#d62728" },
                 new LineSeries("P50", x, Of(m => m.Validation.EntropyP50)) { Color = "#2ca02c", Dashed = true },
                 new LineSeries("P90", x, Of(m => m.Validation.EntropyP90)) { Color = "#9467bd", Dashed = true },
-                new LineSeries(string.Create(CultureInfo.InvariantCulture, $"τ_ρ (ρ = {rho})"), x, Of(m => m.Validation.HighEntropyThreshold)) { Color = "#ff7f0e" },
+                new LineSeries(string.Create(CultureInfo.InvariantCulture, $"τ_ρ (ρ = {rho})"), x,
+                    Of(m => m.Validation.HighEntropyThreshold)) { Color = "#ff7f0e" },
             ],
         }, "Mean, median and 90th percentile of per-position entropy, and the batch-quantile threshold of high-entropy positions.");
 
-        var snapshots = session.EntropySnapshots.OrderBy(s => s.Key).ToList();
-        var (lo, hi) = (0.0, snapshots.SelectMany(s => s.Value).Where(double.IsFinite).DefaultIfEmpty(1).Max());
-        yield return (new Figure("entropy-histogram", "Per-token entropy, early vs late (validation probe)", new Axis("H (nats)") { Min = lo, Max = hi }, new Axis("positions"))
+        var snapshots = result.Snapshots.OrderBy(s => s.Step).ToList();
+        var (lo, hi) = (0.0, snapshots.SelectMany(s => s.Entropies).Where(double.IsFinite).DefaultIfEmpty(1).Max());
+        yield return (new Figure("entropy-histogram", "Per-token entropy, early vs late (validation probe)",
+            new Axis("H (nats)") { Min = lo, Max = hi }, new Axis("positions"))
         {
             Series = snapshots.Select((s, i) => (FigureSeries)HistogramSeries.FromValues(
-                string.Create(CultureInfo.InvariantCulture, $"step {s.Key}"), s.Value, 40) with { Color = Palette[i % Palette.Length] }).ToArray(),
+                    string.Create(CultureInfo.InvariantCulture, $"step {s.Step}"), s.Entropies, 40)
+                with { Color = Palette[i % Palette.Length] }).ToArray(),
         }, "Distribution of H_t over every position of the validation probe at initialisation, early (~10 % of the run) and at the end.");
 
-        var (unigram, bigram) = session.ProbeBaselines;
-        yield return (new Figure("validation-perplexity", "Validation perplexity vs n-gram baselines", stepsAxis, new Axis("perplexity") { Log = true })
+        var (unigram, bigram) = (result.ProbeUnigramPerplexity, result.ProbeBigramPerplexity);
+        yield return (new Figure("validation-perplexity", "Validation perplexity vs n-gram baselines", stepsAxis,
+            new Axis("perplexity") { Log = true })
         {
             Series =
             [
                 new LineSeries("model (validation probe)", x, Of(m => m.Validation.Perplexity)) { Color = "#d62728", Markers = true },
-                new ReferenceLine(string.Create(CultureInfo.InvariantCulture, $"unigram {unigram:F2}"), ReferenceOrientation.Horizontal, unigram) { Color = "#7f7f7f" },
-                new ReferenceLine(string.Create(CultureInfo.InvariantCulture, $"bigram {bigram:F2}"), ReferenceOrientation.Horizontal, bigram) { Color = "#2ca02c" },
+                new ReferenceLine(string.Create(CultureInfo.InvariantCulture, $"unigram {unigram:F2}"), ReferenceOrientation.Horizontal,
+                    unigram) { Color = "#7f7f7f" },
+                new ReferenceLine(string.Create(CultureInfo.InvariantCulture, $"bigram {bigram:F2}"), ReferenceOrientation.Horizontal,
+                    bigram) { Color = "#2ca02c" },
             ],
         }, "Perplexity on the fixed validation batch; the baselines score the same targets.");
 
