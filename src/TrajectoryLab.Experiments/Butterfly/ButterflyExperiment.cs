@@ -1,41 +1,35 @@
 // butterfly: the butterfly effect of free-running generation. One perturbation of size ε (relative to ||h||) at the last
 // prompt position, at a chosen residual site, then the reference and every perturbed copy generate on their own (greedy,
-// or sampling with one shared random stream). Measured: how the hidden-state distance grows, when the tokens first part,
-// the token edit distance over time, the finite-size Lyapunov exponent λ(δ), and whether the reference's entropy at a step
+// or sampling with one shared random stream). The measurement records every row's distances and tokens, then the layer
+// sweep (ButterflyLayers); ButterflyReport reads off how the hidden-state distance grows, when the tokens first part, the
+// token edit distance over time, the finite-size Lyapunov exponent λ(δ), and whether the reference's entropy at a step
 // predicts the local growth there; trained model against its random-init twin.
 // References: Lorenz (1963), J. Atmos. Sci. 20:130 (sensitive dependence); Aurell et al. (1997), J. Phys. A 30:1 (FSLE);
 // Benettin et al. (1980), Meccanica 15:9 (two-trajectory growth rates).
-using System.Globalization;
-using TrajectoryLab.Experiments;
-using TrajectoryLab.Core.Lyapunov;
-using TrajectoryLab.Core.Statistics;
-using TrajectoryLab.Reporting.Reports;
 using TrajectoryLab.Torch.Dynamics;
 using TrajectoryLab.Torch.Sampling;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
 
 namespace TrajectoryLab.Experiments.Butterfly;
 
-/// <summary>Runs free-running perturbed copies for every model × temperature × prompt and reports how they part.</summary>
+/// <summary>Runs free-running perturbed copies for every model × temperature × prompt, and the layer sweep.</summary>
 /// <param name="paths">The project paths (to find the model).</param>
-public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<ButterflyOptions>
+public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<ButterflyOptions, ButterflyResult>
 {
     /// <inheritdoc/>
     public override string Kind => "butterfly";
 
     /// <inheritdoc/>
-    protected override void Run(ButterflyOptions o, RunContext run)
+    public override ButterflyResult Measure(ButterflyOptions o, IMeasureContext run)
     {
-        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Run returns
+        using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Measure returns
         var (models, tokenizer, folder) = loaded;
         var spec = models[0].Model.Spec;
         if (o.Layer > spec.NumLayers || o.ObservedLayer > spec.NumLayers)
-            throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} (the model has {spec.NumLayers} blocks)");
-        var start = tokenizer.BosId ?? tokenizer.EosId;
+            throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} " +
+                $"(the model has {spec.NumLayers} blocks)");
         var prompts = PromptSource.Of(o.Prompts, o.PromptIds, tokenizer);
 
-        var copies = new List<CopyTrace>();
-        var references = new List<object[]>();
+        var runs = new List<FreeRun>();
         run.Phase("free-running", () =>
         {
             using var progress = run.Progress("free-running runs", (long)models.Count * o.Temperatures.Length * prompts.Length);
@@ -47,181 +41,24 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
                         var result = FreeRunningDynamics.Run(m.Model, prompts[p], new FreeRunningOptions
                         {
                             Layer = o.Layer, ObservedLayer = o.ObservedLayer, Epsilons = o.Epsilons, CopiesPerEpsilon = o.CopiesPerEpsilon,
-                            Steps = o.Steps, Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t }, Seed = o.Seed + p,
+                            Steps = o.Steps, Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t },
+                            Seed = o.Seed + p,
                         });
-                        copies.AddRange(ButterflyMeasures.Traces(m.Label, t, p, result));
-                        for (var s = 0; s < o.Steps; s++)
-                            references.Add([m.Label, t, p, s, result.ReferenceTokens[s], tokenizer.TokenText(result.ReferenceTokens[s]), result.ReferenceEntropy[s], result.ReferenceNorm[s]]);
+                        runs.Add(new FreeRun(m.Label, t, p, result.ReferenceTokens, [.. result.ReferenceTokens.Select(tokenizer.TokenText)],
+                            result.ReferenceEntropy, result.ReferenceNorm, Copies(result)));
                         progress.Advance();
                     }
         });
-        var labels = models.Select(m => m.Label).ToArray();
-        var twin = labels.Length > 1 ? " and its random-init twin (same architecture, N(0, 0.02²) weights)" : "";
-        var observed = o.ObservedLayer is { } ol ? $"h_{ol}" : $"the top of the stack (h_{spec.NumLayers})";
-        run.Report.Lead(string.Create(CultureInfo.InvariantCulture,
-            $"Butterfly effect of free-running generation by {o.Model.Name} ({folder}; {spec.NumLayers} layers, d_model {spec.HiddenSize}){twin}. For each of {prompts.Length} prompt(s), " +
-            $"h_{o.Layer} at the last prompt position is perturbed by ε·||h||·v along {o.CopiesPerEpsilon} random orthonormal directions v per ε ∈ {{{string.Join(", ", o.Epsilons.Select(e => F(e)))}}}; " +
-            $"then the reference and every copy generate {o.Steps} tokens on their own ({string.Join(", ", o.Temperatures.Select(Temperature))}; sampled rows share one random stream, so they differ only through their logits). " +
-            $"Recorded at every step: the distance d_t = ||h'_t − h_t|| at {observed} of the newest position, " +
-            $"relative to ||h_t|| of the reference, and every row's tokens. No renormalisation: past the first differing token the copies follow their own text."));
-        Analyse(o, run, labels, copies);
-        ButterflyLayers.Run(o, run, models, prompts);
-        run.Table("references", ["model", "temperature", "prompt", "step", "token_id", "token", "entropy_nats", "norm_observed"], references);
+        var sweep = ButterflyLayers.Measure(o, run, models, prompts);
+        return new ButterflyResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)], prompts.Length,
+            runs, sweep);
     }
 
-    static void Analyse(ButterflyOptions o, RunContext run, string[] labels, List<CopyTrace> copies)
-    {
-        var report = run.Report;
-        var byModel = labels.ToDictionary(l => l, l => (IReadOnlyList<CopyTrace>)copies.Where(c => c.Model == l).ToArray());
-        double minEps = o.Epsilons.Min(), maxEps = o.Epsilons.Max(), t0 = o.Temperatures[0];
-        IReadOnlyList<CopyTrace> Group(string m, double t, double e) => [.. byModel[m].Where(c => c.Temperature == t && c.Epsilon == e)];
+    /// <inheritdoc/>
+    public override void Report(ButterflyOptions o, ButterflyResult result, RunContext run) => ButterflyReport.Render(o, result, run);
 
-        // (a) hidden-state divergence
-        run.Table("distances", ["model", "temperature", "prompt", "epsilon", "copy", "step", "relative_distance"],
-            copies.SelectMany(c => c.Relative.Select((d, s) => new object[] { c.Model, c.Temperature, c.Prompt, c.Epsilon, c.Copy, s, d })));
-        var curves = new List<object[]>();
-        foreach (var m in labels) foreach (var t in o.Temperatures) foreach (var e in o.Epsilons)
-        {
-            var (mean, count) = ButterflyMeasures.LogCurve(Group(m, t, e));
-            curves.AddRange(mean.Select((v, s) => new object[] { m, t, e, s, v, Math.Pow(10, v), count[s] }));
-        }
-        run.Table("divergence", ["model", "temperature", "epsilon", "step", "mean_log10_relative_distance", "geometric_mean", "copies_finite"], curves);
-        report.Section("Hidden-state divergence", "The geometric mean over prompts and copies of d_t/||h_t|| (the mean of log10), per ε and temperature. " +
-            "A straight rise on this log axis is exponential growth; the plateau is saturation, where the copies are as far from the reference as unrelated states.");
-        foreach (var m in labels)
-        {
-            foreach (var t in new[] { t0, o.Temperatures[^1] }.Distinct())
-            {
-                var (mean, _) = ButterflyMeasures.LogCurve(Group(m, t, minEps));
-                var tenfold = Array.FindIndex(mean, v => v >= mean[0] + 1);
-                var reading = tenfold > 0
-                    ? $"it first exceeds ten times its start at step {F(tenfold)} (mean growth {F((mean[tenfold] - mean[0]) * Math.Log(10) / tenfold, "F3")} nats per token to there)."
-                    : $"it never grows tenfold (net rate ln(d_end/d_0)/steps = {F((mean[^1] - mean[0]) * Math.Log(10) / o.Steps, "F3")} nats per token).";
-                report.Paragraph($"{m}, {Temperature(t)}, ε = {F(minEps)}: the distance starts at {F(Math.Pow(10, mean[0]), "G3")} of ||h|| and ends at {F(Math.Pow(10, mean[^1]), "G3")} after {F(o.Steps)} tokens; {reading}");
-            }
-            report.Figure(run.Figure(ButterflyFigures.Divergence(m, byModel[m], o)));
-        }
-
-        // (b) first token divergence
-        run.Table("first-divergence", ["model", "temperature", "epsilon", "prompt", "copy", "first_divergence"],
-            copies.Select(c => new object[] { c.Model, c.Temperature, c.Epsilon, c.Prompt, c.Copy, c.FirstDivergence ?? -1 }));
-        var summary = new List<object[]>();
-        foreach (var m in labels) foreach (var t in o.Temperatures) foreach (var e in o.Epsilons)
-        {
-            var g = Group(m, t, e);
-            var steps = g.Where(c => c.FirstDivergence is not null).Select(c => (double)c.FirstDivergence!.Value).ToArray();
-            var broken = g.Count(c => c.FirstDivergence is null && c.BreakdownStep is not null);
-            summary.Add([m, t, e, g.Count, steps.Length, g.Count - steps.Length - broken, ButterflyMeasures.Median(steps), steps.Length > 0 ? steps.Average() : double.NaN, broken]);
-        }
-        run.Table("first-divergence-summary", ["model", "temperature", "epsilon", "copies", "diverged", "never_diverged", "median_first_divergence", "mean_first_divergence", "broke_down_before_diverging"], summary);
-        report.Section("When the tokens part", $"The first generated step whose token differs from the reference's, over prompts and copies; copies that never differ within {F(o.Steps)} steps are not in the histogram and are counted in the subtitle and the table (median over the copies that diverged).");
-        report.Add(new Preformatted(Table(["model", "decoding", "ε", "diverged", "never", "median step"],
-            summary.Select(r => (IReadOnlyList<string>)[(string)r[0], Temperature((double)r[1]), F((double)r[2]), $"{F((int)r[4])}/{F((int)r[3])}", F((int)r[5]), Dash((double)r[6])]))));
-        foreach (var m in labels)
-            for (var ti = 0; ti < o.Temperatures.Length; ti++) report.Figure(run.Figure(ButterflyFigures.FirstDivergence(m, ti, byModel[m], o)));
-
-        // (c) token edit distance
-        run.Table("edit-distance", ["model", "temperature", "epsilon", "step", "mean_normalised_edit_distance"],
-            labels.SelectMany(m => o.Temperatures.SelectMany(t => o.Epsilons.SelectMany(e =>
-                ButterflyMeasures.MeanEdit(Group(m, t, e)).Select((v, s) => new object[] { m, t, e, s, v })))));
-        report.Section("Token edit distance", "Levenshtein distance between the reference's and the copy's first s + 1 tokens, divided by s + 1 (0: same text; near 1: unrelated text), averaged over prompts and copies.");
-        foreach (var m in labels)
-        {
-            foreach (var t in new[] { t0, o.Temperatures[^1] }.Distinct())
-            {
-                double small = ButterflyMeasures.MeanEdit(Group(m, t, minEps))[^1], large = ButterflyMeasures.MeanEdit(Group(m, t, maxEps))[^1];
-                report.Paragraph($"{m}, {Temperature(t)}: after {F(o.Steps)} tokens the normalised edit distance is {F(small, "F3")} for ε = {F(minEps)} and {F(large, "F3")} for ε = {F(maxEps)}.");
-            }
-            report.Figure(run.Figure(ButterflyFigures.Edit(m, byModel[m], o)));
-        }
-
-        // (d) finite-size Lyapunov exponent
-        var thresholds = ButterflyMeasures.Thresholds(o.Fsle, copies);
-        var fsle = thresholds is null ? [] : labels.SelectMany(m => o.Temperatures.Select(t =>
-            (Model: m, Temperature: t, Result: FiniteSizeExponent.Compute([.. byModel[m].Where(c => c.Temperature == t).Select(c => c.Relative)], 1, thresholds)))).ToList();
-        run.Table("fsle", ["model", "temperature", "delta", "exponent", "standard_error", "mean_time", "reached", "used", "started_above", "breakdown"],
-            fsle.SelectMany(f => f.Result.Scales.Select(s => new object[] { f.Model, f.Temperature, s.Delta, s.Exponent, s.StandardError, s.MeanTime, s.Reached, s.Used, s.StartedAbove, s.Breakdown ?? "" })));
-        report.Section("Finite-size Lyapunov exponent", thresholds is null ? "Not measured: no copy has a finite, positive distance." :
-            $"λ(δ) = ln r / ⟨T(rδ) − T(δ)⟩ on the relative distance, thresholds δ_n = {F(thresholds.Delta0, "G3")}·{F(thresholds.Ratio, "G4")}ⁿ, n < {F(thresholds.Count)}, one token per time unit, pooled over prompts and ε. " +
-            "At small δ it is the leading exponent of the generation map while the tokens agree; a copy whose token flips jumps several thresholds in one step, which reads as a large λ; near saturation λ falls to zero.");
-        foreach (var f in fsle)
-        {
-            var grew = byModel[f.Model].Where(c => c.Temperature == f.Temperature).Count(c => c.Relative.Skip(1).Any(d => d >= 2 * c.Relative[0]));
-            report.Paragraph($"{f.Model}, {Temperature(f.Temperature)}: {F(grew)} of {F(f.Result.Pairs)} copies ever reach twice their initial distance.");
-        }
-        foreach (var f in fsle.Where(f => f.Temperature == t0))
-        {
-            var first = f.Result.Scales.FirstOrDefault(s => s.Succeeded);
-            var peak = f.Result.Scales.Where(s => s.Succeeded).MaxBy(s => s.Exponent);
-            report.Paragraph(first is null || peak is null ? $"{f.Model}, {Temperature(t0)}: no scale measured ({f.Result.Scales[0].Breakdown})" :
-                $"{f.Model}, {Temperature(t0)}: λ = {F(first.Exponent, "F3")} ± {F(first.StandardError, "F3")} nats/token at the smallest measured δ = {F(first.Delta, "G3")} ({F(first.Used)} copies); " +
-                $"largest λ {F(peak.Exponent, "F3")} at δ = {F(peak.Delta, "G3")}; {F(f.Result.Scales.Count(s => !s.Succeeded))} of {F(f.Result.Scales.Count)} scales not measured.");
-        }
-        if (fsle.Count > 0) report.Figure(run.Figure(ButterflyFigures.Fsle(fsle, o)));
-
-        // (e) entropy against local growth before divergence
-        var growth = labels.ToDictionary(m => m, m => byModel[m].SelectMany(c => ButterflyMeasures.Growth(c).Select(g => (Point: g, c.Epsilon, Copy: c))).ToList());
-        run.Table("growth-vs-entropy", ["model", "temperature", "epsilon", "prompt", "copy", "step", "entropy_nats", "log_growth"],
-            growth.Values.SelectMany(v => v.Select(g => new object[] { g.Copy.Model, g.Copy.Temperature, g.Epsilon, g.Copy.Prompt, g.Copy.Copy, g.Point.Step, g.Point.Entropy, g.Point.Growth })));
-        var correlation = labels.ToDictionary(m => m, m => BootstrapCorrelation.Compute([.. growth[m].Select(g => g.Point.Entropy)], [.. growth[m].Select(g => g.Point.Growth)],
-            new BootstrapCorrelationOptions(CorrelationMethod.Spearman, o.BootstrapResamples, 0.95, (ulong)o.Seed)));
-        report.Section("Entropy and local growth", "Every step t at which a copy still agrees with the reference token for token (t before its first divergence): the reference's next-token entropy H_t against ln(d_{t+1}/d_t), " +
-            "over all prompts, ε and temperatures. The bootstrap resamples points as if independent; copies of one prompt share their H_t, so the interval is narrower than an interval over prompts would be.");
-        foreach (var m in labels)
-        {
-            var c = correlation[m];
-            report.Paragraph($"{m}: Spearman {Correlation(c)}; mean ln(d_{{t+1}}/d_t) {F(growth[m].Select(g => g.Point.Growth).DefaultIfEmpty(double.NaN).Average(), "F3")} nats per token over {F(growth[m].Count)} steps.");
-            report.Figure(run.Figure(ButterflyFigures.Growth(m, [.. growth[m].Select(g => (g.Point, g.Epsilon))], Correlation(c))));
-        }
-
-        Compare(o, run, labels, summary, (m, t) => byModel[m].Where(c => c.Temperature == t && c.FirstDivergence is not null).Select(c => (double)c.FirstDivergence!.Value), fsle, correlation, growth.ToDictionary(g => g.Key, g => g.Value.Select(p => p.Point.Growth).ToArray()));
-        Breakdown(run, copies, fsle);
-    }
-
-    static string Dash(double v) => double.IsFinite(v) ? F(v, "G3") : "—";
-
-    static void Compare(ButterflyOptions o, RunContext run, string[] labels, List<object[]> summary, Func<string, double, IEnumerable<double>> copies,
-        List<(string Model, double Temperature, FiniteSizeResult Result)> fsle, Dictionary<string, BootstrapCorrelationResult> correlation, Dictionary<string, double[]> growth)
-    {
-        double minEps = o.Epsilons.Min(), t0 = o.Temperatures[0];
-        var rows = new List<IReadOnlyList<string>>();
-        string Diverged(string m, double? t)
-        {
-            var rows = summary.Where(r => (string)r[0] == m && (t is null || (double)r[1] == t)).ToList();
-            var broken = rows.Sum(r => (int)r[8]);
-            return $"{F(rows.Sum(r => (int)r[4]))}/{F(rows.Sum(r => (int)r[3]))}" + (broken > 0 ? $" (breakdown: {F(broken)} copies overflowed before their tokens parted)" : "");
-        }
-        foreach (var t in o.Temperatures)
-        {
-            rows.Add([$"copies whose tokens diverged, all ε, {Temperature(t)}", .. labels.Select(m => Diverged(m, t))]);
-            rows.Add([$"median first divergence of those, {Temperature(t)} (token)", .. labels.Select(m => Dash(ButterflyMeasures.Median(copies(m, t))))]);
-        }
-        var first = labels.Select(m => fsle.Where(f => f.Model == m && f.Temperature == t0).Select(f => f.Result.Scales.FirstOrDefault(s => s.Succeeded)).FirstOrDefault()).ToArray();
-        rows.Add([$"FSLE at the smallest measured δ, {Temperature(t0)} (nats/token)", .. first.Select(s => s is null ? "—" : $"{F(s.Exponent, "F3")} (δ = {F(s.Delta, "G3")})")]);
-        rows.Add(["mean ln(d_{t+1}/d_t) before divergence (nats/token)", .. labels.Select(m => F(growth[m].DefaultIfEmpty(double.NaN).Average(), "F3"))]);
-        rows.Add(["Spearman ρ(H_t, growth) [95% CI]", .. labels.Select(m => correlation[m] is { Succeeded: true } c ? $"{F(c.R, "F3")} [{F(c.Lower, "F3")}, {F(c.Upper, "F3")}]" : "—")]);
-        run.Report.Section("Trained against random init", labels.Length > 1 ? "The numbers above side by side." : "Only the trained model was measured (model.compareRandom = false).");
-        run.Report.Add(new Preformatted(Table(["measure", .. labels], rows)));
-
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var m = labels[i];
-            run.Headline($"{m}: copies whose tokens diverged", Diverged(m, null));
-            run.Headline($"{m}: mean ln(d_(t+1)/d_t) before divergence (nats/token)", growth[m].DefaultIfEmpty(double.NaN).Average(),
-                "not measured: no copy kept the reference's tokens with a finite, positive distance for two steps");
-            run.Headline($"{m}: Spearman ρ(entropy, growth)", correlation[m].R, $"not measured: {correlation[m].Breakdown}");
-        }
-    }
-
-    static void Breakdown(RunContext run, List<CopyTrace> copies, List<(string Model, double Temperature, FiniteSizeResult Result)> fsle)
-    {
-        var nonFinite = copies.Where(c => !c.Finite || c.BreakdownStep is not null).ToArray();
-        var zero = copies.Count(c => c.Relative[0] == 0);
-        var where = nonFinite.Length > 0
-            ? $" ({string.Join(", ", nonFinite.GroupBy(c => c.Model).Select(g => $"{g.Key}: {F(g.Count())}"))}); they enter the curves and the FSLE only up to it"
-            : "";
-        run.Report.Section("Numerical breakdown",
-            $"{F(nonFinite.Length)} of {F(copies.Count)} copies recorded a non-finite distance{where}; {F(zero)} copies start at distance 0 (the perturbation was lost to rounding). " +
-            $"FSLE scales not measured: {F(fsle.Sum(f => f.Result.Scales.Count(s => !s.Succeeded)))} of {F(fsle.Sum(f => f.Result.Scales.Count))} (reasons in fsle.csv).");
-    }
+    /// <summary>The copies of a free-running run, as the result keeps them.</summary>
+    /// <param name="result">The run.</param>
+    internal static CopyRun[] Copies(FreeRunningResult result) =>
+        [.. result.Copies.Select(c => new CopyRun(c.Epsilon, c.Copy, c.Distance, c.Tokens, c.BreakdownStep))];
 }

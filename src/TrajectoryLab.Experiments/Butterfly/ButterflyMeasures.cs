@@ -5,7 +5,6 @@
 // Levenshtein (1966) (edit distance, via TokenDivergence).
 using TrajectoryLab.Core.Lyapunov;
 using TrajectoryLab.Core.Metrics;
-using TrajectoryLab.Torch.Dynamics;
 
 namespace TrajectoryLab.Experiments.Butterfly;
 
@@ -15,7 +14,8 @@ namespace TrajectoryLab.Experiments.Butterfly;
 /// <param name="Prompt">Prompt index.</param>
 /// <param name="Epsilon">Relative perturbation size ε.</param>
 /// <param name="Copy">Direction index for that ε.</param>
-/// <param name="Relative">[Steps + 1] d_t / ||h_0,t|| at the observed site (t = 0 right after the perturbation); NaN/∞ kept as measured.</param>
+/// <param name="Relative">[Steps + 1] d_t / ||h_0,t|| at the observed site (t = 0 right after the perturbation); NaN/∞ kept
+/// as measured.</param>
 /// <param name="FirstDivergence">First generated step whose token differs from the reference's; null when none does.</param>
 /// <param name="NormalisedEdit">[Steps] Levenshtein distance of the prefixes of length s + 1, divided by s + 1.</param>
 /// <param name="ReferenceEntropy">[Steps] entropy (nats) of the reference's next-token distribution at step t.</param>
@@ -33,26 +33,57 @@ public sealed record CopyTrace(string Model, double Temperature, int Prompt, dou
 /// <param name="Growth">ln(d_{t+1}/d_t) of the relative distance.</param>
 public readonly record struct GrowthPoint(int Step, double Entropy, double Growth);
 
+/// <summary>One (model, layer) cell of the layer sweep.</summary>
+/// <param name="Model">"trained" or "random init".</param>
+/// <param name="Layer">The perturbed residual site.</param>
+/// <param name="Copies">Copies run, over all prompts.</param>
+/// <param name="Diverged">Copies whose tokens parted from the reference's.</param>
+/// <param name="MedianFirst">Upper median of the first differing step of those; NaN when none parted.</param>
+/// <param name="MeanLogGrowth">Mean ln(d_end/d_0) per token over the copies with positive distances; NaN when none.</param>
+public sealed record LayerCell(string Model, int Layer, int Copies, int Diverged, double MedianFirst, double MeanLogGrowth);
+
 /// <summary>Per-copy measures and ensemble averages of the butterfly experiment.</summary>
 public static class ButterflyMeasures
 {
-    /// <summary>The copies of one run, with their relative distances and token divergence.</summary>
-    /// <param name="model">Model label.</param>
-    /// <param name="temperature">Decoding temperature.</param>
-    /// <param name="prompt">Prompt index.</param>
-    /// <param name="result">The run.</param>
-    public static IEnumerable<CopyTrace> Traces(string model, double temperature, int prompt, FreeRunningResult result) =>
-        result.Copies.Select(c =>
+    /// <summary>The copies of one free-running run, with their relative distances and token divergence.</summary>
+    /// <param name="run">The run, as measured.</param>
+    public static IEnumerable<CopyTrace> Traces(FreeRun run) =>
+        run.Copies.Select(c =>
         {
-            var divergence = TokenDivergence.Compute<int>(result.ReferenceTokens, c.Tokens);
-            var relative = c.Distance.Select((d, t) => d / result.ReferenceNorm[t]).ToArray(); // [Steps + 1]
+            var divergence = TokenDivergence.Compute<int>(run.ReferenceTokens, c.Tokens);
+            var relative = c.Distance.Select((d, t) => d / run.ReferenceNorm[t]).ToArray(); // [Steps + 1]
             // Tokens chosen from non-finite logits are not the model's: a divergence counts only before the breakdown.
             var first = c.BreakdownStep is { } b && divergence.FirstDivergence >= b ? null : divergence.FirstDivergence;
-            return new CopyTrace(model, temperature, prompt, c.Epsilon, c.Copy, relative, first,
-                divergence.NormalisedEditDistance, result.ReferenceEntropy, c.BreakdownStep);
+            return new CopyTrace(run.Model, run.Temperature, run.Prompt, c.Epsilon, c.Copy, relative, first,
+                divergence.NormalisedEditDistance, run.ReferenceEntropy, c.BreakdownStep);
         });
 
-    /// <summary>Per step, the mean of log10 d_t/||h|| over the copies whose distance there is finite and positive, and how many those are.</summary>
+    /// <summary>The layer sweep's cells, one per model × swept layer in the order measured, each pooling its prompts'
+    /// copies: how many ran, how many parted from the reference (and the upper median of their first differing step),
+    /// and the mean of ln(d_end/d_0)/steps over the copies with positive end distances.</summary>
+    /// <param name="runs">The sweep's runs, model × layer × prompt.</param>
+    /// <param name="prompts">Prompts per (model, layer).</param>
+    /// <param name="steps">Tokens generated per row.</param>
+    public static IReadOnlyList<LayerCell> LayerCells(IReadOnlyList<LayerSweepRun> runs, int prompts, int steps) =>
+        [.. runs.Chunk(prompts).Select(cell =>
+        {
+            var first = new List<double>();
+            var growth = new List<double>();
+            var total = 0;
+            foreach (var run in cell)
+                foreach (var copy in run.Copies)
+                {
+                    total++;
+                    if (TokenDivergence.FirstDivergence<int>(run.ReferenceTokens, copy.Tokens) is { } s) first.Add(s);
+                    if (copy.Distance[0] > 0 && copy.Distance[^1] > 0) growth.Add(Math.Log(copy.Distance[^1] / copy.Distance[0]) / steps);
+                }
+            var sorted = first.Order().ToArray();
+            return new LayerCell(cell[0].Model, cell[0].Layer, total, first.Count,
+                sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2], growth.Count == 0 ? double.NaN : growth.Average());
+        })];
+
+    /// <summary>Per step, the mean of log10 d_t/||h|| over the copies whose distance there is finite and positive, and how
+    /// many those are.</summary>
     /// <param name="copies">Copies of equal length.</param>
     public static (double[] MeanLog10, int[] Count) LogCurve(IReadOnlyList<CopyTrace> copies)
     {
@@ -73,7 +104,8 @@ public static class ButterflyMeasures
     public static double[] MeanEdit(IReadOnlyList<CopyTrace> copies) =>
         [.. Enumerable.Range(0, copies[0].NormalisedEdit.Length).Select(s => copies.Average(c => c.NormalisedEdit[s]))];
 
-    /// <summary>The growth rates of <paramref name="copy"/> at steps t before its first token divergence with finite, positive d_t and d_{t+1}.</summary>
+    /// <summary>The growth rates of <paramref name="copy"/> at steps t before its first token divergence with finite,
+    /// positive d_t and d_{t+1}.</summary>
     /// <param name="copy">The copy.</param>
     public static IEnumerable<GrowthPoint> Growth(CopyTrace copy)
     {
@@ -86,7 +118,8 @@ public static class ButterflyMeasures
         }
     }
 
-    /// <summary>The FSLE thresholds: the configured ones, or δ_0 = 2 × the smallest initial distance and enough scales to reach the largest distance.</summary>
+    /// <summary>The FSLE thresholds: the configured ones, or δ_0 = 2 × the smallest initial distance and enough scales to
+    /// reach the largest distance.</summary>
     /// <param name="settings">The configured thresholds (0 = automatic).</param>
     /// <param name="copies">Every copy of the run.</param>
     /// <returns>The options, or null when no copy has a finite positive distance (nothing to measure).</returns>
