@@ -40,7 +40,7 @@ public static class DecodeBenchmark
     public static DecodeBenchmarkResult Run(ModelSpec spec, IReadOnlyList<int> batches, int promptTokens, int newTokens,
         int prefillTokens, int repeats, long seed, int threads, Action<string>? progress = null)
     {
-        set_num_threads(threads);
+        using var threadScope = LibTorchThreads.Use(threads);
         manual_seed(seed);
         using var model = CausalLm.Create(spec);
         model.InitializeRandom(seed);

@@ -91,7 +91,7 @@ public static class GpuBenchmark
         var context = model.Spec.MaxPositionEmbeddings;
         if (s.PromptTokens + s.NewTokens > context) throw new ArgumentException($"promptTokens + newTokens = {s.PromptTokens + s.NewTokens} exceeds the context of {context}", nameof(settings));
         if (s.PrefillTokens > context) throw new ArgumentException($"prefillTokens = {s.PrefillTokens} exceeds the context of {context}", nameof(settings));
-        set_num_threads(s.Threads);
+        using var threadScope = LibTorchThreads.Use(s.Threads);
         var lm = model.Model;
         var device = lm.Device;
         long parameters = lm.parameters().Sum(p => p.numel());

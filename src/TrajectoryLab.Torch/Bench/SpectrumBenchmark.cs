@@ -69,7 +69,7 @@ public static class SpectrumBenchmark
         var width = model.Spec.HiddenSize;
         if (directions.Any(k => k < 1 || k > width))
             throw new ArgumentException($"every k must be in 1 … {width} (the model width), {directions.First(k => k < 1 || k > width)} is not", nameof(directions));
-        set_num_threads(threads);
+        using var threadScope = LibTorchThreads.Use(threads);
         var text = tokens.Take(promptTokens + steps + 1).ToArray();
         var warmUp = Math.Min(steps, 8);
 

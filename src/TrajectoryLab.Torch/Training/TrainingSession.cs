@@ -35,12 +35,13 @@ public sealed class TrainingSession : IDisposable
     private List<StepRecord> _steps = [];
     private List<MonitorPoint> _monitor = [];
     private Dictionary<int, double[]> _snapshots = [];
+    private readonly Bench.LibTorchThreads _threads;
 
     private TrainingSession(TrainingConfig config, TrainingData data, string folder)
     {
         Config = config;
         _data = data;
-        set_num_threads(config.Threads);
+        _threads = Bench.LibTorchThreads.Use(config.Threads); // until Dispose
         var m = config.Model;
         var spec = ModelSpec.Llama(data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads,
             context: m.Context, tieWordEmbeddings: m.TieEmbeddings) with { TorchDType = "float32", EosTokenIds = [data.Tokenizer.EndOfText] };
@@ -191,11 +192,12 @@ public sealed class TrainingSession : IDisposable
         return _model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().cpu().contiguous().data<float>().ToArray());
     }
 
-    /// <summary>Disposes the optimizer state and the model.</summary>
+    /// <summary>Disposes the optimizer state and the model, and restores libtorch's thread count.</summary>
     public void Dispose()
     {
         _optimizer.Dispose();
         _model.Dispose();
+        _threads.Dispose();
     }
 
     private void TrainStep()
