@@ -1,56 +1,75 @@
-// The tables, figures and readings of rank-collapse: layer × window heat maps of the effective rank, curves over depth
-// and over context length, the path ablations of Dong et al. against their prediction, and the trajectory rank of greedy
-// generation next to its entropy and loop onset. Every number in a sentence is computed here from the traces.
+// The report of rank-collapse: layer × window heat maps of the effective rank, curves over depth and over context length,
+// the path ablations of Dong et al. against their prediction, and the trajectory rank of greedy generation next to its
+// entropy and loop onset (CycleDetector). Every number in a sentence is computed here from the readings of the result.
 // References: Dong, Cordonnier & Loukas (2021), ICML (arXiv:2103.03404); Roy & Vetterli (2007), EUSIPCO; Holtzman et al.
 // (2020), ICLR (loops in greedy decoding); Xu et al. (2022), NeurIPS, "Learning to Break the Loop".
-using TrajectoryLab.Experiments;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
-using TrajectoryLab.Torch.Models;
 using static TrajectoryLab.Experiments.RankCollapse.RankCollapseMeasures;
 using static TrajectoryLab.Experiments.Shared.DynamicsText;
 
 namespace TrajectoryLab.Experiments.RankCollapse;
 
-/// <summary>Writes the rank-collapse report from the captured traces.</summary>
-public static class RankCollapseFigures
+/// <summary>One position window at one site (a row of windows.csv).</summary>
+public sealed record WindowRow(
+    string Model, string Source, string Text, int Site, int Window, int FirstPosition, double EffectiveRank, double StableRank, double TokenUniformity,
+    string Breakdown);
+
+/// <summary>One measure's mean over windows and texts at one site (a row of depth.csv).</summary>
+public sealed record DepthRow(string Model, string Source, string Measure, int Site, double MeanOverWindows);
+
+/// <summary>One prefix of one trace at one site (a row of prefixes.csv).</summary>
+public sealed record PrefixRow(
+    string Model, string Source, string Text, int Site, int Prefix, double EffectiveRank, double StableRank, double TokenUniformity, string Breakdown);
+
+/// <summary>The whole text of one ablation variant at one site (a row of ablation.csv).</summary>
+public sealed record AblationRow(
+    string Model, string Variant, string Text, int Site, double TokenUniformity, double TokenUniformityWithoutBos, double TokenUniformityLaterHalf,
+    double EffectiveRank, double StableRank, string Breakdown);
+
+/// <summary>One generated step (a row of trajectory.csv); the window rank is NaN before the first full window, the loop
+/// onset −1 when the continuation does not end in a loop.</summary>
+public sealed record TrajectoryRow(
+    string Model, string Text, int Step, int TokenId, string Token, double EntropyNats, double WindowEffectiveRank, int LoopOnset, int LoopPeriod);
+
+/// <summary>Renders a <see cref="RankCollapseResult"/>.</summary>
+public static class RankCollapseReport
 {
-    /// <summary>Measures the traces and writes every table, figure and reading.</summary>
-    /// <param name="o">The options.</param>
+    /// <summary>Writes every table, figure, reading and headline of <paramref name="result"/>.</summary>
+    /// <param name="o">The options the result was measured with.</param>
+    /// <param name="result">The measurement.</param>
     /// <param name="run">The run (tables, figures, report, headlines).</param>
-    /// <param name="labels">Model labels, trained first.</param>
-    /// <param name="traces">Every captured trace.</param>
-    /// <param name="folder">The model folder.</param>
-    /// <param name="spec">The architecture.</param>
-    /// <param name="tokenText">Token id to its text.</param>
-    public static void Write(RankCollapseOptions o, RunContext run, string[] labels, List<Trace> traces, string folder, ModelSpec spec, Func<int, string> tokenText)
+    public static void Render(RankCollapseOptions o, RankCollapseResult result, RunContext run)
     {
-        var sites = spec.NumLayers + 1;
+        var labels = result.Models;
+        var traces = result.Traces;
+        var model = result.Model;
+        var sites = model.Layers + 1;
         var texts = traces.Select(t => t.Text).Distinct().Count();
-        run.Report.Lead($"Rank collapse in the residual stream of {o.Model.Name} ({folder}; {F(spec.NumLayers)} layers, d_model {F(spec.HiddenSize)})" +
+        run.Report.Lead($"Rank collapse in the residual stream of {o.Model.Name} ({model.Path}; {F(model.Layers)} layers, d_model {F(model.Width)})" +
             $"{(labels.Length > 1 ? " and its random-init twin" : "")}, on {F(texts)} text(s) of up to {F(o.Text.Tokens)} tokens and on each model's greedy continuation of their first {F(o.PromptTokens)} tokens. " +
             $"Site s is the residual stream after s blocks (s = 0: the embeddings, hook_resid_pre(0); s ≥ 1: hook_resid_post(s − 1)), captured at every position in one prefill (or prefill + decoding steps). " +
             "Effective rank (Roy–Vetterli, uncentred rows), stable rank and Dong et al.'s token uniformity ‖X − 1x̄ᵀ‖_{1,∞}/‖X‖_{1,∞} come from Core's RankMeasures and TokenUniformity.");
         var main = traces.Where(t => t.Source is "validation" or "generated").ToList();
         var windows = WindowSection(o, run, labels, main, sites);
         DepthSection(run, labels, windows, sites, o.Window);
-        ContextSection(o, run, labels, main, sites);
+        ContextSection(run, labels, main, sites, result.Prefixes);
         if (o.Ablations) Ablation(run, labels, traces, sites);
-        RankCollapseExperiment.Trajectory(o, run, labels, [.. traces.Where(t => t.Source == "generated")], tokenText);
+        Trajectory(o, run, labels, [.. traces.Where(t => t.Source == "generated")]);
         Breakdowns(run, windows);
     }
 
     /// <summary>One measured window.</summary>
     private sealed record WindowCell(string Model, string Source, string Text, int Site, int Window, RankReading Reading);
 
-    private static List<WindowCell> WindowSection(RankCollapseOptions o, RunContext run, string[] labels, List<Trace> main, int sites)
+    private static List<WindowCell> WindowSection(RankCollapseOptions o, RunContext run, string[] labels, List<TraceReadings> main, int sites)
     {
-        var cells = main.SelectMany(t => Enumerable.Range(0, sites).SelectMany(s => Windows(t.Sites[s], o.Window)
+        var cells = main.SelectMany(t => Enumerable.Range(0, sites).SelectMany(s => t.Windows[s]
             .Select((r, w) => new WindowCell(t.Model, t.Source, t.Text, s, w, r)))).ToList();
-        run.Table("windows", ["model", "source", "text", "site", "window", "first_position", "effective_rank", "stable_rank", "token_uniformity", "breakdown"],
-            cells.Select(c => new object[] { c.Model, c.Source, c.Text, c.Site, c.Window, c.Window * o.Window, c.Reading.EffectiveRank, c.Reading.StableRank, c.Reading.Uniformity, c.Reading.Breakdown ?? "" }));
-        var count = main.Min(t => t.Sites[0].RowCount / o.Window);
+        run.Table("windows", cells.Select(c => new WindowRow(c.Model, c.Source, c.Text, c.Site, c.Window, c.Window * o.Window,
+            c.Reading.EffectiveRank, c.Reading.StableRank, c.Reading.Uniformity, c.Reading.Breakdown ?? "")));
+        var count = main.Min(t => t.Positions / o.Window);
         run.Report.Section("Rank by layer and position window", $"Effective rank of each window of {F(o.Window)} consecutive positions (at most {F(o.Window)}), mean over texts; " +
             $"{F(count)} window(s) every text has. Window 0 holds the BOS position, whose residual in a trained model is often far larger than the others'.");
         foreach (var source in new[] { "validation", "generated" })
@@ -73,7 +92,7 @@ public static class RankCollapseFigures
     private static void DepthSection(RunContext run, string[] labels, List<WindowCell> cells, int sites, int window)
     {
         run.Report.Section("Over depth", $"Each measure per site, mean over the windows of {F(window)} positions and the texts. Solid: validation text; dashed: the model's own greedy continuation.");
-        var curves = new List<object[]>();
+        var curves = new List<DepthRow>();
         var measures = new (string Name, string File, Func<RankReading, double> Of, bool Log)[]
         {
             ("effective rank", "depth-effective-rank", r => r.EffectiveRank, false), ("stable rank", "depth-stable-rank", r => r.StableRank, false),
@@ -87,7 +106,7 @@ public static class RankCollapseFigures
                 {
                     var y = Enumerable.Range(0, sites).Select(s => Mean(cells.Where(c => c.Model == labels[i] && c.Source == source && c.Site == s).Select(c => of(c.Reading)))).ToArray();
                     series.Add(new LineSeries($"{labels[i]}, {source}", [.. Enumerable.Range(0, sites).Select(s => (double)s)], y) { Markers = true, Dashed = source == "generated", Color = Palette[i] });
-                    curves.AddRange(y.Select((v, s) => new object[] { labels[i], source, name, s, v }));
+                    curves.AddRange(y.Select((v, s) => new DepthRow(labels[i], source, name, s, v)));
                     if (source == "validation")
                         run.Report.Paragraph($"{labels[i]}, validation, {name}: {string.Join(" → ", y.Select(v => F(v, "G3")))} from the embeddings to the top.");
                 }
@@ -96,7 +115,7 @@ public static class RankCollapseFigures
                 Series = series, Legend = LegendPosition.OutsideRight,
             }));
         }
-        run.Table("depth", ["model", "source", "measure", "site", "mean_over_windows"], curves);
+        run.Table("depth", curves);
         foreach (var m in labels)
         {
             run.Headline($"{m}: effective rank at the top, validation windows", Mean(cells.Where(c => c.Model == m && c.Source == "validation" && c.Site == sites - 1).Select(c => c.Reading.EffectiveRank)),
@@ -106,13 +125,12 @@ public static class RankCollapseFigures
         }
     }
 
-    private static void ContextSection(RankCollapseOptions o, RunContext run, string[] labels, List<Trace> main, int sites)
+    private static void ContextSection(RunContext run, string[] labels, List<TraceReadings> main, int sites, int[] prefixes)
     {
-        var shortest = main.Min(t => t.Sites[0].RowCount);
-        var prefixes = o.Prefixes.Where(p => p <= shortest).Distinct().Order().ToArray();
-        var rows = main.SelectMany(t => prefixes.SelectMany(n => Enumerable.Range(0, sites).Select(s => (t, n, s, r: Measure(Rows(t.Sites[s], 0, n)))))).ToList();
-        run.Table("prefixes", ["model", "source", "text", "site", "prefix", "effective_rank", "stable_rank", "token_uniformity", "breakdown"],
-            rows.Select(x => new object[] { x.t.Model, x.t.Source, x.t.Text, x.s, x.n, x.r.EffectiveRank, x.r.StableRank, x.r.Uniformity, x.r.Breakdown ?? "" }));
+        var shortest = main.Min(t => t.Positions);
+        var rows = main.SelectMany(t => prefixes.SelectMany((n, j) => Enumerable.Range(0, sites).Select(s => (t, n, s, r: t.PrefixReadings[j][s])))).ToList();
+        run.Table("prefixes", rows.Select(x => new PrefixRow(x.t.Model, x.t.Source, x.t.Text, x.s, x.n,
+            x.r.EffectiveRank, x.r.StableRank, x.r.Uniformity, x.r.Breakdown ?? "")));
         run.Report.Section("Over context length", $"Effective rank of positions 0 … n − 1 for growing n (prefixes longer than the shortest text, {F(shortest)} positions, are left out), mean over texts, " +
             $"at the embeddings (site 0, no markers) and at the top (markers); dashed: the greedy continuation. The rank can grow at most like n.");
         if (prefixes.Length == 0) { run.Report.Paragraph("No prefix fits the shortest text."); return; }
@@ -132,18 +150,18 @@ public static class RankCollapseFigures
         }));
     }
 
-    private static void Ablation(RunContext run, string[] labels, List<Trace> traces, int sites)
+    private static void Ablation(RunContext run, string[] labels, IReadOnlyList<TraceReadings> traces, int sites)
     {
         var variants = RankCollapseExperiment.Variants.Select(v => v.Name).ToArray();
         string Source(string variant) => variant == "full" ? "validation" : variant;
         var rows = traces.Where(t => variants.Any(v => Source(v) == t.Source))
-            .SelectMany(t => Enumerable.Range(0, sites).Select(s => (t, s, r: Measure(t.Sites[s]),
+            .SelectMany(t => Enumerable.Range(0, sites).Select(s => (t, s, r: t.Whole[s].Reading,
                 // Without position 0: under the causal mask the BOS row attends only to itself, so no mixing can pull it to the others.
-                rest: TokenUniformity.Ratio(Rows(t.Sites[s], 1, t.Sites[s].RowCount - 1)).Value,
+                rest: t.Whole[s].UniformityWithoutBos,
                 // The later half only: those rows average over at least half the text, the early ones over a few tokens.
-                late: TokenUniformity.Ratio(Rows(t.Sites[s], t.Sites[s].RowCount / 2, t.Sites[s].RowCount - t.Sites[s].RowCount / 2)).Value))).ToList();
-        run.Table("ablation", ["model", "variant", "text", "site", "token_uniformity", "token_uniformity_without_bos", "token_uniformity_later_half", "effective_rank", "stable_rank", "breakdown"],
-            rows.Select(x => new object[] { x.t.Model, x.t.Source == "validation" ? "full" : x.t.Source, x.t.Text, x.s, x.r.Uniformity, x.rest, x.late, x.r.EffectiveRank, x.r.StableRank, x.r.Breakdown ?? "" }));
+                late: t.Whole[s].UniformityLaterHalf))).ToList();
+        run.Table("ablation", rows.Select(x => new AblationRow(x.t.Model, x.t.Source == "validation" ? "full" : x.t.Source, x.t.Text, x.s,
+            x.r.Uniformity, x.rest, x.late, x.r.EffectiveRank, x.r.StableRank, x.r.Breakdown ?? "")));
         double Mean(string m, string v, int s, Func<RankReading, double> of) =>
             RankCollapseMeasures.Mean(rows.Where(x => x.t.Model == m && x.t.Source == Source(v) && x.s == s).Select(x => of(x.r)));
         double Rest(string m, string v, int s) => RankCollapseMeasures.Mean(rows.Where(x => x.t.Model == m && x.t.Source == Source(v) && x.s == s).Select(x => x.rest));
@@ -186,6 +204,76 @@ public static class RankCollapseFigures
                 (skip > 1.2 * pure[^1] ? "." : " — less than 1.2 times, so on this measure the skip path makes little difference here."));
         }
     }
+
+    /// <summary>The trajectory section: sliding-window effective rank of the top residual over the generated steps, next to
+    /// each step's entropy, with the loop onset (CycleDetector) marked; means before, approaching and inside the loop.</summary>
+    /// <param name="o">The options.</param>
+    /// <param name="run">The run.</param>
+    /// <param name="labels">Model labels.</param>
+    /// <param name="generated">The generated traces.</param>
+    private static void Trajectory(RankCollapseOptions o, RunContext run, string[] labels, List<TraceReadings> generated)
+    {
+        var w = o.TrajectoryWindow;
+        run.Report.Section("Trajectory rank during generation", $"Effective rank of the top residual (site L) of the last {F(w)} generated positions, plotted at the window's last step, " +
+            "next to the entropy of the distribution each generated token was chosen from (right axis); the loop onset is the first step from which the greedy continuation " +
+            $"is periodic to the end with at least {F(o.LoopRepeats)} repeats (CycleDetector). Phases: windows ending more than {F(w)} steps before the onset (before), " +
+            $"ending in the {F(w)} steps before it (approach), and starting at or after it (loop).");
+        var rows = new List<TrajectoryRow>();
+        var phases = new List<(string Model, string Phase, double Rank, double Entropy)>();
+        foreach (var t in generated)
+        {
+            var trajectory = t.Trajectory!;
+            var tokens = trajectory.Tokens;
+            var entropy = trajectory.EntropyNats;
+            var cycle = CycleDetector.Detect(tokens, o.LoopRepeats);
+            var ranks = trajectory.WindowEffectiveRank; // entry i: steps i … i + w − 1
+            for (var g = 0; g < tokens.Length; g++)
+            {
+                var rank = g >= w - 1 ? ranks[g - w + 1] : double.NaN;
+                rows.Add(new(t.Model, t.Text, g, tokens[g], trajectory.Texts[g], entropy[g], rank, cycle.IsLoop ? cycle.Onset : -1, cycle.Period));
+                if (!cycle.IsLoop || g < w - 1) continue;
+                var phase = g < cycle.Onset - w ? "before" : g < cycle.Onset ? "approach" : g - w + 1 >= cycle.Onset ? "loop" : null;
+                if (phase is not null) phases.Add((t.Model, phase, rank, entropy[g]));
+            }
+            var x = Enumerable.Range(w - 1, ranks.Length).Select(g => (double)g).ToArray();
+            var series = new List<FigureSeries>
+            {
+                new LineSeries($"effective rank, last {F(w)} steps", x, ranks) { Color = DynamicsText.Palette[0] },
+                new LineSeries("entropy (nats)", [.. Enumerable.Range(0, tokens.Length).Select(g => (double)g)], entropy) { YAxis = "y2", Color = DynamicsText.Palette[1] },
+            };
+            if (cycle.IsLoop) series.Add(new ReferenceLine($"loop onset (period {F(cycle.Period)})", ReferenceOrientation.Vertical, cycle.Onset) { Color = "#555555" });
+            run.Report.Figure(run.Figure(new Figure($"trajectory-{FileSlug(t.Model)}-{FileSlug(t.Text)}", $"Trajectory rank and entropy, {t.Model}, {t.Text}",
+                new Axis("generated step"), new Axis("effective rank") { Min = 0 })
+            {
+                Y2Axis = new Axis("entropy (nats)") { Min = 0 }, Series = series, Legend = LegendPosition.OutsideRight,
+            }));
+            run.Report.Paragraph($"{t.Model}, {t.Text}: " + (cycle.IsLoop
+                ? $"loop of period {F(cycle.Period)} from step {F(cycle.Onset)} of {F(tokens.Length)} ({F(cycle.Repeats, "F1")} repeats)"
+                : $"no loop in {F(tokens.Length)} steps") +
+                $"; mean window rank {F(RankCollapseMeasures.Mean(ranks), "F2")}, mean entropy {F(RankCollapseMeasures.Mean(entropy), "F3")} nats.");
+        }
+        run.Table("trajectory", rows);
+        foreach (var m in labels)
+        {
+            var loops = generated.Count(t => t.Model == m && CycleDetector.Detect(t.Trajectory!.Tokens, o.LoopRepeats).IsLoop);
+            var mine = phases.Where(p => p.Model == m).ToList();
+            string Phase(string name) => mine.Any(p => p.Phase == name)
+                ? $"{name}: rank {F(RankCollapseMeasures.Mean(mine.Where(p => p.Phase == name).Select(p => p.Rank)), "F2")}, entropy {F(RankCollapseMeasures.Mean(mine.Where(p => p.Phase == name).Select(p => p.Entropy)), "F3")} ({F(mine.Count(p => p.Phase == name))} windows)"
+                : $"{name}: no window";
+            double Rank(string name) => RankCollapseMeasures.Mean(mine.Where(p => p.Phase == name).Select(p => p.Rank));
+            var (before, approach, loop) = (Rank("before"), Rank("approach"), Rank("loop"));
+            var verdict = !double.IsFinite(before) || !double.IsFinite(approach) ? "" :
+                $" Approach / before = {F(approach / before, "F3")}, loop / before = {F(loop / before, "F3")}: " +
+                (approach < 0.9 * before ? "the rank falls (by 10% or more) before the loop starts" : "the rank does not fall by 10% or more before the onset") +
+                (loop < 0.9 * before ? "; it falls once the windows lie in the loop." : "; nor inside the loop.");
+            run.Report.Paragraph($"{m}: {F(loops)} of {F(generated.Count(t => t.Model == m))} continuations end in a loop. " +
+                (loops == 0 ? "No onset to compare against." : $"Over the looping continuations, {Phase("before")}; {Phase("approach")}; {Phase("loop")}.{verdict}"));
+            run.Headline($"{m}: continuations ending in a loop", $"{F(loops)}/{F(generated.Count(t => t.Model == m))}");
+        }
+    }
+
+    /// <summary>A file-name form of any text: every character but letters and digits becomes '-'.</summary>
+    private static string FileSlug(string text) => new([.. text.Select(c => char.IsLetterOrDigit(c) ? c : '-')]);
 
     private static void Breakdowns(RunContext run, List<WindowCell> cells)
     {
