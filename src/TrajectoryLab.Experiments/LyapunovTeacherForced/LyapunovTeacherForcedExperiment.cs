@@ -14,7 +14,8 @@ namespace TrajectoryLab.Experiments.LyapunovTeacherForced;
 
 /// <summary>Spectra, λ1 cross-checks, FTLE distributions, ε sweep and the entropy–exponent scatter.</summary>
 /// <param name="paths">The project paths (to find the model and the texts).</param>
-public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experiment<LyapunovTeacherForcedOptions, LyapunovTeacherForcedResult>
+public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths)
+    : Experiment<LyapunovTeacherForcedOptions, LyapunovTeacherForcedResult>
 {
     /// <inheritdoc/>
     public override string Kind => "lyapunov-teacher-forced";
@@ -27,10 +28,12 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experi
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
         var spec = models[0].Model.Spec;
         if (o.Layers.Any(l => l < 0 || l >= spec.NumLayers))
-            throw new ArgumentException($"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} (the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)");
+            throw new ArgumentException($"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} " +
+                $"(the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)");
         var usable = texts.Where(t => t.Tokens.Length > o.PromptLength + o.Transient + 1).ToList();
         if (usable.Count == 0)
-            throw new ArgumentException($"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens");
+            throw new ArgumentException(
+                $"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens");
 
         var cells = new List<TeacherForcedCell>();
         run.Phase("spectra", () =>
@@ -62,13 +65,15 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experi
         var steps = text.Tokens.Length - o.PromptLength - o.Transient;
         var options = new TeacherForcedOptions
         {
-            Layer = layer, Directions = Math.Min(o.Directions, m.Model.Spec.HiddenSize), Epsilon = o.Epsilon, PromptLength = o.PromptLength, Seed = o.Seed,
+            Layer = layer, Directions = Math.Min(o.Directions, m.Model.Spec.HiddenSize), Epsilon = o.Epsilon,
+            PromptLength = o.PromptLength, Seed = o.Seed,
         };
         LyapunovSpectrumResult spectrum;
         double[] entropy;
         using (var run = TeacherForcedDynamics.Start(m.Model, text.Tokens, options))
         {
-            spectrum = LyapunovSpectrum.Compute(run, new LyapunovSpectrumOptions(o.Transient, steps - steps % o.QrInterval, o.QrInterval, 400));
+            spectrum = LyapunovSpectrum.Compute(run,
+                new LyapunovSpectrumOptions(o.Transient, steps - steps % o.QrInterval, o.QrInterval, 400));
             entropy = [.. run.ReferenceEntropy];
         }
         MaximalExponentResult pair;
@@ -91,7 +96,7 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths) : Experi
         {
             using var run = TeacherForcedDynamics.Start(m.Model, text.Tokens,
                 new TeacherForcedOptions { Layer = layer, Epsilon = eps, PromptLength = o.PromptLength, Seed = o.Seed });
-            return new EpsilonPoint(eps,
-                MaximalExponent.Compute(run, new MaximalExponentOptions(o.Transient, text.Tokens.Length - o.PromptLength - o.Transient, 1, 100)).Exponent);
+            var steps = text.Tokens.Length - o.PromptLength - o.Transient;
+            return new EpsilonPoint(eps, MaximalExponent.Compute(run, new MaximalExponentOptions(o.Transient, steps, 1, 100)).Exponent);
         })];
 }

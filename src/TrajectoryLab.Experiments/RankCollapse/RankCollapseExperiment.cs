@@ -37,12 +37,14 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
         var usable = texts.Where(t => t.Tokens.Length >= o.PromptTokens + o.TrajectoryWindow && t.Tokens.Length >= o.Window).ToList();
         if (usable.Count == 0)
             throw new ArgumentException(
-                $"text: no text has max(promptTokens + trajectoryWindow, window) = {Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens");
+                $"text: no text has max(promptTokens + trajectoryWindow, window) = " +
+                $"{Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens");
         var sites = Sites(models[0].Model.Spec.NumLayers);
         var traces = new List<Trace>();
         run.Phase("capture", () =>
         {
-            using var progress = run.Progress("prefills and continuations", (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0)));
+            using var progress = run.Progress("prefills and continuations",
+                (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0)));
             foreach (var m in models)
                 foreach (var text in usable)
                 {
@@ -65,11 +67,13 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
             run.Cancellation.ThrowIfCancellationRequested();
             return Readings(o, t, prefixes, tokenizer.TokenText);
         }).ToList());
-        return new RankCollapseResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)], prefixes, readings);
+        return new RankCollapseResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)], prefixes,
+            readings);
     }
 
     /// <inheritdoc/>
-    public override void Report(RankCollapseOptions o, RankCollapseResult result, RunContext run) => RankCollapseReport.Render(o, result, run);
+    public override void Report(RankCollapseOptions o, RankCollapseResult result, RunContext run) =>
+        RankCollapseReport.Render(o, result, run);
 
     /// <summary>True for the traces of the window, depth and context sections: validation prefills and greedy continuations.</summary>
     private static bool IsMain(Trace t) => t.Source is "validation" or "generated";
@@ -80,7 +84,9 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     {
         var main = IsMain(t);
         RankReading[][] windows = main ? [.. t.Sites.Select(x => Windows(x, o.Window))] : [];
-        RankReading[][] prefixReadings = main ? [.. prefixes.Select(n => t.Sites.Select(x => RankCollapseMeasures.Measure(Rows(x, 0, n))).ToArray())] : [];
+        RankReading[][] prefixReadings = main
+            ? [.. prefixes.Select(n => t.Sites.Select(x => RankCollapseMeasures.Measure(Rows(x, 0, n))).ToArray())]
+            : [];
         WholeText[] whole = o.Ablations && t.Source != "generated"
             ? [.. t.Sites.Select(x => new WholeText(RankCollapseMeasures.Measure(x),
                 TokenUniformity.Ratio(Rows(x, 1, x.RowCount - 1)).Value,
@@ -115,7 +121,10 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     private static Trace Generate(MeasuredModel m, TokenizedText text, int prompt, string[] sites)
     {
         var length = text.Tokens.Length;
-        using var session = m.Model.StartSession(new GenerationOptions { MaxNewTokens = length - prompt + 1, Capture = sites, Outputs = StepOutputs.LogProbs });
+        using var session = m.Model.StartSession(new GenerationOptions
+        {
+            MaxNewTokens = length - prompt + 1, Capture = sites, Outputs = StepOutputs.LogProbs,
+        });
         var rows = sites.Select(_ => new List<double[]>()).ToArray();
         var entropy = new List<double>();
         var step = session.Prefill([text.Tokens[..prompt]]);
@@ -128,7 +137,8 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
         }
         // Rows cover positions 0 … length − 1, as the validation text's; entropy[i] is that of the distribution that chose
         // the token at position prompt + i (the last pass chose one beyond the text's length, dropped).
-        return new Trace(m.Label, "generated", text.Name, session.Tokens(0)[..length], [.. rows.Select(ToMatrix)], [.. entropy.Take(length - prompt)], prompt);
+        return new Trace(m.Label, "generated", text.Name, session.Tokens(0)[..length], [.. rows.Select(ToMatrix)],
+            [.. entropy.Take(length - prompt)], prompt);
     }
 
     private static Matrix<double> ToMatrix(List<double[]> rows) => Matrix<double>.Build.DenseOfRowArrays(rows); // [positions × d_model]

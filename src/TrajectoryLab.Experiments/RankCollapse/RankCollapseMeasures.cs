@@ -45,7 +45,8 @@ public static class RankCollapseMeasures
     public static RankReading[] Windows(Matrix<double> x, int window) =>
         [.. Enumerable.Range(0, x.RowCount / window).Select(w => Measure(Rows(x, w * window, window)))];
 
-    /// <summary>The sliding-window effective rank of rows [<paramref name="from"/>, end): entry i covers rows from + i … from + i + window − 1.</summary>
+    /// <summary>The sliding-window effective rank of rows [<paramref name="from"/>, end): entry i covers rows
+    /// from + i … from + i + window − 1.</summary>
     /// <param name="x">[positions × d_model]</param>
     /// <param name="from">First row of the trajectory (the first generated position).</param>
     /// <param name="window">Rows per window.</param>
