@@ -1,19 +1,13 @@
 // The rank measures of rank-collapse on captured residual rows: effective rank (Roy & Vetterli 2007, EUSIPCO), stable
 // rank (Rudelson & Vershynin 2007) and Dong et al.'s token-uniformity ratio (Dong, Cordonnier & Loukas 2021, ICML,
 // arXiv:2103.03404), over position windows, growing prefixes and sliding windows of generation steps. The measures
-// themselves are Core's (RankMeasures, TokenUniformity); this file only cuts the matrices.
+// themselves are Core's (RankMeasures, TokenUniformity); this file only cuts the matrices (at measurement time: the
+// captured matrices are not kept) and takes the means of the readings (at report time).
 using MathNet.Numerics.LinearAlgebra;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Torch.Generation;
 
 namespace TrajectoryLab.Experiments.RankCollapse;
-
-/// <summary>The three measures of one [positions × d_model] matrix; NaN with a reason where Core reports a breakdown.</summary>
-/// <param name="EffectiveRank">Roy–Vetterli effective rank of the uncentred rows.</param>
-/// <param name="StableRank">‖X‖_F² / ‖X‖_2².</param>
-/// <param name="Uniformity">‖X − 1x̄ᵀ‖_{1,∞} / ‖X‖_{1,∞} (0: all rows equal).</param>
-/// <param name="Breakdown">The first breakdown reported, or null.</param>
-public sealed record RankReading(double EffectiveRank, double StableRank, double Uniformity, string? Breakdown);
 
 /// <summary>One prefill (or prefill + greedy steps) of one model over one text, with the residual rows of every site.</summary>
 /// <param name="Model">"trained" or "random init".</param>
@@ -23,7 +17,7 @@ public sealed record RankReading(double EffectiveRank, double StableRank, double
 /// <param name="Sites">Per residual site s = 0 … L (h after s blocks), the matrix [positions × d_model].</param>
 /// <param name="Entropy">Generated traces: the entropy (nats) of the distribution each generated token was chosen from; else empty.</param>
 /// <param name="Prompt">Generated traces: the prompt length; else the text length.</param>
-public sealed record Trace(string Model, string Source, string Text, int[] Tokens, Matrix<double>[] Sites, double[] Entropy, int Prompt);
+internal sealed record Trace(string Model, string Source, string Text, int[] Tokens, Matrix<double>[] Sites, double[] Entropy, int Prompt);
 
 /// <summary>Cuts captured rows into matrices and measures them.</summary>
 public static class RankCollapseMeasures
@@ -51,7 +45,8 @@ public static class RankCollapseMeasures
     public static RankReading[] Windows(Matrix<double> x, int window) =>
         [.. Enumerable.Range(0, x.RowCount / window).Select(w => Measure(Rows(x, w * window, window)))];
 
-    /// <summary>The sliding-window effective rank of rows [<paramref name="from"/>, end): entry i covers rows from + i … from + i + window − 1.</summary>
+    /// <summary>The sliding-window effective rank of rows [<paramref name="from"/>, end): entry i covers rows
+    /// from + i … from + i + window − 1.</summary>
     /// <param name="x">[positions × d_model]</param>
     /// <param name="from">First row of the trajectory (the first generated position).</param>
     /// <param name="window">Rows per window.</param>
