@@ -9,19 +9,6 @@ using TrajectoryLab.Torch.Generation;
 
 namespace TrajectoryLab.Experiments.RepetitionAttractors;
 
-/// <summary>The escape threshold of one direction at one layer of one loop.</summary>
-/// <param name="Model">Model label.</param>
-/// <param name="Loop">Which of the model's searched loops (index into its greedy loops).</param>
-/// <param name="Prompt">Prompt index of the loop's generation.</param>
-/// <param name="Period">Loop period P.</param>
-/// <param name="Layer">Perturbed residual site (0 = embeddings).</param>
-/// <param name="Direction">Direction index.</param>
-/// <param name="Epsilon">Smallest escaping ε found (bisection bracket's upper end); +∞ when no grid ε escapes; the grid's
-/// smallest ε when that one already escapes.</param>
-/// <param name="Lower">The bracket's lower end (largest ε seen to stay in the loop); NaN when the smallest grid ε escapes.</param>
-/// <param name="ReferenceStays">Whether the unperturbed row repeated the loop over the window (it should: greedy).</param>
-public sealed record EscapeThreshold(string Model, int Loop, int Prompt, int Period, int Layer, int Direction, double Epsilon, double Lower, bool ReferenceStays);
-
 /// <summary>The perturbation-escape search.</summary>
 public static class RepetitionAttractorsEscape
 {

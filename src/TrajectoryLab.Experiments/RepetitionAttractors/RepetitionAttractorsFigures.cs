@@ -2,7 +2,6 @@
 // loop fraction against temperature, period and onset histograms, the self-reinforcement curves, recurrence plots of
 // top-residual trajectories, and the escape threshold per layer.
 // References: Holtzman et al. (2020), ICLR; Xu et al. (2022), NeurIPS; Marwan et al. (2007), Phys. Rep. 438:237.
-using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Figures;
 using static TrajectoryLab.Experiments.Shared.DynamicsText;
 
@@ -24,7 +23,7 @@ public static class RepetitionAttractorsFigures
     /// <param name="model">Model label.</param>
     /// <param name="generations">That model's generations.</param>
     /// <param name="o">The options.</param>
-    public static Figure Basin(string model, IReadOnlyList<Generation> generations, RepetitionAttractorsOptions o)
+    public static Figure Basin(string model, IReadOnlyList<SweepGeneration> generations, RepetitionAttractorsOptions o)
     {
         var cells = RepetitionAttractorsMeasures.Cells(o);
         var promptCount = PromptSource.Count(o.Prompts, o.PromptIds);
@@ -52,7 +51,7 @@ public static class RepetitionAttractorsFigures
     /// <param name="generations">Every generation.</param>
     /// <param name="labels">Model labels.</param>
     /// <param name="o">The options.</param>
-    public static Figure LoopFraction(IReadOnlyList<Generation> generations, string[] labels, RepetitionAttractorsOptions o)
+    public static Figure LoopFraction(IReadOnlyList<SweepGeneration> generations, string[] labels, RepetitionAttractorsOptions o)
     {
         var series = new List<FigureSeries>();
         for (var m = 0; m < labels.Length; m++)
@@ -124,12 +123,12 @@ public static class RepetitionAttractorsFigures
     /// <summary>A recurrence plot as a 0/1 heat map.</summary>
     /// <param name="name">Figure name.</param>
     /// <param name="title">Figure title.</param>
-    /// <param name="plot">The plot.</param>
+    /// <param name="plot">[N][N] R_ij.</param>
     /// <param name="subtitle">The RQA reading.</param>
-    public static Figure Recurrence(string name, string title, RecurrencePlot plot, string subtitle)
+    public static Figure Recurrence(string name, string title, bool[][] plot, string subtitle)
     {
-        var n = plot.Size;
-        var values = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => plot[i, j] ? 1.0 : 0.0).ToArray()).ToArray();
+        var n = plot.Length;
+        var values = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => plot[i][j] ? 1.0 : 0.0).ToArray()).ToArray();
         return new Figure(name, title, new Axis("generated step i"), new Axis("generated step j"))
         {
             Series = [new HeatmapSeries("", 0, n - 1, 0, n - 1, values) { ColorAxisTitle = "R_ij" }],

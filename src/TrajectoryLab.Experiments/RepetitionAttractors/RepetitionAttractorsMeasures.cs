@@ -23,21 +23,6 @@ namespace TrajectoryLab.Experiments.RepetitionAttractors;
 /// <param name="Cycle">The terminal cycle of <paramref name="Tokens"/>.</param>
 public sealed record Generation(string Model, int Prompt, string Strategy, double Temperature, int[] Context, int[] Tokens, double[] Entropy, float[][] States, Cycle Cycle);
 
-/// <summary>Self-reinforcement of one sentence in one model.</summary>
-/// <param name="Model">Model label.</param>
-/// <param name="Sentence">Sentence index.</param>
-/// <param name="Probabilities">[N + 1][m] p(token j of copy k | everything before), k = copies already in the context.</param>
-public sealed record Reinforcement(string Model, int Sentence, double[][] Probabilities)
-{
-    /// <summary>Mean token probability of copy k.</summary>
-    /// <param name="k">Copies already in the context.</param>
-    public double MeanProbability(int k) => Probabilities[k].Average();
-
-    /// <summary>Fraction of the sentence's tokens more probable at copy k than at copy 1 (one copy in the context).</summary>
-    /// <param name="k">Copies already in the context.</param>
-    public double FractionRose(int k) => Probabilities[k].Select((p, j) => p > Probabilities[1][j] ? 1.0 : 0.0).Average();
-}
-
 /// <summary>Measurements of the repetition-attractors experiment.</summary>
 public static class RepetitionAttractorsMeasures
 {
@@ -149,6 +134,33 @@ public static class RepetitionAttractorsMeasures
         var plot = RecurrencePlot.Compute(x, double.IsNaN(threshold) ? 0 : threshold);
         return (plot, RecurrenceQuantification.Compute(plot), threshold);
     }
+
+    /// <summary>The generations whose recurrence plots the report draws, per model: the first looping one (greedy first), and
+    /// the non-looping one with the same prompt as it when there is one, the least repetitive (seq-rep-4) of those.</summary>
+    /// <param name="generations">Every generation, in sweep order.</param>
+    /// <param name="labels">Model labels.</param>
+    /// <returns>Model label, "looping" or "non-looping", and the index into <paramref name="generations"/>.</returns>
+    public static List<(string Model, string Kind, int Index)> RecurrenceExamples(IReadOnlyList<Generation> generations,
+        IEnumerable<string> labels)
+    {
+        var examples = new List<(string Model, string Kind, int Index)>();
+        foreach (var m in labels)
+        {
+            var mine = generations.Select((g, i) => (G: g, I: i)).Where(x => x.G.Model == m).ToArray();
+            var looping = mine.Where(x => x.G.Cycle.IsLoop).OrderBy(x => x.G.Strategy != "greedy").Select(x => (int?)x.I).FirstOrDefault();
+            int? prompt = looping is int l ? generations[l].Prompt : null;
+            var free = mine.Where(x => !x.G.Cycle.IsLoop).OrderBy(x => prompt is null || x.G.Prompt != prompt)
+                .ThenBy(x => RepetitionMetrics.SeqRepN(x.G.Tokens, 4).Value).Select(x => (int?)x.I).FirstOrDefault();
+            if (looping is int a) examples.Add((m, "looping", a));
+            if (free is int b) examples.Add((m, "non-looping", b));
+        }
+        return examples;
+    }
+
+    /// <summary>[N][N] the plot's R_ij as rows.</summary>
+    /// <param name="plot">A recurrence plot.</param>
+    public static bool[][] Rows(RecurrencePlot plot) =>
+        [.. Enumerable.Range(0, plot.Size).Select(i => Enumerable.Range(0, plot.Size).Select(j => plot[i, j]).ToArray())];
 
     /// <summary>The <paramref name="q"/>-quantile (nearest rank) of the finite values, NaN when there are none.</summary>
     /// <param name="values">A sample.</param>
