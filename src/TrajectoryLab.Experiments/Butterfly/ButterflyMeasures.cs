@@ -133,13 +133,4 @@ public static class ButterflyMeasures
             : Math.Clamp((int)Math.Ceiling(Math.Log(all.Max() / delta0) / Math.Log(settings.Ratio)), 1, 1000);
         return new FiniteSizeOptions(delta0, settings.Ratio, count);
     }
-
-    /// <summary>The median of <paramref name="values"/>, NaN when empty.</summary>
-    /// <param name="values">A sample.</param>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return double.NaN;
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-    }
 }

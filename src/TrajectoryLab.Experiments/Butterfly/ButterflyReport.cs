@@ -128,7 +128,7 @@ public static class ButterflyReport
             var g = Group(m, t, e);
             var steps = g.Where(c => c.FirstDivergence is not null).Select(c => (double)c.FirstDivergence!.Value).ToArray();
             var broken = g.Count(c => c.FirstDivergence is null && c.BreakdownStep is not null);
-            summary.Add(new(m, t, e, g.Count, steps.Length, g.Count - steps.Length - broken, ButterflyMeasures.Median(steps),
+            summary.Add(new(m, t, e, g.Count, steps.Length, g.Count - steps.Length - broken, Sample.Median(steps),
                 steps.Length > 0 ? steps.Average() : double.NaN, broken));
         }
         run.Table("first-divergence-summary", summary);
@@ -246,7 +246,7 @@ public static class ButterflyReport
         {
             rows.Add([$"copies whose tokens diverged, all ε, {Temperature(t)}", .. labels.Select(m => Diverged(m, t))]);
             rows.Add([$"median first divergence of those, {Temperature(t)} (token)",
-                .. labels.Select(m => Dash(ButterflyMeasures.Median(copies(m, t))))]);
+                .. labels.Select(m => Dash(Sample.Median(copies(m, t))))]);
         }
         var first = labels.Select(m => fsle.Where(f => f.Model == m && f.Temperature == t0)
             .Select(f => f.Result.Scales.FirstOrDefault(s => s.Succeeded)).FirstOrDefault()).ToArray();

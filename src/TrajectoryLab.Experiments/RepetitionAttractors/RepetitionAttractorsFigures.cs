@@ -4,6 +4,7 @@
 // References: Holtzman et al. (2020), ICLR; Xu et al. (2022), NeurIPS; Marwan et al. (2007), Phys. Rep. 438:237.
 using TrajectoryLab.Reporting.Figures;
 using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.RepetitionAttractors;
 
@@ -151,7 +152,7 @@ public static class RepetitionAttractorsFigures
             series.Add(new ScatterSeries("", [.. finite.Select(t => (double)t.Layer)], [.. finite.Select(t => t.Epsilon)]) { Color = color, MarkerSize = 3 });
             var layers = o.EscapeLayers.Where(l => loop.Any(t => t.Layer == l)).ToArray();
             series.Add(new LineSeries($"{loop.Key.Model}, prompt {head.Prompt + 1} (P = {head.Period})", [.. layers.Select(l => (double)l)],
-                [.. layers.Select(l => RepetitionAttractorsMeasures.Median(loop.Where(t => t.Layer == l).Select(t => t.Epsilon)))])
+                [.. layers.Select(l => Sample.Median(loop.Where(t => t.Layer == l).Select(t => t.Epsilon)))])
             { Color = color, Markers = true, Dashed = loop.Key.Model != "trained" });
         }
         series.Add(new ReferenceLine("largest ε tried", ReferenceOrientation.Horizontal, o.EscapeMaxEpsilon) { Color = "#888888" });

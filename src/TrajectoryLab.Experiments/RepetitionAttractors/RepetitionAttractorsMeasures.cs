@@ -9,6 +9,8 @@ using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using TrajectoryLab.Torch.Tokenizers;
 
+using TrajectoryLab.Core.Statistics;
+
 namespace TrajectoryLab.Experiments.RepetitionAttractors;
 
 /// <summary>One generation of the sweep.</summary>
@@ -130,7 +132,7 @@ public static class RepetitionAttractorsMeasures
                 for (var c = 0; c < x[i].Length; c++) sum += (x[i][c] - x[j][c]) * (x[i][c] - x[j][c]);
                 distances.Add(Math.Sqrt(sum));
             }
-        var threshold = Quantile(distances, quantile);
+        var threshold = Sample.Quantile(distances, quantile);
         var plot = RecurrencePlot.Compute(x, double.IsNaN(threshold) ? 0 : threshold);
         return (plot, RecurrenceQuantification.Compute(plot), threshold);
     }
@@ -161,22 +163,4 @@ public static class RepetitionAttractorsMeasures
     /// <param name="plot">A recurrence plot.</param>
     public static bool[][] Rows(RecurrencePlot plot) =>
         [.. Enumerable.Range(0, plot.Size).Select(i => Enumerable.Range(0, plot.Size).Select(j => plot[i, j]).ToArray())];
-
-    /// <summary>The <paramref name="q"/>-quantile (nearest rank) of the finite values, NaN when there are none.</summary>
-    /// <param name="values">A sample.</param>
-    /// <param name="q">Quantile in [0, 1].</param>
-    public static double Quantile(IEnumerable<double> values, double q)
-    {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
-
-    /// <summary>The median of the values that are not NaN (±∞ kept), NaN when there are none.</summary>
-    /// <param name="values">A sample.</param>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-        if (sorted.Length == 0) return double.NaN;
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-    }
 }

@@ -9,6 +9,7 @@ using TrajectoryLab.Reporting.Reports;
 using static TrajectoryLab.Experiments.RepetitionAttractors.RepetitionAttractorsMeasures;
 using static TrajectoryLab.Experiments.Shared.DynamicsText;
 using Fig = TrajectoryLab.Experiments.RepetitionAttractors.RepetitionAttractorsFigures;
+using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.RepetitionAttractors;
 
@@ -69,7 +70,7 @@ public static class RepetitionAttractorsReport
     {
         var report = run.Report;
         // θ per model: the quantile of the entropy at every step outside a loop.
-        var theta = labels.ToDictionary(m => m, m => Quantile(generations.Where(g => g.Model == m)
+        var theta = labels.ToDictionary(m => m, m => Sample.Quantile(generations.Where(g => g.Model == m)
             .SelectMany(g => g.Cycle.IsLoop ? g.EntropyNats[..g.Cycle.Onset] : g.EntropyNats), o.WarningQuantile));
         var warnings = generations.ToDictionary<SweepGeneration, SweepGeneration, EarlyWarningResult?>(g => g,
             g => g.Cycle.IsLoop ? EarlyWarning.LeadTime(g.EntropyNats, g.Cycle.Onset, theta[g.Model]) : null,
@@ -88,7 +89,7 @@ public static class RepetitionAttractorsReport
             var loops = group.Where(g => g.Cycle.IsLoop).ToArray();
             var warned = loops.Where(g => warnings[g]!.Value.Warned).ToArray();
             summary.Add(new(m, c.Strategy, c.Temperature, group.Length, loops.Length, (double)loops.Length / group.Length,
-                Median(loops.Select(g => (double)g.Cycle.Period)), Median(loops.Select(g => (double)g.Cycle.Onset)),
+                Sample.Median(loops.Select(g => (double)g.Cycle.Period)), Sample.Median(loops.Select(g => (double)g.Cycle.Onset)),
                 group.Average(g => RepetitionMetrics.SeqRepN(g.Tokens, 4).Value),
                 RepetitionMetrics.RepetitionPercent([.. group.Select(g => g.Tokens)]).Value,
                 warned.Length, warned.Length > 0 ? warned.Average(g => warnings[g]!.Value.LeadTime) : double.NaN));
@@ -111,7 +112,7 @@ public static class RepetitionAttractorsReport
             report.Paragraph($"{m}: {F(mine.Count(g => g.Cycle.IsLoop))} of {F(mine.Length)} generations end in a loop " +
                 $"({string.Join(", ", byStrategy)}); " +
                 (periods.Length > 0
-                    ? $"periods {F(periods.Min())} to {F(periods.Max())} (median {F(Median(periods.Select(p => (double)p)))}), " +
+                    ? $"periods {F(periods.Min())} to {F(periods.Max())} (median {F(Sample.Median(periods.Select(p => (double)p)))}), " +
                       $"period 1 in {F(periods.Count(p => p == 1))}."
                     : "no loop at all."));
             foreach (var t in o.Temperatures)
@@ -144,7 +145,7 @@ public static class RepetitionAttractorsReport
             report.Paragraph($"{m}: θ = {F(theta[m], "F3")} nats (ln|V| = {F(Math.Log(vocabulary), "F3")}); " +
                 $"{F(warned.Length)} of {F(loops.Length)} loops warned" +
                 (warned.Length > 0
-                    ? $", lead time median {F(Median(warned.Select(g => (double)warnings[g]!.Value.LeadTime)))} " +
+                    ? $", lead time median {F(Sample.Median(warned.Select(g => (double)warnings[g]!.Value.LeadTime)))} " +
                       $"and mean {F(warned.Average(g => warnings[g]!.Value.LeadTime), "F1")} steps"
                     : "") +
                 $". Mean entropy {F(before, "F3")} nats before the onsets and {F(inside, "F3")} inside the loops.");
@@ -252,23 +253,23 @@ public static class RepetitionAttractorsReport
             return;
         }
         var rows = escapes.GroupBy(e => (e.Model, e.Loop, e.Layer)).Select(g => (IReadOnlyList<string>)[g.Key.Model, F(g.Key.Loop + 1),
-            $"prompt {F(g.First().Prompt + 1)}, P = {F(g.First().Period)}", F(g.Key.Layer), Dash(Median(g.Select(e => e.Epsilon))),
+            $"prompt {F(g.First().Prompt + 1)}, P = {F(g.First().Period)}", F(g.Key.Layer), Dash(Sample.Median(g.Select(e => e.Epsilon))),
             $"{F(g.Count(e => double.IsPositiveInfinity(e.Epsilon)))}/{F(g.Count())}"]);
         run.Report.Add(new Preformatted(Table(["model", "loop", "generation", "layer", "median ε*", "never escaped"], rows)));
         foreach (var m in labels)
         {
             var mine = escapes.Where(e => e.Model == m).ToArray();
             if (mine.Length == 0) { run.Report.Paragraph($"{m}: no greedy loop, no escape search."); continue; }
-            var byLayer = o.EscapeLayers.Select(l => (Layer: l, Median: Median(mine.Where(e => e.Layer == l).Select(e => e.Epsilon))))
+            var byLayer = o.EscapeLayers.Select(l => (Layer: l, Median: Sample.Median(mine.Where(e => e.Layer == l).Select(e => e.Epsilon))))
                 .Where(x => double.IsFinite(x.Median)).ToArray();
             var easiest = byLayer.Length > 0 ? byLayer.MinBy(x => x.Median) : default;
             run.Report.Paragraph($"{m}: {F(mine.Count(e => double.IsFinite(e.Epsilon)))} of {F(mine.Length)} " +
                 "(loop, layer, direction) searches " +
-                $"escape within ε ≤ {F(o.EscapeMaxEpsilon)}; median ε* over all of them {Dash(Median(mine.Select(e => e.Epsilon)))}" +
+                $"escape within ε ≤ {F(o.EscapeMaxEpsilon)}; median ε* over all of them {Dash(Sample.Median(mine.Select(e => e.Epsilon)))}" +
                 (byLayer.Length > 0 ? $"; the layer with the smallest median ε* is h_{F(easiest.Layer)} ({F(easiest.Median, "G3")})" : "") +
                 $". The unperturbed row stayed in its loop in {F(mine.Where(e => e.Direction == 0).Count(e => e.ReferenceStays))} " +
                 $"of {F(mine.Count(e => e.Direction == 0))} runs.");
-            run.Headline($"{m}: median escape ε*", Median(mine.Select(e => e.Epsilon)),
+            run.Headline($"{m}: median escape ε*", Sample.Median(mine.Select(e => e.Epsilon)),
                 $"not measured: most searches never escaped within ε ≤ {F(o.EscapeMaxEpsilon)}");
         }
         run.Report.Figure(run.Figure(Fig.Escape(escapes, o)));
