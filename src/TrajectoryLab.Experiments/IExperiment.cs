@@ -24,8 +24,6 @@ public interface IExperiment
     /// <summary>Renders <paramref name="result"/> (just measured, or read back from result.json) into the run folder.</summary>
     void Report(ExperimentOptions options, object result, RunContext run);
 
-    /// <summary>False for an experiment whose result does not hold what its report shows (see <see cref="Experiment{TOptions}"/>).</summary>
-    bool SavesResult => true;
 }
 
 /// <summary>Typed base class: binds <typeparamref name="TOptions"/> and <typeparamref name="TResult"/>.</summary>
@@ -40,8 +38,6 @@ public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions
     /// <inheritdoc/>
     public Type ResultType => typeof(TResult);
 
-    /// <inheritdoc/>
-    public virtual bool SavesResult => true;
 
     /// <inheritdoc/>
     public object Measure(ExperimentOptions options, IMeasureContext run) => Measure((TOptions)options, run);
@@ -54,24 +50,4 @@ public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions
 
     /// <summary>Renders the typed result.</summary>
     public abstract void Report(TOptions options, TResult result, RunContext run);
-}
-
-/// <summary>An experiment not yet split into measurement and report: its whole run happens in the report half, and
-/// it saves no result (report re-renders its saved figures only).</summary>
-public abstract class Experiment<TOptions> : Experiment<TOptions, Experiment<TOptions>.NoResult> where TOptions : ExperimentOptions, new()
-{
-    /// <summary>The empty result of an unsplit experiment.</summary>
-    public sealed record NoResult;
-
-    /// <inheritdoc/>
-    public override bool SavesResult => false;
-
-    /// <inheritdoc/>
-    public sealed override NoResult Measure(TOptions options, IMeasureContext run) => new();
-
-    /// <inheritdoc/>
-    public sealed override void Report(TOptions options, NoResult result, RunContext run) => Run(options, run);
-
-    /// <summary>Runs the experiment with its typed options.</summary>
-    protected abstract void Run(TOptions options, RunContext run);
 }

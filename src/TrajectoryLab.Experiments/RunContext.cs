@@ -44,11 +44,10 @@ public sealed class RunContext : IMeasureContext
     readonly Dictionary<string, object> _headlines = [];
     readonly Dictionary<string, double> _phaseSeconds = [];
 
-    public RunContext(string name, string folder, ExperimentOptions options, ILogger logger, CancellationToken cancellation)
+    public RunContext(string name, string folder, ILogger logger, CancellationToken cancellation)
     {
         Name = name;
         Folder = folder;
-        Options = options;
         Logger = logger;
         Cancellation = cancellation;
         Report = new ReportBuilder(name);
@@ -59,9 +58,6 @@ public sealed class RunContext : IMeasureContext
 
     /// <summary>The run folder, results/&lt;name&gt;/&lt;UTC timestamp&gt;/.</summary>
     public string Folder { get; }
-
-    /// <summary>The bound, validated options.</summary>
-    public ExperimentOptions Options { get; }
 
     /// <summary>The run's logger.</summary>
     public ILogger Logger { get; }
@@ -109,22 +105,6 @@ public sealed class RunContext : IMeasureContext
     /// <summary>Writes <c>{name}.csv</c> from typed rows: one column per public property of <typeparamref name="TRow"/>, in
     /// declaration order, named in snake_case (or by <see cref="ColumnAttribute"/>), so a column cannot be misread.</summary>
     public void Table<TRow>(string name, IEnumerable<TRow> rows) => TypedTable.Of(rows).Write(Path.Combine(Folder, name + ".csv"));
-
-    /// <summary>Writes <c>{name}.csv</c> with the given columns; each row's cells are numbers or text.</summary>
-    public void Table(string name, IReadOnlyList<string> columns, IEnumerable<object[]> rows)
-    {
-        var data = rows.ToList();
-        var table = new CsvTable();
-        for (int c = 0; c < columns.Count; c++)
-        {
-            var cells = data.Select(r => r[c]).ToArray();
-            if (cells.All(v => v is double or float or int or long))
-                table.Add(columns[c], cells.Select(Convert.ToDouble).ToArray());
-            else
-                table.Add(columns[c], cells.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray());
-        }
-        table.Write(Path.Combine(Folder, name + ".csv"));
-    }
 
     /// <summary>Renders <paramref name="figure"/> to SVG and PNG (and its data to .figure.json); returns its name for the report.</summary>
     public string Figure(Figure figure)

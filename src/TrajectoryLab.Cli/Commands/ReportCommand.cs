@@ -29,7 +29,7 @@ public sealed class ReportCommand(ProjectPaths paths, ExperimentRegistry registr
             return Usage.Error(this, $"{folder}: not a run folder (no manifest.json)");
         var manifest = Manifest.Load(folder);
         var experiment = registry.Find(manifest.Kind);
-        if (experiment is { SavesResult: true } && File.Exists(Path.Combine(folder, ResultFile.FileName)))
+        if (experiment is not null && File.Exists(Path.Combine(folder, ResultFile.FileName)))
         {
             ExperimentOptions options;
             object result;
@@ -44,7 +44,7 @@ public sealed class ReportCommand(ProjectPaths paths, ExperimentRegistry registr
                 Console.Error.WriteLine($"trajectorylab report: {e.Message}");
                 return ExitCodes.BadInput;
             }
-            var context = new RunContext(manifest.Experiment, folder, options, loggers.CreateLogger($"TrajectoryLab.{manifest.Experiment}"), cancellation);
+            var context = new RunContext(manifest.Experiment, folder, loggers.CreateLogger($"TrajectoryLab.{manifest.Experiment}"), cancellation);
             experiment.Report(options, result, context);
             manifest = manifest with { Headline = context.Headlines };
             ExperimentRunner.WriteReport(context, manifest);

@@ -69,13 +69,13 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         log.LogInformation("running {Experiment} ({Kind}, seed {Seed}) into {Folder}", name, experiment.Kind, options.Seed, folder);
 
         var clock = Stopwatch.StartNew();
-        var context = new RunContext(name, folder, options, log, cancellation);
+        var context = new RunContext(name, folder, log, cancellation);
         RunStatus status;
         string? error = null, consoleError = null;
         try
         {
             var result = experiment.Measure(options, context);
-            if (experiment.SavesResult) ResultFile.Save(folder, result, experiment.ResultType); // kept even if the report fails
+            ResultFile.Save(folder, result, experiment.ResultType); // kept even if the report fails
             experiment.Report(options, result, context);
             status = RunStatus.Completed;
         }

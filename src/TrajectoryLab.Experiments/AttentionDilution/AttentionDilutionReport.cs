@@ -4,7 +4,9 @@
 // Liu et al. (2024), TACL 12 (lost in the middle); Roy & Vetterli (2007), EUSIPCO (effective rank).
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 
 namespace TrajectoryLab.Experiments.AttentionDilution;
 

@@ -3,7 +3,9 @@
 // the reference's entropy against the local growth rate. References: Lorenz (1963); Aurell et al. (1997), J. Phys. A 30:1.
 using TrajectoryLab.Core.Lyapunov;
 using TrajectoryLab.Reporting.Figures;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 
 namespace TrajectoryLab.Experiments.Butterfly;
 

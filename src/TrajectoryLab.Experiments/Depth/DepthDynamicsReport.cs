@@ -8,7 +8,9 @@ using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
 using TrajectoryLab.Torch.Dynamics;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 
 namespace TrajectoryLab.Experiments.Depth;
 

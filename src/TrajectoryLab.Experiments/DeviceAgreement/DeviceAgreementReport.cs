@@ -3,7 +3,9 @@
 // References: Higham (2002), Accuracy and Stability of Numerical Algorithms, ch. 3; Kalamkar et al. (2019), arXiv:1905.12322.
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 
 namespace TrajectoryLab.Experiments.DeviceAgreement;
 

@@ -7,7 +7,9 @@ using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
 using static TrajectoryLab.Experiments.RankCollapse.RankCollapseMeasures;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 
 namespace TrajectoryLab.Experiments.RankCollapse;
 
@@ -307,10 +309,10 @@ public static class RankCollapseReport
             var x = Enumerable.Range(w - 1, ranks.Length).Select(g => (double)g).ToArray();
             var series = new List<FigureSeries>
             {
-                new LineSeries($"effective rank, last {F(w)} steps", x, ranks) { Color = DynamicsText.Palette[0] },
+                new LineSeries($"effective rank, last {F(w)} steps", x, ranks) { Color = SeriesColors.Palette[0] },
                 new LineSeries("entropy (nats)", [.. Enumerable.Range(0, tokens.Length).Select(g => (double)g)], entropy)
                 {
-                    YAxis = "y2", Color = DynamicsText.Palette[1],
+                    YAxis = "y2", Color = SeriesColors.Palette[1],
                 },
             };
             if (cycle.IsLoop)

@@ -3,7 +3,9 @@
 // top-residual trajectories, and the escape threshold per layer.
 // References: Holtzman et al. (2020), ICLR; Xu et al. (2022), NeurIPS; Marwan et al. (2007), Phys. Rep. 438:237.
 using TrajectoryLab.Reporting.Figures;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.RepetitionAttractors;

@@ -7,7 +7,9 @@ using System.Globalization;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Reporting.Reports;
 using static TrajectoryLab.Experiments.RepetitionAttractors.RepetitionAttractorsMeasures;
-using static TrajectoryLab.Experiments.Shared.DynamicsText;
+using static TrajectoryLab.Experiments.Shared.ReportText;
+using static TrajectoryLab.Reporting.Figures.SeriesColors;
+using static TrajectoryLab.Reporting.Tables.TextTable;
 using Fig = TrajectoryLab.Experiments.RepetitionAttractors.RepetitionAttractorsFigures;
 using TrajectoryLab.Core.Statistics;
 

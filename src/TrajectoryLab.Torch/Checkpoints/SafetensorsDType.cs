@@ -17,6 +17,8 @@ public enum SafetensorsDType
     F64,
     /// <summary>Signed 64-bit integer.</summary>
     I64,
+    /// <summary>Signed 32-bit integer (codes of text columns in merged sweep tables).</summary>
+    I32,
     /// <summary>Unsigned byte (old GPT-2 checkpoints store their causal-mask buffers so).</summary>
     U8,
     /// <summary>Boolean, one byte (newer causal-mask buffers).</summary>
@@ -34,7 +36,7 @@ public static class SafetensorsDTypes
     {
         SafetensorsDType.U8 or SafetensorsDType.BOOL => 1,
         SafetensorsDType.F16 or SafetensorsDType.BF16 => 2,
-        SafetensorsDType.F32 => 4,
+        SafetensorsDType.F32 or SafetensorsDType.I32 => 4,
         SafetensorsDType.F64 or SafetensorsDType.I64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
