@@ -25,6 +25,21 @@ public sealed record EntropyByRankRow(string Model, double RankFrom, double Rank
 /// <summary>Writes entropy and surprisal against frequency rank.</summary>
 public static class EntropyByRank
 {
+    /// <summary>Each token's frequency rank over <paramref name="texts"/>: 1 for the most frequent, ties broken by the
+    /// smaller id.</summary>
+    public static IReadOnlyDictionary<int, int> FrequencyRanks(IEnumerable<IEnumerable<int>> texts) =>
+        texts.SelectMany(t => t).GroupBy(id => id).Select(g => (Id: g.Key, Count: g.Count()))
+            .OrderByDescending(c => c.Count).ThenBy(c => c.Id).Select((c, i) => (c.Id, Rank: i + 1)).ToDictionary(c => c.Id, c => c.Rank);
+
+    /// <summary>min(<paramref name="requested"/>, <paramref name="distinct"/>) bins of rank on a log scale: the bins + 1 edges
+    /// run from 1 to <paramref name="distinct"/> + 1, and rank r falls in bin ⌊bins · ln r / ln(distinct + 1)⌋.</summary>
+    public static (double[] Edges, Func<int, int> Bin) LogBins(int distinct, int requested)
+    {
+        var bins = Math.Min(requested, Math.Max(1, distinct));
+        var edges = Enumerable.Range(0, bins + 1).Select(i => Math.Pow(distinct + 1, i / (double)bins)).ToArray(); // [bins + 1]
+        return (edges, r => Math.Min(bins - 1, (int)(Math.Log(r) / Math.Log(distinct + 1) * bins)));
+    }
+
     /// <summary>Counts, bins and writes table, figure, correlations and headline.</summary>
     /// <param name="run">The run.</param>
     /// <param name="o">The options (bins, resamples, seed).</param>
@@ -32,18 +47,15 @@ public static class EntropyByRank
     public static void Write(RunContext run, EntropyProfileOptions o, IReadOnlyList<ModelEntropy> results)
     {
         var texts = results[0].Read; // every model read the same texts
-        var counts = texts.SelectMany(t => t.Tokens.Skip(1)).GroupBy(id => id).Select(g => (Id: g.Key, Count: g.Count()))
-            .OrderByDescending(c => c.Count).ThenBy(c => c.Id).ToArray();
-        var rank = counts.Select((c, i) => (c.Id, Rank: i + 1)).ToDictionary(c => c.Id, c => c.Rank);
-        var bins = Math.Min(o.RankBins, Math.Max(1, counts.Length));
-        // [bins + 1] edges from 1 to maxRank + 1, log-spaced
-        var edges = Enumerable.Range(0, bins + 1).Select(i => Math.Pow(counts.Length + 1, i / (double)bins)).ToArray();
-        int Bin(int r) => Math.Min(bins - 1, (int)(Math.Log(r) / Math.Log(counts.Length + 1) * bins));
+        var rank = FrequencyRanks(texts.Select(t => t.Tokens.Skip(1)));
+        var (edges, Bin) = LogBins(rank.Count, o.RankBins);
+        var bins = edges.Length - 1;
+        var counts = rank; // distinct tokens, for the prose
         var centres = Enumerable.Range(0, bins).Select(b => Math.Sqrt(edges[b] * edges[b + 1])).ToArray();
 
         var report = run.Report;
         report.Section("Entropy by frequency rank", $"Token frequencies counted over the {F(texts.Count)} text(s) read " +
-            $"({F(counts.Length)} distinct tokens, rank 1 the most frequent), ranks in {F(bins)} log-spaced bins. " +
+            $"({F(counts.Count)} distinct tokens, rank 1 the most frequent), ranks in {F(bins)} log-spaced bins. " +
             "“predicting” is the entropy of the distribution that predicted a token of that rank " +
             "(how uncertain the model was before it came); " +
             "“after reading” is the entropy of the distribution right after a token of that rank was read; " +

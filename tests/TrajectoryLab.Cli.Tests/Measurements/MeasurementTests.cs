@@ -100,6 +100,21 @@ public sealed class MeasurementTests
     }
 
     [Fact]
+    public void FrequencyRanksAndTheirLogBins()
+    {
+        var ranks = TrajectoryLab.Experiments.EntropyProfile.EntropyByRank.FrequencyRanks([[7, 7, 3, 9], [3, 7, 5]]); // 7 ×3, 3 ×2, then 5 and 9 once
+        Assert.Equal(1, ranks[7]);
+        Assert.Equal(2, ranks[3]);
+        Assert.Equal(3, ranks[5]); // a tie goes to the smaller id
+        Assert.Equal(4, ranks[9]);
+
+        var (edges, bin) = TrajectoryLab.Experiments.EntropyProfile.EntropyByRank.LogBins(distinct: 999, requested: 3);
+        Assert.Equal([1, 10, 100, 1000], edges.Select(e => Math.Round(e, 9)));
+        Assert.Equal([0, 0, 1, 1, 2, 2], new[] { 1, 9, 10, 99, 100, 999 }.Select(bin));
+        Assert.Single(TrajectoryLab.Experiments.EntropyProfile.EntropyByRank.LogBins(distinct: 1, requested: 10).Edges[1..]); // one token: one bin
+    }
+
+    [Fact]
     public void TextSourceGivesIdsVerbatimAndTextsAfterBos()
     {
         var tokenizer = HfTokenizer.Load(Path.Combine(Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!, "models", "brown-small"));
