@@ -51,8 +51,8 @@ public sealed class CommandLine(IEnumerable<ICommand> commands)
     {
         int width = _commands.Max(c => c.Name.Length);
         return "usage: trajectorylab <command> [arguments] [--verbose]   (trajectorylab <command> --help for details)\n\n"
-             + "TrajectoryLab measures language-model generation as an iterated map h_{t+1} = g(h_t, x_t).\n\ncommands:\n"
-             + string.Join("\n", _commands.Select(c => $"  {c.Name.PadRight(width)}  {c.Summary}"))
-             + "\n\n--verbose prints a failure's whole exception; without it, the details go to a log file in the temp folder.";
+            + "TrajectoryLab measures language-model generation as an iterated map h_{t+1} = g(h_t, x_t).\n\ncommands:\n"
+            + string.Join("\n", _commands.Select(c => $"  {c.Name.PadRight(width)}  {c.Summary}"))
+            + "\n\n--verbose prints a failure's whole exception; without it, the details go to a log file in the temp folder.";
     }
 }

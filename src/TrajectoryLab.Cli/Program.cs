@@ -12,7 +12,8 @@ using TrajectoryLab.Cli.Commands;
 // Every number this tool prints or writes is invariant; this also covers messages formatted by libraries.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
-if (!TrajectoryLab.Torch.Native.LibTorchLoader.TryLoadFromEnvironment(Console.Error)) return ExitCodes.Failed; // TRAJECTORYLAB_LIBTORCH, before any TorchSharp call
+if (!TrajectoryLab.Torch.Native.LibTorchLoader.TryLoadFromEnvironment(Console.Error))
+    return ExitCodes.Failed; // TRAJECTORYLAB_LIBTORCH, before any TorchSharp call
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.AddSimpleConsole(o =>
@@ -22,8 +23,11 @@ builder.Logging.AddSimpleConsole(o =>
     o.UseUtcTimestamp = true;
 });
 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays for results
-builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("TRAJECTORYLAB_LOG") is { } level
-    && Enum.TryParse<LogLevel>(level, true, out var parsed) ? parsed : LogLevel.Information);
+builder.Logging.SetMinimumLevel(
+    Environment.GetEnvironmentVariable("TRAJECTORYLAB_LOG") is { } level && Enum.TryParse<LogLevel>(level, true, out var parsed)
+        ? parsed
+        : LogLevel.Information
+);
 builder.Services.AddTrajectoryLab();
 using var host = builder.Build();
 

@@ -1,22 +1,22 @@
 // Service registration: commands, experiment kinds, paths. Adding an experiment kind is one line here.
 using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
-using TrajectoryLab.Experiments.Bench;
-using TrajectoryLab.Experiments.KnownSystems;
-using TrajectoryLab.Experiments.LogisticSweep;
-using TrajectoryLab.Experiments.EntropyIdentities;
-using TrajectoryLab.Experiments.Training;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Cli.Sweeps.Bench;
 using TrajectoryLab.Experiments.AttentionDilution;
+using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
 using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
+using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.EntropyProfile;
 using TrajectoryLab.Experiments.Generate;
+using TrajectoryLab.Experiments.KnownSystems;
+using TrajectoryLab.Experiments.LogisticSweep;
 using TrajectoryLab.Experiments.LyapunovTeacherForced;
 using TrajectoryLab.Experiments.RankCollapse;
 using TrajectoryLab.Experiments.RepetitionAttractors;
+using TrajectoryLab.Experiments.Training;
 
 namespace TrajectoryLab.Cli;
 

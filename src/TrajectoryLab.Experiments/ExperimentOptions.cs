@@ -7,11 +7,13 @@ namespace TrajectoryLab.Experiments;
 public class ExperimentOptions
 {
     /// <summary>The experiment kind (a registered <see cref="IExperiment.Kind"/>), e.g. "lyapunov-spectrum".</summary>
-    [Required] public string Kind { get; set; } = "";
+    [Required]
+    public string Kind { get; set; } = "";
 
     /// <summary>One line shown by <c>trajectorylab list</c> and at the top of the report.</summary>
     public string Description { get; set; } = "";
 
     /// <summary>Seed of every random choice of the run; the same seed on CPU gives identical numbers.</summary>
-    [Range(0, int.MaxValue)] public int Seed { get; set; } = 42;
+    [Range(0, int.MaxValue)]
+    public int Seed { get; set; } = 42;
 }

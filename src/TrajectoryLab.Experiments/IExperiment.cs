@@ -23,11 +23,12 @@ public interface IExperiment
 
     /// <summary>Renders <paramref name="result"/> (just measured, or read back from result.json) into the run folder.</summary>
     void Report(ExperimentOptions options, object result, RunContext run);
-
 }
 
 /// <summary>Typed base class: binds <typeparamref name="TOptions"/> and <typeparamref name="TResult"/>.</summary>
-public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions : ExperimentOptions, new() where TResult : class
+public abstract class Experiment<TOptions, TResult> : IExperiment
+    where TOptions : ExperimentOptions, new()
+    where TResult : class
 {
     /// <inheritdoc/>
     public abstract string Kind { get; }
@@ -37,7 +38,6 @@ public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions
 
     /// <inheritdoc/>
     public Type ResultType => typeof(TResult);
-
 
     /// <inheritdoc/>
     public object Measure(ExperimentOptions options, IMeasureContext run) => Measure((TOptions)options, run);

@@ -6,11 +6,13 @@ namespace TrajectoryLab.Experiments;
 /// <summary>Wraps the Lyapunov capabilities so that every step advances a progress line and honours cancellation.</summary>
 public static class Observed
 {
-    /// <summary><paramref name="inner"/>, ticking <paramref name="progress"/> and throwing <see cref="OperationCanceledException"/> once cancelled.</summary>
+    /// <summary><paramref name="inner"/>, ticking <paramref name="progress"/> and throwing <see cref="OperationCanceledException"/> once
+    /// cancelled.</summary>
     public static ITangentDynamics Tangents(ITangentDynamics inner, ProgressReporter progress, CancellationToken cancellation) =>
         new ObservedTangents(inner, progress, cancellation);
 
-    /// <summary><paramref name="inner"/>, ticking <paramref name="progress"/> and throwing <see cref="OperationCanceledException"/> once cancelled.</summary>
+    /// <summary><paramref name="inner"/>, ticking <paramref name="progress"/> and throwing <see cref="OperationCanceledException"/> once
+    /// cancelled.</summary>
     public static IPerturbedPair Pair(IPerturbedPair inner, ProgressReporter progress, CancellationToken cancellation) =>
         new ObservedPair(inner, progress, cancellation);
 
@@ -18,6 +20,7 @@ public static class Observed
     {
         public int K => inner.K;
         public double TimeStep => inner.TimeStep;
+
         public double[] Reorthonormalise() => inner.Reorthonormalise();
 
         public void Step()
@@ -31,7 +34,9 @@ public static class Observed
     sealed class ObservedPair(IPerturbedPair inner, ProgressReporter progress, CancellationToken cancellation) : IPerturbedPair
     {
         public double TimeStep => inner.TimeStep;
+
         public double Distance() => inner.Distance();
+
         public void Rescale(double factor) => inner.Rescale(factor);
 
         public void Step()

@@ -15,8 +15,7 @@ public sealed class ProgressReporter : IDisposable
     long _done;
 
     /// <summary>True where a person watches: stderr is a terminal and CI is not set.</summary>
-    public static bool Interactive =>
-        !Console.IsErrorRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+    public static bool Interactive => !Console.IsErrorRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
     /// <summary>Starts a progress line for <paramref name="total"/> steps (enabled only when <see cref="Interactive"/>).</summary>
     public ProgressReporter(string label, long total, bool? enabled = null)
@@ -33,9 +32,11 @@ public sealed class ProgressReporter : IDisposable
     public void Advance(long steps = 1)
     {
         _done += steps;
-        if (!_enabled) return;
+        if (!_enabled)
+            return;
         var now = _clock.ElapsedMilliseconds;
-        if (now - _lastDrawMs < 200 && _done < _total) return;
+        if (now - _lastDrawMs < 200 && _done < _total)
+            return;
         _lastDrawMs = now;
         Console.Error.Write("\r" + Line(_done, _total, _clock.Elapsed.TotalSeconds) + "   ");
     }
@@ -45,13 +46,16 @@ public sealed class ProgressReporter : IDisposable
     {
         var rate = seconds > 0 ? done / seconds : 0;
         var eta = rate > 0 ? (total - done) / rate : double.NaN;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{_label} {done}/{total} ({100.0 * done / total:F1}%) {rate:F0}/s ETA {(double.IsNaN(eta) ? "?" : TimeSpan.FromSeconds(Math.Ceiling(eta)).ToString("c", CultureInfo.InvariantCulture))}");
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{_label} {done}/{total} ({100.0 * done / total:F1}%) {rate:F0}/s ETA {(double.IsNaN(eta) ? "?" : TimeSpan.FromSeconds(Math.Ceiling(eta)).ToString("c", CultureInfo.InvariantCulture))}"
+        );
     }
 
     /// <summary>Ends the line.</summary>
     public void Dispose()
     {
-        if (_enabled) Console.Error.WriteLine();
+        if (_enabled)
+            Console.Error.WriteLine();
     }
 }

@@ -12,16 +12,21 @@ public sealed record ProjectPaths(string Root, string Experiments, string Result
     public static ProjectPaths Discover(string? resultsOverride = null)
     {
         var root = Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")
-                   ?? FindRoot(Directory.GetCurrentDirectory()) ?? FindRoot(AppContext.BaseDirectory) ?? Directory.GetCurrentDirectory();
-        return new ProjectPaths(root,
+            ?? FindRoot(Directory.GetCurrentDirectory())
+            ?? FindRoot(AppContext.BaseDirectory)
+            ?? Directory.GetCurrentDirectory();
+        return new ProjectPaths(
+            root,
             Environment.GetEnvironmentVariable("TRAJECTORYLAB_EXPERIMENTS") ?? Path.Combine(root, "experiments"),
-            resultsOverride ?? Environment.GetEnvironmentVariable("TRAJECTORYLAB_RESULTS") ?? Path.Combine(root, "results"));
+            resultsOverride ?? Environment.GetEnvironmentVariable("TRAJECTORYLAB_RESULTS") ?? Path.Combine(root, "results")
+        );
     }
 
     static string? FindRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "TrajectoryLab.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "TrajectoryLab.sln")))
+                return dir.FullName;
         return null;
     }
 }

@@ -16,7 +16,8 @@ public sealed class ReportBuilder(string title)
     public void Section(string heading, string? paragraph = null)
     {
         _sections.Add((heading, []));
-        if (paragraph is not null) Paragraph(paragraph);
+        if (paragraph is not null)
+            Paragraph(paragraph);
     }
 
     /// <summary>Adds a paragraph to the current section.</summary>
@@ -34,14 +35,16 @@ public sealed class ReportBuilder(string title)
     /// <summary>Adds any block to the current section (a "Results" section is opened if none is).</summary>
     public void Add(ReportBlock block)
     {
-        if (_sections.Count == 0) _sections.Add(("Results", []));
+        if (_sections.Count == 0)
+            _sections.Add(("Results", []));
         _sections[^1].Blocks.Add(block);
     }
 
     /// <summary>The report, with <paramref name="before"/> sections first and <paramref name="after"/> sections last.</summary>
-    public Report Build(IEnumerable<Section>? before = null, IEnumerable<Section>? after = null) => new(title)
-    {
-        Lead = _lead,
-        Sections = [.. before ?? [], .. _sections.Select(s => new Section(s.Heading, s.Blocks.ToArray())), .. after ?? []],
-    };
+    public Report Build(IEnumerable<Section>? before = null, IEnumerable<Section>? after = null) =>
+        new(title)
+        {
+            Lead = _lead,
+            Sections = [.. before ?? [], .. _sections.Select(s => new Section(s.Heading, s.Blocks.ToArray())), .. after ?? []],
+        };
 }

@@ -31,10 +31,12 @@ public static class ResultFile
     public static object Load(string folder, Type type)
     {
         var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) throw new InvalidDataException($"{path}: no saved result (the run ended before its measurement did)");
+        if (!File.Exists(path))
+            throw new InvalidDataException($"{path}: no saved result (the run ended before its measurement did)");
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), type, Json) ?? throw new InvalidDataException($"{path}: empty result");
+            return JsonSerializer.Deserialize(File.ReadAllText(path), type, Json)
+                ?? throw new InvalidDataException($"{path}: empty result");
         }
         catch (JsonException e)
         {

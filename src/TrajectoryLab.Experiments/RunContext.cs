@@ -81,12 +81,22 @@ public sealed class RunContext : IMeasureContext
     public T Phase<T>(string phase, Func<T> work)
     {
         var clock = Stopwatch.StartNew();
-        try { return work(); }
-        finally { _phaseSeconds[phase] = Math.Round(clock.Elapsed.TotalSeconds, 3); }
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _phaseSeconds[phase] = Math.Round(clock.Elapsed.TotalSeconds, 3);
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> and records its wall time under <paramref name="phase"/>.</summary>
-    public void Phase(string phase, Action work) => Phase(phase, () => { work(); return 0; });
+    public void Phase(string phase, Action work) => Phase(phase, () =>
+        {
+            work();
+            return 0;
+        });
 
     /// <summary>Records a headline number (shown atop the report, in the manifest and in results/index.html).</summary>
     /// <exception cref="NonFiniteHeadlineException"><paramref name="value"/> is NaN or infinite: a headline that can be
@@ -96,8 +106,7 @@ public sealed class RunContext : IMeasureContext
 
     /// <summary>Records a headline number, or, when it is NaN or infinite, the text <paramref name="ifNotFinite"/>
     /// ("breakdown: … at step N" or "not measured: …") in its place: never the number.</summary>
-    public void Headline(string name, double value, string ifNotFinite) =>
-        _headlines[name] = double.IsFinite(value) ? value : ifNotFinite;
+    public void Headline(string name, double value, string ifNotFinite) => _headlines[name] = double.IsFinite(value) ? value : ifNotFinite;
 
     /// <summary>Records a headline text.</summary>
     public void Headline(string name, string value) => _headlines[name] = value;
@@ -117,5 +126,9 @@ public sealed class RunContext : IMeasureContext
 /// <summary>An experiment tried to publish a non-finite headline number without saying why: a bug in the experiment,
 /// which fails the run instead of completing it with a NaN conclusion.</summary>
 public sealed class NonFiniteHeadlineException(string experiment, string headline, double value)
-    : Exception(string.Create(CultureInfo.InvariantCulture,
-        $"{experiment}: headline '{headline}' came out {value}; a completed run never shows a non-finite number as a result (the experiment must record the breakdown that caused it)"));
+    : Exception(
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{experiment}: headline '{headline}' came out {value}; a completed run never shows a non-finite number as a result (the experiment must record the breakdown that caused it)"
+        )
+    );

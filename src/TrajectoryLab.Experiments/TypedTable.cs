@@ -33,7 +33,10 @@ public static class TypedTable
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             var cells = data.Select(r => property.GetValue(r)).ToArray();
             if (type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(long))
-                table.Add(ColumnName(property), cells.Select(v => v is null ? double.NaN : Convert.ToDouble(v, CultureInfo.InvariantCulture)).ToArray());
+                table.Add(
+                    ColumnName(property),
+                    cells.Select(v => v is null ? double.NaN : Convert.ToDouble(v, CultureInfo.InvariantCulture)).ToArray()
+                );
             else
                 table.Add(ColumnName(property), cells.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray());
         }
@@ -41,7 +44,9 @@ public static class TypedTable
     }
 
     static IEnumerable<PropertyInfo> Properties(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).OrderBy(p => p.MetadataToken);
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .OrderBy(p => p.MetadataToken);
 
     static string ColumnName(PropertyInfo property) =>
         property.GetCustomAttribute<ColumnAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);

@@ -10,16 +10,16 @@ namespace TrajectoryLab.Reporting;
 public static class ReportingJson
 {
     /// <summary>camelCase, indented, enums as strings, named floating-point literals allowed.</summary>
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    public static JsonSerializerOptions Options { get; } =
+        new(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new JsonStringEnumConverter() },
+        };
 
     /// <summary>Serialises <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save<T>(string path, T value) =>
-        AtomicFile.Write(path, s => JsonSerializer.Serialize(s, value, Options));
+    public static void Save<T>(string path, T value) => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, value, Options));
 
     /// <summary>Reads a <typeparamref name="T"/> from <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON for <typeparamref name="T"/> (message names the file).</exception>

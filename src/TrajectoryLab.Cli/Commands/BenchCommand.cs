@@ -10,13 +10,14 @@ public sealed class BenchCommand(RunCommand run, ExperimentCatalog catalog) : IC
 {
     public string Name => "bench";
     public string Summary => "run a benchmark: trajectorylab bench <name> [--set key=value ...] (experiments/bench-<name>.json)";
-    public string Help => $"""
-        usage: trajectorylab bench <name> [overrides] [--results DIR]
+    public string Help =>
+        $"""
+            usage: trajectorylab bench <name> [overrides] [--results DIR]
 
-        Runs experiments/bench-<name>.json like `trajectorylab run bench-<name>`: every figure is measured
-        in one run against a baseline measured in the same run, and reported as a ratio.
-        benchmarks: {string.Join(", ", Benchmarks())}
-        """;
+            Runs experiments/bench-<name>.json like `trajectorylab run bench-<name>`: every figure is measured
+            in one run against a baseline measured in the same run, and reported as a ratio.
+            benchmarks: {string.Join(", ", Benchmarks())}
+            """;
 
     public int Execute(IReadOnlyList<string> args, CancellationToken cancellation)
     {

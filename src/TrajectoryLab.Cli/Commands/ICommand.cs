@@ -20,5 +20,8 @@ public interface ICommand
 /// <summary>Exit codes shared by all commands.</summary>
 public static class ExitCodes
 {
-    public const int Ok = 0, Failed = 1, BadInput = 2, Cancelled = 130;
+    public const int Ok = 0,
+        Failed = 1,
+        BadInput = 2,
+        Cancelled = 130;
 }

@@ -8,16 +8,18 @@ public sealed class ListCommand(ExperimentCatalog catalog) : ICommand
 {
     public string Name => "list";
     public string Summary => "list the named experiments with one-line descriptions";
-    public string Help => """
-        usage: trajectorylab list
+    public string Help =>
+        """
+            usage: trajectorylab list
 
-        Lists every experiment file in the experiments folder (TRAJECTORYLAB_EXPERIMENTS overrides it)
-        with its kind and its one-line description. Run one with `trajectorylab run <name>`.
-        """;
+            Lists every experiment file in the experiments folder (TRAJECTORYLAB_EXPERIMENTS overrides it)
+            with its kind and its one-line description. Run one with `trajectorylab run <name>`.
+            """;
 
     public int Execute(IReadOnlyList<string> args, CancellationToken cancellation)
     {
-        if (args.Count > 0) return Usage.Error(this, $"unexpected argument '{args[0]}'");
+        if (args.Count > 0)
+            return Usage.Error(this, $"unexpected argument '{args[0]}'");
         var entries = catalog.List();
         if (entries.Count == 0)
         {
@@ -25,7 +27,8 @@ public sealed class ListCommand(ExperimentCatalog catalog) : ICommand
             return ExitCodes.Ok;
         }
         int width = entries.Max(e => e.Name.Length);
-        foreach (var e in entries) Console.WriteLine($"{e.Name.PadRight(width)}  {e.Description}");
+        foreach (var e in entries)
+            Console.WriteLine($"{e.Name.PadRight(width)}  {e.Description}");
         return ExitCodes.Ok;
     }
 }

@@ -12,18 +12,20 @@ public sealed class ReportCommand(ProjectPaths paths, ExperimentRegistry registr
 {
     public string Name => "report";
     public string Summary => "render a run's tables, plots and report again from its saved result: trajectorylab report <run folder>";
-    public string Help => """
-        usage: trajectorylab report <run folder>
+    public string Help =>
+        """
+            usage: trajectorylab report <run folder>
 
-        Reads the run's typed result (result.json) and its effective configuration (config.json) and renders every
-        table (CSV), figure (SVG, PNG) and the report (report.md, report.html, report.json) again, then rewrites
-        results/index.html. Nothing is measured: delete the tables and figures, or change the report code, and the
-        folder comes back from its result alone. Runs without a result.json re-render their saved figures and report.
-        """;
+            Reads the run's typed result (result.json) and its effective configuration (config.json) and renders every
+            table (CSV), figure (SVG, PNG) and the report (report.md, report.html, report.json) again, then rewrites
+            results/index.html. Nothing is measured: delete the tables and figures, or change the report code, and the
+            folder comes back from its result alone. Runs without a result.json re-render their saved figures and report.
+            """;
 
     public int Execute(IReadOnlyList<string> args, CancellationToken cancellation)
     {
-        if (args.Count != 1) return Usage.Error(this, "expects exactly one run folder");
+        if (args.Count != 1)
+            return Usage.Error(this, "expects exactly one run folder");
         var folder = args[0];
         if (!File.Exists(Path.Combine(folder, "manifest.json")))
             return Usage.Error(this, $"{folder}: not a run folder (no manifest.json)");
@@ -44,14 +46,21 @@ public sealed class ReportCommand(ProjectPaths paths, ExperimentRegistry registr
                 Console.Error.WriteLine($"trajectorylab report: {e.Message}");
                 return ExitCodes.BadInput;
             }
-            var context = new RunContext(manifest.Experiment, folder, loggers.CreateLogger($"TrajectoryLab.{manifest.Experiment}"), cancellation);
+            var context = new RunContext(
+                manifest.Experiment,
+                folder,
+                loggers.CreateLogger($"TrajectoryLab.{manifest.Experiment}"),
+                cancellation
+            );
             experiment.Report(options, result, context);
             manifest = manifest with { Headline = context.Headlines };
             ExperimentRunner.WriteReport(context, manifest);
             manifest.Save(folder);
         }
-        else if (File.Exists(Path.Combine(folder, "report.json"))) RunRenderer.Rerender(folder);
-        else return Usage.Error(this, $"{folder}: nothing to render (no result.json and no report.json)");
+        else if (File.Exists(Path.Combine(folder, "report.json")))
+            RunRenderer.Rerender(folder);
+        else
+            return Usage.Error(this, $"{folder}: nothing to render (no result.json and no report.json)");
         // A run folder is results/<experiment>/<timestamp>/: its index is two levels up.
         ResultsIndex.Write(Directory.GetParent(Path.GetFullPath(folder).TrimEnd('/'))?.Parent?.FullName ?? paths.Results);
         Console.WriteLine(Path.Combine(folder, "report.html"));

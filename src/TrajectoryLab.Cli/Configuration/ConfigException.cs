@@ -2,8 +2,7 @@
 namespace TrajectoryLab.Cli.Configuration;
 
 /// <summary>A configuration error found before any work starts; the message names the source file and the key.</summary>
-public sealed class ConfigException(string source, string key, string problem)
-    : Exception($"{source}: key '{key}': {problem}")
+public sealed class ConfigException(string source, string key, string problem) : Exception($"{source}: key '{key}': {problem}")
 {
     /// <summary>The experiment file the bad value came from (noting a command-line override).</summary>
     public string File { get; } = source;

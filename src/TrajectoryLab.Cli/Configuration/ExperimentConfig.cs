@@ -29,16 +29,20 @@ public sealed class ExperimentConfig
     /// <exception cref="ConfigException">The file is missing or is not valid JSON.</exception>
     public static ExperimentConfig Load(string file, IReadOnlyDictionary<string, string?> overrides)
     {
-        if (!System.IO.File.Exists(file)) throw new ConfigException(file, "", "experiment file not found");
+        if (!System.IO.File.Exists(file))
+            throw new ConfigException(file, "", "experiment file not found");
         var normalised = overrides.ToDictionary(kv => kv.Key.Replace('.', ':'), kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         try
         {
             // A value written as a JSON array ("--set layers=[1,3]") replaces the file's list whole; configuration
             // sources merge lists element by element, so it goes into the file's JSON before the sources are built.
             var lists = normalised.Where(kv => kv.Value?.TrimStart().StartsWith('[') == true).ToList();
-            var json = JsonNode.Parse(System.IO.File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
-                ?? throw new ConfigException(file, "", "not valid JSON: empty document");
-            foreach (var (key, value) in lists) ReplaceList(json, key, value!, file);
+            var json = JsonNode.Parse(
+                System.IO.File.ReadAllText(file),
+                documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }
+            ) ?? throw new ConfigException(file, "", "not valid JSON: empty document");
+            foreach (var (key, value) in lists)
+                ReplaceList(json, key, value!, file);
             var builder = new ConfigurationBuilder()
                 .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json.ToJsonString())))
                 .AddInMemoryCollection(normalised.Where(kv => !lists.Any(l => l.Key == kv.Key)));
@@ -67,17 +71,26 @@ public sealed class ExperimentConfig
         var parts = key.Split(':');
         for (var i = 0; i < parts.Length; i++)
         {
-            if (node is not JsonObject obj) throw new ConfigException(file, key, $"'{string.Join(':', parts[..i])}' is not an object");
+            if (node is not JsonObject obj)
+                throw new ConfigException(file, key, $"'{string.Join(':', parts[..i])}' is not an object");
             var name = obj.Select(p => p.Key).FirstOrDefault(k => k.Equals(parts[i], StringComparison.OrdinalIgnoreCase)) ?? parts[i];
-            if (i == parts.Length - 1) { obj[name] = array; return; }
+            if (i == parts.Length - 1)
+            {
+                obj[name] = array;
+                return;
+            }
             node = obj[name] ??= new JsonObject();
         }
     }
 
     /// <summary>Where <paramref name="key"/> was set: "command line" for an override (of it or below it), otherwise the file.</summary>
     public string SourceOf(string key) =>
-        key.Length > 0 && _overrides.Keys.Any(k => k.Equals(key, StringComparison.OrdinalIgnoreCase) || k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase)
-                                                   || key.StartsWith(k + ":", StringComparison.OrdinalIgnoreCase)) // an element of an overridden list
+        key.Length > 0
+        && _overrides.Keys.Any(k =>
+            k.Equals(key, StringComparison.OrdinalIgnoreCase)
+            || k.StartsWith(key + ":", StringComparison.OrdinalIgnoreCase)
+            || key.StartsWith(k + ":", StringComparison.OrdinalIgnoreCase)
+        ) // an element of an overridden list
             ? $"{File} (overridden on the command line)"
             : File;
 }

@@ -46,8 +46,11 @@ public static class StrictBinder
             {
                 var known = properties.Select(p => Camel(p.Name)).ToArray();
                 var hint = Suggest(child.Key, known);
-                throw new ConfigException(sourceOf(key), key,
-                    $"unknown key for {type.Name}{(hint is null ? "" : $" (did you mean '{prefix}{hint}'?)")}; known keys: {string.Join(", ", known)}");
+                throw new ConfigException(
+                    sourceOf(key),
+                    key,
+                    $"unknown key for {type.Name}{(hint is null ? "" : $" (did you mean '{prefix}{hint}'?)")}; known keys: {string.Join(", ", known)}"
+                );
             }
             CheckValue(child, property.PropertyType, key, sourceOf);
         }
@@ -91,11 +94,15 @@ public static class StrictBinder
         foreach (var property in BindableProperties(options.GetType()))
         {
             var child = section.GetSection(property.Name);
-            if (!child.Exists()) continue;
+            if (!child.Exists())
+                continue;
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (IsScalar(type)) continue;
-            if (ElementType(type) is not null) property.SetValue(options, null);
-            else if (property.GetValue(options) is { } nested) ClearConfiguredLists(nested, child);
+            if (IsScalar(type))
+                continue;
+            if (ElementType(type) is not null)
+                property.SetValue(options, null);
+            else if (property.GetValue(options) is { } nested)
+                ClearConfiguredLists(nested, child);
         }
     }
 
@@ -111,17 +118,20 @@ public static class StrictBinder
         foreach (var property in BindableProperties(options.GetType()))
         {
             var value = property.GetValue(options);
-            if (value is null || IsScalar(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType)) continue;
+            if (value is null || IsScalar(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType))
+                continue;
             if (value is IEnumerable list and not string)
             {
                 int i = 0;
                 foreach (var item in list)
                 {
-                    if (item is not null && !IsScalar(item.GetType())) Validate(item, $"{prefix}{Camel(property.Name)}:{i}:", sourceOf);
+                    if (item is not null && !IsScalar(item.GetType()))
+                        Validate(item, $"{prefix}{Camel(property.Name)}:{i}:", sourceOf);
                     i++;
                 }
             }
-            else Validate(value, prefix + Camel(property.Name) + ":", sourceOf);
+            else
+                Validate(value, prefix + Camel(property.Name) + ":", sourceOf);
         }
     }
 
@@ -129,7 +139,9 @@ public static class StrictBinder
     static string Camel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
 
     static PropertyInfo[] BindableProperties(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0).ToArray();
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0)
+            .ToArray();
 
     static bool IsScalar(Type t) => t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal);
 
@@ -140,26 +152,34 @@ public static class StrictBinder
 
     static bool TryConvert(string value, Type type)
     {
-        if (type == typeof(string)) return true;
-        if (type.IsEnum) return Enum.TryParse(type, value, ignoreCase: true, out _);
+        if (type == typeof(string))
+            return true;
+        if (type.IsEnum)
+            return Enum.TryParse(type, value, ignoreCase: true, out _);
         try
         {
             TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
             return true;
         }
-        catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException || e.InnerException is FormatException or OverflowException)
+        catch (Exception e)
+            when (e is FormatException or NotSupportedException or ArgumentException or OverflowException
+                || e.InnerException is FormatException or OverflowException
+            )
         {
             return false;
         }
     }
 
-    static string Describe(Type t) => t.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(t))}" : t switch
-    {
-        _ when t == typeof(int) || t == typeof(long) => "integer",
-        _ when t == typeof(double) || t == typeof(float) => "number",
-        _ when t == typeof(bool) => "boolean (true/false)",
-        _ => t.Name,
-    };
+    static string Describe(Type t) =>
+        t.IsEnum
+            ? $"one of {string.Join(", ", Enum.GetNames(t))}"
+            : t switch
+            {
+                _ when t == typeof(int) || t == typeof(long) => "integer",
+                _ when t == typeof(double) || t == typeof(float) => "number",
+                _ when t == typeof(bool) => "boolean (true/false)",
+                _ => t.Name,
+            };
 
     /// <summary>The known name closest to <paramref name="key"/> by edit distance, if it is close enough to be a typo.</summary>
     static string? Suggest(string key, IEnumerable<string> known)

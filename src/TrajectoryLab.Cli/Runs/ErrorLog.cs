@@ -16,9 +16,17 @@ public static class ErrorLog
     {
         try
         {
-            var path = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture,
-                $"trajectorylab-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Environment.ProcessId}-{Guid.NewGuid():N}.log"));
-            File.WriteAllText(path, $"{DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture)} trajectorylab {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}\n{error}\n");
+            var path = Path.Combine(
+                Path.GetTempPath(),
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"trajectorylab-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Environment.ProcessId}-{Guid.NewGuid():N}.log"
+                )
+            );
+            File.WriteAllText(
+                path,
+                $"{DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture)} trajectorylab {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}\n{error}\n"
+            );
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -31,7 +39,8 @@ public static class ErrorLog
     /// <see cref="Verbose"/>, the whole exception).</summary>
     public static string Describe(Exception error)
     {
-        if (Verbose) return error.ToString();
+        if (Verbose)
+            return error.ToString();
         var file = Write(error);
         return file is null ? error.Message : $"{error.Message} (details: {file}; --verbose prints them)";
     }

@@ -12,10 +12,10 @@ public sealed class ExperimentCatalog(string folder)
     /// <summary>The folder searched for named experiments.</summary>
     public string Folder { get; } = folder;
 
-    /// <summary>Every *.json file of the folder (not its subfolders), sorted by name; unreadable files are listed with the reason.</summary>
+    /// <summary>Every *.json file of the folder (not its subfolders), sorted by name; unreadable files are listed with the
+    /// reason.</summary>
     public IReadOnlyList<ExperimentEntry> List() =>
-        !Directory.Exists(Folder) ? [] :
-        Directory.GetFiles(Folder, "*.json").Order(StringComparer.Ordinal).Select(Read).ToList();
+        !Directory.Exists(Folder) ? [] : Directory.GetFiles(Folder, "*.json").Order(StringComparer.Ordinal).Select(Read).ToList();
 
     /// <summary>
     /// Resolves a name ("henon-spectrum") or a path ("experiments/henon-spectrum.json", a run's config.json) to a file.
@@ -23,9 +23,11 @@ public sealed class ExperimentCatalog(string folder)
     /// <exception cref="FileNotFoundException">Neither a file nor a named experiment; the message lists the known names.</exception>
     public string Resolve(string nameOrPath)
     {
-        if (File.Exists(nameOrPath)) return nameOrPath;
+        if (File.Exists(nameOrPath))
+            return nameOrPath;
         var named = System.IO.Path.Combine(Folder, nameOrPath + ".json");
-        if (File.Exists(named)) return named;
+        if (File.Exists(named))
+            return named;
         var known = string.Join(", ", List().Select(e => e.Name));
         throw new FileNotFoundException($"'{nameOrPath}' is neither a file nor an experiment in {Folder} (known: {known})");
     }
@@ -40,7 +42,8 @@ public sealed class ExperimentCatalog(string folder)
             try
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
-                if (doc.RootElement.TryGetProperty("experiment", out var e) && e.ValueKind == JsonValueKind.String) return e.GetString()!;
+                if (doc.RootElement.TryGetProperty("experiment", out var e) && e.ValueKind == JsonValueKind.String)
+                    return e.GetString()!;
             }
             catch (JsonException) { }
         }
@@ -52,9 +55,15 @@ public sealed class ExperimentCatalog(string folder)
         var name = System.IO.Path.GetFileNameWithoutExtension(path);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            string Get(string key) => doc.RootElement.EnumerateObject()
-                .FirstOrDefault(p => p.Name.Equals(key, StringComparison.OrdinalIgnoreCase)).Value is { ValueKind: JsonValueKind.String } v ? v.GetString()! : "";
+            using var doc = JsonDocument.Parse(
+                File.ReadAllText(path),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }
+            );
+            string Get(string key) =>
+                doc.RootElement.EnumerateObject().FirstOrDefault(p => p.Name.Equals(key, StringComparison.OrdinalIgnoreCase)).Value
+                    is { ValueKind: JsonValueKind.String } v
+                    ? v.GetString()!
+                    : "";
             return new ExperimentEntry(name, path, Get("kind"), Get("description"));
         }
         catch (JsonException e)

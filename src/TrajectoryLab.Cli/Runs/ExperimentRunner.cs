@@ -5,8 +5,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using TrajectoryLab.Experiments;
 using TrajectoryLab.Core.IO;
+using TrajectoryLab.Experiments;
 using TrajectoryLab.Reporting.Index;
 using TrajectoryLab.Reporting.Reports;
 
@@ -32,7 +32,14 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     /// Runs <paramref name="experiment"/> with validated <paramref name="options"/> into
     /// <c>{paths.Results}/{name}/{UTC timestamp}/</c> and returns how it ended.
     /// </summary>
-    public RunOutcome Run(string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
+    public RunOutcome Run(
+        string name,
+        string configFile,
+        IExperiment experiment,
+        ExperimentOptions options,
+        ProjectPaths paths,
+        CancellationToken cancellation
+    )
     {
         var now = DateTime.UtcNow;
         var started = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)); // whole seconds, as in the folder name
@@ -46,7 +53,16 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     /// Runs <paramref name="experiment"/> into the existing, empty <paramref name="folder"/> (a sweep cell's folder), started at
     /// <paramref name="started"/>; unlike <see cref="Run"/> it does not update the results index.
     /// </summary>
-    public RunOutcome RunIn(string folder, DateTime started, string name, string configFile, IExperiment experiment, ExperimentOptions options, ProjectPaths paths, CancellationToken cancellation)
+    public RunOutcome RunIn(
+        string folder,
+        DateTime started,
+        string name,
+        string configFile,
+        IExperiment experiment,
+        ExperimentOptions options,
+        ProjectPaths paths,
+        CancellationToken cancellation
+    )
     {
         var log = loggers.CreateLogger($"TrajectoryLab.{name}");
         var config = JsonSerializer.SerializeToNode(options, options.GetType(), ConfigJson); // written once, read for the device below
@@ -71,7 +87,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         var clock = Stopwatch.StartNew();
         var context = new RunContext(name, folder, log, cancellation);
         RunStatus status;
-        string? error = null, consoleError = null;
+        string? error = null,
+            consoleError = null;
         try
         {
             var result = experiment.Measure(options, context);
@@ -109,8 +126,10 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
     /// "model"), or null when the experiment names none (it then runs on the CPU).</summary>
     internal static string? DeviceOf(System.Text.Json.Nodes.JsonNode? node)
     {
-        if (node is not System.Text.Json.Nodes.JsonObject o) return null;
-        if (o.TryGetPropertyValue("device", out var d) && d is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device)) return device;
+        if (node is not System.Text.Json.Nodes.JsonObject o)
+            return null;
+        if (o.TryGetPropertyValue("device", out var d) && d is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var device))
+            return device;
         return o.Select(kv => DeviceOf(kv.Value)).FirstOrDefault(x => x is not null);
     }
 
@@ -121,7 +140,8 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         for (int n = 1; ; n++)
         {
             var folder = Path.Combine(experimentFolder, n == 1 ? stamp : $"{stamp}-{n}");
-            if (Directory.Exists(folder)) continue;
+            if (Directory.Exists(folder))
+                continue;
             Directory.CreateDirectory(folder);
             return folder;
         }
@@ -135,23 +155,50 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         return colon > 0 && !line[..colon].Contains(' ') ? line[(colon + 2)..] : line;
     }
 
-    /// <summary>Writes report.md / report.html / report.json (of a run just made, or re-rendered by `report`): headline numbers first, the experiment's sections, then the run's provenance.</summary>
+    /// <summary>Writes report.md / report.html / report.json (of a run just made, or re-rendered by `report`): headline numbers first, the
+    /// experiment's sections, then the run's provenance.</summary>
     public static void WriteReport(RunContext context, Manifest manifest)
     {
-        var headline = new Section("Key numbers", [new KeyValueTable(context.Headlines.Select(h => h.Value is double d ? KeyValue.Of(h.Key, d) : new KeyValue(h.Key, h.Value.ToString()!)).ToArray())]);
-        var run = new Section("Run", [new KeyValueTable(
-        [
-            new("status", manifest.Status.ToString().ToLowerInvariant()),
-            new("experiment", $"{manifest.Experiment} ({manifest.Kind}), {manifest.ConfigFile}"),
-            KeyValue.Of("seed", manifest.Seed),
-            KeyValue.Of("wall time", manifest.WallSeconds, "s"),
-            .. manifest.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
-            new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
-            new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
-            new("machine", $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"),
-            new("versions", string.Join(", ", new[] { $"TrajectoryLab {manifest.Versions.TrajectoryLab}", manifest.Versions.Dotnet }
-                .Concat(manifest.Versions.Libraries.Select(l => $"{l.Key} {l.Value}")))),
-        ]), .. manifest.Error is null ? Array.Empty<ReportBlock>() : [new Paragraph("The run failed: " + FirstLine(manifest.Error) + " (the whole error is in manifest.json)")]]);
+        var headline = new Section(
+            "Key numbers",
+            [
+                new KeyValueTable(
+                    context
+                        .Headlines.Select(h => h.Value is double d ? KeyValue.Of(h.Key, d) : new KeyValue(h.Key, h.Value.ToString()!))
+                        .ToArray()
+                ),
+            ]
+        );
+        var run = new Section(
+            "Run",
+            [
+                new KeyValueTable([
+                    new("status", manifest.Status.ToString().ToLowerInvariant()),
+                    new("experiment", $"{manifest.Experiment} ({manifest.Kind}), {manifest.ConfigFile}"),
+                    KeyValue.Of("seed", manifest.Seed),
+                    KeyValue.Of("wall time", manifest.WallSeconds, "s"),
+                    .. manifest.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
+                    new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
+                    new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
+                    new(
+                        "machine",
+                        $"{manifest.Machine.Cores} cores, {manifest.Machine.Cpu ?? manifest.Machine.Architecture}, {manifest.Machine.Os}"
+                    ),
+                    new(
+                        "versions",
+                        string.Join(
+                            ", ",
+                            new[] { $"TrajectoryLab {manifest.Versions.TrajectoryLab}", manifest.Versions.Dotnet }.Concat(
+                                manifest.Versions.Libraries.Select(l => $"{l.Key} {l.Value}")
+                            )
+                        )
+                    ),
+                ]),
+                .. manifest.Error is null
+                    ? Array.Empty<ReportBlock>()
+                    : [new Paragraph("The run failed: " + FirstLine(manifest.Error) + " (the whole error is in manifest.json)")],
+            ]
+        );
         ReportWriter.Write(context.Report.Build(context.Headlines.Count > 0 ? [headline] : [], [run]), context.Folder);
     }
 }

@@ -6,7 +6,13 @@ using TrajectoryLab.Core.IO;
 namespace TrajectoryLab.Cli.Runs;
 
 /// <summary>How a run ended (or that it has not yet).</summary>
-public enum RunStatus { Running, Completed, Failed, Cancelled }
+public enum RunStatus
+{
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
 
 /// <summary>The manifest of one run folder, rewritten atomically at start and at the end.</summary>
 public sealed record Manifest
@@ -24,8 +30,10 @@ public sealed record Manifest
     public required GitInfo Git { get; init; }
     public required MachineInfo Machine { get; init; }
     public required VersionInfo Versions { get; init; }
+
     /// <summary>Key numbers of the run (name → number or text), shown in the report and in results/index.html.</summary>
     public IReadOnlyDictionary<string, object> Headline { get; init; } = new Dictionary<string, object>();
+
     /// <summary>Wall time of named phases, in seconds.</summary>
     public IReadOnlyDictionary<string, double> PhaseSeconds { get; init; } = new Dictionary<string, double>();
 
@@ -44,6 +52,7 @@ public sealed record Manifest
     public static Manifest Load(string folder)
     {
         var path = Path.Combine(folder, "manifest.json");
-        return JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty manifest");
+        return JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path}: empty manifest");
     }
 }

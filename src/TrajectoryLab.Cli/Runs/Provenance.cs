@@ -32,13 +32,22 @@ public static class Provenance
         try
         {
             cpu = File.Exists("/proc/cpuinfo")
-                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+                ? File.ReadLines("/proc/cpuinfo")
+                    .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                    ?.Split(':', 2)[1]
+                    .Trim()
                 : null;
         }
         catch (IOException) { }
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30);
-        return new MachineInfo(Environment.MachineName, RuntimeInformation.OSDescription, RuntimeInformation.OSArchitecture.ToString(),
-            Environment.ProcessorCount, cpu, Math.Round(memory, 1));
+        return new MachineInfo(
+            Environment.MachineName,
+            RuntimeInformation.OSDescription,
+            RuntimeInformation.OSArchitecture.ToString(),
+            Environment.ProcessorCount,
+            cpu,
+            Math.Round(memory, 1)
+        );
     }
 
     /// <summary>The tool's version, the .NET runtime, and the versions of the assemblies of <paramref name="libraries"/>.</summary>
@@ -46,26 +55,31 @@ public static class Provenance
     {
         var versions = libraries.Select(t => t.Assembly).Distinct().ToDictionary(a => a.GetName().Name!, InformationalVersion);
         // Which libtorch the numbers came from: the bundled one of the build's backend, or the folder an external build loaded.
-        versions["libtorch"] = TrajectoryLab.Torch.Native.LibTorchLoader.Loaded ?? $"bundled ({TrajectoryLab.Torch.Native.LibTorchLoader.Backend} backend)";
+        versions["libtorch"] = TrajectoryLab.Torch.Native.LibTorchLoader.Loaded
+            ?? $"bundled ({TrajectoryLab.Torch.Native.LibTorchLoader.Backend} backend)";
         return new(InformationalVersion(typeof(Provenance).Assembly), RuntimeInformation.FrameworkDescription, versions);
     }
 
     static string InformationalVersion(Assembly a) =>
         a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? a.GetName().Version?.ToString() ?? "unknown";
+        ?? a.GetName().Version?.ToString()
+        ?? "unknown";
 
     static string? RunGit(string dir, string arguments)
     {
         try
         {
-            using var p = Process.Start(new ProcessStartInfo("git", arguments)
-            {
-                WorkingDirectory = dir,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            });
-            if (p is null) return null;
+            using var p = Process.Start(
+                new ProcessStartInfo("git", arguments)
+                {
+                    WorkingDirectory = dir,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                }
+            );
+            if (p is null)
+                return null;
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit(5000);
             return p.ExitCode == 0 ? output : null;

@@ -28,7 +28,8 @@ public static class SafetensorsColumns
         var writer = new SafetensorsWriter();
         foreach (var c in columns)
         {
-            if (c.Numbers is { } numbers) writer.Add(c.Name, numbers, numbers.Length);
+            if (c.Numbers is { } numbers)
+                writer.Add(c.Name, numbers, numbers.Length);
             else if (c.Integers is { } integers)
                 writer.Add(c.Name, SafetensorsDType.I64, [integers.Length], MemoryMarshal.AsBytes(integers.AsSpan()).ToArray());
             else

@@ -3,14 +3,20 @@
 // stale folder of another hash first). A failed or cancelled run is renamed cells/<id>.failed-<pid>/ with its manifest,
 // so nothing half-done ever looks complete.
 using TrajectoryLab.Cli.Configuration;
-using TrajectoryLab.Experiments;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Core.IO;
+using TrajectoryLab.Experiments;
 
 namespace TrajectoryLab.Cli.Sweeps;
 
 /// <summary>How one <c>sweep cell</c> ended.</summary>
-public enum CellOutcome { Skipped, Completed, Failed, Cancelled }
+public enum CellOutcome
+{
+    Skipped,
+    Completed,
+    Failed,
+    Cancelled,
+}
 
 /// <summary>Runs single cells of a sweep.</summary>
 public sealed class SweepCellRunner(ExperimentRunner runner, ExperimentRegistry registry, ProjectPaths paths)
@@ -26,7 +32,8 @@ public sealed class SweepCellRunner(ExperimentRunner runner, ExperimentRegistry 
         var cell = plan.Cells[index];
         var cells = SweepFolder.Cells(sweepFolder);
         var final = Path.Combine(cells, cell.Id);
-        if (SweepFolder.IsComplete(final, cell.Hash)) return CellOutcome.Skipped;
+        if (SweepFolder.IsComplete(final, cell.Hash))
+            return CellOutcome.Skipped;
 
         var config = ExperimentConfig.Load(plan.BaseFile, plan.CellOverrides(cell));
         var experiment = registry.Find(plan.Kind) ?? throw new ConfigException(plan.File, "base", $"unknown kind '{plan.Kind}'");
@@ -34,11 +41,17 @@ public sealed class SweepCellRunner(ExperimentRunner runner, ExperimentRegistry 
         if (options is IPreflight preflight && preflight.Check(paths) is var (key, problem))
             throw new ConfigException(plan.File, key, $"cell {cell.Id}: {problem}");
 
-        foreach (var dead in Directory.Exists(cells) ? Directory.EnumerateDirectories(cells, cell.Id + SweepFolder.PartialMark + "*").ToList() : [])
-            if (SweepStatus.PidOf(dead) is not { } other || !SweepStatus.IsAlive(other)) Directory.Delete(dead, recursive: true); // killed mid-way
+        foreach (
+            var dead in Directory.Exists(cells)
+                ? Directory.EnumerateDirectories(cells, cell.Id + SweepFolder.PartialMark + "*").ToList()
+                : []
+        )
+            if (SweepStatus.PidOf(dead) is not { } other || !SweepStatus.IsAlive(other))
+                Directory.Delete(dead, recursive: true); // killed mid-way
         var pid = Environment.ProcessId;
         var partial = Path.Combine(cells, $"{cell.Id}{SweepFolder.PartialMark}{pid}");
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        if (Directory.Exists(partial))
+            Directory.Delete(partial, recursive: true);
         Directory.CreateDirectory(partial);
         var now = DateTime.UtcNow;
         var started = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
@@ -46,15 +59,20 @@ public sealed class SweepCellRunner(ExperimentRunner runner, ExperimentRegistry 
 
         if (outcome.Status != RunStatus.Completed)
         {
-            if (outcome.Error is not null) Console.Error.WriteLine($"{cell.Id}: failed: {outcome.Error}");
+            if (outcome.Error is not null)
+                Console.Error.WriteLine($"{cell.Id}: failed: {outcome.Error}");
             var failed = Path.Combine(cells, $"{cell.Id}{SweepFolder.FailedMark}{pid}");
-            if (Directory.Exists(failed)) Directory.Delete(failed, recursive: true);
+            if (Directory.Exists(failed))
+                Directory.Delete(failed, recursive: true);
             Directory.Move(partial, failed);
             return outcome.Status == RunStatus.Cancelled ? CellOutcome.Cancelled : CellOutcome.Failed;
         }
-        AtomicFile.WriteAllText(Path.Combine(partial, "cell.json"),
-            System.Text.Json.JsonSerializer.Serialize(new CellRecord(cell.Index, cell.Id, cell.Hash, "completed"), Manifest.Json));
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true); // stale: another configuration, or incomplete
+        AtomicFile.WriteAllText(
+            Path.Combine(partial, "cell.json"),
+            System.Text.Json.JsonSerializer.Serialize(new CellRecord(cell.Index, cell.Id, cell.Hash, "completed"), Manifest.Json)
+        );
+        if (Directory.Exists(final))
+            Directory.Delete(final, recursive: true); // stale: another configuration, or incomplete
         Directory.Move(partial, final);
         foreach (var old in Directory.EnumerateDirectories(cells, cell.Id + SweepFolder.FailedMark + "*").ToList())
             Directory.Delete(old, recursive: true);

@@ -40,8 +40,14 @@ public static class SweepFolder
     public static CellRecord? ReadCell(string cellFolder)
     {
         var path = Path.Combine(cellFolder, "cell.json");
-        try { return File.Exists(path) ? JsonSerializer.Deserialize<CellRecord>(File.ReadAllText(path), Runs.Manifest.Json) : null; }
-        catch (JsonException) { return null; }
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<CellRecord>(File.ReadAllText(path), Runs.Manifest.Json) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The manifest's status in lower case, or null; read without binding the whole manifest.</summary>
@@ -51,11 +57,15 @@ public static class SweepFolder
         var path = Path.Combine(runFolder, "manifest.json");
         try
         {
-            if (!File.Exists(path)) return null;
+            if (!File.Exists(path))
+                return null;
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             return doc.RootElement.TryGetProperty("status", out var s) ? s.GetString()?.ToLowerInvariant() : null;
         }
-        catch (JsonException) { return null; }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The first line of the manifest's error, or a note that there is none.</summary>
@@ -65,19 +75,24 @@ public static class SweepFolder
         var path = Path.Combine(runFolder, "manifest.json");
         try
         {
-            if (!File.Exists(path)) return "no manifest.json (the cell stopped before its run started)";
+            if (!File.Exists(path))
+                return "no manifest.json (the cell stopped before its run started)";
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var error = doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
-            return string.IsNullOrWhiteSpace(error) ? $"status {ManifestStatus(runFolder)}, no error recorded" : error.Split('\n')[0].Trim();
+            return string.IsNullOrWhiteSpace(error)
+                ? $"status {ManifestStatus(runFolder)}, no error recorded"
+                : error.Split('\n')[0].Trim();
         }
-        catch (JsonException ex) { return "unreadable manifest.json: " + ex.Message; }
+        catch (JsonException ex)
+        {
+            return "unreadable manifest.json: " + ex.Message;
+        }
     }
 
     /// <summary>Writes plan.json: name, base, kind, overrides, axis keys and every cell (streamed, atomically).</summary>
     /// <param name="plan">The plan.</param>
     /// <param name="sweepFolder">The sweep's results folder.</param>
-    public static void WritePlan(SweepPlan plan, string sweepFolder) =>
-        AtomicFile.Write(Path.Combine(sweepFolder, "plan.json"), stream =>
+    public static void WritePlan(SweepPlan plan, string sweepFolder) => AtomicFile.Write(Path.Combine(sweepFolder, "plan.json"), stream =>
         {
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
@@ -86,10 +101,12 @@ public static class SweepFolder
             w.WriteString("baseFile", Path.GetFullPath(plan.BaseFile));
             w.WriteString("kind", plan.Kind);
             w.WriteStartObject("overrides");
-            foreach (var (k, v) in plan.Overrides) w.WriteString(k, v);
+            foreach (var (k, v) in plan.Overrides)
+                w.WriteString(k, v);
             w.WriteEndObject();
             w.WriteStartArray("axisKeys");
-            foreach (var k in plan.AxisKeys) w.WriteStringValue(k);
+            foreach (var k in plan.AxisKeys)
+                w.WriteStringValue(k);
             w.WriteEndArray();
             w.WriteStartArray("cells");
             foreach (var c in plan.Cells)
@@ -99,7 +116,8 @@ public static class SweepFolder
                 w.WriteString("id", c.Id);
                 w.WriteString("hash", c.Hash);
                 w.WriteStartArray("values");
-                foreach (var v in c.Values) w.WriteStringValue(v);
+                foreach (var v in c.Values)
+                    w.WriteStringValue(v);
                 w.WriteEndArray();
                 w.WriteEndObject();
             }
@@ -113,19 +131,32 @@ public static class SweepFolder
     public static SweepPlan ReadPlan(string sweepFolder)
     {
         var path = Path.Combine(sweepFolder, "plan.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: not found; is '{sweepFolder}' a sweep folder (run `sweep run` or `sweep cell` first)?");
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"{path}: not found; is '{sweepFolder}' a sweep folder (run `sweep run` or `sweep cell` first)?"
+            );
         using var stream = File.OpenRead(path);
         using var doc = JsonDocument.Parse(stream);
         var root = doc.RootElement;
         var cells = new List<SweepCell>(root.GetProperty("cells").GetArrayLength());
         foreach (var c in root.GetProperty("cells").EnumerateArray())
-            cells.Add(new SweepCell(c.GetProperty("index").GetInt32(), c.GetProperty("id").GetString()!, c.GetProperty("hash").GetString()!,
-                c.GetProperty("values").EnumerateArray().Select(v => v.GetString()!).ToArray()));
+            cells.Add(
+                new SweepCell(
+                    c.GetProperty("index").GetInt32(),
+                    c.GetProperty("id").GetString()!,
+                    c.GetProperty("hash").GetString()!,
+                    c.GetProperty("values").EnumerateArray().Select(v => v.GetString()!).ToArray()
+                )
+            );
         return new SweepPlan
         {
-            File = root.GetProperty("sweepFile").GetString()!, Name = root.GetProperty("name").GetString()!,
-            BaseFile = root.GetProperty("baseFile").GetString()!, Kind = root.GetProperty("kind").GetString()!,
-            Overrides = root.GetProperty("overrides").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString(), StringComparer.OrdinalIgnoreCase),
+            File = root.GetProperty("sweepFile").GetString()!,
+            Name = root.GetProperty("name").GetString()!,
+            BaseFile = root.GetProperty("baseFile").GetString()!,
+            Kind = root.GetProperty("kind").GetString()!,
+            Overrides = root.GetProperty("overrides")
+                .EnumerateObject()
+                .ToDictionary(p => p.Name, p => p.Value.GetString(), StringComparer.OrdinalIgnoreCase),
             AxisKeys = root.GetProperty("axisKeys").EnumerateArray().Select(k => k.GetString()!).ToArray(),
             Cells = cells,
         };

@@ -30,25 +30,36 @@ public static class SweepMerge
         var states = SweepStatus.Compute(plan, sweepFolder);
         var rows = new List<int>();
         var numbers = new Dictionary<string, List<double>>(StringComparer.Ordinal); // metric → value per row (NaN absent)
-        var texts = new Dictionary<string, List<string?>>(StringComparer.Ordinal);   // metric → text per row, for text metrics
+        var texts = new Dictionary<string, List<string?>>(StringComparer.Ordinal); // metric → text per row, for text metrics
         foreach (var state in states)
         {
-            if (state.State != CellState.Done) continue;
+            if (state.State != CellState.Done)
+                continue;
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(state.Folder!, "manifest.json")));
             var row = rows.Count;
             rows.Add(state.Cell.Index);
-            if (!doc.RootElement.TryGetProperty("headline", out var headline)) continue;
+            if (!doc.RootElement.TryGetProperty("headline", out var headline))
+                continue;
             foreach (var metric in headline.EnumerateObject())
             {
-                if (!numbers.TryGetValue(metric.Name, out var column)) numbers[metric.Name] = column = [];
-                while (column.Count <= row) column.Add(double.NaN);
-                if (metric.Value.ValueKind == JsonValueKind.Number) column[row] = metric.Value.GetDouble();
+                if (!numbers.TryGetValue(metric.Name, out var column))
+                    numbers[metric.Name] = column = [];
+                while (column.Count <= row)
+                    column.Add(double.NaN);
+                if (metric.Value.ValueKind == JsonValueKind.Number)
+                    column[row] = metric.Value.GetDouble();
                 else
                 {
                     var text = metric.Value.ToString();
-                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) { column[row] = v; continue; } // "NaN", "∞" as written by RunContext
-                    if (!texts.TryGetValue(metric.Name, out var t)) texts[metric.Name] = t = [];
-                    while (t.Count <= row) t.Add(null);
+                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                    {
+                        column[row] = v;
+                        continue;
+                    } // "NaN", "∞" as written by RunContext
+                    if (!texts.TryGetValue(metric.Name, out var t))
+                        texts[metric.Name] = t = [];
+                    while (t.Count <= row)
+                        t.Add(null);
                     t[row] = text;
                 }
             }
@@ -63,15 +74,35 @@ public static class SweepMerge
         for (int k = 0; k < plan.AxisKeys.Count; k++)
         {
             var values = rows.Select(i => plan.Cells[i].Values[k]).ToArray();
-            var parsed = values.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (double?)null).ToArray();
-            columns.Add(parsed.All(p => p is not null) ? new Column(plan.AxisKeys[k], Numbers: parsed.Select(p => p!.Value).ToArray()) : new Column(plan.AxisKeys[k], Text: values));
+            var parsed = values
+                .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (double?)null)
+                .ToArray();
+            columns.Add(
+                parsed.All(p => p is not null)
+                    ? new Column(plan.AxisKeys[k], Numbers: parsed.Select(p => p!.Value).ToArray())
+                    : new Column(plan.AxisKeys[k], Text: values)
+            );
         }
         foreach (var (name, column) in numbers)
         {
-            while (column.Count < rows.Count) column.Add(double.NaN);
+            while (column.Count < rows.Count)
+                column.Add(double.NaN);
             if (texts.TryGetValue(name, out var t))
-                columns.Add(new Column(name, Text: column.Select((v, r) => r < t.Count && t[r] is { } s ? s : double.IsNaN(v) ? "" : Invariant.RoundTrip(v)).ToArray()));
-            else columns.Add(new Column(name, Numbers: column.ToArray()));
+                columns.Add(
+                    new Column(
+                        name,
+                        Text: column
+                            .Select(
+                                (v, r) =>
+                                    r < t.Count && t[r] is { } s ? s
+                                    : double.IsNaN(v) ? ""
+                                    : Invariant.RoundTrip(v)
+                            )
+                            .ToArray()
+                    )
+                );
+            else
+                columns.Add(new Column(name, Numbers: column.ToArray()));
         }
 
         WriteCsv(Path.Combine(sweepFolder, "merged.csv"), columns, rows.Count);
@@ -79,13 +110,20 @@ public static class SweepMerge
         var notDone = states.Where(s => s.State != CellState.Done).ToList();
         var result = new MergeResult(rows.Count, plan.Cells.Count, notDone, columns);
         var metricColumns = columns.Skip(3 + plan.AxisKeys.Count).ToList();
-        var plotted = figures ? SweepFigures.Draw(plan, rows, columns.Skip(3).Take(plan.AxisKeys.Count).ToList(), metricColumns.Where(c => c.Numbers is not null).Take(maxPlots).ToList(), sweepFolder) : [];
+        var plotted = figures
+            ? SweepFigures.Draw(
+                plan,
+                rows,
+                columns.Skip(3).Take(plan.AxisKeys.Count).ToList(),
+                metricColumns.Where(c => c.Numbers is not null).Take(maxPlots).ToList(),
+                sweepFolder
+            )
+            : [];
         ReportWriter.Write(BuildReport(plan, result, metricColumns, plotted), sweepFolder);
         return result;
     }
 
-    static void WriteCsv(string path, IReadOnlyList<Column> columns, int rows) =>
-        AtomicFile.Write(path, stream =>
+    static void WriteCsv(string path, IReadOnlyList<Column> columns, int rows) => AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             w.Write(string.Join(",", columns.Select(c => Quote(c.Name))));
@@ -94,10 +132,14 @@ public static class SweepMerge
             {
                 for (int c = 0; c < columns.Count; c++)
                 {
-                    if (c > 0) w.Write(',');
+                    if (c > 0)
+                        w.Write(',');
                     var col = columns[c];
-                    w.Write(col.Numbers is { } n ? (double.IsNaN(n[r]) ? "" : Invariant.RoundTrip(n[r]))
-                        : col.Integers is { } i ? i[r].ToString(CultureInfo.InvariantCulture) : Quote(col.Text![r]));
+                    w.Write(
+                        col.Numbers is { } n ? (double.IsNaN(n[r]) ? "" : Invariant.RoundTrip(n[r]))
+                        : col.Integers is { } i ? i[r].ToString(CultureInfo.InvariantCulture)
+                        : Quote(col.Text![r])
+                    );
                 }
                 w.Write('\n');
             }
@@ -105,31 +147,80 @@ public static class SweepMerge
 
     static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
-    static Report BuildReport(SweepPlan plan, MergeResult result, IReadOnlyList<Column> metrics, IReadOnlyList<(string Name, string Caption)> plotted)
+    static Report BuildReport(
+        SweepPlan plan,
+        MergeResult result,
+        IReadOnlyList<Column> metrics,
+        IReadOnlyList<(string Name, string Caption)> plotted
+    )
     {
         var count = (CellState s) => result.NotDone.Count(n => n.State == s);
-        var lead = string.Create(CultureInfo.InvariantCulture,
-            $"Sweep {plan.Name}: base {Path.GetFileName(plan.BaseFile)} ({plan.Kind}), {plan.AxisKeys.Count} axes ({string.Join(" × ", plan.AxisKeys)}), {result.Cells} cells. " +
-            $"Merged {result.Rows} complete cells; {count(CellState.Failed)} failed, {count(CellState.Running)} running, {count(CellState.Missing) + count(CellState.Stale)} missing.");
-        var summary = metrics.Where(m => m.Numbers is not null).Select(m =>
-        {
-            var finite = m.Numbers!.Where(double.IsFinite).ToArray();
-            return new KeyValue(m.Name, finite.Length == 0 ? "no finite values" : string.Create(CultureInfo.InvariantCulture,
-                $"mean {Invariant.Display(finite.Average())}, min {Invariant.Display(finite.Min())}, max {Invariant.Display(finite.Max())} over {finite.Length} cells"));
-        }).ToArray();
+        var lead = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Sweep {plan.Name}: base {Path.GetFileName(plan.BaseFile)} ({plan.Kind}), {plan.AxisKeys.Count} axes ({string.Join(" × ", plan.AxisKeys)}), {result.Cells} cells. "
+                + $"Merged {result.Rows} complete cells; {count(CellState.Failed)} failed, {count(CellState.Running)} running, {count(CellState.Missing) + count(CellState.Stale)} missing."
+        );
+        var summary = metrics
+            .Where(m => m.Numbers is not null)
+            .Select(m =>
+            {
+                var finite = m.Numbers!.Where(double.IsFinite).ToArray();
+                return new KeyValue(
+                    m.Name,
+                    finite.Length == 0
+                        ? "no finite values"
+                        : string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"mean {Invariant.Display(finite.Average())}, min {Invariant.Display(finite.Min())}, max {Invariant.Display(finite.Max())} over {finite.Length} cells"
+                        )
+                );
+            })
+            .ToArray();
         var sections = new List<Section>
         {
-            new("Merged table", [new Paragraph(string.Create(CultureInfo.InvariantCulture,
-                $"merged.csv and merged.safetensors hold {result.Rows} rows × {result.Columns.Count} columns (index, id, hash, the axis values, then the headline metrics; empty where a cell has no such metric).")),
-                .. summary.Length > 0 ? [new KeyValueTable(summary)] : Array.Empty<ReportBlock>()]),
-            new("Grid plots", plotted.Count == 0 ? [new Paragraph("No plots: no numeric metric, or no axis other than seeds.")] : plotted.Select(p => (ReportBlock)new FigureBlock(p.Name) { Caption = p.Caption }).ToArray()),
+            new(
+                "Merged table",
+                [
+                    new Paragraph(
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"merged.csv and merged.safetensors hold {result.Rows} rows × {result.Columns.Count} columns (index, id, hash, the axis values, then the headline metrics; empty where a cell has no such metric)."
+                        )
+                    ),
+                    .. summary.Length > 0 ? [new KeyValueTable(summary)] : Array.Empty<ReportBlock>(),
+                ]
+            ),
+            new(
+                "Grid plots",
+                plotted.Count == 0
+                    ? [new Paragraph("No plots: no numeric metric, or no axis other than seeds.")]
+                    : plotted.Select(p => (ReportBlock)new FigureBlock(p.Name) { Caption = p.Caption }).ToArray()
+            ),
         };
         const int listed = 500;
-        var lines = result.NotDone.Take(listed).Select(n => $"{n.Cell.Id}: {n.State.ToString().ToLowerInvariant()}{(n.Detail.Length > 0 ? " — " + n.Detail : "")}").ToList();
-        if (result.NotDone.Count > listed) lines.Add(string.Create(CultureInfo.InvariantCulture, $"… and {result.NotDone.Count - listed} more"));
-        sections.Add(new("Missing and failed cells", result.NotDone.Count == 0
-            ? [new Paragraph(string.Create(CultureInfo.InvariantCulture, $"None: all {result.Cells} cells are complete."))]
-            : [new Paragraph(string.Create(CultureInfo.InvariantCulture, $"{result.NotDone.Count} of {result.Cells} cells are not in the table:")), new Preformatted(string.Join("\n", lines))]));
+        var lines = result
+            .NotDone.Take(listed)
+            .Select(n => $"{n.Cell.Id}: {n.State.ToString().ToLowerInvariant()}{(n.Detail.Length > 0 ? " — " + n.Detail : "")}")
+            .ToList();
+        if (result.NotDone.Count > listed)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"… and {result.NotDone.Count - listed} more"));
+        sections.Add(
+            new(
+                "Missing and failed cells",
+                result.NotDone.Count == 0
+                    ? [new Paragraph(string.Create(CultureInfo.InvariantCulture, $"None: all {result.Cells} cells are complete."))]
+                    :
+                    [
+                        new Paragraph(
+                            string.Create(
+                                CultureInfo.InvariantCulture,
+                                $"{result.NotDone.Count} of {result.Cells} cells are not in the table:"
+                            )
+                        ),
+                        new Preformatted(string.Join("\n", lines)),
+                    ]
+            )
+        );
         return new Report($"sweep {plan.Name}") { Lead = lead, Sections = sections };
     }
 }

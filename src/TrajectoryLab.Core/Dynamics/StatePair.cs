@@ -22,7 +22,8 @@ public sealed class StatePair : IPerturbedPair
     public StatePair(IDynamicalSystem system, double epsilon = 1e-8, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(system);
-        if (!(epsilon > 0) || !double.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be positive and finite.");
+        if (!(epsilon > 0) || !double.IsFinite(epsilon))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be positive and finite.");
         reference = system.Clone();
         companion = system.Clone();
         var x = reference.State;
@@ -30,7 +31,8 @@ public sealed class StatePair : IPerturbedPair
         Normal.Samples(new Random(seed), u, 0, 1);
         var norm = Norm(x);
         var scale = (norm > 0 ? epsilon * norm : epsilon) / Norm(u);
-        for (var i = 0; i < x.Length; i++) u[i] = x[i] + scale * u[i];
+        for (var i = 0; i < x.Length; i++)
+            u[i] = x[i] + scale * u[i];
         companion.SetState(u);
     }
 
@@ -47,17 +49,21 @@ public sealed class StatePair : IPerturbedPair
     /// <inheritdoc />
     public double Distance()
     {
-        double[] x = reference.State, xp = companion.State;
+        double[] x = reference.State,
+            xp = companion.State;
         var sum = 0.0;
-        for (var i = 0; i < x.Length; i++) sum += (xp[i] - x[i]) * (xp[i] - x[i]);
+        for (var i = 0; i < x.Length; i++)
+            sum += (xp[i] - x[i]) * (xp[i] - x[i]);
         return Math.Sqrt(sum);
     }
 
     /// <inheritdoc />
     public void Rescale(double factor)
     {
-        double[] x = reference.State, xp = companion.State;
-        for (var i = 0; i < x.Length; i++) xp[i] = x[i] + factor * (xp[i] - x[i]);
+        double[] x = reference.State,
+            xp = companion.State;
+        for (var i = 0; i < x.Length; i++)
+            xp[i] = x[i] + factor * (xp[i] - x[i]);
         companion.SetState(xp);
     }
 

@@ -20,7 +20,8 @@ public sealed class TangentBundle : ITangentDynamics
     private readonly IDynamicalSystem system;
     private Matrix<double> tangents; // (Dimension, K), orthonormal columns after each Reorthonormalise
 
-    /// <summary>Carries <paramref name="k"/> tangents along a clone of <paramref name="system"/> (the argument itself is not advanced).</summary>
+    /// <summary>Carries <paramref name="k"/> tangents along a clone of <paramref name="system"/> (the argument itself is not
+    /// advanced).</summary>
     /// <param name="system">The system; its current state is the start of the trajectory.</param>
     /// <param name="k">Number of directions, 1 ≤ k ≤ Dimension.</param>
     /// <param name="seed">Seed of the random orthonormal start frame (Gaussian matrix, then QR).</param>
@@ -52,7 +53,8 @@ public sealed class TangentBundle : ITangentDynamics
     {
         var qr = tangents.QR(QRMethod.Thin);
         var growth = new double[K]; // (K,)
-        for (var i = 0; i < growth.Length; i++) growth[i] = Math.Abs(qr.R.At(i, i));
+        for (var i = 0; i < growth.Length; i++)
+            growth[i] = Math.Abs(qr.R.At(i, i));
         tangents = qr.Q;
         return growth;
     }

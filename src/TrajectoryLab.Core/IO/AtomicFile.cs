@@ -7,9 +7,11 @@ namespace TrajectoryLab.Core.IO;
 /// <summary>Writes files so that they appear whole or not at all.</summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> into a temporary file, then renames it into place.</summary>
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> into a temporary file, then renames it into
+    /// place.</summary>
     /// <remarks>The temporary file is <c>.{name}.{random}.tmp</c> in the same folder, so the rename stays on one file system.
-    /// If <paramref name="write"/> throws (or the process is cancelled), the temporary file is deleted and the target is untouched.</remarks>
+    /// If <paramref name="write"/> throws (or the process is cancelled), the temporary file is deleted and the target is
+    /// untouched.</remarks>
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
@@ -27,13 +29,13 @@ public static class AtomicFile
         }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            if (File.Exists(tmp))
+                File.Delete(tmp);
         }
     }
 
     /// <summary>Writes UTF-8 text (no byte-order mark) atomically.</summary>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s =>
+    public static void WriteAllText(string path, string text) => Write(path, s =>
         {
             var bytes = new UTF8Encoding(false).GetBytes(text);
             s.Write(bytes, 0, bytes.Length);

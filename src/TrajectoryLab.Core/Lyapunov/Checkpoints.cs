@@ -10,12 +10,11 @@ internal static class Checkpoints
     /// </summary>
     public static int[] LogSpaced(int count, int max)
     {
-        if (count <= max) return Enumerable.Range(1, count).ToArray();
-        if (max == 1) return [count];
+        if (count <= max)
+            return Enumerable.Range(1, count).ToArray();
+        if (max == 1)
+            return [count];
         var step = Math.Log(count) / (max - 1);
-        return Enumerable.Range(0, max)
-            .Select(j => j == max - 1 ? count : (int)Math.Round(Math.Exp(j * step)))
-            .Distinct()
-            .ToArray();
+        return Enumerable.Range(0, max).Select(j => j == max - 1 ? count : (int)Math.Round(Math.Exp(j * step))).Distinct().ToArray();
     }
 }

@@ -20,7 +20,14 @@ public sealed record EnsembleDivergenceOptions(int Steps = 100, int FitStart = 0
 /// <param name="Fit">Least-squares line through ⟨ln d⟩ over [FitStart, FitEnd].</param>
 /// <param name="Breakdown">Why no exponent could be fitted; null on success.</param>
 public sealed record EnsembleDivergenceResult(
-    double Exponent, double[] Time, double[] MeanLogDistance, double[] LogMeanDistance, int[] Pairs, LineFit Fit, string? Breakdown)
+    double Exponent,
+    double[] Time,
+    double[] MeanLogDistance,
+    double[] LogMeanDistance,
+    int[] Pairs,
+    LineFit Fit,
+    string? Breakdown
+)
 {
     /// <summary>True when the fit succeeded.</summary>
     public bool Succeeded => Breakdown is null;
@@ -40,20 +47,23 @@ public static class EnsembleDivergence
     {
         ArgumentNullException.ThrowIfNull(pairs);
         options ??= new EnsembleDivergenceOptions();
-        if (pairs.Count == 0) throw new ArgumentException("The ensemble is empty.", nameof(pairs));
+        if (pairs.Count == 0)
+            throw new ArgumentException("The ensemble is empty.", nameof(pairs));
         var dt = pairs[0].TimeStep;
-        if (pairs.Any(p => p.TimeStep != dt)) throw new ArgumentException("All pairs must have the same time step.", nameof(pairs));
+        if (pairs.Any(p => p.TimeStep != dt))
+            throw new ArgumentException("All pairs must have the same time step.", nameof(pairs));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Steps, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.FitEnd, options.Steps, nameof(options));
 
         var n = options.Steps + 1;
-        var meanLog = new double[n];  // (Steps + 1,)
-        var logMean = new double[n];  // (Steps + 1,)
-        var counts = new int[n];      // (Steps + 1,)
+        var meanLog = new double[n]; // (Steps + 1,)
+        var logMean = new double[n]; // (Steps + 1,)
+        var counts = new int[n]; // (Steps + 1,)
         for (var t = 0; t < n; t++)
         {
             if (t > 0)
-                foreach (var pair in pairs) pair.Step();
+                foreach (var pair in pairs)
+                    pair.Step();
             var distances = pairs.Select(p => p.Distance()).ToArray();
             var positive = distances.Where(d => d > 0 && double.IsFinite(d)).ToArray();
             var finite = distances.Where(double.IsFinite).ToArray();

@@ -19,14 +19,24 @@ public sealed record FiniteSizeOptions(double Delta0, double Ratio = 1.414213562
 /// <summary>The finite-size exponent at one scale δ_n; the exponent and its error are NaN on breakdown.</summary>
 /// <param name="Delta">The scale δ_n = δ_0 rⁿ.</param>
 /// <param name="Exponent">λ(δ_n) = ln r / ⟨T_{n+1} − T_n⟩ per unit time, averaged over the <paramref name="Used"/> pairs.</param>
-/// <param name="StandardError">Delta-method standard error λ · s_τ / (√N ⟨τ⟩) of the exponent, from the spread s_τ of the growth times τ over the N used pairs; NaN when N &lt; 2.</param>
+/// <param name="StandardError">Delta-method standard error λ · s_τ / (√N ⟨τ⟩) of the exponent, from the spread s_τ of the growth times τ
+/// over the N used pairs; NaN when N &lt; 2.</param>
 /// <param name="MeanTime">⟨τ⟩ = ⟨T_{n+1} − T_n⟩, the mean time to grow from δ_n to δ_{n+1}; NaN when no pair was used.</param>
 /// <param name="Reached">Pairs that crossed δ_n from below (started below it and later reached d ≥ δ_n).</param>
 /// <param name="Used">Pairs that crossed both δ_n and δ_{n+1} from below: the pairs averaged.</param>
-/// <param name="StartedAbove">Pairs whose first distance was already ≥ δ_n: their crossing time is unknown, so they are left out at this scale.</param>
+/// <param name="StartedAbove">Pairs whose first distance was already ≥ δ_n: their crossing time is unknown, so they are left out at this
+/// scale.</param>
 /// <param name="Breakdown">Why <paramref name="Exponent"/> is NaN; null on success.</param>
 public sealed record FiniteSizeScale(
-    double Delta, double Exponent, double StandardError, double MeanTime, int Reached, int Used, int StartedAbove, string? Breakdown)
+    double Delta,
+    double Exponent,
+    double StandardError,
+    double MeanTime,
+    int Reached,
+    int Used,
+    int StartedAbove,
+    string? Breakdown
+)
 {
     /// <summary>True when the exponent at this scale was measured.</summary>
     public bool Succeeded => Breakdown is null;
@@ -42,7 +52,8 @@ public sealed record FiniteSizeResult(IReadOnlyList<FiniteSizeScale> Scales, int
 public static class FiniteSizeExponent
 {
     /// <summary>Computes λ(δ_n) from the distance curves d_j(t_k), t_k = k·<paramref name="timeStep"/>, of independent pairs.</summary>
-    /// <param name="curves">One distance curve per pair, d_j(t_0), d_j(t_1), …; curves may differ in length (a short curve simply reaches fewer thresholds).</param>
+    /// <param name="curves">One distance curve per pair, d_j(t_0), d_j(t_1), …; curves may differ in length (a short curve simply reaches
+    /// fewer thresholds).</param>
     /// <param name="timeStep">Δt between samples (1 for a map or a token step).</param>
     /// <param name="options">The thresholds.</param>
     /// <remarks>
@@ -54,54 +65,76 @@ public static class FiniteSizeExponent
     /// below δ_{n+1} does not count at δ_n: the exponent near saturation describes the pairs that still grow, and
     /// <see cref="FiniteSizeScale.Used"/> says how many did. Cost O(Σ_j length_j + pairs · Count).
     /// </remarks>
-    /// <exception cref="ArgumentException"><paramref name="curves"/> is empty or holds a null curve, <paramref name="timeStep"/> is not positive and finite, δ_0 is not positive and finite, r is not finite and &gt; 1, or Count &lt; 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="curves"/> is empty or holds a null curve, <paramref name="timeStep"/> is not
+    /// positive and finite, δ_0 is not positive and finite, r is not finite and &gt; 1, or Count &lt; 1.</exception>
     public static FiniteSizeResult Compute(IReadOnlyList<double[]> curves, double timeStep, FiniteSizeOptions options)
     {
         ArgumentNullException.ThrowIfNull(curves);
         ArgumentNullException.ThrowIfNull(options);
-        if (curves.Count == 0) throw new ArgumentException("There are no distance curves.", nameof(curves));
-        if (curves.Any(c => c is null)) throw new ArgumentException("A distance curve is null.", nameof(curves));
-        if (!(timeStep > 0) || !double.IsFinite(timeStep)) throw new ArgumentException($"The time step must be positive and finite (got {timeStep.ToString(CultureInfo.InvariantCulture)}).", nameof(timeStep));
-        if (!(options.Delta0 > 0) || !double.IsFinite(options.Delta0)) throw new ArgumentException($"Delta0 must be positive and finite (got {options.Delta0.ToString(CultureInfo.InvariantCulture)}).", nameof(options));
-        if (!(options.Ratio > 1) || !double.IsFinite(options.Ratio)) throw new ArgumentException($"Ratio must be finite and greater than 1 (got {options.Ratio.ToString(CultureInfo.InvariantCulture)}).", nameof(options));
-        if (options.Count < 1) throw new ArgumentException($"Count must be at least 1 (got {options.Count}).", nameof(options));
+        if (curves.Count == 0)
+            throw new ArgumentException("There are no distance curves.", nameof(curves));
+        if (curves.Any(c => c is null))
+            throw new ArgumentException("A distance curve is null.", nameof(curves));
+        if (!(timeStep > 0) || !double.IsFinite(timeStep))
+            throw new ArgumentException(
+                $"The time step must be positive and finite (got {timeStep.ToString(CultureInfo.InvariantCulture)}).",
+                nameof(timeStep)
+            );
+        if (!(options.Delta0 > 0) || !double.IsFinite(options.Delta0))
+            throw new ArgumentException(
+                $"Delta0 must be positive and finite (got {options.Delta0.ToString(CultureInfo.InvariantCulture)}).",
+                nameof(options)
+            );
+        if (!(options.Ratio > 1) || !double.IsFinite(options.Ratio))
+            throw new ArgumentException(
+                $"Ratio must be finite and greater than 1 (got {options.Ratio.ToString(CultureInfo.InvariantCulture)}).",
+                nameof(options)
+            );
+        if (options.Count < 1)
+            throw new ArgumentException($"Count must be at least 1 (got {options.Count}).", nameof(options));
 
         var thresholds = Enumerable.Range(0, options.Count + 1).Select(n => options.Delta0 * Math.Pow(options.Ratio, n)).ToArray(); // (Count + 1,)
-        var reached = new int[options.Count + 1];      // (Count + 1,) pairs crossing δ_n from below
+        var reached = new int[options.Count + 1]; // (Count + 1,) pairs crossing δ_n from below
         var startedAbove = new int[options.Count + 1]; // (Count + 1,)
-        var used = new int[options.Count];             // (Count,)
-        var sum = new double[options.Count];           // (Count,) Σ τ
-        var sumSquares = new double[options.Count];    // (Count,) Σ τ²
-        var crossing = new int[options.Count + 1];     // (Count + 1,) sample index of T_n for the current pair, −1 when none
+        var used = new int[options.Count]; // (Count,)
+        var sum = new double[options.Count]; // (Count,) Σ τ
+        var sumSquares = new double[options.Count]; // (Count,) Σ τ²
+        var crossing = new int[options.Count + 1]; // (Count + 1,) sample index of T_n for the current pair, −1 when none
         var truncated = 0;
 
         foreach (var curve in curves)
         {
             var length = Array.FindIndex(curve, v => !double.IsFinite(v));
-            if (length >= 0) truncated++;
-            else length = curve.Length;
+            if (length >= 0)
+                truncated++;
+            else
+                length = curve.Length;
 
             // Thresholds increase, so the first-crossing indices do not decrease: one sweep over the curve.
             var k = 0;
             for (var n = 0; n <= options.Count; n++)
             {
                 crossing[n] = -1;
-                if (length == 0) continue;
+                if (length == 0)
+                    continue;
                 if (curve[0] >= thresholds[n])
                 {
                     startedAbove[n]++;
                     continue;
                 }
 
-                while (k < length && curve[k] < thresholds[n]) k++;
-                if (k == length) continue;
+                while (k < length && curve[k] < thresholds[n])
+                    k++;
+                if (k == length)
+                    continue;
                 crossing[n] = k;
                 reached[n]++;
             }
 
             for (var n = 0; n < options.Count; n++)
             {
-                if (crossing[n] < 0 || crossing[n + 1] < 0) continue;
+                if (crossing[n] < 0 || crossing[n + 1] < 0)
+                    continue;
                 var tau = (crossing[n + 1] - crossing[n]) * timeStep;
                 used[n]++;
                 sum[n] += tau;
@@ -117,9 +150,10 @@ public static class FiniteSizeExponent
             string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
             if (used[n] == 0)
             {
-                var reason = reached[n] == 0
-                    ? $"No pair crossed δ = {F(delta)} from below ({startedAbove[n]} of {curves.Count} started at or above it)."
-                    : $"None of the {reached[n]} pairs that crossed δ = {F(delta)} went on to reach rδ = {F(thresholds[n + 1])} (saturation below it, or curves too short).";
+                var reason =
+                    reached[n] == 0
+                        ? $"No pair crossed δ = {F(delta)} from below ({startedAbove[n]} of {curves.Count} started at or above it)."
+                        : $"None of the {reached[n]} pairs that crossed δ = {F(delta)} went on to reach rδ = {F(thresholds[n + 1])} (saturation below it, or curves too short).";
                 scales[n] = new FiniteSizeScale(delta, double.NaN, double.NaN, double.NaN, reached[n], 0, startedAbove[n], reason);
                 continue;
             }
@@ -127,8 +161,16 @@ public static class FiniteSizeExponent
             var mean = sum[n] / used[n];
             if (mean == 0)
             {
-                scales[n] = new FiniteSizeScale(delta, double.NaN, double.NaN, 0, reached[n], used[n], startedAbove[n],
-                    $"Every one of the {used[n]} pairs crossed δ = {F(delta)} and rδ in the same sample: ⟨T⟩ = 0 (the time step is too coarse for the ratio r = {F(options.Ratio)}).");
+                scales[n] = new FiniteSizeScale(
+                    delta,
+                    double.NaN,
+                    double.NaN,
+                    0,
+                    reached[n],
+                    used[n],
+                    startedAbove[n],
+                    $"Every one of the {used[n]} pairs crossed δ = {F(delta)} and rδ in the same sample: ⟨T⟩ = 0 (the time step is too coarse for the ratio r = {F(options.Ratio)})."
+                );
                 continue;
             }
 
@@ -149,14 +191,19 @@ public static class FiniteSizeExponent
     /// <summary>Steps every pair <paramref name="steps"/> times without renormalising and records its distance curves.</summary>
     /// <param name="pairs">The ensemble; every pair is advanced in place.</param>
     /// <param name="steps">Steps taken; each curve has steps + 1 samples (t = 0 included).</param>
-    /// <returns>d_j(t_k), k = 0..steps, one curve per pair, ready for <see cref="Compute"/> with the pairs' <see cref="IPerturbedPair.TimeStep"/>.</returns>
-    /// <exception cref="ArgumentException"><paramref name="pairs"/> is empty or its pairs differ in time step, or <paramref name="steps"/> is negative.</exception>
+    /// <returns>d_j(t_k), k = 0..steps, one curve per pair, ready for <see cref="Compute"/> with the pairs' <see
+    /// cref="IPerturbedPair.TimeStep"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pairs"/> is empty or its pairs differ in time step, or <paramref name="steps"/>
+    /// is negative.</exception>
     public static double[][] Record(IReadOnlyList<IPerturbedPair> pairs, int steps)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        if (pairs.Count == 0) throw new ArgumentException("The ensemble is empty.", nameof(pairs));
-        if (pairs.Any(p => p.TimeStep != pairs[0].TimeStep)) throw new ArgumentException("All pairs must have the same time step.", nameof(pairs));
-        if (steps < 0) throw new ArgumentException($"The number of steps must not be negative (got {steps}).", nameof(steps));
+        if (pairs.Count == 0)
+            throw new ArgumentException("The ensemble is empty.", nameof(pairs));
+        if (pairs.Any(p => p.TimeStep != pairs[0].TimeStep))
+            throw new ArgumentException("All pairs must have the same time step.", nameof(pairs));
+        if (steps < 0)
+            throw new ArgumentException($"The number of steps must not be negative (got {steps}).", nameof(steps));
         var curves = new double[pairs.Count][]; // (pairs, steps + 1)
         for (var j = 0; j < pairs.Count; j++)
         {

@@ -14,13 +14,16 @@ public static class KaplanYorke
     public static double Dimension(IReadOnlyList<double> exponents)
     {
         ArgumentNullException.ThrowIfNull(exponents);
-        if (exponents.Count == 0) throw new ArgumentException("The spectrum is empty.", nameof(exponents));
-        if (exponents.Any(double.IsNaN)) return double.NaN;
+        if (exponents.Count == 0)
+            throw new ArgumentException("The spectrum is empty.", nameof(exponents));
+        if (exponents.Any(double.IsNaN))
+            return double.NaN;
         var sorted = exponents.OrderByDescending(v => v).ToArray();
         var sum = 0.0;
         for (var j = 0; j < sorted.Length; j++)
         {
-            if (sum + sorted[j] < 0) return j + sum / Math.Abs(sorted[j]);
+            if (sum + sorted[j] < 0)
+                return j + sum / Math.Abs(sorted[j]);
             sum += sorted[j];
         }
         return sorted.Length;

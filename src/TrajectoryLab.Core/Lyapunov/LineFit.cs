@@ -24,8 +24,13 @@ public sealed record LineFit(double Slope, double Intercept, double RSquared, in
         var y = curve[start..(end + 1)];
         var bad = Array.FindIndex(y, v => !double.IsFinite(v));
         if (bad >= 0)
-            return (new LineFit(double.NaN, double.NaN, double.NaN, start, end),
-                string.Create(CultureInfo.InvariantCulture, $"The curve is not finite at index {start + bad} of the fit region [{start}, {end}] (no pairs with positive distance)."));
+            return (
+                new LineFit(double.NaN, double.NaN, double.NaN, start, end),
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The curve is not finite at index {start + bad} of the fit region [{start}, {end}] (no pairs with positive distance)."
+                )
+            );
         var (intercept, slope) = Fit.Line(t, y);
         var r2 = GoodnessOfFit.RSquared(t.Select(v => intercept + slope * v), y);
         return (new LineFit(slope, intercept, r2, start, end), null);

@@ -5,10 +5,13 @@ using TrajectoryLab.Core.Dynamics;
 
 namespace TrajectoryLab.Core.Lyapunov;
 
-/// <summary>Parameters of <see cref="LyapunovSpectrum"/>. Counts are in steps; the number of exponents k is the tangent dynamics' <see cref="ITangentDynamics.K"/>.</summary>
-/// <param name="Transient">Steps run first (re-orthonormalising, nothing recorded) so the frame aligns with the Lyapunov vectors. Default 1000.</param>
+/// <summary>Parameters of <see cref="LyapunovSpectrum"/>. Counts are in steps; the number of exponents k is the tangent dynamics' <see
+/// cref="ITangentDynamics.K"/>.</summary>
+/// <param name="Transient">Steps run first (re-orthonormalising, nothing recorded) so the frame aligns with the Lyapunov vectors. Default
+/// 1000.</param>
 /// <param name="Steps">Steps measured after the transient; the last incomplete interval is dropped. Default 100000.</param>
-/// <param name="QrInterval">Steps between QR re-orthonormalisations; shorter is more accurate (tangents stay well conditioned). Default 1.</param>
+/// <param name="QrInterval">Steps between QR re-orthonormalisations; shorter is more accurate (tangents stay well conditioned). Default
+/// 1.</param>
 /// <param name="MaxCheckpoints">Most points kept on the convergence curve (log-spaced). Default 2000.</param>
 public sealed record LyapunovSpectrumOptions(int Transient = 1000, int Steps = 100_000, int QrInterval = 1, int MaxCheckpoints = 2000);
 
@@ -18,7 +21,13 @@ public sealed record LyapunovSpectrumOptions(int Transient = 1000, int Steps = 1
 /// <param name="Convergence">Running estimates (k values) at log-spaced QR steps.</param>
 /// <param name="LocalExponents">LocalExponents[i][m]: finite-time exponent of direction i over QR interval m.</param>
 /// <param name="Breakdown">Why the run stopped (a direction's growth was zero, infinite or NaN); null on success.</param>
-public sealed record LyapunovSpectrumResult(double[] Exponents, double Time, IReadOnlyList<RunningEstimate> Convergence, double[][] LocalExponents, string? Breakdown)
+public sealed record LyapunovSpectrumResult(
+    double[] Exponents,
+    double Time,
+    IReadOnlyList<RunningEstimate> Convergence,
+    double[][] LocalExponents,
+    string? Breakdown
+)
 {
     /// <summary>True when the run completed without breakdown.</summary>
     public bool Succeeded => Breakdown is null;
@@ -33,14 +42,23 @@ public static class LyapunovSpectrum
     /// n steps. Σ_{i≤j} λ_i is the growth rate of j-dimensional volumes, so with k = Dimension the sum of the exponents is the
     /// mean of ln|det J| per unit time.
     /// </remarks>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (negative transient, interval &lt; 1, steps &lt; interval).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (negative transient, interval &lt; 1, steps &lt;
+    /// interval).</exception>
     public static LyapunovSpectrumResult Compute(ITangentDynamics tangents, LyapunovSpectrumOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tangents);
         options ??= new LyapunovSpectrumOptions();
         var outcome = Renormalisation.Run(
-            tangents.K, tangents.TimeStep, tangents.Step, tangents.Reorthonormalise, "tangent direction",
-            options.Transient, options.Steps, options.QrInterval, options.MaxCheckpoints);
+            tangents.K,
+            tangents.TimeStep,
+            tangents.Step,
+            tangents.Reorthonormalise,
+            "tangent direction",
+            options.Transient,
+            options.Steps,
+            options.QrInterval,
+            options.MaxCheckpoints
+        );
         return new LyapunovSpectrumResult(outcome.Exponents, outcome.Time, outcome.Convergence, outcome.LocalExponents, outcome.Breakdown);
     }
 }

@@ -6,11 +6,12 @@ namespace TrajectoryLab.Core.Lyapunov;
 
 /// <summary>What a renormalised run produced (exponents are NaN when <see cref="Breakdown"/> is set).</summary>
 internal sealed record RenormalisationOutcome(
-    double[] Exponents,                     // (k,) per unit time
-    double Time,                            // time measured after the transient
+    double[] Exponents, // (k,) per unit time
+    double Time, // time measured after the transient
     IReadOnlyList<RunningEstimate> Convergence,
-    double[][] LocalExponents,              // [k][intervals completed]
-    string? Breakdown);
+    double[][] LocalExponents, // [k][intervals completed]
+    string? Breakdown
+);
 
 /// <summary>
 /// Runs <c>transient</c> steps (renormalising, nothing recorded), then <c>steps / interval</c> intervals of
@@ -23,37 +24,51 @@ internal sealed record RenormalisationOutcome(
 internal static class Renormalisation
 {
     public static RenormalisationOutcome Run(
-        int k, double timeStep, Action step, Func<double[]> renormalise, string direction,
-        int transient, int steps, int interval, int maxCheckpoints)
+        int k,
+        double timeStep,
+        Action step,
+        Func<double[]> renormalise,
+        string direction,
+        int transient,
+        int steps,
+        int interval,
+        int maxCheckpoints
+    )
     {
         ArgumentOutOfRangeException.ThrowIfNegative(transient);
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, interval);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCheckpoints, 1);
-        if (!(timeStep > 0) || !double.IsFinite(timeStep)) throw new ArgumentOutOfRangeException(nameof(timeStep), timeStep, "The time step must be positive and finite.");
+        if (!(timeStep > 0) || !double.IsFinite(timeStep))
+            throw new ArgumentOutOfRangeException(nameof(timeStep), timeStep, "The time step must be positive and finite.");
 
         for (var n = 1; n <= transient; n++)
         {
             step();
-            if (n % interval != 0 && n != transient) continue;
+            if (n % interval != 0 && n != transient)
+                continue;
             var reason = Check(renormalise(), direction, n, "transient step");
-            if (reason is not null) return Failed(k, 0, [], new double[k][], reason);
+            if (reason is not null)
+                return Failed(k, 0, [], new double[k][], reason);
         }
 
         var intervals = steps / interval;
-        var dt = interval * timeStep;               // time per interval
-        var sums = new double[k];                   // (k,) Σ ln g
-        var local = new double[k][];                // [k][intervals]
-        for (var i = 0; i < k; i++) local[i] = new double[intervals];
+        var dt = interval * timeStep; // time per interval
+        var sums = new double[k]; // (k,) Σ ln g
+        var local = new double[k][]; // [k][intervals]
+        for (var i = 0; i < k; i++)
+            local[i] = new double[intervals];
         var checkpoints = Checkpoints.LogSpaced(intervals, maxCheckpoints);
         var convergence = new List<RunningEstimate>(checkpoints.Length);
-        var next = 0;                               // index of the next checkpoint to record
+        var next = 0; // index of the next checkpoint to record
         for (var m = 1; m <= intervals; m++)
         {
-            for (var s = 0; s < interval; s++) step();
+            for (var s = 0; s < interval; s++)
+                step();
             var growth = renormalise();
             var reason = Check(growth, direction, m * interval, "step");
-            if (reason is not null) return Failed(k, (m - 1) * dt, convergence, Truncate(local, m - 1), reason);
+            if (reason is not null)
+                return Failed(k, (m - 1) * dt, convergence, Truncate(local, m - 1), reason);
             for (var i = 0; i < k; i++)
             {
                 var ln = Math.Log(growth[i]);
@@ -75,17 +90,28 @@ internal static class Renormalisation
         for (var i = 0; i < growth.Length; i++)
         {
             var g = growth[i];
-            if (g > 0 && double.IsFinite(g)) continue;
-            var what = g == 0 ? "collapsed to zero (exponent -Infinity)" : string.Create(CultureInfo.InvariantCulture, $"has growth factor {g} (overflow or NaN)");
+            if (g > 0 && double.IsFinite(g))
+                continue;
+            var what =
+                g == 0
+                    ? "collapsed to zero (exponent -Infinity)"
+                    : string.Create(CultureInfo.InvariantCulture, $"has growth factor {g} (overflow or NaN)");
             var name = growth.Length > 1 ? string.Create(CultureInfo.InvariantCulture, $"{direction} {i}") : direction;
             return string.Create(CultureInfo.InvariantCulture, $"The {name} {what} at {when} {step}.");
         }
         return null;
     }
 
-    private static RenormalisationOutcome Failed(int k, double time, IReadOnlyList<RunningEstimate> convergence, double[][] local, string reason)
+    private static RenormalisationOutcome Failed(
+        int k,
+        double time,
+        IReadOnlyList<RunningEstimate> convergence,
+        double[][] local,
+        string reason
+    )
     {
-        for (var i = 0; i < k; i++) local[i] ??= [];
+        for (var i = 0; i < k; i++)
+            local[i] ??= [];
         return new RenormalisationOutcome(Enumerable.Repeat(double.NaN, k).ToArray(), time, convergence, local, reason);
     }
 

@@ -7,14 +7,21 @@ namespace TrajectoryLab.Core.Lyapunov;
 /// <summary>Parameters of <see cref="Rosenstein"/>. Counts are in samples.</summary>
 /// <param name="EmbeddingDimension">Delay-embedding dimension m. Default 2.</param>
 /// <param name="Delay">Embedding delay τ. Default 1.</param>
-/// <param name="TheilerWindow">Neighbours must be more than this many samples apart in time (Rosenstein: about the mean period). Default 10.</param>
+/// <param name="TheilerWindow">Neighbours must be more than this many samples apart in time (Rosenstein: about the mean period). Default
+/// 10.</param>
 /// <param name="Horizon">Steps i = 0..Horizon over which the divergence curve is followed. Default 30.</param>
 /// <param name="FitStart">First index of the scaling region. Default 0.</param>
 /// <param name="FitEnd">Last index of the scaling region (inclusive), before saturation. Default 10.</param>
 /// <param name="SamplingTime">Time between samples Δt. Default 1.</param>
 public sealed record RosensteinOptions(
-    int EmbeddingDimension = 2, int Delay = 1, int TheilerWindow = 10, int Horizon = 30,
-    int FitStart = 0, int FitEnd = 10, double SamplingTime = 1.0);
+    int EmbeddingDimension = 2,
+    int Delay = 1,
+    int TheilerWindow = 10,
+    int Horizon = 30,
+    int FitStart = 0,
+    int FitEnd = 10,
+    double SamplingTime = 1.0
+);
 
 /// <summary>Outcome of <see cref="Rosenstein.Compute"/>: the whole divergence curve and the fit over its scaling region.</summary>
 /// <param name="Exponent">λ1 per unit time (the fit's slope); NaN on breakdown.</param>
@@ -39,7 +46,8 @@ public static class Rosenstein
     /// d(i) = mean_j ln ||p_{j+i} − p_{ĵ+i}|| grows like λ1·i·Δt + const in the scaling region and saturates at the
     /// attractor size; λ1 is the least-squares slope of d against t over [FitStart, FitEnd]. Brute-force search: O(M² m).
     /// </remarks>
-    /// <exception cref="ArgumentException">An option is out of range, or the series is too short for the embedding, horizon and Theiler window.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or the series is too short for the embedding, horizon and Theiler
+    /// window.</exception>
     public static RosensteinResult Compute(IReadOnlyList<double> series, RosensteinOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -50,10 +58,15 @@ public static class Rosenstein
         ArgumentOutOfRangeException.ThrowIfNegative(w, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.FitEnd, horizon, nameof(options));
-        if (!(options.SamplingTime > 0) || !double.IsFinite(options.SamplingTime)) throw new ArgumentOutOfRangeException(nameof(options), "SamplingTime must be positive and finite.");
+        if (!(options.SamplingTime > 0) || !double.IsFinite(options.SamplingTime))
+            throw new ArgumentOutOfRangeException(nameof(options), "SamplingTime must be positive and finite.");
         var points = series.Count - (m - 1) * tau; // M embedded points
-        var references = points - horizon;          // points that can be followed for the whole horizon
-        if (references <= w + 1) throw new ArgumentException($"The series ({series.Count} samples) is too short for m = {m}, τ = {tau}, horizon {horizon} and Theiler window {w}.", nameof(series));
+        var references = points - horizon; // points that can be followed for the whole horizon
+        if (references <= w + 1)
+            throw new ArgumentException(
+                $"The series ({series.Count} samples) is too short for m = {m}, τ = {tau}, horizon {horizon} and Theiler window {w}.",
+                nameof(series)
+            );
 
         double Distance(int a, int b)
         {
@@ -67,21 +80,25 @@ public static class Rosenstein
         }
 
         var logSum = new double[horizon + 1]; // (horizon + 1,)
-        var pairs = new int[horizon + 1];     // (horizon + 1,)
+        var pairs = new int[horizon + 1]; // (horizon + 1,)
         for (var j = 0; j < references; j++)
         {
             var (nearest, best) = (-1, double.PositiveInfinity);
             for (var k = 0; k < references; k++)
             {
-                if (Math.Abs(k - j) <= w) continue;
+                if (Math.Abs(k - j) <= w)
+                    continue;
                 var d = Distance(j, k);
-                if (d > 0 && d < best) (nearest, best) = (k, d);
+                if (d > 0 && d < best)
+                    (nearest, best) = (k, d);
             }
-            if (nearest < 0) continue;
+            if (nearest < 0)
+                continue;
             for (var i = 0; i <= horizon; i++)
             {
                 var d = Distance(j + i, nearest + i);
-                if (!(d > 0)) continue;
+                if (!(d > 0))
+                    continue;
                 logSum[i] += Math.Log(d);
                 pairs[i]++;
             }

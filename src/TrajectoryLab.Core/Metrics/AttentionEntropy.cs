@@ -19,7 +19,8 @@ public sealed record AttentionEntropyResult(
     double[] NormalisedPerQuery,
     double[] PerHead,
     double[] NormalisedPerHead,
-    int BadRows);
+    int BadRows
+);
 
 /// <summary>Entropy of attention patterns under a causal mask.</summary>
 public static class AttentionEntropy
@@ -43,7 +44,9 @@ public static class AttentionEntropy
         if (pattern.Length != heads * queries * keys)
         {
             throw new ArgumentException(
-                $"Pattern length {pattern.Length} is not heads × queries × keys = {heads} × {queries} × {keys}.", nameof(pattern));
+                $"Pattern length {pattern.Length} is not heads × queries × keys = {heads} × {queries} × {keys}.",
+                nameof(pattern)
+            );
         }
 
         var perQuery = new double[heads * queries];
@@ -59,7 +62,14 @@ public static class AttentionEntropy
         }
 
         return new AttentionEntropyResult(
-            heads, queries, perQuery, normalised, MeanPerHead(perQuery, queries), MeanPerHead(normalised, queries), badRows);
+            heads,
+            queries,
+            perQuery,
+            normalised,
+            MeanPerHead(perQuery, queries),
+            MeanPerHead(normalised, queries),
+            badRows
+        );
     }
 
     /// <summary>Float32 overload of <see cref="Compute(ReadOnlySpan{double}, int, int, int)"/>; weights are widened to double.</summary>

@@ -57,7 +57,9 @@ public static class CrossEntropy
         if (q.Positions != p.Positions || q.VocabularySize != p.VocabularySize)
         {
             throw new ArgumentException(
-                $"q is [{q.Positions}, {q.VocabularySize}] but p is [{p.Positions}, {p.VocabularySize}].", nameof(p));
+                $"q is [{q.Positions}, {q.VocabularySize}] but p is [{p.Positions}, {p.VocabularySize}].",
+                nameof(p)
+            );
         }
 
         options ??= EntropyOptions.Default;

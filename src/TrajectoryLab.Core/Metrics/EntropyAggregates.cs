@@ -23,7 +23,8 @@ public static class EntropyAggregates
             QuantileOfSorted(sorted, 0.5),
             QuantileOfSorted(sorted, 0.9),
             sorted.Length,
-            values.Length - sorted.Length);
+            values.Length - sorted.Length
+        );
     }
 
     /// <summary>The q-quantile of the non-NaN values, 0 ≤ q ≤ 1; NaN when none is left.</summary>

@@ -24,7 +24,11 @@ public static class EntropyDerivatives
     /// <remarks>dH/dz_k = −β p_k (ln p_k + H), β = 1/T. The gradient sums to 0 (H is invariant to z → z + c).</remarks>
     /// <exception cref="ArgumentException"><paramref name="gradient"/> is not the length of <paramref name="logits"/>.</exception>
     public static MetricBreakdown WithRespectToLogits(
-        ReadOnlySpan<double> logits, double temperature, Span<double> gradient, VocabularyMask? mask = null)
+        ReadOnlySpan<double> logits,
+        double temperature,
+        Span<double> gradient,
+        VocabularyMask? mask = null
+    )
     {
         var s = TokenEntropy.OfLogits(logits, new EntropyOptions(temperature, mask), gradient); // gradient holds ln p first
         if (s.Breakdown != MetricBreakdown.None)

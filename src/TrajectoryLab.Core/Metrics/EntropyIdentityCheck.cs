@@ -25,9 +25,9 @@ public sealed record EntropyIdentityReport(IdentityResidual[] Identities, Temper
 /// <summary>Checks the entropy identities on random logits.</summary>
 public static class EntropyIdentityCheck
 {
-    private const double RelativeStep = 1e-4;   // finite-difference step in T, relative to T
-    private const double LogitStep = 1e-5;      // finite-difference step in z_k
-    private const int CoordinatesPerRow = 8;    // logits probed by the gradient check per row and temperature
+    private const double RelativeStep = 1e-4; // finite-difference step in T, relative to T
+    private const double LogitStep = 1e-5; // finite-difference step in z_k
+    private const int CoordinatesPerRow = 8; // logits probed by the gradient check per row and temperature
 
     /// <summary>
     /// Draws <paramref name="rows"/> logit vectors z ~ N(0, σ²)^|V| from <paramref name="seed"/> and returns the largest
@@ -43,7 +43,13 @@ public static class EntropyIdentityCheck
     /// dH/dz_k = −β p_k (ln p_k + H) (central difference); KL(p‖U) = ln|V| − H; CE(q, p) = H(q) + KL(q‖p);
     /// E_p[−ln p] = H; H(T) non-decreasing on the sorted grid.
     /// </remarks>
-    public static EntropyIdentityReport Run(int seed, int vocabularySize, int rows, IReadOnlyList<double> temperatures, double logitScale = 3.0)
+    public static EntropyIdentityReport Run(
+        int seed,
+        int vocabularySize,
+        int rows,
+        IReadOnlyList<double> temperatures,
+        double logitScale = 3.0
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 2);
@@ -51,9 +57,7 @@ public static class EntropyIdentityCheck
         ArgumentOutOfRangeException.ThrowIfZero(temperatures.Count, nameof(temperatures));
 
         var random = new Random(seed);
-        var logits = Enumerable.Range(0, rows)
-            .Select(_ => Normal.Samples(random, 0, logitScale).Take(vocabularySize).ToArray())
-            .ToArray(); // [rows][vocab]
+        var logits = Enumerable.Range(0, rows).Select(_ => Normal.Samples(random, 0, logitScale).Take(vocabularySize).ToArray()).ToArray(); // [rows][vocab]
         var sortedT = temperatures.Order().ToArray();
         var residuals = new Dictionary<string, (double Residual, double Tolerance)>();
         void Record(string name, double residual, double tolerance)
@@ -102,7 +106,12 @@ public static class EntropyIdentityCheck
             .Select(kv => new IdentityResidual(kv.Key, kv.Value.Residual, kv.Value.Tolerance, kv.Value.Residual <= kv.Value.Tolerance))
             .ToArray();
         var curve = sortedT
-            .Select(t => new TemperaturePoint(t, EntropyAt(logits[0], t), EntropyDerivatives.WithRespectToTemperature(logits[0], t), TemperatureDifference(logits[0], t)))
+            .Select(t => new TemperaturePoint(
+                t,
+                EntropyAt(logits[0], t),
+                EntropyDerivatives.WithRespectToTemperature(logits[0], t),
+                TemperatureDifference(logits[0], t)
+            ))
             .ToArray();
         return new EntropyIdentityReport(identities, curve);
     }
@@ -131,7 +140,8 @@ public static class EntropyIdentityCheck
     }
 
     private static double ExpectedSurprisal(double[] logProbs) =>
-        Enumerable.Range(0, logProbs.Length)
+        Enumerable
+            .Range(0, logProbs.Length)
             .Where(k => !double.IsNegativeInfinity(logProbs[k]))
             .Sum(k => Math.Exp(logProbs[k]) * TokenEntropy.Surprisal(logProbs, k));
 }

@@ -20,9 +20,7 @@ public static class HighEntropyPositions
     {
         ArgumentNullException.ThrowIfNull(entropies);
         var threshold = EntropyAggregates.Quantile(entropies.SelectMany(e => e).ToArray(), rho);
-        var positions = entropies
-            .Select(e => Enumerable.Range(0, e.Length).Where(t => e[t] >= threshold).ToArray())
-            .ToArray();
+        var positions = entropies.Select(e => Enumerable.Range(0, e.Length).Where(t => e[t] >= threshold).ToArray()).ToArray();
         return new HighEntropySelection(threshold, positions);
     }
 
@@ -33,12 +31,16 @@ public static class HighEntropyPositions
         ArgumentNullException.ThrowIfNull(entropies);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         return entropies
-            .Select(e => Enumerable.Range(0, e.Length)
-                .Where(t => !double.IsNaN(e[t]))
-                .OrderByDescending(t => e[t]).ThenBy(t => t)
-                .Take(k)
-                .Order()
-                .ToArray())
+            .Select(e =>
+                Enumerable
+                    .Range(0, e.Length)
+                    .Where(t => !double.IsNaN(e[t]))
+                    .OrderByDescending(t => e[t])
+                    .ThenBy(t => t)
+                    .Take(k)
+                    .Order()
+                    .ToArray()
+            )
             .ToArray();
     }
 }

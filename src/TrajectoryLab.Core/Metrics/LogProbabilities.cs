@@ -25,7 +25,12 @@ public static class LogProbabilities
     /// <exception cref="ArgumentException">Length mismatch between logits, output and mask.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Temperature not finite and positive.</exception>
     public static MetricBreakdown FromLogits(
-        ReadOnlySpan<double> logits, Span<double> logProbs, double temperature, VocabularyMask? mask, out double logPartition)
+        ReadOnlySpan<double> logits,
+        Span<double> logProbs,
+        double temperature,
+        VocabularyMask? mask,
+        out double logPartition
+    )
     {
         if (logProbs.Length != logits.Length)
         {
@@ -48,7 +53,8 @@ public static class LogProbabilities
             }
 
             var z = logits[k];
-            var breakdown = double.IsNaN(z) ? MetricBreakdown.NaNInput
+            var breakdown =
+                double.IsNaN(z) ? MetricBreakdown.NaNInput
                 : double.IsPositiveInfinity(z) ? MetricBreakdown.PositiveInfinity
                 : MetricBreakdown.None;
             if (breakdown != MetricBreakdown.None)

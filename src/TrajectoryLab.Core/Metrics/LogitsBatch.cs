@@ -16,8 +16,7 @@ public sealed class LogitsBatch
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
         if (data.Length % vocabularySize != 0)
         {
-            throw new ArgumentException(
-                $"Length {data.Length} is not a multiple of the vocabulary size {vocabularySize}.", nameof(data));
+            throw new ArgumentException($"Length {data.Length} is not a multiple of the vocabulary size {vocabularySize}.", nameof(data));
         }
 
         _data = data;

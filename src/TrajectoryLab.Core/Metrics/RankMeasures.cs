@@ -9,7 +9,8 @@ namespace TrajectoryLab.Core.Metrics;
 /// <summary>Singular-value rank measures of one matrix.</summary>
 /// <param name="EffectiveRank">erank = exp(−Σ p_k ln p_k), p_k = s_k / Σ_j s_j over the singular values above tolerance.</param>
 /// <param name="StableRank">‖X‖_F² / ‖X‖_2² = Σ s_k² / s_1².</param>
-/// <param name="ParticipationRatio">(Σ λ_k)² / Σ λ_k² with λ_k = s_k² the eigenvalues of XᵀX (uncentred; centre the rows first for the covariance version).</param>
+/// <param name="ParticipationRatio">(Σ λ_k)² / Σ λ_k² with λ_k = s_k² the eigenvalues of XᵀX (uncentred; centre the rows first for the
+/// covariance version).</param>
 /// <param name="NumericalRank">#{k : s_k &gt; tol}, tol = relative tolerance × s_1.</param>
 /// <param name="SingularValues">s_1 ≥ s_2 ≥ … ≥ s_min(n,d).</param>
 /// <param name="Breakdown">NaN input or a zero matrix; <see cref="MetricBreakdown.None"/> when valid.</param>
@@ -23,7 +24,8 @@ public sealed record RankSummary(
     double ParticipationRatio,
     int NumericalRank,
     double[] SingularValues,
-    MetricBreakdown Breakdown);
+    MetricBreakdown Breakdown
+);
 
 /// <summary>Effective rank, stable rank, participation ratio and numerical rank.</summary>
 public static class RankMeasures
@@ -61,9 +63,9 @@ public static class RankMeasures
             squares.Sum() * squares.Sum() / squares.Sum(l => l * l),
             kept.Length,
             s,
-            MetricBreakdown.None);
+            MetricBreakdown.None
+        );
     }
 
-    private static RankSummary Failed(MetricBreakdown reason) =>
-        new(double.NaN, double.NaN, double.NaN, 0, [], reason);
+    private static RankSummary Failed(MetricBreakdown reason) => new(double.NaN, double.NaN, double.NaN, 0, [], reason);
 }

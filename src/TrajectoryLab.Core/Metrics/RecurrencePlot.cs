@@ -25,7 +25,8 @@ public sealed class RecurrencePlot
     public bool this[int i, int j] => _recurrent[i * Size + j];
 
     /// <summary>Builds the plot with the Euclidean distance and threshold ε ≥ 0 (inclusive).</summary>
-    /// <remarks>R_ij = 1 iff ‖x_i − x_j‖₂ ≤ ε (Marwan et al. 2007, eq. 3). A state with a NaN entry recurs with nothing, not even itself.</remarks>
+    /// <remarks>R_ij = 1 iff ‖x_i − x_j‖₂ ≤ ε (Marwan et al. 2007, eq. 3). A state with a NaN entry recurs with nothing, not even
+    /// itself.</remarks>
     /// <exception cref="ArgumentException">States differ in dimension.</exception>
     public static RecurrencePlot Compute(IReadOnlyList<double[]> states, double threshold)
     {

@@ -26,7 +26,8 @@ public sealed record RqaResult(
     double MeanDiagonalLength,
     double Laminarity,
     int RecurrentPoints,
-    MetricBreakdown Breakdown);
+    MetricBreakdown Breakdown
+);
 
 /// <summary>Recurrence quantification of a <see cref="RecurrencePlot"/>.</summary>
 public static class RecurrenceQuantification
@@ -86,7 +87,8 @@ public static class RecurrenceQuantification
             diagonalLines == 0 ? double.NaN : (double)diagonalPoints / diagonalLines,
             (double)verticalPoints / recurrent,
             recurrent,
-            MetricBreakdown.None);
+            MetricBreakdown.None
+        );
     }
 
     private static IEnumerable<int> Runs(int length, Func<int, bool> isSet) // lengths of maximal runs of set cells

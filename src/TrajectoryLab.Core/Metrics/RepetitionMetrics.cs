@@ -39,7 +39,8 @@ public static class RepetitionMetrics
     /// <param name="tokens">The sequence (prompt and continuation).</param>
     /// <param name="window">ℓ ≥ 1.</param>
     /// <param name="start">First scored position (e.g. the prompt length); earlier tokens only serve as context.</param>
-    /// <remarks>rep/ℓ = (1 / (L − start)) Σ_{t=start}^{L−1} 1[x_t ∈ {x_{t−ℓ}, …, x_{t−1}}]. Welleck et al. (2019), §6. TooShort when no position is scored.</remarks>
+    /// <remarks>rep/ℓ = (1 / (L − start)) Σ_{t=start}^{L−1} 1[x_t ∈ {x_{t−ℓ}, …, x_{t−1}}]. Welleck et al. (2019), §6. TooShort when no
+    /// position is scored.</remarks>
     public static MetricValue RepL(ReadOnlySpan<int> tokens, int window, int start = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
@@ -62,7 +63,8 @@ public static class RepetitionMetrics
         return MetricValue.Of((double)repeats / (tokens.Length - start));
     }
 
-    /// <summary>Whether the sequence ends with a phrase of ≥ <paramref name="minPhraseLength"/> tokens repeated ≥ <paramref name="minRepeats"/> times in a row.</summary>
+    /// <summary>Whether the sequence ends with a phrase of ≥ <paramref name="minPhraseLength"/> tokens repeated ≥ <paramref
+    /// name="minRepeats"/> times in a row.</summary>
     /// <remarks>Holtzman et al. (2019), §4: true when for some m ≥ 2 the last 3m tokens are 3 copies of one m-token phrase.</remarks>
     public static bool EndsInRepetition(ReadOnlySpan<int> tokens, int minPhraseLength = 2, int minRepeats = 3)
     {

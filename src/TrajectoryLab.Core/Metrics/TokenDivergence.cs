@@ -26,8 +26,14 @@ public static class TokenDivergence
     {
         var edit = PrefixEditDistances(reference, perturbed);
         var normalised = new double[edit.Length]; // (L,)
-        for (var s = 0; s < edit.Length; s++) normalised[s] = (double)edit[s] / (s + 1);
-        return new TokenDivergenceResult(edit, normalised, PrefixHammingDistances(reference, perturbed), FirstDivergence(reference, perturbed));
+        for (var s = 0; s < edit.Length; s++)
+            normalised[s] = (double)edit[s] / (s + 1);
+        return new TokenDivergenceResult(
+            edit,
+            normalised,
+            PrefixHammingDistances(reference, perturbed),
+            FirstDivergence(reference, perturbed)
+        );
     }
 
     /// <summary>The Levenshtein distance between the prefixes of length s + 1, for every step s = 0..max(La, Lb) − 1.</summary>
@@ -42,22 +48,27 @@ public static class TokenDivergence
     /// </remarks>
     public static int[] PrefixEditDistances<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> perturbed)
     {
-        int la = reference.Length, lb = perturbed.Length, length = Math.Max(la, lb);
+        int la = reference.Length,
+            lb = perturbed.Length,
+            length = Math.Max(la, lb);
         var result = new int[length]; // (L,)
         var comparer = EqualityComparer<T>.Default;
         var previous = new int[lb + 1]; // (Lb + 1,) row i − 1
-        var current = new int[lb + 1];  // (Lb + 1,) row i
-        for (var j = 0; j <= lb; j++) current[j] = j;
+        var current = new int[lb + 1]; // (Lb + 1,) row i
+        for (var j = 0; j <= lb; j++)
+            current[j] = j;
         for (var i = 0; ; i++)
         {
             // current holds row i: the distances from x[..i] to every prefix of x'.
             if (i < la)
             {
-                if (i >= 1) result[i - 1] = current[Math.Min(i, lb)];
+                if (i >= 1)
+                    result[i - 1] = current[Math.Min(i, lb)];
             }
             else
             {
-                for (var s = Math.Max(la - 1, 0); s < length; s++) result[s] = current[Math.Min(s + 1, lb)];
+                for (var s = Math.Max(la - 1, 0); s < length; s++)
+                    result[s] = current[Math.Min(s + 1, lb)];
                 break;
             }
 
@@ -77,14 +88,16 @@ public static class TokenDivergence
     /// <typeparam name="T">Token type.</typeparam>
     /// <param name="a">First sequence.</param>
     /// <param name="b">Second sequence.</param>
-    /// <returns>The minimum number of insertions, deletions and substitutions turning <paramref name="a"/> into <paramref name="b"/>.</returns>
+    /// <returns>The minimum number of insertions, deletions and substitutions turning <paramref name="a"/> into <paramref
+    /// name="b"/>.</returns>
     /// <remarks>O(|a| · |b|) time, O(|b|) memory.</remarks>
     public static int EditDistance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
     {
         var comparer = EqualityComparer<T>.Default;
         var previous = new int[b.Length + 1]; // (|b| + 1,)
-        var current = new int[b.Length + 1];  // (|b| + 1,)
-        for (var j = 0; j <= b.Length; j++) current[j] = j;
+        var current = new int[b.Length + 1]; // (|b| + 1,)
+        for (var j = 0; j <= b.Length; j++)
+            current[j] = j;
         for (var i = 0; i < a.Length; i++)
         {
             (previous, current) = (current, previous);
@@ -111,7 +124,8 @@ public static class TokenDivergence
         var count = 0;
         for (var s = 0; s < result.Length; s++)
         {
-            if (s >= reference.Length || s >= perturbed.Length || !comparer.Equals(reference[s], perturbed[s])) count++;
+            if (s >= reference.Length || s >= perturbed.Length || !comparer.Equals(reference[s], perturbed[s]))
+                count++;
             result[s] = count;
         }
 
@@ -128,7 +142,8 @@ public static class TokenDivergence
         var comparer = EqualityComparer<T>.Default;
         var common = Math.Min(reference.Length, perturbed.Length);
         for (var s = 0; s < common; s++)
-            if (!comparer.Equals(reference[s], perturbed[s])) return s;
+            if (!comparer.Equals(reference[s], perturbed[s]))
+                return s;
         return reference.Length == perturbed.Length ? null : common;
     }
 }

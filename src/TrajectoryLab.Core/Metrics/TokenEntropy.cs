@@ -14,7 +14,8 @@ public sealed record EntropyOptions(
     double Temperature = 1.0,
     VocabularyMask? Mask = null,
     Truncation? Truncation = null,
-    EntropyUnit Unit = EntropyUnit.Nats)
+    EntropyUnit Unit = EntropyUnit.Nats
+)
 {
     /// <summary>T = 1, no mask, no truncation, nats.</summary>
     public static EntropyOptions Default { get; } = new();
@@ -41,7 +42,8 @@ public readonly record struct TokenStatistics(
     double LogitVariance,
     int Support,
     int VocabularySize,
-    MetricBreakdown Breakdown)
+    MetricBreakdown Breakdown
+)
 {
     /// <summary>Perplexity PPL = exp(H) (unit-free).</summary>
     public double Perplexity => Math.Exp(Entropy);
@@ -67,7 +69,8 @@ public sealed record TokenEntropyBatch(
     double[]? Surprisal,
     MetricBreakdown[] Breakdown,
     int BadRows,
-    EntropyUnit Unit);
+    EntropyUnit Unit
+);
 
 /// <summary>Entropy, varentropy, surprisal and friends of next-token distributions.</summary>
 public static class TokenEntropy
@@ -122,7 +125,9 @@ public static class TokenEntropy
         if (!observed.IsEmpty && observed.Length != logits.Positions)
         {
             throw new ArgumentException(
-                $"Expected {logits.Positions} observed tokens (one per position), got {observed.Length}.", nameof(observed));
+                $"Expected {logits.Positions} observed tokens (one per position), got {observed.Length}.",
+                nameof(observed)
+            );
         }
 
         var n = logits.Positions;

@@ -36,7 +36,8 @@ public static class TokenUniformity
         return MetricValue.Of(MixedNorm(residual) / norm);
     }
 
-    /// <summary>Mean cosine similarity over all pairs i &lt; j of token rows; TooShort for fewer than 2 rows, ZeroInput for a zero row.</summary>
+    /// <summary>Mean cosine similarity over all pairs i &lt; j of token rows; TooShort for fewer than 2 rows, ZeroInput for a zero
+    /// row.</summary>
     /// <remarks>
     /// (2 / (n(n−1))) Σ_{i&lt;j} ⟨x_i, x_j⟩ / (‖x_i‖ ‖x_j‖), computed as (‖Σ_i u_i‖² − n) / (n(n−1)) with u_i = x_i / ‖x_i‖.
     /// Invariant to X → cX and to orthogonal transforms of the features; 1 when all rows are positively parallel.

@@ -54,8 +54,7 @@ public sealed class VocabularyMask
     {
         if (vocabularySize != _allowed.Length)
         {
-            throw new ArgumentException(
-                $"Mask covers {_allowed.Length} tokens but the distribution has {vocabularySize}.", argumentName);
+            throw new ArgumentException($"Mask covers {_allowed.Length} tokens but the distribution has {vocabularySize}.", argumentName);
         }
     }
 }

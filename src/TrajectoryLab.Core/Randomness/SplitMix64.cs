@@ -35,7 +35,8 @@ public sealed class SplitMix64(ulong state)
         if (low < bound)
         {
             var threshold = (0 - bound) % bound;
-            while (low < threshold) high = Math.BigMul(Next(), bound, out low);
+            while (low < threshold)
+                high = Math.BigMul(Next(), bound, out low);
         }
         return (int)high;
     }

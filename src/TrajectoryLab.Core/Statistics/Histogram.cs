@@ -9,7 +9,8 @@ namespace TrajectoryLab.Core.Statistics;
 /// <summary>Equal-width histograms returned as <see cref="HistogramBin"/> lists.</summary>
 public static class Histogram
 {
-    /// <summary>Counts the finite values of <paramref name="values"/> in <paramref name="bins"/> equal-width bins over [min, max].</summary>
+    /// <summary>Counts the finite values of <paramref name="values"/> in <paramref name="bins"/> equal-width bins over [min,
+    /// max].</summary>
     /// <param name="values">The sample, in any order; NaN and ±∞ are not counted.</param>
     /// <param name="bins">Number of bins, at least 1.</param>
     /// <returns>
@@ -26,13 +27,18 @@ public static class Histogram
         ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
         var finite = values.Where(double.IsFinite).ToArray(); // (n,)
-        if (finite.Length == 0) return [];
-        double min = finite.Min(), max = finite.Max();
-        if (max == min) return [new HistogramBin(min, max, finite.Length)];
+        if (finite.Length == 0)
+            return [];
+        double min = finite.Min(),
+            max = finite.Max();
+        if (max == min)
+            return [new HistogramBin(min, max, finite.Length)];
         var width = (max - min) / bins;
         var counts = new int[bins]; // (bins,)
-        foreach (var v in finite) counts[Math.Min((int)((v - min) / width), bins - 1)]++;
-        return Enumerable.Range(0, bins)
+        foreach (var v in finite)
+            counts[Math.Min((int)((v - min) / width), bins - 1)]++;
+        return Enumerable
+            .Range(0, bins)
             .Select(b => new HistogramBin(min + b * width, b == bins - 1 ? max : min + (b + 1) * width, counts[b]))
             .ToArray();
     }

@@ -29,11 +29,14 @@ public static class Sample
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="q"/> outside [0, 1].</exception>
     public static double QuantileOfSorted(IReadOnlyList<double> sorted, double q)
     {
-        if (!(q >= 0 && q <= 1)) throw new ArgumentOutOfRangeException(nameof(q), q, "Quantile level must be in [0, 1].");
-        if (sorted.Count == 0) return double.NaN;
+        if (!(q >= 0 && q <= 1))
+            throw new ArgumentOutOfRangeException(nameof(q), q, "Quantile level must be in [0, 1].");
+        if (sorted.Count == 0)
+            return double.NaN;
         var h = (sorted.Count - 1) * q;
         var lo = (int)Math.Floor(h);
-        if (h == lo || sorted[lo] == sorted[lo + 1]) return sorted[lo]; // an order statistic; also keeps ∞ − ∞ out
+        if (h == lo || sorted[lo] == sorted[lo + 1])
+            return sorted[lo]; // an order statistic; also keeps ∞ − ∞ out
         return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
     }
 
@@ -42,12 +45,15 @@ public static class Sample
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="confidence"/> outside (0, 1).</exception>
     public static MeanInterval MeanWithInterval(IEnumerable<double> values, double confidence = 0.95)
     {
-        if (!(confidence > 0 && confidence < 1)) throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "Confidence must be in (0, 1).");
+        if (!(confidence > 0 && confidence < 1))
+            throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "Confidence must be in (0, 1).");
         var finite = values.Where(double.IsFinite).ToArray();
         var n = finite.Length;
-        if (n == 0) return new MeanInterval(double.NaN, double.NaN, double.NaN, double.NaN, 0);
+        if (n == 0)
+            return new MeanInterval(double.NaN, double.NaN, double.NaN, double.NaN, 0);
         var mean = finite.Average();
-        if (n == 1) return new MeanInterval(mean, double.NaN, double.NaN, double.NaN, 1);
+        if (n == 1)
+            return new MeanInterval(mean, double.NaN, double.NaN, double.NaN, 1);
         var variance = finite.Sum(v => (v - mean) * (v - mean)) / (n - 1);
         var se = Math.Sqrt(variance / n);
         var t = StudentT.InvCDF(0, 1, n - 1, (1 + confidence) / 2);

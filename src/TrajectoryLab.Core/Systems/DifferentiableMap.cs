@@ -14,16 +14,17 @@ namespace TrajectoryLab.Core.Systems;
 /// </remarks>
 public abstract class DifferentiableMap : IDynamicalSystem
 {
-    private readonly double[] state;          // x_n (d,)
-    private readonly double[] next;           // f(x_n) scratch (d,)
+    private readonly double[] state; // x_n (d,)
+    private readonly double[] next; // f(x_n) scratch (d,)
     private readonly Matrix<double> jacobian; // J(x_n) (d, d)
-    private Matrix<double>? product;          // J·Q scratch (d, k), reallocated when k changes
+    private Matrix<double>? product; // J·Q scratch (d, k), reallocated when k changes
 
     /// <summary>Creates the map at <paramref name="initialState"/>.</summary>
     /// <exception cref="ArgumentException">The state is empty.</exception>
     protected DifferentiableMap(ReadOnlySpan<double> initialState)
     {
-        if (initialState.IsEmpty) throw new ArgumentException("The state must have at least one component.", nameof(initialState));
+        if (initialState.IsEmpty)
+            throw new ArgumentException("The state must have at least one component.", nameof(initialState));
         state = initialState.ToArray();
         next = new double[state.Length];
         jacobian = Matrix<double>.Build.Dense(state.Length, state.Length);
@@ -41,7 +42,8 @@ public abstract class DifferentiableMap : IDynamicalSystem
     /// <inheritdoc />
     public void SetState(ReadOnlySpan<double> value)
     {
-        if (value.Length != state.Length) throw new ArgumentException($"Expected {state.Length} components, got {value.Length}.", nameof(value));
+        if (value.Length != state.Length)
+            throw new ArgumentException($"Expected {state.Length} components, got {value.Length}.", nameof(value));
         value.CopyTo(state);
     }
 
@@ -56,8 +58,10 @@ public abstract class DifferentiableMap : IDynamicalSystem
     public void StepWithTangents(Matrix<double> tangents)
     {
         ArgumentNullException.ThrowIfNull(tangents);
-        if (tangents.RowCount != state.Length) throw new ArgumentException($"Tangents must have {state.Length} rows, got {tangents.RowCount}.", nameof(tangents));
-        if (product is null || product.ColumnCount != tangents.ColumnCount) product = Matrix<double>.Build.Dense(state.Length, tangents.ColumnCount);
+        if (tangents.RowCount != state.Length)
+            throw new ArgumentException($"Tangents must have {state.Length} rows, got {tangents.RowCount}.", nameof(tangents));
+        if (product is null || product.ColumnCount != tangents.ColumnCount)
+            product = Matrix<double>.Build.Dense(state.Length, tangents.ColumnCount);
         Jacobian(state, jacobian);
         jacobian.Multiply(tangents, product);
         product.CopyTo(tangents);
@@ -70,6 +74,7 @@ public abstract class DifferentiableMap : IDynamicalSystem
     /// <summary>Writes f(<paramref name="x"/>) into <paramref name="y"/> (both of length <see cref="Dimension"/>).</summary>
     protected abstract void Map(ReadOnlySpan<double> x, Span<double> y);
 
-    /// <summary>Writes J(<paramref name="x"/>) = ∂f/∂x into <paramref name="j"/> (<see cref="Dimension"/> × <see cref="Dimension"/>).</summary>
+    /// <summary>Writes J(<paramref name="x"/>) = ∂f/∂x into <paramref name="j"/> (<see cref="Dimension"/> × <see
+    /// cref="Dimension"/>).</summary>
     protected abstract void Jacobian(ReadOnlySpan<double> x, Matrix<double> j);
 }

@@ -19,9 +19,12 @@ public sealed class LinearMap : DifferentiableMap, IKnownSystem
     public LinearMap(Matrix<double> a, ReadOnlySpan<double> initialState = default)
         : base(initialState.IsEmpty ? Ones(a) : initialState)
     {
-        if (a.RowCount != a.ColumnCount) throw new ArgumentException("A must be square.", nameof(a));
-        if (a.RowCount != Dimension) throw new ArgumentException($"The state must have {a.RowCount} components.", nameof(initialState));
-        if (!a.ForAll(double.IsFinite)) throw new ArgumentException("A must be finite.", nameof(a));
+        if (a.RowCount != a.ColumnCount)
+            throw new ArgumentException("A must be square.", nameof(a));
+        if (a.RowCount != Dimension)
+            throw new ArgumentException($"The state must have {a.RowCount} components.", nameof(initialState));
+        if (!a.ForAll(double.IsFinite))
+            throw new ArgumentException("A must be finite.", nameof(a));
         this.a = a.Clone();
     }
 
@@ -46,7 +49,12 @@ public sealed class LinearMap : DifferentiableMap, IKnownSystem
         {
             var exponents = a.Evd().EigenValues.Select(e => Math.Log(e.Magnitude)).OrderDescending().ToArray();
             var diagonal = a.EnumerateIndexed().All(e => e.Item1 == e.Item2 || e.Item3 == 0);
-            return new("analytic: ln|μ| of the eigenvalues of A", exponents, [.. exponents.Select(_ => diagonal ? 1e-9 : 1e-6)], double.NaN);
+            return new(
+                "analytic: ln|μ| of the eigenvalues of A",
+                exponents,
+                [.. exponents.Select(_ => diagonal ? 1e-9 : 1e-6)],
+                double.NaN
+            );
         }
     }
 
@@ -54,7 +62,8 @@ public sealed class LinearMap : DifferentiableMap, IKnownSystem
     public double VolumeRate => Math.Log(Math.Abs(a.Determinant()));
 
     /// <inheritdoc />
-    public Projection Projection => Dimension >= 2 ? new("Linear map orbit", 0, 1, "x_0", "x_1") : new("Linear map return plot", 0, -1, "x_n", "x_{n+1}");
+    public Projection Projection =>
+        Dimension >= 2 ? new("Linear map orbit", 0, 1, "x_0", "x_1") : new("Linear map return plot", 0, -1, "x_n", "x_{n+1}");
 
     /// <inheritdoc />
     protected override void Map(ReadOnlySpan<double> x, Span<double> y)
@@ -62,7 +71,8 @@ public sealed class LinearMap : DifferentiableMap, IKnownSystem
         for (var i = 0; i < Dimension; i++)
         {
             var sum = 0.0;
-            for (var j = 0; j < Dimension; j++) sum += a.At(i, j) * x[j];
+            for (var j = 0; j < Dimension; j++)
+                sum += a.At(i, j) * x[j];
             y[i] = sum;
         }
     }

@@ -14,10 +14,13 @@ public sealed class LogisticMap : DifferentiableMap, IKnownSystem
     /// <param name="r">Growth rate; chaotic at r = 4.</param>
     /// <param name="x0">Initial state, default 0.4.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="r"/> or <paramref name="x0"/> is not finite.</exception>
-    public LogisticMap(double r, double x0 = 0.4) : base([x0])
+    public LogisticMap(double r, double x0 = 0.4)
+        : base([x0])
     {
-        if (!double.IsFinite(r)) throw new ArgumentOutOfRangeException(nameof(r), r, "r must be finite.");
-        if (!double.IsFinite(x0)) throw new ArgumentOutOfRangeException(nameof(x0), x0, "x0 must be finite.");
+        if (!double.IsFinite(r))
+            throw new ArgumentOutOfRangeException(nameof(r), r, "r must be finite.");
+        if (!double.IsFinite(x0))
+            throw new ArgumentOutOfRangeException(nameof(x0), x0, "x0 must be finite.");
         R = r;
     }
 
@@ -38,13 +41,19 @@ public sealed class LogisticMap : DifferentiableMap, IKnownSystem
     public Projection Projection => new("Logistic map return plot", 0, -1, "x_n", "x_{n+1}");
 
     /// <summary>The analytic exponent of the logistic map at <paramref name="r"/>, or null where none is known.</summary>
-    public static KnownExponents? Analytic(double r) => r switch
-    {
-        4 => new("analytic: ln 2 at r = 4", [Math.Log(2)], [1e-3], double.NaN),
-        > 1 and < 3 => new("analytic: ln|2 − r| on the stable fixed point", [Math.Log(Math.Abs(2 - r))], [1e-3], double.NaN),
-        > 3 and < 3.449489742783178 => new("analytic: ½ ln|4 + 2r − r²| on the stable 2-cycle", [0.5 * Math.Log(Math.Abs(4 + 2 * r - r * r))], [1e-3], double.NaN),
-        _ => null,
-    };
+    public static KnownExponents? Analytic(double r) =>
+        r switch
+        {
+            4 => new("analytic: ln 2 at r = 4", [Math.Log(2)], [1e-3], double.NaN),
+            > 1 and < 3 => new("analytic: ln|2 − r| on the stable fixed point", [Math.Log(Math.Abs(2 - r))], [1e-3], double.NaN),
+            > 3 and < 3.449489742783178 => new(
+                "analytic: ½ ln|4 + 2r − r²| on the stable 2-cycle",
+                [0.5 * Math.Log(Math.Abs(4 + 2 * r - r * r))],
+                [1e-3],
+                double.NaN
+            ),
+            _ => null,
+        };
 
     /// <inheritdoc />
     public override IDynamicalSystem Clone() => new LogisticMap(R, State[0]);

@@ -17,8 +17,12 @@ public sealed class LorenzSystem : IKnownSystem
 {
     private const int D = 3;
     private readonly double[] state = new double[D]; // (x, y, z)
-    private double[] y = [];                          // augmented (x (3,), Q column-major (3·k,)); capacity grows with k
-    private double[] k1 = [], k2 = [], k3 = [], k4 = [], stage = []; // RK4 stage derivatives and stage point, same capacity as y
+    private double[] y = []; // augmented (x (3,), Q column-major (3·k,)); capacity grows with k
+    private double[] k1 = [],
+        k2 = [],
+        k3 = [],
+        k4 = [],
+        stage = []; // RK4 stage derivatives and stage point, same capacity as y
 
     /// <summary>Creates the system.</summary>
     /// <param name="sigma">Prandtl number σ, default 10.</param>
@@ -26,11 +30,20 @@ public sealed class LorenzSystem : IKnownSystem
     /// <param name="beta">Geometric factor β, default 8/3.</param>
     /// <param name="dt">RK4 step (the <see cref="TimeStep"/>), default 0.01.</param>
     /// <param name="initialState">Initial (x, y, z), default (0, 10, 0).</param>
-    /// <exception cref="ArgumentException">A parameter is not finite, dt is not positive, or the state does not have 3 components.</exception>
-    public LorenzSystem(double sigma = 10, double rho = 28, double beta = 8.0 / 3.0, double dt = 0.01, ReadOnlySpan<double> initialState = default)
+    /// <exception cref="ArgumentException">A parameter is not finite, dt is not positive, or the state does not have 3
+    /// components.</exception>
+    public LorenzSystem(
+        double sigma = 10,
+        double rho = 28,
+        double beta = 8.0 / 3.0,
+        double dt = 0.01,
+        ReadOnlySpan<double> initialState = default
+    )
     {
-        if (!double.IsFinite(sigma) || !double.IsFinite(rho) || !double.IsFinite(beta)) throw new ArgumentException("σ, ρ and β must be finite.");
-        if (!(dt > 0) || !double.IsFinite(dt)) throw new ArgumentOutOfRangeException(nameof(dt), dt, "dt must be positive and finite.");
+        if (!double.IsFinite(sigma) || !double.IsFinite(rho) || !double.IsFinite(beta))
+            throw new ArgumentException("σ, ρ and β must be finite.");
+        if (!(dt > 0) || !double.IsFinite(dt))
+            throw new ArgumentOutOfRangeException(nameof(dt), dt, "dt must be positive and finite.");
         Sigma = sigma;
         Rho = rho;
         Beta = beta;
@@ -48,13 +61,17 @@ public sealed class LorenzSystem : IKnownSystem
     public double Beta { get; }
 
     /// <inheritdoc />
-    public string Description => string.Create(CultureInfo.InvariantCulture,
-        $"Lorenz flow with σ = {Sigma}, ρ = {Rho}, β = {Beta:G6}, RK4 with dt = {TimeStep} and its variational equations.");
+    public string Description =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"Lorenz flow with σ = {Sigma}, ρ = {Rho}, β = {Beta:G6}, RK4 with dt = {TimeStep} and its variational equations."
+        );
 
     /// <summary>Sprott's values at the classical σ = 10, ρ = 28, β = 8/3; null elsewhere.</summary>
-    public KnownExponents? Literature => Sigma == 10 && Rho == 28 && Math.Abs(Beta - 8.0 / 3.0) < 1e-12
-        ? new("Sprott (2003), Lorenz σ = 10, ρ = 28, β = 8/3", [0.90563, 0, -14.57219], [0.05, 0.05, 0.2], 2.06215)
-        : null;
+    public KnownExponents? Literature =>
+        Sigma == 10 && Rho == 28 && Math.Abs(Beta - 8.0 / 3.0) < 1e-12
+            ? new("Sprott (2003), Lorenz σ = 10, ρ = 28, β = 8/3", [0.90563, 0, -14.57219], [0.05, 0.05, 0.2], 2.06215)
+            : null;
 
     /// <summary>−(σ + 1 + β): the trace of J, the same everywhere.</summary>
     public double VolumeRate => -(Sigma + 1 + Beta);
@@ -74,7 +91,8 @@ public sealed class LorenzSystem : IKnownSystem
     /// <inheritdoc />
     public void SetState(ReadOnlySpan<double> value)
     {
-        if (value.Length != D) throw new ArgumentException($"Expected {D} components, got {value.Length}.", nameof(value));
+        if (value.Length != D)
+            throw new ArgumentException($"Expected {D} components, got {value.Length}.", nameof(value));
         value.CopyTo(state);
     }
 
@@ -85,14 +103,17 @@ public sealed class LorenzSystem : IKnownSystem
     public void StepWithTangents(Matrix<double> tangents)
     {
         ArgumentNullException.ThrowIfNull(tangents);
-        if (tangents.RowCount != D) throw new ArgumentException($"Tangents must have {D} rows, got {tangents.RowCount}.", nameof(tangents));
+        if (tangents.RowCount != D)
+            throw new ArgumentException($"Tangents must have {D} rows, got {tangents.RowCount}.", nameof(tangents));
         var k = tangents.ColumnCount;
         Resize(k); // before loading: Integrate's own Resize is then a no-op and keeps the loaded tangents
         for (var c = 0; c < k; c++)
-            for (var r = 0; r < D; r++) y[D + c * D + r] = tangents.At(r, c);
+        for (var r = 0; r < D; r++)
+            y[D + c * D + r] = tangents.At(r, c);
         Integrate(k);
         for (var c = 0; c < k; c++)
-            for (var r = 0; r < D; r++) tangents.At(r, c, y[D + c * D + r]);
+        for (var r = 0; r < D; r++)
+            tangents.At(r, c, y[D + c * D + r]);
     }
 
     /// <inheritdoc />
@@ -112,21 +133,26 @@ public sealed class LorenzSystem : IKnownSystem
         Derivative(stage, k3, k);
         Combine(y, k3, h, stage, n);
         Derivative(stage, k4, k);
-        for (var i = 0; i < n; i++) y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+        for (var i = 0; i < n; i++)
+            y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
         Array.Copy(y, state, D);
     }
 
     /// <summary>dy/dt for the augmented state: f(x), then J(x)·q for each tangent column q.</summary>
     private void Derivative(double[] at, double[] dydt, int k)
     {
-        double x = at[0], yy = at[1], z = at[2];
+        double x = at[0],
+            yy = at[1],
+            z = at[2];
         dydt[0] = Sigma * (yy - x);
         dydt[1] = x * (Rho - z) - yy;
         dydt[2] = x * yy - Beta * z;
         for (var c = 0; c < k; c++)
         {
             var o = D + c * D;
-            double q0 = at[o], q1 = at[o + 1], q2 = at[o + 2];
+            double q0 = at[o],
+                q1 = at[o + 1],
+                q2 = at[o + 2];
             dydt[o] = Sigma * (q1 - q0);
             dydt[o + 1] = (Rho - z) * q0 - q1 - x * q2;
             dydt[o + 2] = yy * q0 + x * q1 - Beta * q2;
@@ -135,13 +161,15 @@ public sealed class LorenzSystem : IKnownSystem
 
     private static void Combine(double[] a, double[] b, double scale, double[] result, int n)
     {
-        for (var i = 0; i < n; i++) result[i] = a[i] + scale * b[i];
+        for (var i = 0; i < n; i++)
+            result[i] = a[i] + scale * b[i];
     }
 
     private void Resize(int k)
     {
         var n = D * (1 + k);
-        if (y.Length >= n) return;
+        if (y.Length >= n)
+            return;
         y = new double[n];
         k1 = new double[n];
         k2 = new double[n];

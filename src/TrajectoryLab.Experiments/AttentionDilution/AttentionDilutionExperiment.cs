@@ -26,7 +26,8 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
         using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Measure returns
         var (models, tokenizer, folder) = loaded;
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-        if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
+        if (texts.Count == 0)
+            throw new ArgumentException("text: no text has 2 tokens or more");
         var length = texts.Max(t => t.Tokens.Length);
         var sums = new List<Accumulator>();
         run.Phase("prefill", () =>
@@ -52,9 +53,14 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
                     retrieval[i].AddRange(KeyValueProbe.Run(models[i].Model, tokenizer, o.Retrieval, o.Seed, run.Cancellation));
             });
         var spec = models[0].Model.Spec;
-        return new AttentionDilutionResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), spec.NumHeads, spec.RopeTheta,
-            spec.MaxPositionEmbeddings, [.. texts.Select(t => t.Tokens.Length)],
-            [.. models.Select((m, i) => sums[i].Profile(m.Label, retrieval[i]))]);
+        return new AttentionDilutionResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            spec.NumHeads,
+            spec.RopeTheta,
+            spec.MaxPositionEmbeddings,
+            [.. texts.Select(t => t.Tokens.Length)],
+            [.. models.Select((m, i) => sums[i].Profile(m.Label, retrieval[i]))]
+        );
     }
 
     /// <inheritdoc/>
@@ -65,8 +71,12 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
     private sealed class Accumulator(ModelSpec spec, int length)
     {
         /// <summary>H/ln t per [layer][head], by query position.</summary>
-        public PositionProfile[][] Normalised { get; } = [.. Enumerable.Range(0, spec.NumLayers)
-            .Select(_ => Enumerable.Range(0, spec.NumHeads).Select(_ => new PositionProfile(length)).ToArray())];
+        public PositionProfile[][] Normalised { get; } =
+        [
+            .. Enumerable
+                .Range(0, spec.NumLayers)
+                .Select(_ => Enumerable.Range(0, spec.NumHeads).Select(_ => new PositionProfile(length)).ToArray()),
+        ];
 
         /// <summary>H in nats per layer (mean over heads), by query position.</summary>
         public PositionProfile[] Raw { get; } = [.. Enumerable.Range(0, spec.NumLayers).Select(_ => new PositionProfile(length))];
@@ -87,9 +97,18 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
         public int BadRows { get; set; }
 
         /// <summary>The per-position means, with the probe's scores.</summary>
-        public DilutionProfile Profile(string label, IReadOnlyList<RetrievalScore> retrieval) => new(label,
-            [.. Normalised.Select(heads => heads.Select(h => h.Means()).ToArray())], [.. Raw.Select(l => l.Means())],
-            Norm.Means(), Entropy.Means(), Surprisal.Means(), Ranks, retrieval, BadRows);
+        public DilutionProfile Profile(string label, IReadOnlyList<RetrievalScore> retrieval) =>
+            new(
+                label,
+                [.. Normalised.Select(heads => heads.Select(h => h.Means()).ToArray())],
+                [.. Raw.Select(l => l.Means())],
+                Norm.Means(),
+                Entropy.Means(),
+                Surprisal.Means(),
+                Ranks,
+                retrieval,
+                BadRows
+            );
     }
 
     /// <summary>One prefill of <paramref name="text"/>: attention entropies, residual norms and ranks, next-token entropy and
@@ -105,14 +124,16 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
             p.BadRows += a.BadRows;
             for (var t = 0; t < n; t++)
             {
-                for (var h = 0; h < spec.NumHeads; h++) p.Normalised[l][h].Add(t, a.NormalisedPerQuery[h * n + t]);
+                for (var h = 0; h < spec.NumHeads; h++)
+                    p.Normalised[l][h].Add(t, a.NormalisedPerQuery[h * n + t]);
                 p.Raw[l].Add(t, Enumerable.Range(0, spec.NumHeads).Average(h => a.PerQuery[h * n + t]));
             }
         }
 
         var d = spec.HiddenSize;
         var residual = Matrix<double>.Build.Dense(n, d, (i, j) => c.TopResidual[i * d + j]); // [n, d_model]
-        for (var t = 0; t < n; t++) p.Norm.Add(t, residual.Row(t).L2Norm());
+        for (var t = 0; t < n; t++)
+            p.Norm.Add(t, residual.Row(t).L2Norm());
         for (var start = 0; start + window <= n; start += window)
         {
             var rank = RankMeasures.Compute(residual.SubMatrix(start, window, 0, d)); // over [window, d_model]
@@ -125,7 +146,8 @@ public sealed class AttentionDilutionExperiment(ProjectPaths paths) : Experiment
         for (var t = 0; t < n; t++)
         {
             p.Entropy.Add(t, stats.Entropy[t]);
-            if (t < n - 1) p.Surprisal.Add(t, stats.Surprisal![t]);
+            if (t < n - 1)
+                p.Surprisal.Add(t, stats.Surprisal![t]);
         }
     }
 }

@@ -15,8 +15,14 @@ namespace TrajectoryLab.Experiments.AttentionDilution;
 /// <param name="ContextLength">config.json's max_position_embeddings: the context the model was trained with.</param>
 /// <param name="TextTokens">[texts] tokens of each text read, BOS included; the position arrays hold their maximum.</param>
 /// <param name="Profiles">One per model, trained first.</param>
-public sealed record AttentionDilutionResult(ModelFacts Model, int Heads, double RopeTheta, int ContextLength, int[] TextTokens,
-    IReadOnlyList<DilutionProfile> Profiles);
+public sealed record AttentionDilutionResult(
+    ModelFacts Model,
+    int Heads,
+    double RopeTheta,
+    int ContextLength,
+    int[] TextTokens,
+    IReadOnlyList<DilutionProfile> Profiles
+);
 
 /// <summary>What one model measured; every per-position value is the mean over the texts that reach that position, NaN
 /// where no text gave a finite value.</summary>
@@ -29,9 +35,17 @@ public sealed record AttentionDilutionResult(ModelFacts Model, int Heads, double
 /// <param name="Ranks">Rank of the top residual over each window of consecutive positions of each text.</param>
 /// <param name="Retrieval">Scores of the key–value probe, by position then trial (empty when the probe was skipped).</param>
 /// <param name="BadRows">Attention rows with NaN or negative weights (their entropy is NaN and left out).</param>
-public sealed record DilutionProfile(string Label, double[][][] NormalisedEntropy, double[][] RawEntropyNats, double[] ResidualNorm,
-    double[] NextTokenEntropyNats, double[] SurprisalNats, IReadOnlyList<WindowRank> Ranks, IReadOnlyList<RetrievalScore> Retrieval,
-    int BadRows);
+public sealed record DilutionProfile(
+    string Label,
+    double[][][] NormalisedEntropy,
+    double[][] RawEntropyNats,
+    double[] ResidualNorm,
+    double[] NextTokenEntropyNats,
+    double[] SurprisalNats,
+    IReadOnlyList<WindowRank> Ranks,
+    IReadOnlyList<RetrievalScore> Retrieval,
+    int BadRows
+);
 
 /// <summary>Rank measures of the top residual over one window of positions (Roy &amp; Vetterli 2007).</summary>
 /// <param name="Text">The text's name.</param>

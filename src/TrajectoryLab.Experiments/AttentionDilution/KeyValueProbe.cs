@@ -17,22 +17,27 @@ public static class KeyValueProbe
     /// <param name="o">Pairs, trials and words.</param>
     /// <param name="seed">Seed of the word draws (the same contexts for every model).</param>
     /// <param name="cancel">Stops between queries.</param>
-    public static List<RetrievalScore> Run(LanguageModel model, ITextTokenizer tokenizer, RetrievalProbeOptions o, int seed,
-        CancellationToken cancel)
+    public static List<RetrievalScore> Run(
+        LanguageModel model,
+        ITextTokenizer tokenizer,
+        RetrievalProbeOptions o,
+        int seed,
+        CancellationToken cancel
+    )
     {
         var firstToken = o.Words.Distinct().ToDictionary(w => w, w => tokenizer.Encode(" " + w)[0]);
         var start = tokenizer.BosId ?? tokenizer.EosId;
         var queries = new List<(int Position, int Trial, string[] Values, int[] Tokens)>();
         for (var position = 1; position <= o.Pairs; position++)
-            for (var trial = 0; trial < o.Trials; trial++)
-            {
-                var random = new Random(unchecked(seed * 1_000_003 + trial)); // same words at every position: only the order moves
-                var (keys, values) = Draw(random, firstToken, o);
-                // rotate so that pair 0 (the queried one) lands at `position`
-                var order = Enumerable.Range(0, o.Pairs).Select(i => (i - (position - 1) + o.Pairs) % o.Pairs).ToArray();
-                var text = string.Join(" ", order.Select(i => $"{keys[i]}: {values[i]}.")) + $" {keys[0]}:";
-                queries.Add((position, trial, values, [.. (start is { } s ? new[] { s } : []).Concat(tokenizer.Encode(text))]));
-            }
+        for (var trial = 0; trial < o.Trials; trial++)
+        {
+            var random = new Random(unchecked(seed * 1_000_003 + trial)); // same words at every position: only the order moves
+            var (keys, values) = Draw(random, firstToken, o);
+            // rotate so that pair 0 (the queried one) lands at `position`
+            var order = Enumerable.Range(0, o.Pairs).Select(i => (i - (position - 1) + o.Pairs) % o.Pairs).ToArray();
+            var text = string.Join(" ", order.Select(i => $"{keys[i]}: {values[i]}.")) + $" {keys[0]}:";
+            queries.Add((position, trial, values, [.. (start is { } s ? new[] { s } : []).Concat(tokenizer.Encode(text))]));
+        }
 
         var scores = new List<RetrievalScore>();
         foreach (var batch in queries.GroupBy(q => q.Tokens.Length)) // one prefill per context length (rows must be equally long)
@@ -47,8 +52,16 @@ public static class KeyValueProbe
                 var candidates = rows[i].Values.Select(v => (double)lp[firstToken[v]]).ToArray();
                 var correct = candidates[0];
                 var share = 1 / candidates.Sum(c => Math.Exp(c - correct)); // p(correct) / Σ p(values)
-                scores.Add(new RetrievalScore(rows[i].Position, rows[i].Trial, correct >= candidates.Max(), lp.Max() <= (float)correct,
-                    share, rows[i].Tokens.Length));
+                scores.Add(
+                    new RetrievalScore(
+                        rows[i].Position,
+                        rows[i].Trial,
+                        correct >= candidates.Max(),
+                        lp.Max() <= (float)correct,
+                        share,
+                        rows[i].Tokens.Length
+                    )
+                );
             }
         }
         return [.. scores.OrderBy(r => r.Position).ThenBy(r => r.Trial)];
@@ -61,11 +74,13 @@ public static class KeyValueProbe
         var values = new List<string>();
         var used = new HashSet<int>();
         foreach (var w in words)
-            if (values.Count < o.Pairs && used.Add(firstToken[w])) values.Add(w);
+            if (values.Count < o.Pairs && used.Add(firstToken[w]))
+                values.Add(w);
         var keys = words.Except(values).Take(o.Pairs).ToArray();
         if (values.Count < o.Pairs || keys.Length < o.Pairs)
             throw new ArgumentException(
-                $"retrieval:words: {firstToken.Count} words do not give {o.Pairs} keys and {o.Pairs} values with distinct first tokens");
+                $"retrieval:words: {firstToken.Count} words do not give {o.Pairs} keys and {o.Pairs} values with distinct first tokens"
+            );
         return (keys, [.. values]);
     }
 }

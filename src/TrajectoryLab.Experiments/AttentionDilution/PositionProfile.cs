@@ -18,7 +18,8 @@ public sealed class PositionProfile(int length)
     /// <param name="value">The value.</param>
     public void Add(int position, double value)
     {
-        if (!double.IsFinite(value)) return;
+        if (!double.IsFinite(value))
+            return;
         _sum[position] += value;
         _count[position]++;
     }
@@ -41,8 +42,11 @@ public static class PositionMeans
     /// <param name="to">One past the last position.</param>
     public static double RangeMean(this double[] means, int from, int to)
     {
-        var values = Enumerable.Range(from, Math.Max(0, Math.Min(to, means.Length) - from)).Select(t => means[t])
-            .Where(double.IsFinite).ToArray();
+        var values = Enumerable
+            .Range(from, Math.Max(0, Math.Min(to, means.Length) - from))
+            .Select(t => means[t])
+            .Where(double.IsFinite)
+            .ToArray();
         return values.Length == 0 ? double.NaN : values.Average();
     }
 
@@ -52,10 +56,16 @@ public static class PositionMeans
     public static (double[] X, double[] Y) Windows(this double[] means, int window)
     {
         var length = means.Length;
-        var points = Enumerable.Range(0, (length + window - 1) / window)
-            .Select(w => (X: w * window + (Math.Min(length, (w + 1) * window) - w * window - 1) / 2.0,
-                Y: means.RangeMean(w * window, (w + 1) * window)))
-            .Where(p => double.IsFinite(p.Y)).ToArray();
+        var points = Enumerable
+            .Range(0, (length + window - 1) / window)
+            .Select(w =>
+                (
+                    X: w * window + (Math.Min(length, (w + 1) * window) - w * window - 1) / 2.0,
+                    Y: means.RangeMean(w * window, (w + 1) * window)
+                )
+            )
+            .Where(p => double.IsFinite(p.Y))
+            .ToArray();
         return ([.. points.Select(p => p.X)], [.. points.Select(p => p.Y)]);
     }
 }

@@ -18,8 +18,11 @@ public sealed class DecodeBenchExperiment : Experiment<DecodeBenchOptions, Decod
     public override DecodeBenchResult Measure(DecodeBenchOptions o, IMeasureContext run)
     {
         var spec = Spec(o);
-        var r = run.Phase("benchmark", () => DecodeBenchmark.Run(spec, o.Batches, o.PromptTokens, o.NewTokens, o.PrefillTokens, o.Repeats,
-            o.Seed, o.Threads, step => run.Logger.LogInformation("{Step}", step)));
+        var r = run.Phase("benchmark", () =>
+            DecodeBenchmark.Run(spec, o.Batches, o.PromptTokens, o.NewTokens, o.PrefillTokens, o.Repeats, o.Seed, o.Threads, step =>
+                run.Logger.LogInformation("{Step}", step)
+            )
+        );
         return new DecodeBenchResult(r);
     }
 
@@ -28,6 +31,21 @@ public sealed class DecodeBenchExperiment : Experiment<DecodeBenchOptions, Decod
 
     /// <summary>The model the options describe (KV heads 0 = one per query head).</summary>
     public static ModelSpec Spec(DecodeBenchOptions o) =>
-        new("llama", o.Vocab, o.Dim, o.Hidden, o.Layers, o.Heads, o.KvHeads == 0 ? o.Heads : o.KvHeads, o.Dim / o.Heads,
-            1e-5, 10_000, null, o.Tied, false, false, o.Context);
+        new(
+            "llama",
+            o.Vocab,
+            o.Dim,
+            o.Hidden,
+            o.Layers,
+            o.Heads,
+            o.KvHeads == 0 ? o.Heads : o.KvHeads,
+            o.Dim / o.Heads,
+            1e-5,
+            10_000,
+            null,
+            o.Tied,
+            false,
+            false,
+            o.Context
+        );
 }

@@ -19,19 +19,43 @@ public sealed class GpuBenchExperiment : Experiment<GpuBenchOptions, GpuBenchRes
     /// <inheritdoc/>
     public override GpuBenchResult Measure(GpuBenchOptions o, IMeasureContext run)
     {
-        var spec = new ModelSpec("llama", o.Vocab, o.Dim, o.Hidden, o.Layers, o.Heads, o.KvHeads, o.Dim / o.Heads, 1e-5, 10_000, null,
-            o.Tied, false, false, o.Context);
+        var spec = new ModelSpec(
+            "llama",
+            o.Vocab,
+            o.Dim,
+            o.Hidden,
+            o.Layers,
+            o.Heads,
+            o.KvHeads,
+            o.Dim / o.Heads,
+            1e-5,
+            10_000,
+            null,
+            o.Tied,
+            false,
+            false,
+            o.Context
+        );
         var baseline = o.Baseline.Length > 0 && File.Exists(o.Baseline) ? PyTorchBaseline.Load(o.Baseline) : null;
         using var lm = run.Phase("model", () =>
-            LanguageModel.Random(spec, o.Seed, new ModelOptions { Device = o.Device, DType = o.DType }));
+            LanguageModel.Random(spec, o.Seed, new ModelOptions { Device = o.Device, DType = o.DType })
+        );
         var settings = new GpuBenchSettings
         {
-            Batches = o.Batches, PromptTokens = o.PromptTokens, NewTokens = o.NewTokens, PrefillTokens = o.PrefillTokens,
-            Repeats = o.Repeats, Threads = o.Threads, Seed = o.Seed, SpectrumDirections = o.SpectrumDirections,
-            SpectrumPromptTokens = o.SpectrumPromptTokens, SpectrumSteps = o.SpectrumSteps,
+            Batches = o.Batches,
+            PromptTokens = o.PromptTokens,
+            NewTokens = o.NewTokens,
+            PrefillTokens = o.PrefillTokens,
+            Repeats = o.Repeats,
+            Threads = o.Threads,
+            Seed = o.Seed,
+            SpectrumDirections = o.SpectrumDirections,
+            SpectrumPromptTokens = o.SpectrumPromptTokens,
+            SpectrumSteps = o.SpectrumSteps,
         };
         var r = run.Phase("benchmark", () =>
-            GpuBenchmark.Run(lm, settings, note => run.Logger.LogInformation("{Note}", note), run.Cancellation));
+            GpuBenchmark.Run(lm, settings, note => run.Logger.LogInformation("{Note}", note), run.Cancellation)
+        );
         return new GpuBenchResult(r, baseline is null ? null : GpuBaseline.Of(baseline));
     }
 

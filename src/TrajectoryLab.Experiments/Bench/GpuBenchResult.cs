@@ -16,18 +16,41 @@ public sealed record GpuBenchResult(GpuBenchmarkResult Benchmark, GpuBaseline? B
 /// <param name="DType">Dtype it ran in.</param>
 /// <param name="Config">The numeric config keys it used, by our experiment file's key names.</param>
 /// <param name="Figures">Figures by attention implementation ("eager", "sdpa").</param>
-public sealed record GpuBaseline(IReadOnlyDictionary<string, string> Versions, string Device, string DType,
-    IReadOnlyDictionary<string, double> Config, IReadOnlyDictionary<string, GpuBaselineFigures> Figures)
+public sealed record GpuBaseline(
+    IReadOnlyDictionary<string, string> Versions,
+    string Device,
+    string DType,
+    IReadOnlyDictionary<string, double> Config,
+    IReadOnlyDictionary<string, GpuBaselineFigures> Figures
+)
 {
     /// <summary>The baseline as read from its file.</summary>
-    public static GpuBaseline Of(PyTorchBaseline b) => new(b.Versions, b.Device, b.DType, b.Config, b.Figures.ToDictionary(p => p.Key,
-        p => new GpuBaselineFigures(ByBatch(p.Value.Decode), ByBatch(p.Value.Generate), p.Value.PrefillTokensPerSecond),
-        StringComparer.Ordinal));
+    public static GpuBaseline Of(PyTorchBaseline b) =>
+        new(
+            b.Versions,
+            b.Device,
+            b.DType,
+            b.Config,
+            b.Figures.ToDictionary(
+                p => p.Key,
+                p => new GpuBaselineFigures(ByBatch(p.Value.Decode), ByBatch(p.Value.Generate), p.Value.PrefillTokensPerSecond),
+                StringComparer.Ordinal
+            )
+        );
 
     /// <summary>The baseline again in <see cref="PyTorchBaseline"/>'s form (its figures by batch as dictionaries).</summary>
-    public PyTorchBaseline ToPyTorch() => new(Versions, Device, DType, Config, Figures.ToDictionary(p => p.Key,
-        p => new PyTorchFigures(Dictionary(p.Value.Decode), Dictionary(p.Value.Generate), p.Value.PrefillTokensPerSecond),
-        StringComparer.Ordinal));
+    public PyTorchBaseline ToPyTorch() =>
+        new(
+            Versions,
+            Device,
+            DType,
+            Config,
+            Figures.ToDictionary(
+                p => p.Key,
+                p => new PyTorchFigures(Dictionary(p.Value.Decode), Dictionary(p.Value.Generate), p.Value.PrefillTokensPerSecond),
+                StringComparer.Ordinal
+            )
+        );
 
     static BatchFigure[] ByBatch(IReadOnlyDictionary<int, double> figures) => [.. figures.Select(p => new BatchFigure(p.Key, p.Value))];
 
@@ -39,8 +62,11 @@ public sealed record GpuBaseline(IReadOnlyDictionary<string, string> Versions, s
 /// <param name="Decode">Aggregate decode tokens/s of the manual greedy loop (one forward per token), per batch.</param>
 /// <param name="Generate">Aggregate tokens/s of model.generate() (prefill included), per batch; for reference.</param>
 /// <param name="PrefillTokensPerSecond">Prefill tokens/s.</param>
-public sealed record GpuBaselineFigures(IReadOnlyList<BatchFigure> Decode, IReadOnlyList<BatchFigure> Generate,
-    double PrefillTokensPerSecond);
+public sealed record GpuBaselineFigures(
+    IReadOnlyList<BatchFigure> Decode,
+    IReadOnlyList<BatchFigure> Generate,
+    double PrefillTokensPerSecond
+);
 
 /// <summary>A figure at one batch size.</summary>
 /// <param name="Batch">Trajectories decoded together.</param>

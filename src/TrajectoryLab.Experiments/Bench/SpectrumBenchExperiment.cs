@@ -26,16 +26,31 @@ public sealed class SpectrumBenchExperiment(ProjectPaths paths) : Experiment<Spe
         var spec = lm.Spec;
         var length = o.PromptTokens + o.Steps + 1;
         if (length > spec.MaxPositionEmbeddings)
-            throw new ArgumentException($"promptTokens + steps + 1 = {length} exceeds the model's context of " +
-                $"{spec.MaxPositionEmbeddings} positions");
+            throw new ArgumentException(
+                $"promptTokens + steps + 1 = {length} exceeds the model's context of " + $"{spec.MaxPositionEmbeddings} positions"
+            );
 
         // The text: random ids from a seeded generator. A dense model's cost does not depend on which tokens it reads, so
         // any fixed sequence measures the same; random ids need no tokenizer or corpus and give any length exactly.
         var random = new Random(o.Seed);
         var tokens = Enumerable.Range(0, length).Select(_ => random.Next(spec.VocabSize)).ToArray();
 
-        var r = run.Phase("benchmark", () => SpectrumBenchmark.Run(lm, tokens, o.PromptTokens, o.Steps, o.Directions, o.Repeats, o.Threads,
-            o.Layer, o.Epsilon, o.Seed, note => run.Logger.LogInformation("{Note}", note), run.Cancellation));
+        var r = run.Phase("benchmark", () =>
+            SpectrumBenchmark.Run(
+                lm,
+                tokens,
+                o.PromptTokens,
+                o.Steps,
+                o.Directions,
+                o.Repeats,
+                o.Threads,
+                o.Layer,
+                o.Epsilon,
+                o.Seed,
+                note => run.Logger.LogInformation("{Note}", note),
+                run.Cancellation
+            )
+        );
         return new SpectrumBenchResult(ModelFacts.Of(o.Model, source.Path, lm), spec.NumKvHeads, spec.HeadDim, r);
     }
 

@@ -10,8 +10,20 @@ namespace TrajectoryLab.Experiments.Bench;
 
 /// <summary>The cost of a spectrum step with k directions (a row of spectrum-step.csv); ratios are to the one-row decoding
 /// step of the same run.</summary>
-public sealed record SpectrumStepRow(int K, double DecodeMs, double SpectrumStepMs, double Ratio, double ForwardMs, double ForwardRatio,
-    double ReorthonormaliseMs, double QrMs, double MixMs, double BatchDecodeMs, double BatchDecodeRatio, double MixGflops);
+public sealed record SpectrumStepRow(
+    int K,
+    double DecodeMs,
+    double SpectrumStepMs,
+    double Ratio,
+    double ForwardMs,
+    double ForwardRatio,
+    double ReorthonormaliseMs,
+    double QrMs,
+    double MixMs,
+    double BatchDecodeMs,
+    double BatchDecodeRatio,
+    double MixGflops
+);
 
 /// <summary>Renders a <see cref="SpectrumBenchResult"/>.</summary>
 public static class SpectrumBenchReport
@@ -25,84 +37,176 @@ public static class SpectrumBenchReport
         var decode = r.DecodeMilliseconds;
         var length = o.PromptTokens + o.Steps + 1;
 
-        run.Table("spectrum-step", r.Spectrum.Select(m => new SpectrumStepRow(m.K, decode, m.StepMilliseconds, m.StepMilliseconds / decode,
-            m.ForwardMilliseconds, m.ForwardMilliseconds / decode, m.ReorthonormaliseMilliseconds, m.QrMilliseconds, m.MixMilliseconds,
-            m.BatchDecodeMilliseconds, m.BatchDecodeMilliseconds / decode, MixGflops(m, shape, r))));
+        run.Table(
+            "spectrum-step",
+            r.Spectrum.Select(m => new SpectrumStepRow(
+                m.K,
+                decode,
+                m.StepMilliseconds,
+                m.StepMilliseconds / decode,
+                m.ForwardMilliseconds,
+                m.ForwardMilliseconds / decode,
+                m.ReorthonormaliseMilliseconds,
+                m.QrMilliseconds,
+                m.MixMilliseconds,
+                m.BatchDecodeMilliseconds,
+                m.BatchDecodeMilliseconds / decode,
+                MixGflops(m, shape, r)
+            ))
+        );
 
         run.Headline("decode ms/step, 1 row", decode);
-        foreach (var m in r.Spectrum) run.Headline($"spectrum step / decode step, k = {m.K}", m.StepMilliseconds / decode);
+        foreach (var m in r.Spectrum)
+            run.Headline($"spectrum step / decode step, k = {m.K}", m.StepMilliseconds / decode);
         var target = r.Spectrum.FirstOrDefault(m => m.K == o.TargetDirections);
         if (target is not null)
-            run.Headline($"target k = {o.TargetDirections} ≤ {o.TargetRatio.ToString(CultureInfo.InvariantCulture)}×",
-                target.StepMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met");
+            run.Headline(
+                $"target k = {o.TargetDirections} ≤ {o.TargetRatio.ToString(CultureInfo.InvariantCulture)}×",
+                target.StepMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met"
+            );
 
         var report = run.Report;
         double meanLength = o.PromptTokens + (o.Steps + 1) / 2.0;
-        report.Lead(string.Create(CultureInfo.InvariantCulture,
-            $"{model.Name} ({model.Path}; {model.Layers} layers, d_model {model.Width}, {result.KvHeads} KV heads of {result.HeadDim}, " +
-            $"vocabulary {model.Vocabulary}) on {model.Device} in {model.DType}, {r.Threads} threads. The text is {length} random token " +
-            $"ids from a seeded generator (seed {o.Seed}): the cost of a dense model does not depend on the tokens, so any fixed " +
-            $"sequence measures the same. After a prompt of {r.PromptTokens} tokens (not timed), {r.Steps} steps are timed at positions " +
-            $"{r.PromptTokens} … {r.PromptTokens + r.Steps - 1} (mean cache length {meanLength:F1}). A spectrum step is " +
-            $"TeacherForcedDynamics.Step() + Reorthonormalise() with k directions (1 + k batch rows, perturbation at layer {o.Layer} and " +
-            $"position {SpectrumBenchmark.PerturbedPosition}, ε = {o.Epsilon:G3}, so every timed step re-combines deviations over " +
-            $"positions {SpectrumBenchmark.PerturbedPosition} … now); the baseline is one teacher-forced GenerationSession.Step of a " +
-            $"single trajectory at the same positions, {decode:F3} ms. Every figure is the best of {o.Repeats} runs after a warm-up."));
+        report.Lead(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"{model.Name} ({model.Path}; {model.Layers} layers, d_model {model.Width}, {result.KvHeads} KV heads of {result.HeadDim}, "
+                    + $"vocabulary {model.Vocabulary}) on {model.Device} in {model.DType}, {r.Threads} threads. The text is {length} random token "
+                    + $"ids from a seeded generator (seed {o.Seed}): the cost of a dense model does not depend on the tokens, so any fixed "
+                    + $"sequence measures the same. After a prompt of {r.PromptTokens} tokens (not timed), {r.Steps} steps are timed at positions "
+                    + $"{r.PromptTokens} … {r.PromptTokens + r.Steps - 1} (mean cache length {meanLength:F1}). A spectrum step is "
+                    + $"TeacherForcedDynamics.Step() + Reorthonormalise() with k directions (1 + k batch rows, perturbation at layer {o.Layer} and "
+                    + $"position {SpectrumBenchmark.PerturbedPosition}, ε = {o.Epsilon:G3}, so every timed step re-combines deviations over "
+                    + $"positions {SpectrumBenchmark.PerturbedPosition} … now); the baseline is one teacher-forced GenerationSession.Step of a "
+                    + $"single trajectory at the same positions, {decode:F3} ms. Every figure is the best of {o.Repeats} runs after a warm-up."
+            )
+        );
 
-        report.Section("Against the target", string.Create(CultureInfo.InvariantCulture,
-            $"The issue asks that a spectrum step with k = {o.TargetDirections} cost at most {o.TargetRatio:G3}× one decoding step on " +
-            $"CPU."));
-        report.Numbers(target is null
-            ? [new KeyValue($"k = {o.TargetDirections}", "not measured (add it to directions)")]
-            : [
-                new KeyValue($"k = {o.TargetDirections}, QR every step", string.Create(CultureInfo.InvariantCulture,
-                    $"{target.StepMilliseconds / decode:F2}× ({target.StepMilliseconds:F3} ms against {decode:F3} ms; target ≤ " +
-                    $"{o.TargetRatio:G3}×: {(target.StepMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})")),
-                new KeyValue($"k = {o.TargetDirections}, propagation alone (Step)", string.Create(CultureInfo.InvariantCulture,
-                    $"{target.ForwardMilliseconds / decode:F2}× (the batched propagation of the tangents; target ≤ {o.TargetRatio:G3}×: " +
-                    $"{(target.ForwardMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})")),
-                new KeyValue($"k = {o.TargetDirections}, QR every {o.QrInterval} steps", string.Create(CultureInfo.InvariantCulture,
-                    $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / o.QrInterval) / decode:F2}× on average " +
-                    $"(qrInterval {o.QrInterval} in lyapunov-teacher-forced)")),
-            ]);
-        if (target is not null) run.Headline($"propagation / decode step, k = {o.TargetDirections}", target.ForwardMilliseconds / decode);
+        report.Section(
+            "Against the target",
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"The issue asks that a spectrum step with k = {o.TargetDirections} cost at most {o.TargetRatio:G3}× one decoding step on "
+                    + $"CPU."
+            )
+        );
+        report.Numbers(
+            target is null
+                ? [new KeyValue($"k = {o.TargetDirections}", "not measured (add it to directions)")]
+                :
+                [
+                    new KeyValue(
+                        $"k = {o.TargetDirections}, QR every step",
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{target.StepMilliseconds / decode:F2}× ({target.StepMilliseconds:F3} ms against {decode:F3} ms; target ≤ "
+                                + $"{o.TargetRatio:G3}×: {(target.StepMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})"
+                        )
+                    ),
+                    new KeyValue(
+                        $"k = {o.TargetDirections}, propagation alone (Step)",
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{target.ForwardMilliseconds / decode:F2}× (the batched propagation of the tangents; target ≤ {o.TargetRatio:G3}×: "
+                                + $"{(target.ForwardMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})"
+                        )
+                    ),
+                    new KeyValue(
+                        $"k = {o.TargetDirections}, QR every {o.QrInterval} steps",
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / o.QrInterval) / decode:F2}× on average "
+                                + $"(qrInterval {o.QrInterval} in lyapunov-teacher-forced)"
+                        )
+                    ),
+                ]
+        );
+        if (target is not null)
+            run.Headline($"propagation / decode step, k = {o.TargetDirections}", target.ForwardMilliseconds / decode);
 
-        report.Section("Cost per k", "Each time is per step; ratios are to the single-trajectory decoding step of the same run. " +
-            "Forward is Step() (the 1 + k-row forward, the probes' reads of h and the reference entropy); re-orthonormalisation is " +
-            "Reorthonormalise(), split into the QR of the k observed deviations (timed alone on a frame of the same shape) and the " +
-            "re-combination of every row's deviation in the whole cache (the remainder).");
-        report.Numbers([.. r.Spectrum.Select(m => new KeyValue($"k = {m.K}", string.Create(CultureInfo.InvariantCulture,
-            $"{m.StepMilliseconds / decode:F2}× ({m.StepMilliseconds:F3} ms): forward {m.ForwardMilliseconds:F3} ms " +
-            $"({Share(m.ForwardMilliseconds, m)}), QR {m.QrMilliseconds:F3} ms ({Share(m.QrMilliseconds, m)}), re-combination " +
-            $"{m.MixMilliseconds:F3} ms ({Share(m.MixMilliseconds, m)}); a plain decoding step of {1 + m.K} rows takes " +
-            $"{m.BatchDecodeMilliseconds:F3} ms ({m.BatchDecodeMilliseconds / decode:F2}×)")))],
-            "milliseconds per step");
+        report.Section(
+            "Cost per k",
+            "Each time is per step; ratios are to the single-trajectory decoding step of the same run. "
+                + "Forward is Step() (the 1 + k-row forward, the probes' reads of h and the reference entropy); re-orthonormalisation is "
+                + "Reorthonormalise(), split into the QR of the k observed deviations (timed alone on a frame of the same shape) and the "
+                + "re-combination of every row's deviation in the whole cache (the remainder)."
+        );
+        report.Numbers(
+            [
+                .. r.Spectrum.Select(m => new KeyValue(
+                    $"k = {m.K}",
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{m.StepMilliseconds / decode:F2}× ({m.StepMilliseconds:F3} ms): forward {m.ForwardMilliseconds:F3} ms "
+                            + $"({Share(m.ForwardMilliseconds, m)}), QR {m.QrMilliseconds:F3} ms ({Share(m.QrMilliseconds, m)}), re-combination "
+                            + $"{m.MixMilliseconds:F3} ms ({Share(m.MixMilliseconds, m)}); a plain decoding step of {1 + m.K} rows takes "
+                            + $"{m.BatchDecodeMilliseconds:F3} ms ({m.BatchDecodeMilliseconds / decode:F2}×)"
+                    )
+                )),
+            ],
+            "milliseconds per step"
+        );
 
         report.Section("What bounds the cost", Bounds(o, r, shape, meanLength));
 
         var ks = r.Spectrum.Select(m => (double)m.K).ToArray();
-        report.Figure(run.Figure(new Figure("spectrum-cost", "Cost of a k-direction spectrum step relative to one decoding step",
-            new Axis("k (tangent directions)") { Log = true }, new Axis("cost / one decoding step (1 row)") { Log = true })
-        {
-            Series =
-            [
-                new LineSeries("spectrum step (forward + QR + re-combination)", ks,
-                    r.Spectrum.Select(m => m.StepMilliseconds / decode).ToArray())
-                    { Markers = true, Color = "#1f77b4" },
-                new LineSeries("forward of 1 + k rows (Step)", ks, r.Spectrum.Select(m => m.ForwardMilliseconds / decode).ToArray())
-                    { Markers = true, Color = "#ff7f0e" },
-                new LineSeries("QR + re-combination (Reorthonormalise)", ks,
-                    r.Spectrum.Select(m => Math.Max(m.ReorthonormaliseMilliseconds, 1e-6) / decode).ToArray())
-                    { Markers = true, Color = "#9467bd" },
-                new LineSeries("plain decoding step of 1 + k rows", ks,
-                    r.Spectrum.Select(m => m.BatchDecodeMilliseconds / decode).ToArray())
-                    { Markers = true, Color = "#7f7f7f" },
-                new LineSeries("k× (k separate decoding steps)", ks, ks) { Dashed = true, Color = "#2ca02c" },
-                new ReferenceLine(string.Create(CultureInfo.InvariantCulture, $"target: ≤ {o.TargetRatio:G3}× at k = {o.TargetDirections}"),
-                    ReferenceOrientation.Horizontal, o.TargetRatio) { Color = "#d62728" },
-            ],
-            Legend = LegendPosition.TopLeft,
-        }));
+        report.Figure(
+            run.Figure(
+                new Figure(
+                    "spectrum-cost",
+                    "Cost of a k-direction spectrum step relative to one decoding step",
+                    new Axis("k (tangent directions)") { Log = true },
+                    new Axis("cost / one decoding step (1 row)") { Log = true }
+                )
+                {
+                    Series =
+                    [
+                        new LineSeries(
+                            "spectrum step (forward + QR + re-combination)",
+                            ks,
+                            r.Spectrum.Select(m => m.StepMilliseconds / decode).ToArray()
+                        )
+                        {
+                            Markers = true,
+                            Color = "#1f77b4",
+                        },
+                        new LineSeries("forward of 1 + k rows (Step)", ks, r.Spectrum.Select(m => m.ForwardMilliseconds / decode).ToArray())
+                        {
+                            Markers = true,
+                            Color = "#ff7f0e",
+                        },
+                        new LineSeries(
+                            "QR + re-combination (Reorthonormalise)",
+                            ks,
+                            r.Spectrum.Select(m => Math.Max(m.ReorthonormaliseMilliseconds, 1e-6) / decode).ToArray()
+                        )
+                        {
+                            Markers = true,
+                            Color = "#9467bd",
+                        },
+                        new LineSeries(
+                            "plain decoding step of 1 + k rows",
+                            ks,
+                            r.Spectrum.Select(m => m.BatchDecodeMilliseconds / decode).ToArray()
+                        )
+                        {
+                            Markers = true,
+                            Color = "#7f7f7f",
+                        },
+                        new LineSeries("k× (k separate decoding steps)", ks, ks) { Dashed = true, Color = "#2ca02c" },
+                        new ReferenceLine(
+                            string.Create(CultureInfo.InvariantCulture, $"target: ≤ {o.TargetRatio:G3}× at k = {o.TargetDirections}"),
+                            ReferenceOrientation.Horizontal,
+                            o.TargetRatio
+                        )
+                        {
+                            Color = "#d62728",
+                        },
+                    ],
+                    Legend = LegendPosition.TopLeft,
+                }
+            )
+        );
     }
 
     /// <summary>What the re-combination's cost depends on: the model's blocks and its key/value heads and their width.</summary>
@@ -129,45 +233,63 @@ public static class SpectrumBenchReport
         foreach (var m in r.Spectrum)
         {
             var dominant = new[]
-                {
-                    ("the forward", m.ForwardMilliseconds), ("the QR", m.QrMilliseconds), ("the cache re-combination", m.MixMilliseconds),
-                }
-                .MaxBy(p => p.Item2);
-            var rate = m.MixMilliseconds > 0
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $" at {MixFlops(m.K, shape, meanLength) / (m.MixMilliseconds * 1e-3) / 1e9:F1} GFLOP/s")
-                : "";
-            parts.Add(string.Create(CultureInfo.InvariantCulture,
-                $"k = {m.K}: {dominant.Item1} dominates ({100 * dominant.Item2 / m.StepMilliseconds:F0}% of {m.StepMilliseconds:F3} ms); " +
-                $"the forward is {m.ForwardMilliseconds / m.BatchDecodeMilliseconds:F2}× a plain decoding step of {1 + m.K} rows (what " +
-                $"it adds to that: the probes' reads of h and the reference entropy), and the re-combination does " +
-                $"{MixFlops(m.K, shape, meanLength) / 1e6:F1} MFLOP (2k² per cached number of a row, {2 * shape.Layers} key/value " +
-                $"buffers of {shape.KvHeads}×{shape.HeadDim} per position, mean length {meanLength:F0}){rate}."));
+            {
+                ("the forward", m.ForwardMilliseconds),
+                ("the QR", m.QrMilliseconds),
+                ("the cache re-combination", m.MixMilliseconds),
+            }.MaxBy(p => p.Item2);
+            var rate =
+                m.MixMilliseconds > 0
+                    ? string.Create(
+                        CultureInfo.InvariantCulture,
+                        $" at {MixFlops(m.K, shape, meanLength) / (m.MixMilliseconds * 1e-3) / 1e9:F1} GFLOP/s"
+                    )
+                    : "";
+            parts.Add(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"k = {m.K}: {dominant.Item1} dominates ({100 * dominant.Item2 / m.StepMilliseconds:F0}% of {m.StepMilliseconds:F3} ms); "
+                        + $"the forward is {m.ForwardMilliseconds / m.BatchDecodeMilliseconds:F2}× a plain decoding step of {1 + m.K} rows (what "
+                        + $"it adds to that: the probes' reads of h and the reference entropy), and the re-combination does "
+                        + $"{MixFlops(m.K, shape, meanLength) / 1e6:F1} MFLOP (2k² per cached number of a row, {2 * shape.Layers} key/value "
+                        + $"buffers of {shape.KvHeads}×{shape.HeadDim} per position, mean length {meanLength:F0}){rate}."
+                )
+            );
         }
         var target = r.Spectrum.FirstOrDefault(m => m.K == o.TargetDirections);
         if (target is not null)
         {
             var ratio = target.StepMilliseconds / decode;
             var budget = o.TargetRatio * decode - target.ForwardMilliseconds;
-            string amortised = budget <= 0
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"The forward alone is {target.ForwardMilliseconds / decode:F2}× a decoding step, above the target: " +
-                    $"re-orthonormalising less often cannot meet it; the forward of {1 + target.K} rows itself must get cheaper (a plain " +
-                    $"{1 + target.K}-row decoding step is {target.BatchDecodeMilliseconds / decode:F2}×).")
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"With the forward at {target.ForwardMilliseconds / decode:F2}×, re-orthonormalising every q steps (Core's QR " +
-                    $"interval) amortises the QR + re-combination to 1/q: q ≥ " +
-                    $"{Math.Max(1, Math.Ceiling(target.ReorthonormaliseMilliseconds / budget)):F0} meets the target (the cost at q = 4 " +
-                    $"would be {(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 4) / decode:F2}×, at q = 8 " +
-                    $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 8) / decode:F2}×).");
-            parts.Add(string.Create(CultureInfo.InvariantCulture,
-                $"At the target k = {target.K} the step costs {ratio:F2}× ({(ratio <= o.TargetRatio ? "met" : "NOT met")}); forward " +
-                $"{target.ForwardMilliseconds / decode:F2}×, QR {target.QrMilliseconds / decode:F2}×, re-combination " +
-                $"{target.MixMilliseconds / decode:F2}×. ")
-                + amortised);
+            string amortised =
+                budget <= 0
+                    ? string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"The forward alone is {target.ForwardMilliseconds / decode:F2}× a decoding step, above the target: "
+                            + $"re-orthonormalising less often cannot meet it; the forward of {1 + target.K} rows itself must get cheaper (a plain "
+                            + $"{1 + target.K}-row decoding step is {target.BatchDecodeMilliseconds / decode:F2}×)."
+                    )
+                    : string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"With the forward at {target.ForwardMilliseconds / decode:F2}×, re-orthonormalising every q steps (Core's QR "
+                            + $"interval) amortises the QR + re-combination to 1/q: q ≥ "
+                            + $"{Math.Max(1, Math.Ceiling(target.ReorthonormaliseMilliseconds / budget)):F0} meets the target (the cost at q = 4 "
+                            + $"would be {(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 4) / decode:F2}×, at q = 8 "
+                            + $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 8) / decode:F2}×)."
+                    );
+            parts.Add(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"At the target k = {target.K} the step costs {ratio:F2}× ({(ratio <= o.TargetRatio ? "met" : "NOT met")}); forward "
+                        + $"{target.ForwardMilliseconds / decode:F2}×, QR {target.QrMilliseconds / decode:F2}×, re-combination "
+                        + $"{target.MixMilliseconds / decode:F2}×. "
+                ) + amortised
+            );
         }
-        parts.Add("The re-combination grows as k² × the cache length (every position of every layer is re-mixed at every QR), the " +
-            "forward as about 1 + k rows of the same weights, so the re-combination takes over as k and the text grow.");
+        parts.Add(
+            "The re-combination grows as k² × the cache length (every position of every layer is re-mixed at every QR), the "
+                + "forward as about 1 + k rows of the same weights, so the re-combination takes over as k and the text grow."
+        );
         return string.Join(" ", parts);
     }
 }

@@ -25,8 +25,10 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         var (models, tokenizer, folder) = loaded;
         var spec = models[0].Model.Spec;
         if (o.Layer > spec.NumLayers || o.ObservedLayer > spec.NumLayers)
-            throw new InvalidOperationException($"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} " +
-                $"(the model has {spec.NumLayers} blocks)");
+            throw new InvalidOperationException(
+                $"layer {o.Layer} / observedLayer {o.ObservedLayer} outside 0 … {spec.NumLayers} "
+                    + $"(the model has {spec.NumLayers} blocks)"
+            );
         var prompts = PromptSource.Of(o.Prompts, o.PromptIds, tokenizer);
 
         var runs = new List<FreeRun>();
@@ -34,24 +36,47 @@ public sealed class ButterflyExperiment(ProjectPaths paths) : Experiment<Butterf
         {
             using var progress = run.Progress("free-running runs", (long)models.Count * o.Temperatures.Length * prompts.Length);
             foreach (var m in models)
-                foreach (var t in o.Temperatures)
-                    for (var p = 0; p < prompts.Length; p++)
-                    {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        var result = FreeRunningDynamics.Run(m.Model, prompts[p], new FreeRunningOptions
+            foreach (var t in o.Temperatures)
+                for (var p = 0; p < prompts.Length; p++)
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    var result = FreeRunningDynamics.Run(
+                        m.Model,
+                        prompts[p],
+                        new FreeRunningOptions
                         {
-                            Layer = o.Layer, ObservedLayer = o.ObservedLayer, Epsilons = o.Epsilons, CopiesPerEpsilon = o.CopiesPerEpsilon,
-                            Steps = o.Steps, Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t },
+                            Layer = o.Layer,
+                            ObservedLayer = o.ObservedLayer,
+                            Epsilons = o.Epsilons,
+                            CopiesPerEpsilon = o.CopiesPerEpsilon,
+                            Steps = o.Steps,
+                            Sampler = t == 0 ? SamplerOptions.Greedy : new SamplerOptions { Temperature = t },
                             Seed = o.Seed + p,
-                        });
-                        runs.Add(new FreeRun(m.Label, t, p, result.ReferenceTokens, [.. result.ReferenceTokens.Select(tokenizer.TokenText)],
-                            result.ReferenceEntropy, result.ReferenceNorm, Copies(result)));
-                        progress.Advance();
-                    }
+                        }
+                    );
+                    runs.Add(
+                        new FreeRun(
+                            m.Label,
+                            t,
+                            p,
+                            result.ReferenceTokens,
+                            [.. result.ReferenceTokens.Select(tokenizer.TokenText)],
+                            result.ReferenceEntropy,
+                            result.ReferenceNorm,
+                            Copies(result)
+                        )
+                    );
+                    progress.Advance();
+                }
         });
         var sweep = ButterflyLayers.Measure(o, run, models, prompts);
-        return new ButterflyResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)], prompts.Length,
-            runs, sweep);
+        return new ButterflyResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            [.. models.Select(m => m.Label)],
+            prompts.Length,
+            runs,
+            sweep
+        );
     }
 
     /// <inheritdoc/>

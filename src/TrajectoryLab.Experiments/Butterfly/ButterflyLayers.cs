@@ -17,10 +17,15 @@ public static class ButterflyLayers
     /// <param name="models">The models, trained first.</param>
     /// <param name="prompts">The prompts' token ids.</param>
     /// <exception cref="ArgumentException">A swept layer lies outside 0 … n_layers.</exception>
-    public static IReadOnlyList<LayerSweepRun> Measure(ButterflyOptions o, IMeasureContext run, IReadOnlyList<MeasuredModel> models,
-        int[][] prompts)
+    public static IReadOnlyList<LayerSweepRun> Measure(
+        ButterflyOptions o,
+        IMeasureContext run,
+        IReadOnlyList<MeasuredModel> models,
+        int[][] prompts
+    )
     {
-        if (o.LayerSweep.Length == 0) return [];
+        if (o.LayerSweep.Length == 0)
+            return [];
         var layers = models[0].Model.Spec.NumLayers;
         if (o.LayerSweep.Any(l => l < 0 || l > layers))
             throw new ArgumentException($"layerSweep: every layer must be in 0 … {layers}");
@@ -29,17 +34,25 @@ public static class ButterflyLayers
         run.Phase("layer sweep", () =>
         {
             foreach (var m in models)
-                foreach (var layer in o.LayerSweep)
-                    for (var p = 0; p < prompts.Length; p++)
-                    {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        var result = FreeRunningDynamics.Run(m.Model, prompts[p], new FreeRunningOptions
+            foreach (var layer in o.LayerSweep)
+                for (var p = 0; p < prompts.Length; p++)
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    var result = FreeRunningDynamics.Run(
+                        m.Model,
+                        prompts[p],
+                        new FreeRunningOptions
                         {
-                            Layer = layer, Epsilons = [o.LayerSweepEpsilon], CopiesPerEpsilon = o.CopiesPerEpsilon, Steps = o.Steps,
-                            Sampler = sampler, Seed = o.Seed + p,
-                        });
-                        runs.Add(new LayerSweepRun(m.Label, layer, p, result.ReferenceTokens, ButterflyExperiment.Copies(result)));
-                    }
+                            Layer = layer,
+                            Epsilons = [o.LayerSweepEpsilon],
+                            CopiesPerEpsilon = o.CopiesPerEpsilon,
+                            Steps = o.Steps,
+                            Sampler = sampler,
+                            Seed = o.Seed + p,
+                        }
+                    );
+                    runs.Add(new LayerSweepRun(m.Label, layer, p, result.ReferenceTokens, ButterflyExperiment.Copies(result)));
+                }
         });
         return runs;
     }

@@ -20,8 +20,18 @@ namespace TrajectoryLab.Experiments.Butterfly;
 /// <param name="NormalisedEdit">[Steps] Levenshtein distance of the prefixes of length s + 1, divided by s + 1.</param>
 /// <param name="ReferenceEntropy">[Steps] entropy (nats) of the reference's next-token distribution at step t.</param>
 /// <param name="BreakdownStep">The step from which the copy's values are non-finite (its perturbation overflowed), or null.</param>
-public sealed record CopyTrace(string Model, double Temperature, int Prompt, double Epsilon, int Copy,
-    double[] Relative, int? FirstDivergence, double[] NormalisedEdit, double[] ReferenceEntropy, int? BreakdownStep = null)
+public sealed record CopyTrace(
+    string Model,
+    double Temperature,
+    int Prompt,
+    double Epsilon,
+    int Copy,
+    double[] Relative,
+    int? FirstDivergence,
+    double[] NormalisedEdit,
+    double[] ReferenceEntropy,
+    int? BreakdownStep = null
+)
 {
     /// <summary>True when every recorded distance is finite.</summary>
     public bool Finite => Relative.All(double.IsFinite);
@@ -54,8 +64,18 @@ public static class ButterflyMeasures
             var relative = c.Distance.Select((d, t) => d / run.ReferenceNorm[t]).ToArray(); // [Steps + 1]
             // Tokens chosen from non-finite logits are not the model's: a divergence counts only before the breakdown.
             var first = c.BreakdownStep is { } b && divergence.FirstDivergence >= b ? null : divergence.FirstDivergence;
-            return new CopyTrace(run.Model, run.Temperature, run.Prompt, c.Epsilon, c.Copy, relative, first,
-                divergence.NormalisedEditDistance, run.ReferenceEntropy, c.BreakdownStep);
+            return new CopyTrace(
+                run.Model,
+                run.Temperature,
+                run.Prompt,
+                c.Epsilon,
+                c.Copy,
+                relative,
+                first,
+                divergence.NormalisedEditDistance,
+                run.ReferenceEntropy,
+                c.BreakdownStep
+            );
         });
 
     /// <summary>The layer sweep's cells, one per model × swept layer in the order measured, each pooling its prompts'
@@ -65,22 +85,33 @@ public static class ButterflyMeasures
     /// <param name="prompts">Prompts per (model, layer).</param>
     /// <param name="steps">Tokens generated per row.</param>
     public static IReadOnlyList<LayerCell> LayerCells(IReadOnlyList<LayerSweepRun> runs, int prompts, int steps) =>
-        [.. runs.Chunk(prompts).Select(cell =>
-        {
-            var first = new List<double>();
-            var growth = new List<double>();
-            var total = 0;
-            foreach (var run in cell)
-                foreach (var copy in run.Copies)
+        [
+            .. runs.Chunk(prompts)
+                .Select(cell =>
                 {
-                    total++;
-                    if (TokenDivergence.FirstDivergence<int>(run.ReferenceTokens, copy.Tokens) is { } s) first.Add(s);
-                    if (copy.Distance[0] > 0 && copy.Distance[^1] > 0) growth.Add(Math.Log(copy.Distance[^1] / copy.Distance[0]) / steps);
-                }
-            var sorted = first.Order().ToArray();
-            return new LayerCell(cell[0].Model, cell[0].Layer, total, first.Count,
-                sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2], growth.Count == 0 ? double.NaN : growth.Average());
-        })];
+                    var first = new List<double>();
+                    var growth = new List<double>();
+                    var total = 0;
+                    foreach (var run in cell)
+                    foreach (var copy in run.Copies)
+                    {
+                        total++;
+                        if (TokenDivergence.FirstDivergence<int>(run.ReferenceTokens, copy.Tokens) is { } s)
+                            first.Add(s);
+                        if (copy.Distance[0] > 0 && copy.Distance[^1] > 0)
+                            growth.Add(Math.Log(copy.Distance[^1] / copy.Distance[0]) / steps);
+                    }
+                    var sorted = first.Order().ToArray();
+                    return new LayerCell(
+                        cell[0].Model,
+                        cell[0].Layer,
+                        total,
+                        first.Count,
+                        sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2],
+                        growth.Count == 0 ? double.NaN : growth.Average()
+                    );
+                }),
+        ];
 
     /// <summary>Per step, the mean of log10 d_t/||h|| over the copies whose distance there is finite and positive, and how
     /// many those are.</summary>
@@ -89,7 +120,7 @@ public static class ButterflyMeasures
     {
         var length = copies[0].Relative.Length;
         var mean = new double[length]; // [Steps + 1]
-        var count = new int[length];   // [Steps + 1]
+        var count = new int[length]; // [Steps + 1]
         for (var t = 0; t < length; t++)
         {
             var values = copies.Select(c => c.Relative[t]).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10).ToArray();
@@ -112,7 +143,8 @@ public static class ButterflyMeasures
         var end = Math.Min(copy.FirstDivergence ?? int.MaxValue, copy.Relative.Length - 1);
         for (var t = 0; t < end; t++)
         {
-            double a = copy.Relative[t], b = copy.Relative[t + 1];
+            double a = copy.Relative[t],
+                b = copy.Relative[t + 1];
             if (a > 0 && b > 0 && double.IsFinite(a) && double.IsFinite(b))
                 yield return new GrowthPoint(t, copy.ReferenceEntropy[t], Math.Log(b / a));
         }
@@ -127,10 +159,13 @@ public static class ButterflyMeasures
     {
         var starts = copies.Select(c => c.Relative[0]).Where(v => v > 0 && double.IsFinite(v)).ToArray();
         var all = copies.SelectMany(c => c.Relative).Where(v => v > 0 && double.IsFinite(v)).ToArray();
-        if (all.Length == 0) return null;
+        if (all.Length == 0)
+            return null;
         var delta0 = settings.Delta0 > 0 ? settings.Delta0 : 2 * (starts.Length > 0 ? starts.Min() : all.Min());
-        var count = settings.Count > 0 ? settings.Count
-            : Math.Clamp((int)Math.Ceiling(Math.Log(all.Max() / delta0) / Math.Log(settings.Ratio)), 1, 1000);
+        var count =
+            settings.Count > 0
+                ? settings.Count
+                : Math.Clamp((int)Math.Ceiling(Math.Log(all.Max() / delta0) / Math.Log(settings.Ratio)), 1, 1000);
         return new FiniteSizeOptions(delta0, settings.Ratio, count);
     }
 }

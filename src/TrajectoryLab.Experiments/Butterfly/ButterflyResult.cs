@@ -12,7 +12,12 @@ namespace TrajectoryLab.Experiments.Butterfly;
 /// <param name="Runs">One per model × temperature × prompt, in that nesting order.</param>
 /// <param name="LayerSweep">One per model × swept layer × prompt, in that nesting order; empty when the sweep was skipped.</param>
 public sealed record ButterflyResult(
-    ModelFacts Model, string[] Labels, int Prompts, IReadOnlyList<FreeRun> Runs, IReadOnlyList<LayerSweepRun> LayerSweep);
+    ModelFacts Model,
+    string[] Labels,
+    int Prompts,
+    IReadOnlyList<FreeRun> Runs,
+    IReadOnlyList<LayerSweepRun> LayerSweep
+);
 
 /// <summary>One free-running reference and its perturbed copies.</summary>
 /// <param name="Model">"trained" or "random init".</param>
@@ -24,8 +29,16 @@ public sealed record ButterflyResult(
 /// <param name="ReferenceNorm">[steps + 1] ||h_t|| of the reference at the observed site, aligned with
 /// <see cref="CopyRun.Distance"/>.</param>
 /// <param name="Copies">The perturbed copies, ε-major.</param>
-public sealed record FreeRun(string Model, double Temperature, int Prompt, int[] ReferenceTokens, string[] ReferenceTexts,
-    double[] ReferenceEntropy, double[] ReferenceNorm, IReadOnlyList<CopyRun> Copies);
+public sealed record FreeRun(
+    string Model,
+    double Temperature,
+    int Prompt,
+    int[] ReferenceTokens,
+    string[] ReferenceTexts,
+    double[] ReferenceEntropy,
+    double[] ReferenceNorm,
+    IReadOnlyList<CopyRun> Copies
+);
 
 /// <summary>One perturbed copy as measured.</summary>
 /// <param name="Epsilon">Relative perturbation size ε.</param>

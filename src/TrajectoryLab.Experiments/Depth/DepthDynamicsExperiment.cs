@@ -22,7 +22,8 @@ public sealed class DepthDynamicsExperiment(ProjectPaths paths) : Experiment<Dep
         using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Measure returns
         var (models, tokenizer, folder) = loaded;
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-        if (texts.Count == 0) throw new InvalidOperationException("no text of at least 2 tokens to read");
+        if (texts.Count == 0)
+            throw new InvalidOperationException("no text of at least 2 tokens to read");
         var records = new List<DepthRecord>();
         run.Phase("depth", () =>
         {
@@ -31,14 +32,27 @@ public sealed class DepthDynamicsExperiment(ProjectPaths paths) : Experiment<Dep
                 for (var i = 0; i < texts.Count; i++)
                 {
                     run.Cancellation.ThrowIfCancellationRequested();
-                    var profiles = DepthDynamics.Run(m.Model, texts[i].Tokens,
-                        new DepthOptions { Directions = o.Directions, Epsilon = o.Epsilon, Seed = o.Seed, Method = o.Method });
+                    var profiles = DepthDynamics.Run(
+                        m.Model,
+                        texts[i].Tokens,
+                        new DepthOptions
+                        {
+                            Directions = o.Directions,
+                            Epsilon = o.Epsilon,
+                            Seed = o.Seed,
+                            Method = o.Method,
+                        }
+                    );
                     records.AddRange(profiles.Select(p => new DepthRecord(m.Label, i, texts[i].Tokens[p.Position], p)));
                     progress.Advance(texts[i].Tokens.Length);
                 }
         });
-        return new DepthDynamicsResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)],
-            [.. texts.Select(t => new DepthText(t.Name, t.Tokens, [.. t.Tokens.Select(tokenizer.TokenText)]))], records);
+        return new DepthDynamicsResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            [.. models.Select(m => m.Label)],
+            [.. texts.Select(t => new DepthText(t.Name, t.Tokens, [.. t.Tokens.Select(tokenizer.TokenText)]))],
+            records
+        );
     }
 
     /// <inheritdoc/>

@@ -12,7 +12,11 @@ namespace TrajectoryLab.Experiments.Depth;
 /// <param name="Texts">The texts read, in order.</param>
 /// <param name="Records">One per model × text × position, in that nesting order.</param>
 public sealed record DepthDynamicsResult(
-    ModelFacts Model, string[] Labels, IReadOnlyList<DepthText> Texts, IReadOnlyList<DepthRecord> Records);
+    ModelFacts Model,
+    string[] Labels,
+    IReadOnlyList<DepthText> Texts,
+    IReadOnlyList<DepthRecord> Records
+);
 
 /// <summary>One text read.</summary>
 /// <param name="Name">Where it came from (document id or "text N").</param>

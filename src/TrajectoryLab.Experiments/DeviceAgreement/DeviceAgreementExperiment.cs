@@ -24,7 +24,7 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
             ? throw new InvalidOperationException(problem.Message)
             : model!.Tokenizer ?? new Torch.Tokenizers.IdOnlyTokenizer(model.Spec.VocabSize);
         var text = run.Phase("text", () => TextSource.Load(o.Text, tokenizer, paths)).FirstOrDefault()
-                   ?? throw new ArgumentException("text: no text has 2 tokens or more");
+            ?? throw new ArgumentException("text: no text has 2 tokens or more");
         var rows = new List<DeviceComparison>();
         run.Phase("compare", () =>
         {
@@ -33,8 +33,23 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
             if (o.RandomLlama.Enabled)
             {
                 var r = o.RandomLlama;
-                var spec = new ModelSpec("llama", r.Vocab, r.Dim, r.Hidden, r.Layers, r.Heads, r.KvHeads, r.Dim / r.Heads, 1e-5, 10_000,
-                    null, false, false, false, Math.Max(text.Tokens.Length, o.PromptTokens + o.GreedyTokens) + 1);
+                var spec = new ModelSpec(
+                    "llama",
+                    r.Vocab,
+                    r.Dim,
+                    r.Hidden,
+                    r.Layers,
+                    r.Heads,
+                    r.KvHeads,
+                    r.Dim / r.Heads,
+                    1e-5,
+                    10_000,
+                    null,
+                    false,
+                    false,
+                    false,
+                    Math.Max(text.Tokens.Length, o.PromptTokens + o.GreedyTokens) + 1
+                );
                 var tokens = text.Tokens.Select(t => t % r.Vocab).ToArray();
                 Compare("random Llama", options => LanguageModel.Random(spec, r.Seed, options, r.Std), tokens, o, rows, progress, run);
             }
@@ -46,8 +61,15 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
     public override void Report(DeviceAgreementOptions o, DeviceAgreementResult result, RunContext run) =>
         DeviceAgreementReport.Render(o, result, run);
 
-    private static void Compare(string label, Func<ModelOptions, LanguageModel> load, int[] tokens, DeviceAgreementOptions o,
-        List<DeviceComparison> rows, ProgressReporter progress, IMeasureContext run)
+    private static void Compare(
+        string label,
+        Func<ModelOptions, LanguageModel> load,
+        int[] tokens,
+        DeviceAgreementOptions o,
+        List<DeviceComparison> rows,
+        ProgressReporter progress,
+        IMeasureContext run
+    )
     {
         using var reference = load(new ModelOptions());
         var prompt = tokens.Take(Math.Min(o.PromptTokens, tokens.Length)).ToArray();
@@ -66,10 +88,12 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
 
     private static int[] Greedy(LanguageModel model, int[] prompt, int tokens)
     {
-        if (tokens == 0) return [];
+        if (tokens == 0)
+            return [];
         using var session = model.StartSession(new GenerationOptions { MaxNewTokens = tokens });
         var chosen = new List<int> { session.Prefill([prompt]).Tokens[0] };
-        while (chosen.Count < tokens) chosen.Add(session.Step().Tokens[0]);
+        while (chosen.Count < tokens)
+            chosen.Add(session.Step().Tokens[0]);
         return [.. chosen];
     }
 }

@@ -10,16 +10,32 @@ public sealed class RandomLlamaOptions
 {
     /// <summary>Compare it at all.</summary>
     public bool Enabled { get; set; } = true;
-    [Range(8, 16384)] public int Dim { get; set; } = 384;
-    [Range(1, 256)] public int Layers { get; set; } = 6;
-    [Range(1, 256)] public int Heads { get; set; } = 6;
+
+    [Range(8, 16384)]
+    public int Dim { get; set; } = 384;
+
+    [Range(1, 256)]
+    public int Layers { get; set; } = 6;
+
+    [Range(1, 256)]
+    public int Heads { get; set; } = 6;
+
     /// <summary>Key/value heads (grouped-query attention when below heads).</summary>
-    [Range(1, 256)] public int KvHeads { get; set; } = 2;
-    [Range(8, 65536)] public int Hidden { get; set; } = 1024;
-    [Range(2, 1_000_000)] public int Vocab { get; set; } = 4096;
+    [Range(1, 256)]
+    public int KvHeads { get; set; } = 2;
+
+    [Range(8, 65536)]
+    public int Hidden { get; set; } = 1024;
+
+    [Range(2, 1_000_000)]
+    public int Vocab { get; set; } = 4096;
+
     /// <summary>Standard deviation of the N(0, σ²) weights.</summary>
-    [Range(1e-6, 10.0)] public double Std { get; set; } = 0.02;
-    [Range(typeof(long), "0", "9223372036854775807")] public long Seed { get; set; } = 3;
+    [Range(1e-6, 10.0)]
+    public double Std { get; set; } = 0.02;
+
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long Seed { get; set; } = 3;
 }
 
 /// <summary>Options of <c>device-agreement</c>.</summary>
@@ -33,7 +49,8 @@ public sealed class DeviceAgreementOptions : ExperimentOptions, IPreflight, IVal
     public RandomLlamaOptions RandomLlama { get; set; } = new();
 
     /// <summary>The device under test: "cpu", "cuda" or "cuda:N". The reference is always CPU float32.</summary>
-    [Required, RegularExpression("^(cpu|cuda(:[0-9]+)?)$")] public string Device { get; set; } = "cpu";
+    [Required, RegularExpression("^(cpu|cuda(:[0-9]+)?)$")]
+    public string Device { get; set; } = "cpu";
 
     /// <summary>The dtypes tested on <see cref="Device"/>.</summary>
     public string[] DTypes { get; set; } = ["float32", "bfloat16", "float16"];
@@ -43,10 +60,12 @@ public sealed class DeviceAgreementOptions : ExperimentOptions, IPreflight, IVal
 
     /// <summary>Greedy tokens generated from the text's first <see cref="PromptTokens"/> tokens, to see where the candidate's
     /// own trajectory first leaves the reference's (a near-tie flips, then the orbits differ).</summary>
-    [Range(0, 100_000)] public int GreedyTokens { get; set; } = 64;
+    [Range(0, 100_000)]
+    public int GreedyTokens { get; set; } = 64;
 
     /// <summary>Prompt of the greedy comparison.</summary>
-    [Range(1, 100_000)] public int PromptTokens { get; set; } = 8;
+    [Range(1, 100_000)]
+    public int PromptTokens { get; set; } = 8;
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
@@ -57,12 +76,19 @@ public sealed class DeviceAgreementOptions : ExperimentOptions, IPreflight, IVal
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext context)
     {
-        if (DTypes.Length == 0) yield return new ValidationResult("dTypes: name at least one of float32, bfloat16, float16", ["DTypes"]);
+        if (DTypes.Length == 0)
+            yield return new ValidationResult("dTypes: name at least one of float32, bfloat16, float16", ["DTypes"]);
         foreach (var d in DTypes.Where(d => d is not ("float32" or "bfloat16" or "float16")))
             yield return new ValidationResult($"dTypes: '{d}' is not one of float32, bfloat16, float16", ["DTypes"]);
         if (RandomLlama.Dim % RandomLlama.Heads != 0 || RandomLlama.Dim / RandomLlama.Heads % 2 != 0)
-            yield return new ValidationResult($"randomLlama: dim {RandomLlama.Dim} / heads {RandomLlama.Heads} must be an even integer", ["RandomLlama:Heads"]);
+            yield return new ValidationResult(
+                $"randomLlama: dim {RandomLlama.Dim} / heads {RandomLlama.Heads} must be an even integer",
+                ["RandomLlama:Heads"]
+            );
         if (RandomLlama.Heads % RandomLlama.KvHeads != 0)
-            yield return new ValidationResult($"randomLlama: kvHeads {RandomLlama.KvHeads} must divide heads {RandomLlama.Heads}", ["RandomLlama:KvHeads"]);
+            yield return new ValidationResult(
+                $"randomLlama: kvHeads {RandomLlama.KvHeads} must divide heads {RandomLlama.Heads}",
+                ["RandomLlama:KvHeads"]
+            );
     }
 }

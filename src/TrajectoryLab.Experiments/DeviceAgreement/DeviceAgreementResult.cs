@@ -19,8 +19,14 @@ public sealed record DeviceAgreementResult(string TextName, IReadOnlyList<Device
 /// (<see cref="LogitAgreement.Tolerance"/>).</param>
 /// <param name="GreedyAgreeSteps">Greedy steps before the first different token (= the steps run when none differs).</param>
 /// <param name="GreedySteps">Greedy steps run.</param>
-public sealed record DeviceComparison(string Model, string DType, IReadOnlyList<PositionAgreement> Positions, double Tolerance,
-    int GreedyAgreeSteps, int GreedySteps)
+public sealed record DeviceComparison(
+    string Model,
+    string DType,
+    IReadOnlyList<PositionAgreement> Positions,
+    double Tolerance,
+    int GreedyAgreeSteps,
+    int GreedySteps
+)
 {
     /// <summary>The comparison with its derived maxima, means and verdict (computed, not stored).</summary>
     public AgreementResult Agreement() => new(Positions, Tolerance);

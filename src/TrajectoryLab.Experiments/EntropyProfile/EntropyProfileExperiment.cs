@@ -24,7 +24,8 @@ public sealed class EntropyProfileExperiment(ProjectPaths paths) : Experiment<En
         using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths)); // the models are freed when Measure returns
         var (models, tokenizer, folder) = loaded;
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
-        if (texts.Count == 0) throw new ArgumentException("text: no text has 2 tokens or more");
+        if (texts.Count == 0)
+            throw new ArgumentException("text: no text has 2 tokens or more");
         var results = new List<ModelEntropy>();
         IReadOnlyList<SweptLogits> swept = [];
         run.Phase("read and generate", () =>
@@ -36,12 +37,16 @@ public sealed class EntropyProfileExperiment(ProjectPaths paths) : Experiment<En
                 var read = new List<EntropyTrace>();
                 foreach (var text in texts)
                 {
-                    var logits = LogitsBatch.FromFloats(PrefillPass.Read(m.Model, text.Tokens, patterns: false, residual: false).Logits,
-                        m.Model.Spec.VocabSize); // [n, d_vocab]
+                    var logits = LogitsBatch.FromFloats(
+                        PrefillPass.Read(m.Model, text.Tokens, patterns: false, residual: false).Logits,
+                        m.Model.Spec.VocabSize
+                    ); // [n, d_vocab]
                     read.Add(Read(text, logits, tokenizer));
                     if (results.Count == 0 && read.Count == 1) // the trained model's first text: the rows the sweep needs
-                        swept = [.. EntropyTemperatureSweep.Positions(read[0].Entropy)
-                            .Select(i => new SweptLogits(i, logits.Row(i).ToArray()))]; // [d_vocab] each
+                        swept =
+                        [
+                            .. EntropyTemperatureSweep.Positions(read[0].Entropy).Select(i => new SweptLogits(i, logits.Row(i).ToArray())),
+                        ]; // [d_vocab] each
                 }
                 results.Add(new ModelEntropy(m.Label, read, Generate(m.Model, texts, tokenizer, o, run.Cancellation)));
                 progress.Advance();
@@ -67,21 +72,39 @@ public sealed class EntropyProfileExperiment(ProjectPaths paths) : Experiment<En
     private static EntropyTrace Trace(string name, int[] tokens, int offset, double[] entropy, double[] surprisal, ITextTokenizer tokenizer)
     {
         string Before(int k) => tokenizer.Decode(tokens.AsSpan(Math.Max(1, k - 4), k - Math.Max(1, k - 4)));
-        return new EntropyTrace(name, tokens, [.. tokens.Select(tokenizer.TokenText)], offset, entropy, surprisal,
-            tokenizer.Decode(tokens.AsSpan(1, offset - 1)), [.. Enumerable.Range(offset, entropy.Length).Select(Before)]);
+        return new EntropyTrace(
+            name,
+            tokens,
+            [.. tokens.Select(tokenizer.TokenText)],
+            offset,
+            entropy,
+            surprisal,
+            tokenizer.Decode(tokens.AsSpan(1, offset - 1)),
+            [.. Enumerable.Range(offset, entropy.Length).Select(Before)]
+        );
     }
 
     /// <summary>Samples <see cref="EntropyProfileOptions.GenerateTokens"/> tokens from each text's first tokens (one batch).</summary>
-    private static List<EntropyTrace> Generate(LanguageModel model, IReadOnlyList<TokenizedText> texts, ITextTokenizer tokenizer,
-        EntropyProfileOptions o, CancellationToken cancel)
+    private static List<EntropyTrace> Generate(
+        LanguageModel model,
+        IReadOnlyList<TokenizedText> texts,
+        ITextTokenizer tokenizer,
+        EntropyProfileOptions o,
+        CancellationToken cancel
+    )
     {
         var prompts = texts.Where(t => t.Tokens.Length >= o.PromptTokens).ToArray();
-        if (prompts.Length == 0) return [];
-        using var session = model.StartSession(new GenerationOptions
-        {
-            MaxNewTokens = o.GenerateTokens, Seed = o.Seed, Outputs = StepOutputs.LogProbs,
-            Sampler = new SamplerOptions { Temperature = o.Temperature },
-        });
+        if (prompts.Length == 0)
+            return [];
+        using var session = model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = o.GenerateTokens,
+                Seed = o.Seed,
+                Outputs = StepOutputs.LogProbs,
+                Sampler = new SamplerOptions { Temperature = o.Temperature },
+            }
+        );
         var entropy = prompts.Select(_ => new List<double>()).ToArray();
         var surprisal = prompts.Select(_ => new List<double>()).ToArray();
         var step = session.Prefill([.. prompts.Select(p => p.Tokens[..o.PromptTokens])]);
@@ -93,11 +116,16 @@ public sealed class EntropyProfileExperiment(ProjectPaths paths) : Experiment<En
                 entropy[r].Add(TokenEntropy.Entropy(lp));
                 surprisal[r].Add(TokenEntropy.Surprisal(lp, step.Tokens[r]));
             }
-            if (s + 1 >= o.GenerateTokens) break;
+            if (s + 1 >= o.GenerateTokens)
+                break;
             cancel.ThrowIfCancellationRequested();
             step = session.Step();
         }
-        return [.. prompts.Select((p, r) =>
-            Trace($"{p.Name} (generated)", session.Tokens(r), o.PromptTokens, [.. entropy[r]], [.. surprisal[r]], tokenizer))];
+        return
+        [
+            .. prompts.Select(
+                (p, r) => Trace($"{p.Name} (generated)", session.Tokens(r), o.PromptTokens, [.. entropy[r]], [.. surprisal[r]], tokenizer)
+            ),
+        ];
     }
 }

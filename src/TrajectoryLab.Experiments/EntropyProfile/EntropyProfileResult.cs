@@ -28,8 +28,16 @@ public sealed record ModelEntropy(string Label, IReadOnlyList<EntropyTrace> Read
 /// <param name="Surprisal">[predicted] −ln p of the token that came.</param>
 /// <param name="Prompt">Tokens 1 … Offset − 1 (BOS excluded) decoded: the prompt of a generation, empty for read text.</param>
 /// <param name="Preceding">[predicted] the up to four tokens before each predicted token (BOS excluded), decoded.</param>
-public sealed record EntropyTrace(string Name, int[] Tokens, string[] TokenTexts, int Offset, double[] Entropy, double[] Surprisal,
-    string Prompt, string[] Preceding);
+public sealed record EntropyTrace(
+    string Name,
+    int[] Tokens,
+    string[] TokenTexts,
+    int Offset,
+    double[] Entropy,
+    double[] Surprisal,
+    string Prompt,
+    string[] Preceding
+);
 
 /// <summary>One row of next-token logits.</summary>
 /// <param name="Index">Index i into the first text's <see cref="EntropyTrace.Entropy"/>: the distribution that predicted

@@ -18,8 +18,13 @@ namespace TrajectoryLab.Experiments.EntropyProfile;
 /// <param name="EntropyNats">H(T).</param>
 /// <param name="DhDtAnalytic">Var_p(z)/T³.</param>
 /// <param name="DhDtFiniteDifference">(H(T(1+h)) − H(T(1−h))) / (2hT).</param>
-public sealed record TemperatureSweepRow(int PredictedPosition, double Temperature, double EntropyNats,
-    [property: Column("dH_dT_analytic")] double DhDtAnalytic, [property: Column("dH_dT_finite_difference")] double DhDtFiniteDifference);
+public sealed record TemperatureSweepRow(
+    int PredictedPosition,
+    double Temperature,
+    double EntropyNats,
+    [property: Column("dH_dT_analytic")] double DhDtAnalytic,
+    [property: Column("dH_dT_finite_difference")] double DhDtFiniteDifference
+);
 
 /// <summary>Writes the H(T) sweep and the derivative check.</summary>
 public static class EntropyTemperatureSweep
@@ -42,7 +47,8 @@ public static class EntropyTemperatureSweep
         var s = o.Sweep;
         var result = measured.Models[0];
         var entropy = result.Read[0].Entropy;
-        if (measured.Swept.Count == 0) return;
+        if (measured.Swept.Count == 0)
+            return;
         var temperatures = Enumerable.Range(0, s.Count).Select(k => s.Min * Math.Pow(s.Max / s.Min, k / (double)(s.Count - 1))).ToArray();
         double H(ReadOnlySpan<double> z, double t) => TokenEntropy.OfLogits(z, new EntropyOptions(t)).Entropy;
 
@@ -70,27 +76,54 @@ public static class EntropyTemperatureSweep
             foreach (var t in new[] { 0.5, 1.0, 2.0 })
             {
                 var reference = EntropyDerivatives.WithRespectToTemperature(z, t);
-                checks.Add(new Comparison($"{label}, T = {F(t)}", (H(z, t * (1 + s.Step)) - H(z, t * (1 - s.Step))) / (2 * s.Step * t),
-                    reference, 1e-4 * Math.Max(1, Math.Abs(reference))));
+                checks.Add(
+                    new Comparison(
+                        $"{label}, T = {F(t)}",
+                        (H(z, t * (1 + s.Step)) - H(z, t * (1 - s.Step))) / (2 * s.Step * t),
+                        reference,
+                        1e-4 * Math.Max(1, Math.Abs(reference))
+                    )
+                );
             }
         }
         run.Table("temperature-sweep", rows);
-        run.Headline("max relative error dH/dT analytic vs finite difference", worst,
-            "not measured: dH/dT is 0 at every temperature (no relative error defined)");
+        run.Headline(
+            "max relative error dH/dT analytic vs finite difference",
+            worst,
+            "not measured: dH/dT is 0 at every temperature (no relative error defined)"
+        );
 
         var report = run.Report;
-        report.Section("Entropy against temperature",
-            $"H(T) of the {result.Label} model's logits at the lowest-, median- and highest-entropy " +
-            $"positions of {result.Read[0].Name}, {F(s.Count)} temperatures log-spaced over [{F(s.Min)}, {F(s.Max)}]. " +
-            $"H rises monotonically to ln|V| = {F(Math.Log(measured.Model.Vocabulary), "F3")} nats; " +
-            $"its slope Var_p(z)/T³ (analytic) is checked against (H(T(1+h)) − H(T(1−h)))/(2hT) with h = {F(s.Step)}: " +
-            $"the largest relative difference over the sweep is {F(worst, "G3")} (relative to max(|dH/dT|, 1e-6)).");
-        report.Figure(run.Figure(new Figure("entropy-vs-temperature", "H(T) on real logits", new Axis("T") { Log = true },
-            new Axis("H (nats)") { Min = 0 })
-        { Series = curves, Legend = LegendPosition.BottomRight }));
-        report.Figure(run.Figure(new Figure("dH-dT", "dH/dT: Var(z)/T³ (lines) against finite differences (points)",
-            new Axis("T") { Log = true },
-            new Axis("dH/dT (nats per unit T)") { Min = 0 }) { Series = derivative }));
+        report.Section(
+            "Entropy against temperature",
+            $"H(T) of the {result.Label} model's logits at the lowest-, median- and highest-entropy "
+                + $"positions of {result.Read[0].Name}, {F(s.Count)} temperatures log-spaced over [{F(s.Min)}, {F(s.Max)}]. "
+                + $"H rises monotonically to ln|V| = {F(Math.Log(measured.Model.Vocabulary), "F3")} nats; "
+                + $"its slope Var_p(z)/T³ (analytic) is checked against (H(T(1+h)) − H(T(1−h)))/(2hT) with h = {F(s.Step)}: "
+                + $"the largest relative difference over the sweep is {F(worst, "G3")} (relative to max(|dH/dT|, 1e-6))."
+        );
+        report.Figure(
+            run.Figure(
+                new Figure("entropy-vs-temperature", "H(T) on real logits", new Axis("T") { Log = true }, new Axis("H (nats)") { Min = 0 })
+                {
+                    Series = curves,
+                    Legend = LegendPosition.BottomRight,
+                }
+            )
+        );
+        report.Figure(
+            run.Figure(
+                new Figure(
+                    "dH-dT",
+                    "dH/dT: Var(z)/T³ (lines) against finite differences (points)",
+                    new Axis("T") { Log = true },
+                    new Axis("dH/dT (nats per unit T)") { Min = 0 }
+                )
+                {
+                    Series = derivative,
+                }
+            )
+        );
         report.Checks(checks, "finite difference (measured) against Var(z)/T³ (reference)");
     }
 }

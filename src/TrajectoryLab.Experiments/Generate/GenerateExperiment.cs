@@ -24,11 +24,23 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
         var continuations = run.Phase("generate", () =>
         {
             using var progress = run.Progress("tokens", (long)prompts.Length * o.MaxNewTokens);
-            return prompts.Select((prompt, p) =>
-            {
-                var c = Continuation.Generate(lm, tokenizer, prompt, sampler, o.MaxNewTokens, o.Seed, p, run.Cancellation, () => progress.Advance());
-                return new GeneratedText(PromptSource.Label(o.Prompts, o.PromptIds, p), c.Tokens, [.. c.Tokens.Select(tokenizer.TokenText)], c.Entropy, c.Surprisal);
-            }).ToList();
+            return prompts
+                .Select(
+                    (prompt, p) =>
+                    {
+                        var c = Continuation.Generate(lm, tokenizer, prompt, sampler, o.MaxNewTokens, o.Seed, p, run.Cancellation, () =>
+                            progress.Advance()
+                        );
+                        return new GeneratedText(
+                            PromptSource.Label(o.Prompts, o.PromptIds, p),
+                            c.Tokens,
+                            [.. c.Tokens.Select(tokenizer.TokenText)],
+                            c.Entropy,
+                            c.Surprisal
+                        );
+                    }
+                )
+                .ToList();
         });
         return new GenerateResult(ModelFacts.Of(o.Model, source.Path, lm), sampler.IsGreedy, continuations);
     }
@@ -38,5 +50,12 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
 
     /// <summary>The decoding the options ask for.</summary>
     public static SamplerOptions Sampler(GenerateOptions o) =>
-        new() { Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, MinP = o.MinP, RepetitionPenalty = o.RepetitionPenalty };
+        new()
+        {
+            Temperature = o.Temperature,
+            TopK = o.TopK,
+            TopP = o.TopP,
+            MinP = o.MinP,
+            RepetitionPenalty = o.RepetitionPenalty,
+        };
 }

@@ -23,17 +23,33 @@ public sealed class KnownSystemSpectrumExperiment : Experiment<KnownSystemSpectr
         {
             using var progress = run.Progress("QR spectrum", (long)o.Spectrum.Transient + o.Spectrum.Steps);
             var tangents = Observed.Tangents(new TangentBundle(system, k, o.Seed), progress, run.Cancellation);
-            return LyapunovSpectrum.Compute(tangents, new LyapunovSpectrumOptions(o.Spectrum.Transient, o.Spectrum.Steps, o.Spectrum.QrInterval));
+            return LyapunovSpectrum.Compute(
+                tangents,
+                new LyapunovSpectrumOptions(o.Spectrum.Transient, o.Spectrum.Steps, o.Spectrum.QrInterval)
+            );
         });
         var twoTrajectory = run.Phase("two-trajectory", () =>
         {
             using var progress = run.Progress("two-trajectory λ1", (long)o.Spectrum.Transient + o.Spectrum.Steps);
             var pair = Observed.Pair(new StatePair(system, o.TwoTrajectory.Epsilon, o.Seed), progress, run.Cancellation);
-            return MaximalExponent.Compute(pair, new MaximalExponentOptions(o.Spectrum.Transient, o.Spectrum.Steps, o.TwoTrajectory.RenormaliseEvery));
+            return MaximalExponent.Compute(
+                pair,
+                new MaximalExponentOptions(o.Spectrum.Transient, o.Spectrum.Steps, o.TwoTrajectory.RenormaliseEvery)
+            );
         });
         var (x, y) = Orbit(system, o.Spectrum.Transient, o.PortraitPoints);
-        return new KnownSystemSpectrumResult(system.Description, system.Dimension, system.TimeStep, system.Literature, system.VolumeRate,
-            spectrum, twoTrajectory, system.Projection, x, y);
+        return new KnownSystemSpectrumResult(
+            system.Description,
+            system.Dimension,
+            system.TimeStep,
+            system.Literature,
+            system.VolumeRate,
+            spectrum,
+            twoTrajectory,
+            system.Projection,
+            x,
+            y
+        );
     }
 
     /// <inheritdoc/>
@@ -44,7 +60,8 @@ public sealed class KnownSystemSpectrumExperiment : Experiment<KnownSystemSpectr
     static (double[] X, double[] Y) Orbit(Core.Systems.IKnownSystem prototype, int transient, int points)
     {
         var system = prototype.Clone();
-        for (var i = 0; i < transient; i++) system.Step();
+        for (var i = 0; i < transient; i++)
+            system.Step();
         var (ix, iy) = (prototype.Projection.X, prototype.Projection.Y);
         var (x, y) = (new double[points], new double[points]);
         var previous = system.State[ix];

@@ -26,4 +26,5 @@ public sealed record KnownSystemSpectrumResult(
     MaximalExponentResult TwoTrajectory,
     Projection Projection,
     double[] PortraitX,
-    double[] PortraitY);
+    double[] PortraitY
+);

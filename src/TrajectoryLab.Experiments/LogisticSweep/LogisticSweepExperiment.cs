@@ -21,7 +21,7 @@ public sealed class LogisticSweepExperiment : Experiment<LogisticSweepOptions, L
     public override LogisticSweepResult Measure(LogisticSweepOptions o, IMeasureContext run)
     {
         var r = Enumerable.Range(0, o.RCount).Select(i => o.RMin + (o.RMax - o.RMin) * i / (o.RCount - 1)).ToArray(); // [rCount]
-        var lambda = new double[o.RCount];     // [rCount]
+        var lambda = new double[o.RCount]; // [rCount]
         var attractor = new double[o.RCount][]; // [rCount][points]
         var breakdowns = 0;
         run.Phase("sweep", () =>
@@ -32,9 +32,11 @@ public sealed class LogisticSweepExperiment : Experiment<LogisticSweepOptions, L
                 run.Cancellation.ThrowIfCancellationRequested();
                 var (l, broke) = Exponent(r[i], o);
                 lambda[i] = l;
-                if (broke) breakdowns++;
+                if (broke)
+                    breakdowns++;
                 var map = new LogisticMap(r[i], o.X0);
-                for (var n = 0; n < o.Transient; n++) map.Step();
+                for (var n = 0; n < o.Transient; n++)
+                    map.Step();
                 attractor[i] = new double[o.Points];
                 for (var n = 0; n < o.Points; n++)
                 {
@@ -49,14 +51,17 @@ public sealed class LogisticSweepExperiment : Experiment<LogisticSweepOptions, L
     }
 
     /// <inheritdoc/>
-    public override void Report(LogisticSweepOptions o, LogisticSweepResult result, RunContext run) => LogisticSweepReport.Render(o, result, run);
+    public override void Report(LogisticSweepOptions o, LogisticSweepResult result, RunContext run) =>
+        LogisticSweepReport.Render(o, result, run);
 
     /// <summary>λ(r) from the tangent + QR spectrum with k = 1; a superstable orbit (growth exactly 0) is a breakdown, λ = NaN.</summary>
     static (double Lambda, bool Breakdown) Exponent(double r, LogisticSweepOptions o)
     {
         var steps = o.Steps / o.QrInterval * o.QrInterval;
-        var result = LyapunovSpectrum.Compute(new TangentBundle(new LogisticMap(r, o.X0), 1, o.Seed),
-            new LyapunovSpectrumOptions(o.Transient, Math.Max(steps, o.QrInterval), o.QrInterval, MaxCheckpoints: 1));
+        var result = LyapunovSpectrum.Compute(
+            new TangentBundle(new LogisticMap(r, o.X0), 1, o.Seed),
+            new LyapunovSpectrumOptions(o.Transient, Math.Max(steps, o.QrInterval), o.QrInterval, MaxCheckpoints: 1)
+        );
         return (result.Exponents[0], result.Breakdown is not null);
     }
 }

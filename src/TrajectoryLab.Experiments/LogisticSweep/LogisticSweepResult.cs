@@ -8,7 +8,13 @@ namespace TrajectoryLab.Experiments.LogisticSweep;
 /// <param name="Breakdowns">How many r values broke down.</param>
 /// <param name="Attractor">[rCount][points] iterates after the transient.</param>
 /// <param name="Checks">λ measured at r = 2.5, 3.2 and 4 (those inside the range), where it is known analytically.</param>
-public sealed record LogisticSweepResult(double[] R, double[] Lambda, int Breakdowns, double[][] Attractor, IReadOnlyList<ExponentAt> Checks);
+public sealed record LogisticSweepResult(
+    double[] R,
+    double[] Lambda,
+    int Breakdowns,
+    double[][] Attractor,
+    IReadOnlyList<ExponentAt> Checks
+);
 
 /// <summary>λ measured at one r.</summary>
 public sealed record ExponentAt(double R, double Lambda);

@@ -28,12 +28,15 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths)
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
         var spec = models[0].Model.Spec;
         if (o.Layers.Any(l => l < 0 || l >= spec.NumLayers))
-            throw new ArgumentException($"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} " +
-                $"(the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)");
+            throw new ArgumentException(
+                $"layers: each perturbed site must be in 0 … {spec.NumLayers - 1} "
+                    + $"(the top residual {spec.NumLayers} is observed; perturbing it reaches nothing)"
+            );
         var usable = texts.Where(t => t.Tokens.Length > o.PromptLength + o.Transient + 1).ToList();
         if (usable.Count == 0)
             throw new ArgumentException(
-                $"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens");
+                $"text: no text is longer than promptLength + transient + 1 = {o.PromptLength + o.Transient + 1} tokens"
+            );
 
         var cells = new List<TeacherForcedCell>();
         run.Phase("spectra", () =>
@@ -43,17 +46,22 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths)
             {
                 var read = o.SelfGenerated ? [.. usable.Select(t => Greedy(m, t, o.PromptLength))] : usable;
                 foreach (var layer in o.Layers)
-                    foreach (var text in read)
-                    {
-                        run.Cancellation.ThrowIfCancellationRequested();
-                        cells.Add(Measure(m, layer, text, o));
-                        progress.Advance();
-                    }
+                foreach (var text in read)
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    cells.Add(Measure(m, layer, text, o));
+                    progress.Advance();
+                }
             }
         });
         var sweep = run.Phase("epsilon sweep", () => Sweep(models[0], o.Layers[0], usable[0], o));
-        return new LyapunovTeacherForcedResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)],
-            [.. usable.Select(t => t.Name)], cells, sweep);
+        return new LyapunovTeacherForcedResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            [.. models.Select(m => m.Label)],
+            [.. usable.Select(t => t.Name)],
+            cells,
+            sweep
+        );
     }
 
     /// <inheritdoc/>
@@ -65,15 +73,20 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths)
         var steps = text.Tokens.Length - o.PromptLength - o.Transient;
         var options = new TeacherForcedOptions
         {
-            Layer = layer, Directions = Math.Min(o.Directions, m.Model.Spec.HiddenSize), Epsilon = o.Epsilon,
-            PromptLength = o.PromptLength, Seed = o.Seed,
+            Layer = layer,
+            Directions = Math.Min(o.Directions, m.Model.Spec.HiddenSize),
+            Epsilon = o.Epsilon,
+            PromptLength = o.PromptLength,
+            Seed = o.Seed,
         };
         LyapunovSpectrumResult spectrum;
         double[] entropy;
         using (var run = TeacherForcedDynamics.Start(m.Model, text.Tokens, options))
         {
-            spectrum = LyapunovSpectrum.Compute(run,
-                new LyapunovSpectrumOptions(o.Transient, steps - steps % o.QrInterval, o.QrInterval, 400));
+            spectrum = LyapunovSpectrum.Compute(
+                run,
+                new LyapunovSpectrumOptions(o.Transient, steps - steps % o.QrInterval, o.QrInterval, 400)
+            );
             entropy = [.. run.ReferenceEntropy];
         }
         MaximalExponentResult pair;
@@ -87,16 +100,28 @@ public sealed class LyapunovTeacherForcedExperiment(ProjectPaths paths)
     {
         using var session = m.Model.StartSession(new GenerationOptions { MaxNewTokens = text.Tokens.Length - prompt });
         var tokens = new List<int>(text.Tokens[..prompt]) { session.Prefill([text.Tokens[..prompt]]).Tokens[0] };
-        while (tokens.Count < text.Tokens.Length) tokens.Add(session.Step().Tokens[0]);
+        while (tokens.Count < text.Tokens.Length)
+            tokens.Add(session.Step().Tokens[0]);
         return new TokenizedText($"{text.Name} (greedy, {m.Label})", [.. tokens]);
     }
 
     private static EpsilonPoint[] Sweep(MeasuredModel m, int layer, TokenizedText text, LyapunovTeacherForcedOptions o) =>
-        [.. o.EpsilonSweep.Select(eps =>
-        {
-            using var run = TeacherForcedDynamics.Start(m.Model, text.Tokens,
-                new TeacherForcedOptions { Layer = layer, Epsilon = eps, PromptLength = o.PromptLength, Seed = o.Seed });
-            var steps = text.Tokens.Length - o.PromptLength - o.Transient;
-            return new EpsilonPoint(eps, MaximalExponent.Compute(run, new MaximalExponentOptions(o.Transient, steps, 1, 100)).Exponent);
-        })];
+        [
+            .. o.EpsilonSweep.Select(eps =>
+            {
+                using var run = TeacherForcedDynamics.Start(
+                    m.Model,
+                    text.Tokens,
+                    new TeacherForcedOptions
+                    {
+                        Layer = layer,
+                        Epsilon = eps,
+                        PromptLength = o.PromptLength,
+                        Seed = o.Seed,
+                    }
+                );
+                var steps = text.Tokens.Length - o.PromptLength - o.Transient;
+                return new EpsilonPoint(eps, MaximalExponent.Compute(run, new MaximalExponentOptions(o.Transient, steps, 1, 100)).Exponent);
+            }),
+        ];
 }

@@ -14,7 +14,12 @@ namespace TrajectoryLab.Experiments.LyapunovTeacherForced;
 /// <param name="Cells">One per (model, layer, text), models outermost, then layers, then texts.</param>
 /// <param name="Sweep">Two-trajectory λ1 of the trained model at the first layer on the first text, per ε of the sweep.</param>
 public sealed record LyapunovTeacherForcedResult(
-    ModelFacts Model, string[] Models, string[] Texts, IReadOnlyList<TeacherForcedCell> Cells, IReadOnlyList<EpsilonPoint> Sweep);
+    ModelFacts Model,
+    string[] Models,
+    string[] Texts,
+    IReadOnlyList<TeacherForcedCell> Cells,
+    IReadOnlyList<EpsilonPoint> Sweep
+);
 
 /// <summary>One (model, layer, text) measurement.</summary>
 /// <param name="Model">"trained" or "random init".</param>
@@ -24,7 +29,13 @@ public sealed record LyapunovTeacherForcedResult(
 /// <param name="Pair">λ1 by Benettin's renormalised pair along the same first direction.</param>
 /// <param name="EntropyNats">[steps] entropy (nats) of the reference's distribution that predicted each token read.</param>
 public sealed record TeacherForcedCell(
-    string Model, int Layer, string Text, LyapunovSpectrumResult Spectrum, MaximalExponentResult Pair, double[] EntropyNats);
+    string Model,
+    int Layer,
+    string Text,
+    LyapunovSpectrumResult Spectrum,
+    MaximalExponentResult Pair,
+    double[] EntropyNats
+);
 
 /// <summary>One point of the ε sweep.</summary>
 /// <param name="Epsilon">Perturbation size relative to ||h||.</param>

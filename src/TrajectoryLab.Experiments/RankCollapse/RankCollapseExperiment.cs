@@ -24,8 +24,10 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     /// <summary>The ablation variants in report order, with the paths each keeps.</summary>
     public static readonly (string Name, BlockAblation Paths)[] Variants =
     [
-        ("full", BlockAblation.Full), ("pure attention", BlockAblation.PureAttention),
-        ("attention + skip", BlockAblation.AttentionSkip), ("attention + MLP", BlockAblation.AttentionMlp),
+        ("full", BlockAblation.Full),
+        ("pure attention", BlockAblation.PureAttention),
+        ("attention + skip", BlockAblation.AttentionSkip),
+        ("attention + MLP", BlockAblation.AttentionMlp),
     ];
 
     /// <inheritdoc/>
@@ -37,38 +39,48 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
         var usable = texts.Where(t => t.Tokens.Length >= o.PromptTokens + o.TrajectoryWindow && t.Tokens.Length >= o.Window).ToList();
         if (usable.Count == 0)
             throw new ArgumentException(
-                $"text: no text has max(promptTokens + trajectoryWindow, window) = " +
-                $"{Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens");
+                $"text: no text has max(promptTokens + trajectoryWindow, window) = "
+                    + $"{Math.Max(o.PromptTokens + o.TrajectoryWindow, o.Window)} tokens"
+            );
         var sites = Sites(models[0].Model.Spec.NumLayers);
         var traces = new List<Trace>();
         run.Phase("capture", () =>
         {
-            using var progress = run.Progress("prefills and continuations",
-                (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0)));
+            using var progress = run.Progress(
+                "prefills and continuations",
+                (long)models.Count * usable.Count * (2 + (o.Ablations ? Variants.Length - 1 : 0))
+            );
             foreach (var m in models)
-                foreach (var text in usable)
+            foreach (var text in usable)
+            {
+                run.Cancellation.ThrowIfCancellationRequested();
+                traces.Add(Prefill(m, text, "validation", BlockAblation.Full, sites));
+                traces.Add(Generate(m, text, o.PromptTokens, sites));
+                progress.Advance(2);
+                if (!o.Ablations)
+                    continue;
+                foreach (var (name, ablation) in Variants.Skip(1))
                 {
-                    run.Cancellation.ThrowIfCancellationRequested();
-                    traces.Add(Prefill(m, text, "validation", BlockAblation.Full, sites));
-                    traces.Add(Generate(m, text, o.PromptTokens, sites));
-                    progress.Advance(2);
-                    if (!o.Ablations) continue;
-                    foreach (var (name, ablation) in Variants.Skip(1))
-                    {
-                        traces.Add(Prefill(m, text, name, ablation, sites));
-                        progress.Advance();
-                    }
+                    traces.Add(Prefill(m, text, name, ablation, sites));
+                    progress.Advance();
                 }
+            }
         });
         var shortest = traces.Where(IsMain).Min(t => t.Sites[0].RowCount);
         var prefixes = o.Prefixes.Where(p => p <= shortest).Distinct().Order().ToArray();
-        var readings = run.Phase("measure", () => traces.Select(t =>
-        {
-            run.Cancellation.ThrowIfCancellationRequested();
-            return Readings(o, t, prefixes, tokenizer.TokenText);
-        }).ToList());
-        return new RankCollapseResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), [.. models.Select(m => m.Label)], prefixes,
-            readings);
+        var readings = run.Phase("measure", () => traces
+                .Select(t =>
+                {
+                    run.Cancellation.ThrowIfCancellationRequested();
+                    return Readings(o, t, prefixes, tokenizer.TokenText);
+                })
+                .ToList());
+        return new RankCollapseResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            [.. models.Select(m => m.Label)],
+            prefixes,
+            readings
+        );
     }
 
     /// <inheritdoc/>
@@ -87,17 +99,27 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
         RankReading[][] prefixReadings = main
             ? [.. prefixes.Select(n => t.Sites.Select(x => RankCollapseMeasures.Measure(Rows(x, 0, n))).ToArray())]
             : [];
-        WholeText[] whole = o.Ablations && t.Source != "generated"
-            ? [.. t.Sites.Select(x => new WholeText(RankCollapseMeasures.Measure(x),
-                TokenUniformity.Ratio(Rows(x, 1, x.RowCount - 1)).Value,
-                TokenUniformity.Ratio(Rows(x, x.RowCount / 2, x.RowCount - x.RowCount / 2)).Value))]
-            : [];
+        WholeText[] whole =
+            o.Ablations && t.Source != "generated"
+                ?
+                [
+                    .. t.Sites.Select(x => new WholeText(
+                        RankCollapseMeasures.Measure(x),
+                        TokenUniformity.Ratio(Rows(x, 1, x.RowCount - 1)).Value,
+                        TokenUniformity.Ratio(Rows(x, x.RowCount / 2, x.RowCount - x.RowCount / 2)).Value
+                    )),
+                ]
+                : [];
         GeneratedTrajectory? trajectory = null;
         if (t.Source == "generated")
         {
             var tokens = t.Tokens[t.Prompt..];
-            trajectory = new GeneratedTrajectory(tokens, [.. tokens.Select(tokenText)], t.Entropy,
-                [.. Sliding(t.Sites[^1], t.Prompt, o.TrajectoryWindow).Select(r => r.EffectiveRank)]); // entry i: steps i … i + w − 1
+            trajectory = new GeneratedTrajectory(
+                tokens,
+                [.. tokens.Select(tokenText)],
+                t.Entropy,
+                [.. Sliding(t.Sites[^1], t.Prompt, o.TrajectoryWindow).Select(r => r.EffectiveRank)]
+            ); // entry i: steps i … i + w − 1
         }
         return new TraceReadings(t.Model, t.Source, t.Text, t.Sites[0].RowCount, windows, prefixReadings, whole, trajectory);
     }
@@ -109,10 +131,18 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     /// <summary>One prefill over the whole text with every site captured (every prompt position comes back).</summary>
     private static Trace Prefill(MeasuredModel m, TokenizedText text, string source, BlockAblation ablation, string[] sites)
     {
-        using var session = m.Model.StartSession(new GenerationOptions { MaxNewTokens = 1, Capture = sites, Ablation = ablation });
+        using var session = m.Model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = 1,
+                Capture = sites,
+                Ablation = ablation,
+            }
+        );
         var step = session.Prefill([text.Tokens]);
         var rows = sites.Select(_ => new List<double[]>()).ToArray();
-        for (var s = 0; s < sites.Length; s++) Append(step.Activations[sites[s]], rows[s]);
+        for (var s = 0; s < sites.Length; s++)
+            Append(step.Activations[sites[s]], rows[s]);
         return new Trace(m.Label, source, text.Name, text.Tokens, [.. rows.Select(ToMatrix)], [], text.Tokens.Length);
     }
 
@@ -121,24 +151,37 @@ public sealed class RankCollapseExperiment(ProjectPaths paths) : Experiment<Rank
     private static Trace Generate(MeasuredModel m, TokenizedText text, int prompt, string[] sites)
     {
         var length = text.Tokens.Length;
-        using var session = m.Model.StartSession(new GenerationOptions
-        {
-            MaxNewTokens = length - prompt + 1, Capture = sites, Outputs = StepOutputs.LogProbs,
-        });
+        using var session = m.Model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = length - prompt + 1,
+                Capture = sites,
+                Outputs = StepOutputs.LogProbs,
+            }
+        );
         var rows = sites.Select(_ => new List<double[]>()).ToArray();
         var entropy = new List<double>();
         var step = session.Prefill([text.Tokens[..prompt]]);
         while (true)
         {
-            for (var s = 0; s < sites.Length; s++) Append(step.Activations[sites[s]], rows[s]);
+            for (var s = 0; s < sites.Length; s++)
+                Append(step.Activations[sites[s]], rows[s]);
             entropy.Add(TokenEntropy.Entropy([.. step.LogProbs![0].Select(v => (double)v)]));
-            if (session.Length > length) break;
+            if (session.Length > length)
+                break;
             step = session.Step();
         }
         // Rows cover positions 0 … length − 1, as the validation text's; entropy[i] is that of the distribution that chose
         // the token at position prompt + i (the last pass chose one beyond the text's length, dropped).
-        return new Trace(m.Label, "generated", text.Name, session.Tokens(0)[..length], [.. rows.Select(ToMatrix)],
-            [.. entropy.Take(length - prompt)], prompt);
+        return new Trace(
+            m.Label,
+            "generated",
+            text.Name,
+            session.Tokens(0)[..length],
+            [.. rows.Select(ToMatrix)],
+            [.. entropy.Take(length - prompt)],
+            prompt
+        );
     }
 
     private static Matrix<double> ToMatrix(List<double[]> rows) => Matrix<double>.Build.DenseOfRowArrays(rows); // [positions × d_model]

@@ -28,8 +28,10 @@ public static class RankCollapseMeasures
     {
         var rank = RankMeasures.Compute(x);
         var uniformity = TokenUniformity.Ratio(x);
-        var breakdown = rank.Breakdown != MetricBreakdown.None ? rank.Breakdown.ToString()
-            : uniformity.Breakdown != MetricBreakdown.None ? uniformity.Breakdown.ToString() : null;
+        var breakdown =
+            rank.Breakdown != MetricBreakdown.None ? rank.Breakdown.ToString()
+            : uniformity.Breakdown != MetricBreakdown.None ? uniformity.Breakdown.ToString()
+            : null;
         return new RankReading(rank.EffectiveRank, rank.StableRank, uniformity.Value, breakdown);
     }
 
@@ -58,9 +60,11 @@ public static class RankCollapseMeasures
     /// <param name="into">The rows so far.</param>
     public static void Append(Activation activation, List<double[]> into)
     {
-        int pos = activation.Shape[0], d = activation.Shape[1];
+        int pos = activation.Shape[0],
+            d = activation.Shape[1];
         var flat = activation.Rows[0];
-        for (var p = 0; p < pos; p++) into.Add([.. flat.AsSpan(p * d, d).ToArray().Select(v => (double)v)]);
+        for (var p = 0; p < pos; p++)
+            into.Add([.. flat.AsSpan(p * d, d).ToArray().Select(v => (double)v)]);
     }
 
     /// <summary>Mean of the finite values, NaN when none.</summary>

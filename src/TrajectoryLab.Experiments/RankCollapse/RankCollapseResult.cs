@@ -36,8 +36,15 @@ public sealed record RankReading(double EffectiveRank, double StableRank, double
 /// text; else empty.</param>
 /// <param name="Trajectory">Generated traces: the continuation's trajectory; else null.</param>
 public sealed record TraceReadings(
-    string Model, string Source, string Text, int Positions, RankReading[][] Windows, RankReading[][] PrefixReadings, WholeText[] Whole,
-    GeneratedTrajectory? Trajectory);
+    string Model,
+    string Source,
+    string Text,
+    int Positions,
+    RankReading[][] Windows,
+    RankReading[][] PrefixReadings,
+    WholeText[] Whole,
+    GeneratedTrajectory? Trajectory
+);
 
 /// <summary>The measures of the whole text at one site.</summary>
 /// <param name="Reading">Measures of all positions.</param>

@@ -18,7 +18,13 @@ public static class RepetitionAttractorsEscape
     /// <param name="loop">Its index among the searched loops.</param>
     /// <param name="o">The options.</param>
     /// <param name="cancellation">Stops between runs.</param>
-    public static List<EscapeThreshold> Search(LanguageModel model, Generation g, int loop, RepetitionAttractorsOptions o, CancellationToken cancellation)
+    public static List<EscapeThreshold> Search(
+        LanguageModel model,
+        Generation g,
+        int loop,
+        RepetitionAttractorsOptions o,
+        CancellationToken cancellation
+    )
     {
         var period = g.Cycle.Period;
         var inside = g.Cycle.Onset + period; // one full cycle into the loop
@@ -32,31 +38,48 @@ public static class RepetitionAttractorsEscape
         foreach (var layer in o.EscapeLayers)
         {
             cancellation.ThrowIfCancellationRequested();
-            FreeRunningResult Run(IReadOnlyList<double> eps) => FreeRunningDynamics.Run(model, context, new FreeRunningOptions
-            {
-                Layer = layer, Epsilons = eps, CopiesPerEpsilon = o.EscapeDirections, Steps = window, Seed = o.Seed + layer,
-            });
+            FreeRunningResult Run(IReadOnlyList<double> eps) =>
+                FreeRunningDynamics.Run(
+                    model,
+                    context,
+                    new FreeRunningOptions
+                    {
+                        Layer = layer,
+                        Epsilons = eps,
+                        CopiesPerEpsilon = o.EscapeDirections,
+                        Steps = window,
+                        Seed = o.Seed + layer,
+                    }
+                );
             var first = Run(grid);
             var stays = InLoop(first.ReferenceTokens, cycle);
             var lo = new double[o.EscapeDirections];
             var hi = new double[o.EscapeDirections];
             for (var v = 0; v < o.EscapeDirections; v++)
             {
-                var escaped = grid.Select((e, i) => !InLoop(first.Copies.First(c => c.Epsilon == e && c.Copy == v).Tokens, cycle)).ToArray();
+                var escaped = grid.Select((e, i) => !InLoop(first.Copies.First(c => c.Epsilon == e && c.Copy == v).Tokens, cycle))
+                    .ToArray();
                 var at = Array.IndexOf(escaped, true);
-                (lo[v], hi[v]) = at < 0 ? (grid[^1], double.PositiveInfinity) : at == 0 ? (double.NaN, grid[0]) : (grid[at - 1], grid[at]);
+                (lo[v], hi[v]) =
+                    at < 0 ? (grid[^1], double.PositiveInfinity)
+                    : at == 0 ? (double.NaN, grid[0])
+                    : (grid[at - 1], grid[at]);
             }
             for (var b = 0; b < o.EscapeBisections; b++)
             {
                 var open = Enumerable.Range(0, o.EscapeDirections).Where(v => double.IsFinite(lo[v]) && double.IsFinite(hi[v])).ToArray();
-                if (open.Length == 0) break;
+                if (open.Length == 0)
+                    break;
                 var mids = open.Select(v => Math.Sqrt(lo[v] * hi[v])).ToArray();
                 var run = Run([.. mids.Distinct()]);
                 for (var i = 0; i < open.Length; i++)
                 {
                     var v = open[i];
                     var copy = run.Copies.First(c => c.Epsilon == mids[i] && c.Copy == v);
-                    if (InLoop(copy.Tokens, cycle)) lo[v] = mids[i]; else hi[v] = mids[i];
+                    if (InLoop(copy.Tokens, cycle))
+                        lo[v] = mids[i];
+                    else
+                        hi[v] = mids[i];
                 }
             }
             for (var v = 0; v < o.EscapeDirections; v++)
@@ -65,7 +88,8 @@ public static class RepetitionAttractorsEscape
         return result;
     }
 
-    /// <summary>Whether the last P tokens of <paramref name="tokens"/> are a rotation of <paramref name="cycle"/> (still repeating the loop, at any phase).</summary>
+    /// <summary>Whether the last P tokens of <paramref name="tokens"/> are a rotation of <paramref name="cycle"/> (still repeating the
+    /// loop, at any phase).</summary>
     /// <param name="tokens">A window of at least P generated tokens.</param>
     /// <param name="cycle">The loop's P tokens.</param>
     public static bool InLoop(int[] tokens, int[] cycle)
@@ -73,7 +97,8 @@ public static class RepetitionAttractorsEscape
         var p = cycle.Length;
         var tail = tokens[^p..];
         for (var shift = 0; shift < p; shift++)
-            if (Enumerable.Range(0, p).All(i => tail[i] == cycle[(i + shift) % p])) return true;
+            if (Enumerable.Range(0, p).All(i => tail[i] == cycle[(i + shift) % p]))
+                return true;
         return false;
     }
 }

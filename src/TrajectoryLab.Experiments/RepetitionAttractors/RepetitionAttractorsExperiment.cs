@@ -31,30 +31,69 @@ public sealed class RepetitionAttractorsExperiment(ProjectPaths paths) : Experim
         var labels = models.Select(m => m.Label).ToArray();
 
         var generations = run.Phase("sweep", () => models.SelectMany(m => Sweep(m.Label, m.Model, prompts, o, run.Cancellation)).ToList());
-        var reinforcement = run.Phase("self-reinforcement", () => models.SelectMany(m =>
-            o.Sentences.Select((text, i) => SelfReinforcement(m.Label, m.Model, tokenizer, i, text, o.Repetitions))).ToList());
-        var escapes = run.Phase("escape", () => o.EscapeLayers.Length == 0 ? [] : models.SelectMany(m =>
-            generations.Where(g => g.Model == m.Label && g.Strategy == "greedy" && g.Cycle.IsLoop).Take(o.EscapeLoops)
-                .SelectMany((g, i) => RepetitionAttractorsEscape.Search(m.Model, g, i, o, run.Cancellation))).ToList());
+        var reinforcement = run.Phase("self-reinforcement", () =>
+            models
+                .SelectMany(m => o.Sentences.Select((text, i) => SelfReinforcement(m.Label, m.Model, tokenizer, i, text, o.Repetitions)))
+                .ToList()
+        );
+        var escapes = run.Phase("escape", () =>
+            o.EscapeLayers.Length == 0
+                ? []
+                : models
+                    .SelectMany(m =>
+                        generations
+                            .Where(g => g.Model == m.Label && g.Strategy == "greedy" && g.Cycle.IsLoop)
+                            .Take(o.EscapeLoops)
+                            .SelectMany((g, i) => RepetitionAttractorsEscape.Search(m.Model, g, i, o, run.Cancellation))
+                    )
+                    .ToList()
+        );
         var (recurrences, examples) = run.Phase("recurrence", () =>
         {
             var chosen = RecurrenceExamples(generations, labels);
             var plots = new Dictionary<int, bool[][]>(); // generation index → [Steps][Steps] R_ij, only for the examples
-            var measured = generations.Select((g, i) =>
-            {
-                run.Cancellation.ThrowIfCancellationRequested();
-                var (plot, rqa, threshold) = Recurrence(g.States, o.RecurrenceQuantile);
-                if (chosen.Any(c => c.Index == i)) plots[i] = Rows(plot);
-                return (Threshold: threshold, Rqa: rqa);
-            }).ToArray();
+            var measured = generations
+                .Select(
+                    (g, i) =>
+                    {
+                        run.Cancellation.ThrowIfCancellationRequested();
+                        var (plot, rqa, threshold) = Recurrence(g.States, o.RecurrenceQuantile);
+                        if (chosen.Any(c => c.Index == i))
+                            plots[i] = Rows(plot);
+                        return (Threshold: threshold, Rqa: rqa);
+                    }
+                )
+                .ToArray();
             return (measured, chosen.Select(c => new RecurrenceExample(c.Model, c.Kind, c.Index, plots[c.Index])).ToList());
         });
 
-        var sweep = generations.Select((g, i) => new SweepGeneration(g.Model, g.Prompt, g.Strategy, g.Temperature, g.Tokens,
-            [.. g.Tokens.Select(tokenizer.TokenText)], tokenizer.Decode(g.Tokens), g.Entropy, g.Cycle, recurrences[i].Threshold,
-            recurrences[i].Rqa)).ToList();
-        return new RepetitionAttractorsResult(ModelFacts.Of(o.Model.Name, folder, models[0].Model), labels, prompts.Length, sweep,
-            reinforcement, examples, escapes);
+        var sweep = generations
+            .Select(
+                (g, i) =>
+                    new SweepGeneration(
+                        g.Model,
+                        g.Prompt,
+                        g.Strategy,
+                        g.Temperature,
+                        g.Tokens,
+                        [.. g.Tokens.Select(tokenizer.TokenText)],
+                        tokenizer.Decode(g.Tokens),
+                        g.Entropy,
+                        g.Cycle,
+                        recurrences[i].Threshold,
+                        recurrences[i].Rqa
+                    )
+            )
+            .ToList();
+        return new RepetitionAttractorsResult(
+            ModelFacts.Of(o.Model.Name, folder, models[0].Model),
+            labels,
+            prompts.Length,
+            sweep,
+            reinforcement,
+            examples,
+            escapes
+        );
     }
 
     /// <inheritdoc/>

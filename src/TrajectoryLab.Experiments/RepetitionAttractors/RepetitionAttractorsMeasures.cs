@@ -5,11 +5,10 @@
 // ("Learning to Break the Loop", self-reinforcement effect); Welleck et al. (2020), ICLR (seq-rep-n);
 // Marwan et al. (2007), Phys. Rep. 438:237 (recurrence plots and RQA); Scheffer et al. (2009), Nature 461:53 (early warnings).
 using TrajectoryLab.Core.Metrics;
+using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using TrajectoryLab.Torch.Tokenizers;
-
-using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.RepetitionAttractors;
 
@@ -20,10 +19,21 @@ namespace TrajectoryLab.Experiments.RepetitionAttractors;
 /// <param name="Temperature">Temperature (0 for greedy).</param>
 /// <param name="Context">[P] the prompt ids the row read (BOS first).</param>
 /// <param name="Tokens">[Steps] generated ids.</param>
-/// <param name="Entropy">[Steps] entropy (nats) of the model's distribution at T = 1 that each token was drawn from (after the sampler's own truncation, not measured).</param>
+/// <param name="Entropy">[Steps] entropy (nats) of the model's distribution at T = 1 that each token was drawn from (after the sampler's
+/// own truncation, not measured).</param>
 /// <param name="States">[Steps][d_model] h at the top of the stack at the position whose logits chose each token.</param>
 /// <param name="Cycle">The terminal cycle of <paramref name="Tokens"/>.</param>
-public sealed record Generation(string Model, int Prompt, string Strategy, double Temperature, int[] Context, int[] Tokens, double[] Entropy, float[][] States, Cycle Cycle);
+public sealed record Generation(
+    string Model,
+    int Prompt,
+    string Strategy,
+    double Temperature,
+    int[] Context,
+    int[] Tokens,
+    double[] Entropy,
+    float[][] States,
+    Cycle Cycle
+);
 
 /// <summary>Measurements of the repetition-attractors experiment.</summary>
 public static class RepetitionAttractorsMeasures
@@ -40,7 +50,13 @@ public static class RepetitionAttractorsMeasures
     /// <param name="o">The options.</param>
     /// <param name="cancellation">Stops between steps.</param>
     /// <returns>The generations, by prompt then decoding setting.</returns>
-    public static List<Generation> Sweep(string label, LanguageModel model, int[][] prompts, RepetitionAttractorsOptions o, CancellationToken cancellation)
+    public static List<Generation> Sweep(
+        string label,
+        LanguageModel model,
+        int[][] prompts,
+        RepetitionAttractorsOptions o,
+        CancellationToken cancellation
+    )
     {
         var cells = Cells(o);
         var result = new List<Generation>();
@@ -52,20 +68,33 @@ public static class RepetitionAttractorsMeasures
         return [.. result.OrderBy(g => g.Prompt).ThenBy(g => Array.IndexOf(cells, (g.Strategy, g.Temperature)))];
     }
 
-    static List<Generation> Batch(string label, LanguageModel model, int[][] prompts, (int Prompt, (string Strategy, double Temperature) Cell)[] rows,
-        (string Strategy, double Temperature)[] cells, RepetitionAttractorsOptions o, CancellationToken cancellation)
+    static List<Generation> Batch(
+        string label,
+        LanguageModel model,
+        int[][] prompts,
+        (int Prompt, (string Strategy, double Temperature) Cell)[] rows,
+        (string Strategy, double Temperature)[] cells,
+        RepetitionAttractorsOptions o,
+        CancellationToken cancellation
+    )
     {
         var top = HookNames.ResidPost(model.Spec.NumLayers - 1);
         var d = model.Spec.HiddenSize;
-        using var session = model.StartSession(new GenerationOptions
-        {
-            MaxNewTokens = o.Steps, RowSamplers = [.. rows.Select(r => o.Sampler(r.Cell.Strategy, r.Cell.Temperature))], Seed = o.Seed,
-            StreamIds = [.. rows.Select(r => (long)(r.Prompt * 1000 + Array.IndexOf(cells, r.Cell)))], Outputs = StepOutputs.LogProbs, Capture = [top],
-        });
-        var tokens = rows.Select(_ => new int[o.Steps]).ToArray();      // [rows][Steps]
-        var entropy = rows.Select(_ => new double[o.Steps]).ToArray();  // [rows][Steps]
-        var states = rows.Select(_ => new float[o.Steps][]).ToArray();  // [rows][Steps][d_model]
-        var buffer = new double[model.Spec.VocabSize];                  // [d_vocab] one row's log-probabilities
+        using var session = model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = o.Steps,
+                RowSamplers = [.. rows.Select(r => o.Sampler(r.Cell.Strategy, r.Cell.Temperature))],
+                Seed = o.Seed,
+                StreamIds = [.. rows.Select(r => (long)(r.Prompt * 1000 + Array.IndexOf(cells, r.Cell)))],
+                Outputs = StepOutputs.LogProbs,
+                Capture = [top],
+            }
+        );
+        var tokens = rows.Select(_ => new int[o.Steps]).ToArray(); // [rows][Steps]
+        var entropy = rows.Select(_ => new double[o.Steps]).ToArray(); // [rows][Steps]
+        var states = rows.Select(_ => new float[o.Steps][]).ToArray(); // [rows][Steps][d_model]
+        var buffer = new double[model.Spec.VocabSize]; // [d_vocab] one row's log-probabilities
         var step = session.Prefill([.. rows.Select(r => prompts[r.Prompt])]);
         for (var s = 0; s < o.Steps; s++)
         {
@@ -76,31 +105,65 @@ public static class RepetitionAttractorsMeasures
             {
                 tokens[r][s] = step.Tokens[r];
                 var lp = step.LogProbs![r];
-                for (var k = 0; k < lp.Length; k++) buffer[k] = lp[k];
+                for (var k = 0; k < lp.Length; k++)
+                    buffer[k] = lp[k];
                 entropy[r][s] = TokenEntropy.Entropy(buffer.AsSpan(0, lp.Length));
                 states[r][s] = h.Rows[r][offset..(offset + d)];
             }
-            if (s < o.Steps - 1) step = session.Step();
+            if (s < o.Steps - 1)
+                step = session.Step();
         }
-        return [.. rows.Select((row, r) => new Generation(label, row.Prompt, row.Cell.Strategy, row.Cell.Temperature, prompts[row.Prompt],
-            tokens[r], entropy[r], states[r], CycleDetector.Detect(tokens[r], o.LoopRepeats)))];
+        return
+        [
+            .. rows.Select(
+                (row, r) =>
+                    new Generation(
+                        label,
+                        row.Prompt,
+                        row.Cell.Strategy,
+                        row.Cell.Temperature,
+                        prompts[row.Prompt],
+                        tokens[r],
+                        entropy[r],
+                        states[r],
+                        CycleDetector.Detect(tokens[r], o.LoopRepeats)
+                    )
+            ),
+        ];
     }
 
-    /// <summary>Teacher-forces [BOS] + sentence × (N + 1) in one prefill and reads every token's probability from the logits at each position.</summary>
+    /// <summary>Teacher-forces [BOS] + sentence × (N + 1) in one prefill and reads every token's probability from the logits at each
+    /// position.</summary>
     /// <param name="label">Model label.</param>
     /// <param name="model">The model.</param>
     /// <param name="tokenizer">The tokenizer.</param>
     /// <param name="sentence">Sentence index.</param>
     /// <param name="text">The sentence.</param>
     /// <param name="repetitions">N.</param>
-    public static Reinforcement SelfReinforcement(string label, LanguageModel model, ITextTokenizer tokenizer, int sentence, string text, int repetitions)
+    public static Reinforcement SelfReinforcement(
+        string label,
+        LanguageModel model,
+        ITextTokenizer tokenizer,
+        int sentence,
+        string text,
+        int repetitions
+    )
     {
         var ids = tokenizer.Encode(" " + text.Trim());
         var start = tokenizer.BosId ?? tokenizer.EosId;
         var context = (start is int b ? new[] { b } : []).Concat(Enumerable.Repeat(ids, repetitions + 1).SelectMany(x => x)).ToArray();
         if (context.Length > model.Spec.MaxPositionEmbeddings)
-            throw new InvalidOperationException($"sentence {sentence + 1} repeated {repetitions + 1} times is {context.Length} tokens, beyond the model's context of {model.Spec.MaxPositionEmbeddings}");
-        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, PromptLogits = true, Capture = [HookNames.Logits] });
+            throw new InvalidOperationException(
+                $"sentence {sentence + 1} repeated {repetitions + 1} times is {context.Length} tokens, beyond the model's context of {model.Spec.MaxPositionEmbeddings}"
+            );
+        using var session = model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = 1,
+                PromptLogits = true,
+                Capture = [HookNames.Logits],
+            }
+        );
         var logits = session.Prefill([context]).Activations[HookNames.Logits]; // Shape [P, d_vocab]
         var v = logits.Shape[1];
         var first = context.Length - ids.Length * (repetitions + 1);
@@ -118,7 +181,8 @@ public static class RepetitionAttractorsMeasures
         return new Reinforcement(label, sentence, p);
     }
 
-    /// <summary>Recurrence plot of a state sequence with ε = the given quantile of its pairwise distances (i &lt; j), and its RQA.</summary>
+    /// <summary>Recurrence plot of a state sequence with ε = the given quantile of its pairwise distances (i &lt; j), and its
+    /// RQA.</summary>
     /// <param name="states">[N][d] states.</param>
     /// <param name="quantile">Quantile of the distances used as the threshold.</param>
     public static (RecurrencePlot Plot, RqaResult Rqa, double Threshold) Recurrence(float[][] states, double quantile)
@@ -126,12 +190,13 @@ public static class RepetitionAttractorsMeasures
         var x = states.Select(s => Array.ConvertAll(s, v => (double)v)).ToArray();
         var distances = new List<double>();
         for (var i = 0; i < x.Length; i++)
-            for (var j = i + 1; j < x.Length; j++)
-            {
-                var sum = 0.0;
-                for (var c = 0; c < x[i].Length; c++) sum += (x[i][c] - x[j][c]) * (x[i][c] - x[j][c]);
-                distances.Add(Math.Sqrt(sum));
-            }
+        for (var j = i + 1; j < x.Length; j++)
+        {
+            var sum = 0.0;
+            for (var c = 0; c < x[i].Length; c++)
+                sum += (x[i][c] - x[j][c]) * (x[i][c] - x[j][c]);
+            distances.Add(Math.Sqrt(sum));
+        }
         var threshold = Sample.Quantile(distances, quantile);
         var plot = RecurrencePlot.Compute(x, double.IsNaN(threshold) ? 0 : threshold);
         return (plot, RecurrenceQuantification.Compute(plot), threshold);
@@ -142,8 +207,10 @@ public static class RepetitionAttractorsMeasures
     /// <param name="generations">Every generation, in sweep order.</param>
     /// <param name="labels">Model labels.</param>
     /// <returns>Model label, "looping" or "non-looping", and the index into <paramref name="generations"/>.</returns>
-    public static List<(string Model, string Kind, int Index)> RecurrenceExamples(IReadOnlyList<Generation> generations,
-        IEnumerable<string> labels)
+    public static List<(string Model, string Kind, int Index)> RecurrenceExamples(
+        IReadOnlyList<Generation> generations,
+        IEnumerable<string> labels
+    )
     {
         var examples = new List<(string Model, string Kind, int Index)>();
         foreach (var m in labels)
@@ -151,10 +218,15 @@ public static class RepetitionAttractorsMeasures
             var mine = generations.Select((g, i) => (G: g, I: i)).Where(x => x.G.Model == m).ToArray();
             var looping = mine.Where(x => x.G.Cycle.IsLoop).OrderBy(x => x.G.Strategy != "greedy").Select(x => (int?)x.I).FirstOrDefault();
             int? prompt = looping is int l ? generations[l].Prompt : null;
-            var free = mine.Where(x => !x.G.Cycle.IsLoop).OrderBy(x => prompt is null || x.G.Prompt != prompt)
-                .ThenBy(x => RepetitionMetrics.SeqRepN(x.G.Tokens, 4).Value).Select(x => (int?)x.I).FirstOrDefault();
-            if (looping is int a) examples.Add((m, "looping", a));
-            if (free is int b) examples.Add((m, "non-looping", b));
+            var free = mine.Where(x => !x.G.Cycle.IsLoop)
+                .OrderBy(x => prompt is null || x.G.Prompt != prompt)
+                .ThenBy(x => RepetitionMetrics.SeqRepN(x.G.Tokens, 4).Value)
+                .Select(x => (int?)x.I)
+                .FirstOrDefault();
+            if (looping is int a)
+                examples.Add((m, "looping", a));
+            if (free is int b)
+                examples.Add((m, "non-looping", b));
         }
         return examples;
     }

@@ -17,9 +17,15 @@ namespace TrajectoryLab.Experiments.RepetitionAttractors;
 /// <param name="RecurrenceExamples">Per model, the looping and the non-looping generation whose recurrence plot is drawn
 /// (absent when the model has no such generation).</param>
 /// <param name="Escapes">Every escape threshold (empty when escapeLayers is empty or no greedy generation loops).</param>
-public sealed record RepetitionAttractorsResult(ModelFacts Model, IReadOnlyList<string> Models, int Prompts,
-    IReadOnlyList<SweepGeneration> Generations, IReadOnlyList<Reinforcement> Reinforcement,
-    IReadOnlyList<RecurrenceExample> RecurrenceExamples, IReadOnlyList<EscapeThreshold> Escapes);
+public sealed record RepetitionAttractorsResult(
+    ModelFacts Model,
+    IReadOnlyList<string> Models,
+    int Prompts,
+    IReadOnlyList<SweepGeneration> Generations,
+    IReadOnlyList<Reinforcement> Reinforcement,
+    IReadOnlyList<RecurrenceExample> RecurrenceExamples,
+    IReadOnlyList<EscapeThreshold> Escapes
+);
 
 /// <summary>One generation of the sweep.</summary>
 /// <param name="Model">"trained" or "random init".</param>
@@ -34,8 +40,19 @@ public sealed record RepetitionAttractorsResult(ModelFacts Model, IReadOnlyList<
 /// <param name="RecurrenceThreshold">ε of the recurrence plot of the top-residual states (a quantile of their pairwise
 /// distances; NaN when none is finite).</param>
 /// <param name="Rqa">The RQA of that plot.</param>
-public sealed record SweepGeneration(string Model, int Prompt, string Strategy, double Temperature, int[] Tokens, string[] TokenTexts,
-    string Text, double[] EntropyNats, Cycle Cycle, double RecurrenceThreshold, RqaResult Rqa);
+public sealed record SweepGeneration(
+    string Model,
+    int Prompt,
+    string Strategy,
+    double Temperature,
+    int[] Tokens,
+    string[] TokenTexts,
+    string Text,
+    double[] EntropyNats,
+    Cycle Cycle,
+    double RecurrenceThreshold,
+    RqaResult Rqa
+);
 
 /// <summary>A recurrence plot the report draws.</summary>
 /// <param name="Model">Model label.</param>
@@ -70,5 +87,14 @@ public sealed record Reinforcement(string Model, int Sentence, double[][] Probab
 /// smallest ε when that one already escapes.</param>
 /// <param name="Lower">The bracket's lower end (largest ε seen to stay in the loop); NaN when the smallest grid ε escapes.</param>
 /// <param name="ReferenceStays">Whether the unperturbed row repeated the loop over the window (it should: greedy).</param>
-public sealed record EscapeThreshold(string Model, int Loop, int Prompt, int Period, int Layer, int Direction, double Epsilon, double Lower,
-    bool ReferenceStays);
+public sealed record EscapeThreshold(
+    string Model,
+    int Loop,
+    int Prompt,
+    int Period,
+    int Layer,
+    int Direction,
+    double Epsilon,
+    double Lower,
+    bool ReferenceStays
+);

@@ -14,18 +14,41 @@ public sealed record Continuation(int[] Tokens, double[] Entropy, double[] Surpr
     /// Continues <paramref name="prompt"/> (after the tokenizer's BOS, else EOS, token) by up to <paramref name="maxNewTokens"/>
     /// tokens, stopping early at EOS; <paramref name="stream"/> picks the row's random stream under <paramref name="seed"/>.
     /// </summary>
-    public static Continuation Generate(LanguageModel lm, ITextTokenizer tokenizer, string prompt, SamplerOptions sampler, int maxNewTokens,
-        long seed, long stream, CancellationToken cancellation, Action? onToken = null) =>
-        Generate(lm, tokenizer, PromptSource.Of([prompt], [], tokenizer)[0], sampler, maxNewTokens, seed, stream, cancellation, onToken);
+    public static Continuation Generate(
+        LanguageModel lm,
+        ITextTokenizer tokenizer,
+        string prompt,
+        SamplerOptions sampler,
+        int maxNewTokens,
+        long seed,
+        long stream,
+        CancellationToken cancellation,
+        Action? onToken = null
+    ) => Generate(lm, tokenizer, PromptSource.Of([prompt], [], tokenizer)[0], sampler, maxNewTokens, seed, stream, cancellation, onToken);
 
     /// <summary>Continues the prompt given as token ids (used as they are); otherwise as the text overload.</summary>
-    public static Continuation Generate(LanguageModel lm, ITextTokenizer tokenizer, int[] ids, SamplerOptions sampler, int maxNewTokens,
-        long seed, long stream, CancellationToken cancellation, Action? onToken = null)
+    public static Continuation Generate(
+        LanguageModel lm,
+        ITextTokenizer tokenizer,
+        int[] ids,
+        SamplerOptions sampler,
+        int maxNewTokens,
+        long seed,
+        long stream,
+        CancellationToken cancellation,
+        Action? onToken = null
+    )
     {
-        using var session = lm.StartSession(new GenerationOptions
-        {
-            MaxNewTokens = maxNewTokens, Sampler = sampler, Seed = seed, StreamIds = [stream], Outputs = StepOutputs.Logits,
-        });
+        using var session = lm.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = maxNewTokens,
+                Sampler = sampler,
+                Seed = seed,
+                StreamIds = [stream],
+                Outputs = StepOutputs.Logits,
+            }
+        );
         var (tokens, entropy, surprisal) = (new List<int>(), new List<double>(), new List<double>());
         var step = session.Prefill([ids]);
         while (true)
@@ -38,7 +61,8 @@ public sealed record Continuation(int[] Tokens, double[] Entropy, double[] Surpr
             entropy.Add(stats.Entropy);
             surprisal.Add(stats.LogPartition - logits[token]);
             onToken?.Invoke();
-            if (tokens.Count >= maxNewTokens || token == tokenizer.EosId) break;
+            if (tokens.Count >= maxNewTokens || token == tokenizer.EosId)
+                break;
             step = session.Step();
         }
         return new Continuation([.. tokens], [.. entropy], [.. surprisal]);

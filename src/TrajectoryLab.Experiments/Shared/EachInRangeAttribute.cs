@@ -21,14 +21,17 @@ public sealed class EachInRangeAttribute(double minimum, double maximum) : Valid
     /// <inheritdoc/>
     protected override ValidationResult? IsValid(object? value, ValidationContext context)
     {
-        if (value is not IEnumerable list) return ValidationResult.Success;
+        if (value is not IEnumerable list)
+            return ValidationResult.Success;
         var i = 0;
         foreach (var item in list)
         {
             var x = Convert.ToDouble(item, CultureInfo.InvariantCulture);
             if (!double.IsFinite(x) || x < Minimum || x > Maximum)
-                return new ValidationResult(string.Create(CultureInfo.InvariantCulture,
-                    $"{x} is outside [{Minimum}, {Maximum}]"), [$"{context.MemberName}:{i}"]);
+                return new ValidationResult(
+                    string.Create(CultureInfo.InvariantCulture, $"{x} is outside [{Minimum}, {Maximum}]"),
+                    [$"{context.MemberName}:{i}"]
+                );
             i++;
         }
         return ValidationResult.Success;

@@ -14,17 +14,26 @@ public sealed class ModelChoice
 {
     /// <summary>"default" (models/brown-small), a Hugging Face folder, a .safetensors file with config.json beside it, or a
     /// llama2.c .bin.</summary>
-    [Required] public string Name { get; set; } = ModelLocator.Default;
+    [Required]
+    public string Name { get; set; } = ModelLocator.Default;
+
     /// <summary>A tokenizer.json or tokenizer.bin to use instead of the one beside the weights; null for that one (or none).</summary>
     public string? Tokenizer { get; set; }
+
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
-    [Required] public string Device { get; set; } = "cpu";
+    [Required]
+    public string Device { get; set; } = "cpu";
+
     /// <summary>"float32", "bfloat16" or "float16".</summary>
-    [Required] public string DType { get; set; } = "float32";
+    [Required]
+    public string DType { get; set; } = "float32";
+
     /// <summary>Also measure the same architecture with random weights.</summary>
     public bool CompareRandom { get; set; } = true;
+
     /// <summary>Seed of the random twin's weights.</summary>
-    [Range(typeof(long), "0", "9223372036854775807")] public long RandomSeed { get; set; } = 1;
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long RandomSeed { get; set; } = 1;
 
     /// <summary>The problem with the model (checked whole, see <see cref="ModelPreflight"/>) or its device, for an
     /// experiment's preflight check.</summary>
@@ -33,8 +42,10 @@ public sealed class ModelChoice
     /// <summary>As <see cref="Check(ProjectPaths)"/>, also handing back the checked model (its architecture and tokenizer)
     /// for the checks that depend on it.</summary>
     public (string Key, string Problem)? Check(ProjectPaths paths, out CheckedModel? model) =>
-        ModelPreflight.Check(Name, Tokenizer, paths, out model) is { } problem ? (problem.InTokenizer && Tokenizer is not null ? "model:tokenizer" : "model:name", problem.Message)
-        : ModelOptions.DeviceProblem(Device) is { } device ? ("model:device", device) : null;
+        ModelPreflight.Check(Name, Tokenizer, paths, out model) is { } problem
+            ? (problem.InTokenizer && Tokenizer is not null ? "model:tokenizer" : "model:name", problem.Message)
+        : ModelOptions.DeviceProblem(Device) is { } device ? ("model:device", device)
+        : null;
 }
 
 /// <summary>One model of the comparison.</summary>
@@ -54,7 +65,8 @@ public sealed record LoadedModels(IReadOnlyList<MeasuredModel> Models, ITextToke
     /// <summary>Frees every model.</summary>
     public void Dispose()
     {
-        foreach (var m in Models) m.Model.Dispose();
+        foreach (var m in Models)
+            m.Model.Dispose();
     }
 }
 
@@ -70,12 +82,14 @@ public static class ModelPair
         var models = new List<MeasuredModel> { new("trained", trained) };
         try
         {
-            if (choice.CompareRandom) models.Add(new("random init", LanguageModel.Random(trained.Spec, choice.RandomSeed, options)));
+            if (choice.CompareRandom)
+                models.Add(new("random init", LanguageModel.Random(trained.Spec, choice.RandomSeed, options)));
             return new LoadedModels(models, TokenizerOf(source, trained.Spec.VocabSize), source.Path);
         }
         catch
         {
-            foreach (var m in models) m.Model.Dispose();
+            foreach (var m in models)
+                m.Model.Dispose();
             throw;
         }
     }

@@ -13,7 +13,16 @@ namespace TrajectoryLab.Experiments.Shared;
 /// <param name="Vocabulary">Token ids.</param>
 /// <param name="Device">Where it ran.</param>
 /// <param name="DType">Its weights' and activations' dtype.</param>
-public sealed record ModelFacts(string Name, string Path, string Architecture, int Layers, int Width, int Vocabulary, string Device, string DType)
+public sealed record ModelFacts(
+    string Name,
+    string Path,
+    string Architecture,
+    int Layers,
+    int Width,
+    int Vocabulary,
+    string Device,
+    string DType
+)
 {
     /// <summary>The facts of <paramref name="model"/>, loaded from <paramref name="path"/> as <paramref name="name"/>.</summary>
     public static ModelFacts Of(string name, string path, LanguageModel model) =>

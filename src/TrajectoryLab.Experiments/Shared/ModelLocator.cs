@@ -25,19 +25,28 @@ public static class ModelLocator
         {
             var folder = Path.Combine(paths.Root, DefaultFolder);
             if (!Directory.Exists(folder))
-                throw new CheckpointException(folder, null, "the default model is not here (train it with `trajectorylab run train-brown` and copy its model/ folder there)");
+                throw new CheckpointException(
+                    folder,
+                    null,
+                    "the default model is not here (train it with `trajectorylab run train-brown` and copy its model/ folder there)"
+                );
             return ModelSource.Resolve(folder, Locate(tokenizer, paths));
         }
-        if (string.IsNullOrWhiteSpace(model)) throw new CheckpointException(paths.Root, null, "no model named: give \"default\" or a path");
+        if (string.IsNullOrWhiteSpace(model))
+            throw new CheckpointException(paths.Root, null, "no model named: give \"default\" or a path");
         return ModelSource.Resolve(Locate(model, paths)!, Locate(tokenizer, paths));
     }
 
-    /// <summary>A path as the user wrote it: taken from the current directory if something is there, else from the repository root.</summary>
+    /// <summary>A path as the user wrote it: taken from the current directory if something is there, else from the repository
+    /// root.</summary>
     static string? Locate(string? path, ProjectPaths paths)
     {
-        if (string.IsNullOrWhiteSpace(path)) return null;
+        if (string.IsNullOrWhiteSpace(path))
+            return null;
         var here = Path.GetFullPath(path);
         var inRepository = Path.Combine(paths.Root, path);
-        return File.Exists(here) || Directory.Exists(here) || !(File.Exists(inRepository) || Directory.Exists(inRepository)) ? here : Path.GetFullPath(inRepository);
+        return File.Exists(here) || Directory.Exists(here) || !(File.Exists(inRepository) || Directory.Exists(inRepository))
+            ? here
+            : Path.GetFullPath(inRepository);
     }
 }

@@ -48,9 +48,19 @@ public static class ModelPreflight
     /// <summary>The model's files with their lengths and modification times: a changed file is checked again.</summary>
     static string Fingerprint(ModelSource source)
     {
-        var files = new[] { source.WeightsPath, source.ConfigPath, source.TokenizerPath }.Where(f => f is not null).Select(f => f!).ToList();
+        var files = new[] { source.WeightsPath, source.ConfigPath, source.TokenizerPath }
+            .Where(f => f is not null)
+            .Select(f => f!)
+            .ToList();
         if (Path.GetFileName(source.WeightsPath) == ShardIndex.FileName)
-            files.AddRange(Directory.EnumerateFiles(Path.GetDirectoryName(source.WeightsPath)!, "*.safetensors").Order(StringComparer.Ordinal));
-        return string.Join("|", files.Select(f => new FileInfo(f)).Select(f => $"{f.FullName}:{(f.Exists ? f.Length : -1)}:{(f.Exists ? f.LastWriteTimeUtc.Ticks : 0)}"));
+            files.AddRange(
+                Directory.EnumerateFiles(Path.GetDirectoryName(source.WeightsPath)!, "*.safetensors").Order(StringComparer.Ordinal)
+            );
+        return string.Join(
+            "|",
+            files
+                .Select(f => new FileInfo(f))
+                .Select(f => $"{f.FullName}:{(f.Exists ? f.Length : -1)}:{(f.Exists ? f.LastWriteTimeUtc.Ticks : 0)}")
+        );
     }
 }

@@ -26,14 +26,24 @@ public static class PrefillPass
     {
         var spec = model.Spec;
         var capture = new List<string> { HookNames.Logits };
-        if (patterns) capture.AddRange(Enumerable.Range(0, spec.NumLayers).Select(HookNames.AttnPattern));
-        if (residual) capture.Add(HookNames.ResidPost(spec.NumLayers - 1));
-        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, PromptLogits = true, Capture = capture });
+        if (patterns)
+            capture.AddRange(Enumerable.Range(0, spec.NumLayers).Select(HookNames.AttnPattern));
+        if (residual)
+            capture.Add(HookNames.ResidPost(spec.NumLayers - 1));
+        using var session = model.StartSession(
+            new GenerationOptions
+            {
+                MaxNewTokens = 1,
+                PromptLogits = true,
+                Capture = capture,
+            }
+        );
         var step = session.Prefill([tokens]);
         return new PrefillCapture(
             tokens.Length,
             step.Activations[HookNames.Logits].Rows[0], // [n, d_vocab]
             patterns ? [.. Enumerable.Range(0, spec.NumLayers).Select(l => step.Activations[HookNames.AttnPattern(l)].Rows[0])] : [], // [n_heads, n, n] each
-            residual ? step.Activations[HookNames.ResidPost(spec.NumLayers - 1)].Rows[0] : []); // [n, d_model]
+            residual ? step.Activations[HookNames.ResidPost(spec.NumLayers - 1)].Rows[0] : []
+        ); // [n, d_model]
     }
 }

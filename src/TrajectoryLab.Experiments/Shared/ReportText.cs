@@ -9,7 +9,8 @@ namespace TrajectoryLab.Experiments.Shared;
 /// <summary>Formatting shared by the experiments' reports.</summary>
 public static class ReportText
 {
-    /// <summary><paramref name="value"/> with <paramref name="format"/> in the invariant culture ("NaN", "∞" as .NET writes them).</summary>
+    /// <summary><paramref name="value"/> with <paramref name="format"/> in the invariant culture ("NaN", "∞" as .NET writes
+    /// them).</summary>
     /// <param name="value">The number.</param>
     /// <param name="format">A .NET numeric format. Default G4.</param>
     public static string F(double value, string format = "G4") => value.ToString(format, CultureInfo.InvariantCulture);
@@ -24,10 +25,13 @@ public static class ReportText
 
     /// <summary>"ρ = 0.31 (95% CI 0.25 … 0.36, N = 1234)", or the breakdown when the coefficient could not be measured.</summary>
     /// <param name="r">The correlation result.</param>
-    public static string Correlation(BootstrapCorrelationResult r) => r.Succeeded
-        ? string.Create(CultureInfo.InvariantCulture,
-            $"ρ = {r.R:F3} ({r.Confidence * 100:G3}% bootstrap CI {r.Lower:F3} … {r.Upper:F3}, N = {r.N}{(r.Dropped > 0 ? $", {r.Dropped} non-finite pairs dropped" : "")})")
-        : $"not measured: {r.Breakdown}" + (double.IsNaN(r.R) ? "" : $" (ρ = {F(r.R, "F3")})");
+    public static string Correlation(BootstrapCorrelationResult r) =>
+        r.Succeeded
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"ρ = {r.R:F3} ({r.Confidence * 100:G3}% bootstrap CI {r.Lower:F3} … {r.Upper:F3}, N = {r.N}{(r.Dropped > 0 ? $", {r.Dropped} non-finite pairs dropped" : "")})"
+            )
+            : $"not measured: {r.Breakdown}" + (double.IsNaN(r.R) ? "" : $" (ρ = {F(r.R, "F3")})");
 
     /// <summary>A file-name form of a model label ("random init" → "random-init").</summary>
     /// <param name="label">The model label.</param>

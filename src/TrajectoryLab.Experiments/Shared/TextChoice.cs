@@ -2,9 +2,9 @@
 // validation documents of a corpus ("brown": the split train-brown held out, same fraction and seed, so the default
 // model has never trained on them). Each text is preceded by the tokenizer's BOS (or EOS) token, as generate does.
 using System.ComponentModel.DataAnnotations;
-using TrajectoryLab.Experiments.Training;
-using TrajectoryLab.Experiments;
 using TrajectoryLab.Core.Corpus;
+using TrajectoryLab.Experiments;
+using TrajectoryLab.Experiments.Training;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Tokenizers;
 
@@ -15,28 +15,43 @@ public sealed class TextChoice
 {
     /// <summary>Inline texts; when nonempty they are used instead of <see cref="Corpus"/>.</summary>
     public string[] Texts { get; set; } = [];
+
     /// <summary>Texts as token ids, used verbatim (nothing prepended; cut to <see cref="Tokens"/>); when nonempty they are
     /// used instead of <see cref="Texts"/> and <see cref="Corpus"/>. The way to feed a model that has no tokenizer.</summary>
     public int[][] Ids { get; set; } = [];
+
     /// <summary>"brown" (its validation split) or a plain-text file or folder.</summary>
-    [Required] public string Corpus { get; set; } = CorpusSource.Brown;
+    [Required]
+    public string Corpus { get; set; } = CorpusSource.Brown;
+
     /// <summary>The validation fraction of the split (train-brown's).</summary>
-    [Range(0.001, 0.5)] public double ValidationFraction { get; set; } = 0.1;
+    [Range(0.001, 0.5)]
+    public double ValidationFraction { get; set; } = 0.1;
+
     /// <summary>The seed of the split (train-brown's seed).</summary>
-    [Range(0, int.MaxValue)] public int SplitSeed { get; set; } = 42;
+    [Range(0, int.MaxValue)]
+    public int SplitSeed { get; set; } = 42;
+
     /// <summary>How many documents (texts) to read from the corpus.</summary>
-    [Range(1, 10_000)] public int Documents { get; set; } = 4;
+    [Range(1, 10_000)]
+    public int Documents { get; set; } = 4;
+
     /// <summary>Tokens per text (BOS included); shorter texts are used whole.</summary>
-    [Range(2, 100_000)] public int Tokens { get; set; } = 256;
+    [Range(2, 100_000)]
+    public int Tokens { get; set; } = 256;
 
     /// <summary>The problem with these texts for <paramref name="model"/> (ids outside its vocabulary, or text for a model
     /// without a tokenizer), naming the key under <paramref name="prefix"/>, or null.</summary>
     public (string Key, string Problem)? Check(CheckedModel model, string prefix = "text:")
     {
         if (Ids.Length > 0)
-            return PromptSource.CheckIds(Ids, model.Spec.VocabSize, prefix + "ids") ?? (Ids.Any(t => t.Length < 2) ? (prefix + "ids", "every text needs at least 2 tokens") : null);
+            return PromptSource.CheckIds(Ids, model.Spec.VocabSize, prefix + "ids")
+                ?? (Ids.Any(t => t.Length < 2) ? (prefix + "ids", "every text needs at least 2 tokens") : null);
         if (model.Tokenizer is null)
-            return (prefix + (Texts.Length > 0 ? "texts" : "corpus"), PromptSource.NoTokenizer(model, prefix.TrimEnd(':') + ".ids", "[[1, 17, 250, 9]]"));
+            return (
+                prefix + (Texts.Length > 0 ? "texts" : "corpus"),
+                PromptSource.NoTokenizer(model, prefix.TrimEnd(':') + ".ids", "[[1, 17, 250, 9]]")
+            );
         return null;
     }
 }
@@ -54,13 +69,19 @@ public static class TextSource
     {
         if (choice.Ids.Length > 0)
             return [.. choice.Ids.Select((ids, i) => new TokenizedText($"ids {i + 1}", [.. ids.Take(choice.Tokens)]))];
-        IEnumerable<(string Name, string Text)> texts = choice.Texts.Length > 0
-            ? choice.Texts.Select((t, i) => ($"text {i + 1}", t))
-            : Documents(choice, paths);
+        IEnumerable<(string Name, string Text)> texts =
+            choice.Texts.Length > 0 ? choice.Texts.Select((t, i) => ($"text {i + 1}", t)) : Documents(choice, paths);
         var start = tokenizer.BosId ?? tokenizer.EosId;
-        return [.. texts.Take(choice.Texts.Length > 0 ? int.MaxValue : choice.Documents)
-            .Select(t => new TokenizedText(t.Name, [.. (start is { } s ? new[] { s } : []).Concat(tokenizer.Encode(t.Text)).Take(choice.Tokens)]))
-            .Where(t => t.Tokens.Length >= 2)];
+        return
+        [
+            .. texts
+                .Take(choice.Texts.Length > 0 ? int.MaxValue : choice.Documents)
+                .Select(t => new TokenizedText(
+                    t.Name,
+                    [.. (start is { } s ? new[] { s } : []).Concat(tokenizer.Encode(t.Text)).Take(choice.Tokens)]
+                ))
+                .Where(t => t.Tokens.Length >= 2),
+        ];
     }
 
     private static IEnumerable<(string, string)> Documents(TextChoice choice, ProjectPaths paths)

@@ -26,9 +26,11 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
         var resume = o.Resume.Length > 0;
         var workFolder = resume ? Path.GetFullPath(o.Resume) : run.Folder;
         var tokenizer = run.Phase("tokenizer", () =>
-            TrainingTokenizer.TrainOrLoad(split.Train.Select(d => d.Text), o.Tokenizer.VocabSize, Path.Combine(workFolder, "tokenizer")));
+            TrainingTokenizer.TrainOrLoad(split.Train.Select(d => d.Text), o.Tokenizer.VocabSize, Path.Combine(workFolder, "tokenizer"))
+        );
         var data = run.Phase("tokenize", () =>
-            TrainingData.Encode(tokenizer, split.Train.Select(d => d.Text), split.Validation.Select(d => d.Text)));
+            TrainingData.Encode(tokenizer, split.Train.Select(d => d.Text), split.Validation.Select(d => d.Text))
+        );
         using var session = TrainingSession.Open(o.ToTrainingConfig(), data, workFolder, resume);
         var startStep = session.Step;
         var trainSeconds = run.Phase("train", () =>
@@ -49,18 +51,45 @@ public sealed class TrainExperiment(ProjectPaths paths) : Experiment<TrainOption
             var tokenizer = HfTokenizer.Load(modelFolder);
             string Continue(string prompt, SamplerOptions sampler, int stream) =>
                 Continuation.Generate(lm, tokenizer, prompt, sampler, o.Samples.Tokens, o.Seed, stream, run.Cancellation).Text(tokenizer);
-            return o.Samples.Prompts.Select((p, i) => new TrainSample(p,
-                Continue(p, SamplerOptions.Greedy, i),
-                Continue(p, new SamplerOptions { Temperature = o.Samples.Temperature }, i))).ToList();
+            return o
+                .Samples.Prompts.Select(
+                    (p, i) =>
+                        new TrainSample(
+                            p,
+                            Continue(p, SamplerOptions.Greedy, i),
+                            Continue(p, new SamplerOptions { Temperature = o.Samples.Temperature }, i)
+                        )
+                )
+                .ToList();
         });
 
-        var facts = new TrainingDataFacts(corpus.Name, corpus.Words, corpus.Characters, split.Train.Count, split.Validation.Count,
-            data.Train.Length, data.Validation.Length, data.Tokenizer.Tokenizer.VocabularySize);
+        var facts = new TrainingDataFacts(
+            corpus.Name,
+            corpus.Words,
+            corpus.Characters,
+            split.Train.Count,
+            split.Validation.Count,
+            data.Train.Length,
+            data.Validation.Length,
+            data.Tokenizer.Tokenizer.VocabularySize
+        );
         var (unigram, bigram) = session.ProbeBaselines;
-        return new TrainResult(facts, session.ParameterCount, session.Step, session.ResumedFrom, workFolder, trainSeconds,
-            session.Step - startStep, [.. session.Steps], [.. session.Monitor],
-            [.. session.EntropySnapshots.OrderBy(s => s.Key).Select(s => new EntropySnapshot(s.Key, s.Value))], unigram, bigram, ppl,
-            samples);
+        return new TrainResult(
+            facts,
+            session.ParameterCount,
+            session.Step,
+            session.ResumedFrom,
+            workFolder,
+            trainSeconds,
+            session.Step - startStep,
+            [.. session.Steps],
+            [.. session.Monitor],
+            [.. session.EntropySnapshots.OrderBy(s => s.Key).Select(s => new EntropySnapshot(s.Key, s.Value))],
+            unigram,
+            bigram,
+            ppl,
+            samples
+        );
     }
 
     /// <inheritdoc/>

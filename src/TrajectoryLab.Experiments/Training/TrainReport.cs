@@ -11,15 +11,39 @@ namespace TrajectoryLab.Experiments.Training;
 public sealed record StepRow(int Step, double LearningRate, double Loss, double GradNorm);
 
 /// <summary>The entropy statistics of one probe batch at one step (a row of monitor.csv), in nats.</summary>
-public sealed record MonitorRow(int Step, string Split, double Loss, double Perplexity, double MeanEntropy,
-    [property: Column("entropy_p50")] double EntropyP50, [property: Column("entropy_p90")] double EntropyP90, double Excess,
-    double HighEntropyThreshold, double HighEntropyFraction, double HighEntropyLossShare, double FirstPositionEntropy,
-    double LaterPositionEntropy)
+public sealed record MonitorRow(
+    int Step,
+    string Split,
+    double Loss,
+    double Perplexity,
+    double MeanEntropy,
+    [property: Column("entropy_p50")] double EntropyP50,
+    [property: Column("entropy_p90")] double EntropyP90,
+    double Excess,
+    double HighEntropyThreshold,
+    double HighEntropyFraction,
+    double HighEntropyLossShare,
+    double FirstPositionEntropy,
+    double LaterPositionEntropy
+)
 {
     /// <summary>The row of <paramref name="e"/>, measured on <paramref name="split"/> at <paramref name="step"/>.</summary>
     public static MonitorRow Of(int step, string split, EntropyMeasurement e) =>
-        new(step, split, e.Loss, e.Perplexity, e.MeanEntropy, e.EntropyP50, e.EntropyP90, e.Excess, e.HighEntropyThreshold,
-            e.HighEntropyFraction, e.HighEntropyLossShare, e.FirstPositionEntropy, e.LaterPositionEntropy);
+        new(
+            step,
+            split,
+            e.Loss,
+            e.Perplexity,
+            e.MeanEntropy,
+            e.EntropyP50,
+            e.EntropyP90,
+            e.Excess,
+            e.HighEntropyThreshold,
+            e.HighEntropyFraction,
+            e.HighEntropyLossShare,
+            e.FirstPositionEntropy,
+            e.LaterPositionEntropy
+        );
 }
 
 /// <summary>One scorer's validation perplexity (a row of perplexity.csv).</summary>
@@ -45,38 +69,54 @@ public static class TrainReport
         run.Headline("ms per step", msPerStep, "not measured: no step was run (the checkpoint had reached the last step)");
 
         var report = run.Report;
-        report.Lead(string.Create(CultureInfo.InvariantCulture,
-            $"A {o.Model.Layers}-layer Llama (d_model {o.Model.Dim}, {o.Model.Heads} heads, SwiGLU {o.Model.Hidden}, context " +
-            $"{o.Model.Context}; {result.Parameters:N0} parameters) trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} " +
-            $"tokens on {data.Corpus}, byte-level BPE tokens learned from the training split (vocabulary {data.Vocabulary}). AdamW (β = " +
-            $"{o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay {o.Optimizer.WeightDecay} on matrices), {o.Optimizer.WarmupSteps} " +
-            $"warm-up steps to {o.Optimizer.LearningRate}, cosine decay to {o.Optimizer.MinLearningRate}, gradients clipped at norm " +
-            $"{o.Optimizer.GradClip}. Entropy is measured every {o.Monitor.Every} steps on fixed batches of {o.Monitor.Batch} training " +
-            $"and {o.Monitor.Batch} validation windows."));
+        report.Lead(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"A {o.Model.Layers}-layer Llama (d_model {o.Model.Dim}, {o.Model.Heads} heads, SwiGLU {o.Model.Hidden}, context "
+                    + $"{o.Model.Context}; {result.Parameters:N0} parameters) trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} "
+                    + $"tokens on {data.Corpus}, byte-level BPE tokens learned from the training split (vocabulary {data.Vocabulary}). AdamW (β = "
+                    + $"{o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay {o.Optimizer.WeightDecay} on matrices), {o.Optimizer.WarmupSteps} "
+                    + $"warm-up steps to {o.Optimizer.LearningRate}, cosine decay to {o.Optimizer.MinLearningRate}, gradients clipped at norm "
+                    + $"{o.Optimizer.GradClip}. Entropy is measured every {o.Monitor.Every} steps on fixed batches of {o.Monitor.Batch} training "
+                    + $"and {o.Monitor.Batch} validation windows."
+            )
+        );
         report.Section("Data");
-        report.Numbers(
-        [
+        report.Numbers([
             new KeyValue("documents (train / validation)", $"{data.TrainDocuments} / {data.ValidationDocuments}"),
             KeyValue.Of("words", data.Words),
             KeyValue.Of("characters", data.Characters),
             new KeyValue("tokens (train / validation)", $"{data.TrainTokens} / {data.ValidationTokens}"),
-            new KeyValue("tokenizer",
-                $"byte-level BPE, {data.Vocabulary} ids (target {o.Tokenizer.VocabSize}), <|endoftext|> between documents"),
+            new KeyValue(
+                "tokenizer",
+                $"byte-level BPE, {data.Vocabulary} ids (target {o.Tokenizer.VocabSize}), <|endoftext|> between documents"
+            ),
         ]);
         if (result.Step < o.Steps)
-            report.Paragraph(string.Create(CultureInfo.InvariantCulture,
-                $"Paused after step {result.Step} of {o.Steps} (stopAfter); continue with --set resume={result.WorkFolder}."));
+            report.Paragraph(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Paused after step {result.Step} of {o.Steps} (stopAfter); continue with --set resume={result.WorkFolder}."
+                )
+            );
         if (result.ResumedFrom is { } from)
-            report.Paragraph(string.Create(CultureInfo.InvariantCulture,
-                $"Resumed from the checkpoint at step {from} in {result.WorkFolder}; the curves include the steps before it, and the " +
-                $"checkpoints stay there."));
+            report.Paragraph(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Resumed from the checkpoint at step {from} in {result.WorkFolder}; the curves include the steps before it, and the "
+                        + $"checkpoints stay there."
+                )
+            );
 
-        report.Section("Validation perplexity against n-gram baselines",
-            string.Create(CultureInfo.InvariantCulture,
-                $"All three score the same {ppl.Tokens:N0} validation targets (consecutive windows of {o.Model.Context} tokens); " +
-                $"the baselines are add-k smoothed (k = {o.AddK}) on the training tokens."));
-        report.Numbers(
-        [
+        report.Section(
+            "Validation perplexity against n-gram baselines",
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"All three score the same {ppl.Tokens:N0} validation targets (consecutive windows of {o.Model.Context} tokens); "
+                    + $"the baselines are add-k smoothed (k = {o.AddK}) on the training tokens."
+            )
+        );
+        report.Numbers([
             KeyValue.Of("model", ppl.Model),
             KeyValue.Of("bigram", ppl.Bigram),
             KeyValue.Of("unigram", ppl.Unigram),
@@ -87,8 +127,13 @@ public static class TrainReport
 
         if (result.Samples.Count > 0)
         {
-            report.Section("Continuations", string.Create(CultureInfo.InvariantCulture,
-                $"Up to {o.Samples.Tokens} tokens after each prompt: greedy, then sampled at T = {o.Samples.Temperature}."));
+            report.Section(
+                "Continuations",
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Up to {o.Samples.Tokens} tokens after each prompt: greedy, then sampled at T = {o.Samples.Temperature}."
+                )
+            );
             foreach (var s in result.Samples)
                 report.Add(new Preformatted($"prompt:  {s.Prompt}\ngreedy:  {s.Prompt}{s.Greedy}\nsampled: {s.Prompt}{s.Sampled}"));
         }
@@ -97,16 +142,20 @@ public static class TrainReport
     static void WriteTables(TrainResult result, RunContext run)
     {
         run.Table("steps", result.Steps.Select(s => new StepRow(s.Step, s.LearningRate, s.Loss, s.GradNorm)));
-        run.Table("monitor", result.Monitor.SelectMany(m => new[]
-        {
-            MonitorRow.Of(m.Step, "train", m.Train),
-            MonitorRow.Of(m.Step, "validation", m.Validation),
-        }));
+        run.Table(
+            "monitor",
+            result.Monitor.SelectMany(m =>
+                new[] { MonitorRow.Of(m.Step, "train", m.Train), MonitorRow.Of(m.Step, "validation", m.Validation) }
+            )
+        );
         var ppl = result.Perplexity;
-        run.Table("perplexity",
-        [
-            new PerplexityRow("model", ppl.Tokens, ppl.Model), new PerplexityRow("bigram", ppl.Tokens, ppl.Bigram),
-            new PerplexityRow("unigram", ppl.Tokens, ppl.Unigram),
-        ]);
+        run.Table(
+            "perplexity",
+            [
+                new PerplexityRow("model", ppl.Tokens, ppl.Model),
+                new PerplexityRow("bigram", ppl.Tokens, ppl.Bigram),
+                new PerplexityRow("unigram", ppl.Tokens, ppl.Unigram),
+            ]
+        );
     }
 }

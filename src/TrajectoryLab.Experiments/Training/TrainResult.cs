@@ -35,7 +35,8 @@ public sealed record TrainResult(
     double ProbeUnigramPerplexity,
     double ProbeBigramPerplexity,
     PerplexityComparison Perplexity,
-    IReadOnlyList<TrainSample> Samples);
+    IReadOnlyList<TrainSample> Samples
+);
 
 /// <summary>The corpus, its split by document and its tokens.</summary>
 /// <param name="Corpus">The corpus's name.</param>
@@ -46,8 +47,16 @@ public sealed record TrainResult(
 /// <param name="TrainTokens">Tokens of the training split.</param>
 /// <param name="ValidationTokens">Tokens of the validation split.</param>
 /// <param name="Vocabulary">Ids of the trained tokenizer.</param>
-public sealed record TrainingDataFacts(string Corpus, long Words, long Characters, int TrainDocuments, int ValidationDocuments,
-    int TrainTokens, int ValidationTokens, int Vocabulary);
+public sealed record TrainingDataFacts(
+    string Corpus,
+    long Words,
+    long Characters,
+    int TrainDocuments,
+    int ValidationDocuments,
+    int TrainTokens,
+    int ValidationTokens,
+    int Vocabulary
+);
 
 /// <summary>The entropies H_t (nats) of every position of the validation probe at one step.</summary>
 /// <param name="Step">Optimizer steps before the measurement.</param>

@@ -9,7 +9,8 @@ namespace TrajectoryLab.Reporting.Figures;
 /// <param name="YAxis">The left axis (series with <see cref="FigureSeries.YAxis"/> = <c>"y"</c>).</param>
 public sealed record Figure(string Name, string Title, Axis XAxis, Axis YAxis)
 {
-    /// <summary>Optional right-hand axis for series with <see cref="FigureSeries.YAxis"/> = <c>"y2"</c> (e.g. λ(r) over a bifurcation diagram).</summary>
+    /// <summary>Optional right-hand axis for series with <see cref="FigureSeries.YAxis"/> = <c>"y2"</c> (e.g. λ(r) over a bifurcation
+    /// diagram).</summary>
     public Axis? Y2Axis { get; init; }
 
     /// <summary>Series drawn in order (later ones on top).</summary>
@@ -47,14 +48,19 @@ public enum LegendPosition
 {
     /// <summary>Inside the plot area, top right.</summary>
     TopRight,
+
     /// <summary>Inside the plot area, top left.</summary>
     TopLeft,
+
     /// <summary>Inside the plot area, bottom right.</summary>
     BottomRight,
+
     /// <summary>Inside the plot area, bottom left.</summary>
     BottomLeft,
+
     /// <summary>Outside the plot area, right of it.</summary>
     OutsideRight,
+
     /// <summary>No legend.</summary>
     None,
 }

@@ -15,7 +15,8 @@ namespace TrajectoryLab.Reporting.Figures;
 [JsonDerivedType(typeof(ReferenceLine), "reference")]
 public abstract record FigureSeries(string Title)
 {
-    /// <summary>Y axis the series is drawn against: <c>"y"</c> (left, default) or <c>"y2"</c> (right; needs <see cref="Figure.Y2Axis"/>).</summary>
+    /// <summary>Y axis the series is drawn against: <c>"y"</c> (left, default) or <c>"y2"</c> (right; needs <see
+    /// cref="Figure.Y2Axis"/>).</summary>
     public string YAxis { get; init; } = "y";
 
     /// <summary>Optional colour as <c>#rrggbb</c> or <c>#aarrggbb</c>; null takes the next palette colour.</summary>
@@ -40,7 +41,8 @@ public sealed record ScatterSeries(string Title, double[] X, double[] Y) : Figur
     /// <summary>Optional per-point value mapped through the figure's colour axis (same length as X).</summary>
     public double[]? Values { get; init; }
 
-    /// <summary>Title of the colour axis when <see cref="Values"/> is set (a figure has one colour axis, titled by its first colour-mapped series).</summary>
+    /// <summary>Title of the colour axis when <see cref="Values"/> is set (a figure has one colour axis, titled by its first colour-mapped
+    /// series).</summary>
     public string? ColorAxisTitle { get; init; }
 
     /// <summary>Square marker half-size in pixels. Default 1 (a 2×2 px dot).</summary>
@@ -60,7 +62,8 @@ public sealed record HistogramSeries(string Title, double[] Edges, double[] Coun
         var finite = values.Where(double.IsFinite).ToArray();
         var lo = finite.Length == 0 ? 0 : finite.Min();
         var hi = finite.Length == 0 ? 1 : finite.Max();
-        if (hi <= lo) hi = lo + 1; // all values equal: one unit-wide range keeps the bins non-empty
+        if (hi <= lo)
+            hi = lo + 1; // all values equal: one unit-wide range keeps the bins non-empty
         var edges = Enumerable.Range(0, bins + 1).Select(i => lo + (hi - lo) * i / bins).ToArray();
         var counts = new double[bins];
         foreach (var v in finite)
@@ -85,6 +88,7 @@ public enum ReferenceOrientation
 {
     /// <summary>y = Value across the plot.</summary>
     Horizontal,
+
     /// <summary>x = Value across the plot.</summary>
     Vertical,
 }

@@ -14,17 +14,30 @@ public static class ScatterThinning
     public const int Threshold = 20_000;
 
     /// <summary>The figure with every scatter series thinned against its own axes (others untouched).</summary>
-    public static Figure Apply(Figure figure) => figure with
-    {
-        Series = figure.Series.Select(s => s is ScatterSeries sc
-            ? Thin(sc, figure.XAxis, sc.YAxis == "y2" && figure.Y2Axis is { } y2 ? y2 : figure.YAxis, figure.Width, figure.Height)
-            : s).ToArray(),
-    };
+    public static Figure Apply(Figure figure) =>
+        figure with
+        {
+            Series = figure
+                .Series.Select(s =>
+                    s is ScatterSeries sc
+                        ? Thin(
+                            sc,
+                            figure.XAxis,
+                            sc.YAxis == "y2" && figure.Y2Axis is { } y2 ? y2 : figure.YAxis,
+                            figure.Width,
+                            figure.Height
+                        )
+                        : s
+                )
+                .ToArray(),
+        };
 
-    /// <summary>Returns <paramref name="series"/> itself when it has at most <see cref="Threshold"/> points, else the thinned copy.</summary>
+    /// <summary>Returns <paramref name="series"/> itself when it has at most <see cref="Threshold"/> points, else the thinned
+    /// copy.</summary>
     public static ScatterSeries Thin(ScatterSeries series, Axis xAxis, Axis yAxis, int width, int height)
     {
-        if (series.X.Length <= Threshold) return series;
+        if (series.X.Length <= Threshold)
+            return series;
         var cell = Math.Max(1.0, 2 * series.MarkerSize);
         var gx = Grid.For(series.X, xAxis, width / cell);
         var gy = Grid.For(series.Y, yAxis, height / cell);
@@ -34,8 +47,10 @@ public static class ScatterThinning
         {
             var cx = gx.Cell(series.X[i]);
             var cy = gy.Cell(series.Y[i]);
-            if (cx < 0 || cy < 0) continue;
-            if (seen.Add(cx * (gy.Cells + 1) + cy)) keep.Add(i);
+            if (cx < 0 || cy < 0)
+                continue;
+            if (seen.Add(cx * (gy.Cells + 1) + cy))
+                keep.Add(i);
         }
         return series with
         {
@@ -51,15 +66,22 @@ public static class ScatterThinning
         public static Grid For(double[] values, Axis axis, double cells)
         {
             var t = values.Select(v => Transform(axis.Log, v)).Where(double.IsFinite).ToArray();
-            var lo = axis.Min is { } min ? Transform(axis.Log, min) : t.Length > 0 ? t.Min() : 0;
-            var hi = axis.Max is { } max ? Transform(axis.Log, max) : t.Length > 0 ? t.Max() : 1;
+            var lo =
+                axis.Min is { } min ? Transform(axis.Log, min)
+                : t.Length > 0 ? t.Min()
+                : 0;
+            var hi =
+                axis.Max is { } max ? Transform(axis.Log, max)
+                : t.Length > 0 ? t.Max()
+                : 1;
             return new Grid(axis.Log, lo, hi, Math.Max(1, (long)Math.Ceiling(cells)));
         }
 
         public long Cell(double v)
         {
             var t = Transform(Log, v);
-            if (!double.IsFinite(t) || t < Lo || t > Hi) return -1;
+            if (!double.IsFinite(t) || t < Lo || t > Hi)
+                return -1;
             return Hi > Lo ? (long)((t - Lo) / (Hi - Lo) * Cells) : 0;
         }
 

@@ -22,7 +22,6 @@ public static class EmbeddedFont
         using var stream = typeof(EmbeddedFont).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"resource {ResourceName} missing from {typeof(EmbeddedFont).Assembly.GetName().Name}");
         using var data = SKData.Create(stream);
-        return SKTypeface.FromData(data)
-            ?? throw new InvalidOperationException($"resource {ResourceName} is not a font Skia can read");
+        return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"resource {ResourceName} is not a font Skia can read");
     }
 }

@@ -13,11 +13,21 @@ namespace TrajectoryLab.Reporting.Rendering;
 public sealed class EmbeddedFontRenderContext : SkiaRenderContext, IRenderContext
 {
     /// <summary>Draws (possibly multi-line, rotated) text at <paramref name="p"/> with the given alignment.</summary>
-    public new void DrawText(ScreenPoint p, string text, OxyColor fill, string? fontFamily = null, double fontSize = 10,
-        double fontWeight = 400, double rotation = 0, HorizontalAlignment horizontalAlignment = HorizontalAlignment.Left,
-        VerticalAlignment verticalAlignment = VerticalAlignment.Top, OxySize? maxSize = null)
+    public new void DrawText(
+        ScreenPoint p,
+        string text,
+        OxyColor fill,
+        string? fontFamily = null,
+        double fontSize = 10,
+        double fontWeight = 400,
+        double rotation = 0,
+        HorizontalAlignment horizontalAlignment = HorizontalAlignment.Left,
+        VerticalAlignment verticalAlignment = VerticalAlignment.Top,
+        OxySize? maxSize = null
+    )
     {
-        if (string.IsNullOrEmpty(text) || !fill.IsVisible()) return;
+        if (string.IsNullOrEmpty(text) || !fill.IsVisible())
+            return;
         using var paint = this.TextPaint(fontSize, fontWeight);
         paint.Color = new SKColor(fill.R, fill.G, fill.B, fill.A);
         var lines = SplitLines(text);
@@ -48,7 +58,8 @@ public sealed class EmbeddedFontRenderContext : SkiaRenderContext, IRenderContex
     /// <summary>Size of <paramref name="text"/> in device-independent units: widest line × (line height × lines).</summary>
     public new OxySize MeasureText(string text, string? fontFamily = null, double fontSize = 10, double fontWeight = 500)
     {
-        if (string.IsNullOrEmpty(text)) return new OxySize(0, 0);
+        if (string.IsNullOrEmpty(text))
+            return new OxySize(0, 0);
         using var paint = this.TextPaint(fontSize, fontWeight);
         var lines = SplitLines(text);
         var height = paint.GetFontMetrics(out _) * lines.Length;
@@ -56,14 +67,15 @@ public sealed class EmbeddedFontRenderContext : SkiaRenderContext, IRenderContex
         return new OxySize(width / this.DpiScale, height / this.DpiScale);
     }
 
-    private SKPaint TextPaint(double fontSize, double fontWeight) => new()
-    {
-        Typeface = EmbeddedFont.Typeface,
-        TextSize = (float)fontSize * this.DpiScale,
-        FakeBoldText = fontWeight >= 600,
-        IsAntialias = true,
-        SubpixelText = true,
-    };
+    private SKPaint TextPaint(double fontSize, double fontWeight) =>
+        new()
+        {
+            Typeface = EmbeddedFont.Typeface,
+            TextSize = (float)fontSize * this.DpiScale,
+            FakeBoldText = fontWeight >= 600,
+            IsAntialias = true,
+            SubpixelText = true,
+        };
 
     private static string[] SplitLines(string text) => text.Replace("\r\n", "\n").Split('\n');
 }

@@ -44,7 +44,8 @@ public static class FigureRenderer
         return Svg(PlotModelBuilder.Build(figure), figure);
     }
 
-    /// <summary>The PNG bytes for <paramref name="figure"/> (<see cref="Figure.Width"/> × <see cref="Figure.Height"/> pixels, white background).</summary>
+    /// <summary>The PNG bytes for <paramref name="figure"/> (<see cref="Figure.Width"/> × <see cref="Figure.Height"/> pixels, white
+    /// background).</summary>
     public static byte[] ToPng(Figure figure)
     {
         figure = ScatterThinning.Apply(figure);
@@ -68,7 +69,12 @@ public static class FigureRenderer
         // Measure text with the same embedded font the PNG uses, so both lay out alike.
         using var measurer = new EmbeddedFontRenderContext();
         using var stream = new MemoryStream();
-        new OxyPlot.SvgExporter { Width = figure.Width, Height = figure.Height, TextMeasurer = measurer }.Export(model, stream);
+        new OxyPlot.SvgExporter
+        {
+            Width = figure.Width,
+            Height = figure.Height,
+            TextMeasurer = measurer,
+        }.Export(model, stream);
         var svg = new UTF8Encoding(false).GetString(stream.ToArray()).TrimStart('\uFEFF');
         return SvgRectMerger.Merge(svg);
     }

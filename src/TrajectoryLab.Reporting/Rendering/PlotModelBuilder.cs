@@ -16,8 +16,10 @@ public static class PlotModelBuilder
     private const string ColorAxisKey = "color";
     private const int HeatmapRectangleLimit = 10_000; // above this many cells a bitmap keeps the SVG small
 
-    /// <summary>Maps <paramref name="figure"/> to a plot model, drawing exactly the points given (thin first with <see cref="ScatterThinning.Apply"/>).</summary>
-    /// <exception cref="ArgumentException">A series is inconsistent (array lengths) or uses <c>"y2"</c> without <see cref="Figure.Y2Axis"/>.</exception>
+    /// <summary>Maps <paramref name="figure"/> to a plot model, drawing exactly the points given (thin first with <see
+    /// cref="ScatterThinning.Apply"/>).</summary>
+    /// <exception cref="ArgumentException">A series is inconsistent (array lengths) or uses <c>"y2"</c> without <see
+    /// cref="Figure.Y2Axis"/>.</exception>
     public static PlotModel Build(Figure figure)
     {
         var model = new PlotModel
@@ -33,42 +35,65 @@ public static class PlotModelBuilder
         };
         model.Axes.Add(MakeAxis(figure.XAxis, AxisPosition.Bottom, "x"));
         model.Axes.Add(MakeAxis(figure.YAxis, AxisPosition.Left, "y"));
-        if (figure.Y2Axis is { } y2) model.Axes.Add(MakeAxis(y2, AxisPosition.Right, "y2"));
+        if (figure.Y2Axis is { } y2)
+            model.Axes.Add(MakeAxis(y2, AxisPosition.Right, "y2"));
 
         foreach (var s in figure.Series)
         {
             CheckYAxis(figure, s);
             switch (s)
             {
-                case ReferenceLine r: model.Annotations.Add(MakeReference(r)); break;
-                case HeatmapSeries h: model.Series.Add(MakeHeatmap(h)); break;
-                case ScatterSeries sc: model.Series.Add(MakeScatter(sc)); break;
-                case LineSeries l: model.Series.Add(MakeLine(l)); break;
-                case BandSeries b: model.Series.Add(MakeBand(b)); break;
-                case HistogramSeries h: model.Series.Add(MakeHistogram(h)); break;
-                default: throw new ArgumentException($"unknown series kind {s.GetType().Name}");
+                case ReferenceLine r:
+                    model.Annotations.Add(MakeReference(r));
+                    break;
+                case HeatmapSeries h:
+                    model.Series.Add(MakeHeatmap(h));
+                    break;
+                case ScatterSeries sc:
+                    model.Series.Add(MakeScatter(sc));
+                    break;
+                case LineSeries l:
+                    model.Series.Add(MakeLine(l));
+                    break;
+                case BandSeries b:
+                    model.Series.Add(MakeBand(b));
+                    break;
+                case HistogramSeries h:
+                    model.Series.Add(MakeHistogram(h));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown series kind {s.GetType().Name}");
             }
         }
 
-        var colorTitle = figure.Series.Select(s => s switch
-        {
-            HeatmapSeries h => (Used: true, h.ColorAxisTitle),
-            ScatterSeries { Values: not null } sc => (Used: true, sc.ColorAxisTitle),
-            _ => (Used: false, null),
-        }).FirstOrDefault(c => c.Used);
+        var colorTitle = figure
+            .Series.Select(s =>
+                s switch
+                {
+                    HeatmapSeries h => (Used: true, h.ColorAxisTitle),
+                    ScatterSeries { Values: not null } sc => (Used: true, sc.ColorAxisTitle),
+                    _ => (Used: false, null),
+                }
+            )
+            .FirstOrDefault(c => c.Used);
         if (colorTitle.Used)
         {
-            model.Axes.Add(new LinearColorAxis
-            {
-                Key = ColorAxisKey,
-                Position = AxisPosition.Right,
-                PositionTier = figure.Y2Axis is null ? 0 : 1,
-                Palette = OxyPalettes.Viridis(256),
-                Title = colorTitle.ColorAxisTitle,
-            });
+            model.Axes.Add(
+                new LinearColorAxis
+                {
+                    Key = ColorAxisKey,
+                    Position = AxisPosition.Right,
+                    PositionTier = figure.Y2Axis is null ? 0 : 1,
+                    Palette = OxyPalettes.Viridis(256),
+                    Title = colorTitle.ColorAxisTitle,
+                }
+            );
         }
 
-        if (figure.Legend != Figures.LegendPosition.None && figure.Series.Any(s => s is not ReferenceLine && !string.IsNullOrEmpty(s.Title)))
+        if (
+            figure.Legend != Figures.LegendPosition.None
+            && figure.Series.Any(s => s is not ReferenceLine && !string.IsNullOrEmpty(s.Title))
+        )
             model.Legends.Add(MakeLegend(figure.Legend));
         return model;
     }
@@ -96,20 +121,21 @@ public static class PlotModelBuilder
         return axis;
     }
 
-    private static Legend MakeLegend(Figures.LegendPosition p) => new()
-    {
-        LegendPlacement = p == Figures.LegendPosition.OutsideRight ? LegendPlacement.Outside : LegendPlacement.Inside,
-        LegendPosition = p switch
+    private static Legend MakeLegend(Figures.LegendPosition p) =>
+        new()
         {
-            Figures.LegendPosition.TopLeft => OxyPlot.Legends.LegendPosition.TopLeft,
-            Figures.LegendPosition.BottomRight => OxyPlot.Legends.LegendPosition.BottomRight,
-            Figures.LegendPosition.BottomLeft => OxyPlot.Legends.LegendPosition.BottomLeft,
-            Figures.LegendPosition.OutsideRight => OxyPlot.Legends.LegendPosition.RightTop,
-            _ => OxyPlot.Legends.LegendPosition.TopRight,
-        },
-        LegendBackground = OxyColor.FromAColor(220, OxyColors.White),
-        LegendBorder = OxyColor.FromRgb(0xC0, 0xC0, 0xC0),
-    };
+            LegendPlacement = p == Figures.LegendPosition.OutsideRight ? LegendPlacement.Outside : LegendPlacement.Inside,
+            LegendPosition = p switch
+            {
+                Figures.LegendPosition.TopLeft => OxyPlot.Legends.LegendPosition.TopLeft,
+                Figures.LegendPosition.BottomRight => OxyPlot.Legends.LegendPosition.BottomRight,
+                Figures.LegendPosition.BottomLeft => OxyPlot.Legends.LegendPosition.BottomLeft,
+                Figures.LegendPosition.OutsideRight => OxyPlot.Legends.LegendPosition.RightTop,
+                _ => OxyPlot.Legends.LegendPosition.TopRight,
+            },
+            LegendBackground = OxyColor.FromAColor(220, OxyColors.White),
+            LegendBorder = OxyColor.FromRgb(0xC0, 0xC0, 0xC0),
+        };
 
     private static OxyColor ColorOr(string? color, OxyColor fallback) => color is null ? fallback : OxyColor.Parse(color);
 
@@ -132,7 +158,8 @@ public static class PlotModelBuilder
             MarkerType = l.Markers ? MarkerType.Circle : MarkerType.None,
             MarkerSize = 3,
         };
-        for (var i = 0; i < l.X.Length; i++) s.Points.Add(new DataPoint(l.X[i], l.Y[i]));
+        for (var i = 0; i < l.X.Length; i++)
+            s.Points.Add(new DataPoint(l.X[i], l.Y[i]));
         return s;
     }
 
@@ -202,14 +229,17 @@ public static class PlotModelBuilder
             throw new ArgumentException($"series '{h.Title}': heatmap rows differ in length");
         var data = new double[nx, ny]; // OxyPlot indexes [x, y]
         for (var iy = 0; iy < ny; iy++)
-            for (var ix = 0; ix < nx; ix++)
-                data[ix, iy] = h.Values[iy][ix];
+        for (var ix = 0; ix < nx; ix++)
+            data[ix, iy] = h.Values[iy][ix];
         return new Oxy.HeatMapSeries
         {
             Title = NullIfEmpty(h.Title),
             YAxisKey = h.YAxis,
             ColorAxisKey = ColorAxisKey,
-            X0 = h.X0, X1 = h.X1, Y0 = h.Y0, Y1 = h.Y1,
+            X0 = h.X0,
+            X1 = h.X1,
+            Y0 = h.Y0,
+            Y1 = h.Y1,
             Data = data,
             Interpolate = false,
             RenderMethod = nx * ny <= HeatmapRectangleLimit ? Oxy.HeatMapRenderMethod.Rectangles : Oxy.HeatMapRenderMethod.Bitmap,

@@ -24,6 +24,6 @@ public static class Html
 
     /// <summary>A complete UTF-8 HTML5 document with the shared stylesheet around <paramref name="body"/> (already HTML).</summary>
     public static string Page(string title, string body) =>
-        $"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n" +
-        $"<title>{Encode(title)}</title>\n<style>\n{Css}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n";
+        $"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        + $"<title>{Encode(title)}</title>\n<style>\n{Css}\n</style>\n</head>\n<body>\n{body}</body>\n</html>\n";
 }

@@ -13,11 +13,13 @@ public static class HtmlReport
     {
         var h = new StringBuilder();
         h.Append("<h1>").Append(Html.Encode(report.Title)).Append("</h1>\n");
-        if (!string.IsNullOrEmpty(report.Lead)) h.Append("<p class=\"lead\">").Append(Html.Encode(report.Lead)).Append("</p>\n");
+        if (!string.IsNullOrEmpty(report.Lead))
+            h.Append("<p class=\"lead\">").Append(Html.Encode(report.Lead)).Append("</p>\n");
         foreach (var section in report.Sections)
         {
             h.Append("<h2>").Append(Html.Encode(section.Heading)).Append("</h2>\n");
-            foreach (var block in section.Blocks) Block(h, block, figureFolder);
+            foreach (var block in section.Blocks)
+                Block(h, block, figureFolder);
         }
         return Html.Page(report.Title, h.ToString());
     }
@@ -32,7 +34,11 @@ public static class HtmlReport
             case KeyValueTable t:
                 TableStart(h, t.Title, "quantity", "value");
                 foreach (var r in t.Rows)
-                    h.Append("<tr><td>").Append(Html.Encode(r.Key)).Append("</td><td class=\"num\">").Append(Html.Encode(r.Value)).Append("</td></tr>\n");
+                    h.Append("<tr><td>")
+                        .Append(Html.Encode(r.Key))
+                        .Append("</td><td class=\"num\">")
+                        .Append(Html.Encode(r.Value))
+                        .Append("</td></tr>\n");
                 h.Append("</table>\n");
                 break;
             case ComparisonTable t:
@@ -63,7 +69,8 @@ public static class HtmlReport
     private static void TableStart(StringBuilder h, string? title, params string[] header)
     {
         h.Append("<table>\n");
-        if (!string.IsNullOrEmpty(title)) h.Append("<caption>").Append(Html.Encode(title)).Append("</caption>\n");
+        if (!string.IsNullOrEmpty(title))
+            h.Append("<caption>").Append(Html.Encode(title)).Append("</caption>\n");
         h.Append("<tr>").AppendJoin("", header.Select(c => $"<th>{Html.Encode(c)}</th>")).Append("</tr>\n");
     }
 
@@ -72,11 +79,19 @@ public static class HtmlReport
         var svg = Path.Combine(folder, f.Name + ".svg");
         h.Append("<figure>");
         if (File.Exists(svg))
-            h.Append("<img alt=\"").Append(Html.Encode(f.Caption ?? f.Name)).Append("\" src=\"data:image/svg+xml;base64,")
-             .Append(Convert.ToBase64String(File.ReadAllBytes(svg))).Append("\">");
+            h.Append("<img alt=\"")
+                .Append(Html.Encode(f.Caption ?? f.Name))
+                .Append("\" src=\"data:image/svg+xml;base64,")
+                .Append(Convert.ToBase64String(File.ReadAllBytes(svg)))
+                .Append("\">");
         else
-            h.Append("<p class=\"missing\">figure ").Append(Html.Encode(f.Name)).Append(" was not rendered (no ").Append(Html.Encode(f.Name)).Append(".svg)</p>");
-        if (!string.IsNullOrEmpty(f.Caption)) h.Append("<figcaption>").Append(Html.Encode(f.Caption)).Append("</figcaption>");
+            h.Append("<p class=\"missing\">figure ")
+                .Append(Html.Encode(f.Name))
+                .Append(" was not rendered (no ")
+                .Append(Html.Encode(f.Name))
+                .Append(".svg)</p>");
+        if (!string.IsNullOrEmpty(f.Caption))
+            h.Append("<figcaption>").Append(Html.Encode(f.Caption)).Append("</figcaption>");
         h.Append("</figure>\n");
     }
 
@@ -93,8 +108,11 @@ public static class HtmlReport
             if (double.IsFinite(t.Value))
             {
                 var alpha = hi > lo ? 0.85 * (t.Value - lo) / (hi - lo) : 0;
-                h.Append("<span title=\"").Append(title).Append("\" style=\"background:rgba(230,85,13,")
-                 .Append(alpha.ToString("0.###", CultureInfo.InvariantCulture)).Append(")\">");
+                h.Append("<span title=\"")
+                    .Append(title)
+                    .Append("\" style=\"background:rgba(230,85,13,")
+                    .Append(alpha.ToString("0.###", CultureInfo.InvariantCulture))
+                    .Append(")\">");
             }
             else
             {
@@ -104,7 +122,12 @@ public static class HtmlReport
         }
         h.Append("</div>\n");
         if (!string.IsNullOrEmpty(s.ValueLabel))
-            h.Append("<p class=\"scale\">colour: ").Append(Html.Encode(s.ValueLabel)).Append(", from ")
-             .Append(Html.Encode(Invariant.Display(lo, 4))).Append(" (clear) to ").Append(Html.Encode(Invariant.Display(hi, 4))).Append(" (orange)</p>\n");
+            h.Append("<p class=\"scale\">colour: ")
+                .Append(Html.Encode(s.ValueLabel))
+                .Append(", from ")
+                .Append(Html.Encode(Invariant.Display(lo, 4)))
+                .Append(" (clear) to ")
+                .Append(Html.Encode(Invariant.Display(hi, 4)))
+                .Append(" (orange)</p>\n");
     }
 }

@@ -18,22 +18,42 @@ internal static class CsvParser
             var c = text[i];
             if (quoted)
             {
-                if (c != '"') field.Append(c);
-                else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else quoted = false;
+                if (c != '"')
+                    field.Append(c);
+                else if (i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else
+                    quoted = false;
             }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { row.Add(field.ToString()); field.Clear(); }
+            else if (c == '"')
+                quoted = true;
+            else if (c == ',')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+            }
             else if (c is '\n' or '\r')
             {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-                row.Add(field.ToString()); field.Clear();
-                rows.Add(row); row = [];
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                    i++;
+                row.Add(field.ToString());
+                field.Clear();
+                rows.Add(row);
+                row = [];
             }
-            else field.Append(c);
+            else
+                field.Append(c);
         }
-        if (quoted) throw new FormatException("CSV ends inside a quoted field");
-        if (field.Length > 0 || row.Count > 0) { row.Add(field.ToString()); rows.Add(row); }
+        if (quoted)
+            throw new FormatException("CSV ends inside a quoted field");
+        if (field.Length > 0 || row.Count > 0)
+        {
+            row.Add(field.ToString());
+            rows.Add(row);
+        }
         return rows;
     }
 }

@@ -21,7 +21,8 @@ public sealed class CsvTable
     public CsvTable Add(string name, IReadOnlyList<double> values) => this.AddCells(name, values.Select(Invariant.RoundTrip));
 
     /// <summary>Adds a column of integers.</summary>
-    public CsvTable Add(string name, IReadOnlyList<int> values) => this.AddCells(name, values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    public CsvTable Add(string name, IReadOnlyList<int> values) =>
+        this.AddCells(name, values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>Adds a column of strings (quoted on write where needed).</summary>
     public CsvTable Add(string name, IReadOnlyList<string> values) => this.AddCells(name, values);
@@ -35,7 +36,8 @@ public sealed class CsvTable
     public double[] Doubles(string name) => this.Strings(name).Select(Invariant.ParseDouble).ToArray();
 
     /// <summary>Column <paramref name="name"/> parsed as invariant integers.</summary>
-    public int[] Ints(string name) => this.Strings(name).Select(s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+    public int[] Ints(string name) =>
+        this.Strings(name).Select(s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The CSV text: a header line, then one line per row, each ended by '\n'.</summary>
     public override string ToString()
@@ -59,7 +61,8 @@ public sealed class CsvTable
     {
         var rows = CsvParser.Rows(text);
         var table = new CsvTable();
-        if (rows.Count == 0) return table;
+        if (rows.Count == 0)
+            return table;
         var header = rows[0];
         for (var r = 1; r < rows.Count; r++)
             if (rows[r].Count != header.Count)
@@ -71,7 +74,8 @@ public sealed class CsvTable
 
     private CsvTable AddCells(string name, IEnumerable<string> cells)
     {
-        if (this.columns.Any(c => c.Name == name)) throw new ArgumentException($"column '{name}' already exists");
+        if (this.columns.Any(c => c.Name == name))
+            throw new ArgumentException($"column '{name}' already exists");
         var array = cells.ToArray();
         if (this.columns.Count > 0 && array.Length != this.RowCount)
             throw new ArgumentException($"column '{name}' has {array.Length} rows, table has {this.RowCount}");
@@ -79,6 +83,5 @@ public sealed class CsvTable
         return this;
     }
 
-    private static string Quote(string cell) =>
-        cell.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
+    private static string Quote(string cell) => cell.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
 }

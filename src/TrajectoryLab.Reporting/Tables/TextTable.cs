@@ -13,7 +13,13 @@ public static class TextTable
         var all = new List<IReadOnlyList<string>> { header };
         all.AddRange(rows);
         var width = Enumerable.Range(0, header.Count).Select(c => all.Max(r => r[c].Length)).ToArray();
-        return string.Join("\n", all.Select((r, i) => string.Join("  ", r.Select((cell, c) => c == 0 ? cell.PadRight(width[c]) : cell.PadLeft(width[c]))).TrimEnd()
-                                                      + (i == 0 ? "\n" + string.Join("  ", width.Select(w => new string('-', w))) : "")));
+        return string.Join(
+            "\n",
+            all.Select(
+                (r, i) =>
+                    string.Join("  ", r.Select((cell, c) => c == 0 ? cell.PadRight(width[c]) : cell.PadLeft(width[c]))).TrimEnd()
+                    + (i == 0 ? "\n" + string.Join("  ", width.Select(w => new string('-', w))) : "")
+            )
+        );
     }
 }

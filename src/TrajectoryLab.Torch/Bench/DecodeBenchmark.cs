@@ -15,7 +15,13 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
 /// <param name="UnblockedTokensPerSecond">The same with <see cref="WeightProduct"/>'s column blocking off (plain x·W): the
 /// baseline measured in the same run.</param>
-public sealed record DecodeMeasurement(int Batch, int NewTokens, double TokensPerSecond, double MillisecondsPerStep, double UnblockedTokensPerSecond);
+public sealed record DecodeMeasurement(
+    int Batch,
+    int NewTokens,
+    double TokensPerSecond,
+    double MillisecondsPerStep,
+    double UnblockedTokensPerSecond
+);
 
 /// <summary>Prefill of <paramref name="Tokens"/> positions in one forward pass, with the head at the last position (what a
 /// generation session runs) and, as the same-run baseline, at every position.</summary>
@@ -30,15 +36,30 @@ public sealed record PrefillMeasurement(int Tokens, double TokensPerSecond, doub
 /// <param name="Machine">The machine floors measured in the same run.</param>
 /// <param name="PeakResidentMiB">Peak resident memory of the process.</param>
 public sealed record DecodeBenchmarkResult(
-    long Parameters, long WeightBytes, double FlopsPerToken,
-    IReadOnlyList<DecodeMeasurement> Decode, PrefillMeasurement Prefill, MachineBaselines Machine, double PeakResidentMiB);
+    long Parameters,
+    long WeightBytes,
+    double FlopsPerToken,
+    IReadOnlyList<DecodeMeasurement> Decode,
+    PrefillMeasurement Prefill,
+    MachineBaselines Machine,
+    double PeakResidentMiB
+);
 
 /// <summary>Runs the decode benchmark on a randomly initialised model of a given spec.</summary>
 public static class DecodeBenchmark
 {
     /// <summary>Measures greedy decoding for each batch size and one prefill; best of <paramref name="repeats"/>.</summary>
-    public static DecodeBenchmarkResult Run(ModelSpec spec, IReadOnlyList<int> batches, int promptTokens, int newTokens,
-        int prefillTokens, int repeats, long seed, int threads, Action<string>? progress = null)
+    public static DecodeBenchmarkResult Run(
+        ModelSpec spec,
+        IReadOnlyList<int> batches,
+        int promptTokens,
+        int newTokens,
+        int prefillTokens,
+        int repeats,
+        long seed,
+        int threads,
+        Action<string>? progress = null
+    )
     {
         using var threadScope = LibTorchThreads.Use(threads);
         manual_seed(seed);
@@ -55,15 +76,37 @@ public static class DecodeBenchmark
         foreach (var batch in batches)
         {
             progress?.Invoke($"decode batch {batch}");
-            var unblocked = Unblocked(() => MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed)));
+            var unblocked = Unblocked(() =>
+                MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed))
+            );
             var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed));
-            decode.Add(new DecodeMeasurement(batch, newTokens, batch * newTokens / seconds, seconds / newTokens * 1e3, batch * newTokens / unblocked));
+            decode.Add(
+                new DecodeMeasurement(
+                    batch,
+                    newTokens,
+                    batch * newTokens / seconds,
+                    seconds / newTokens * 1e3,
+                    batch * newTokens / unblocked
+                )
+            );
         }
         progress?.Invoke("prefill");
         var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: true));
         var allPositionsSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: false));
-        return new DecodeBenchmarkResult(parameters, streamed * sizeof(float), 2.0 * streamed, decode,
-            new PrefillMeasurement(prefillTokens, prefillTokens / prefillSeconds, prefillSeconds * 1e3, prefillTokens / allPositionsSeconds), machine, PeakResidentMiB());
+        return new DecodeBenchmarkResult(
+            parameters,
+            streamed * sizeof(float),
+            2.0 * streamed,
+            decode,
+            new PrefillMeasurement(
+                prefillTokens,
+                prefillTokens / prefillSeconds,
+                prefillSeconds * 1e3,
+                prefillTokens / allPositionsSeconds
+            ),
+            machine,
+            PeakResidentMiB()
+        );
     }
 
     /// <summary>Runs <paramref name="measure"/> with the column-blocked weight product turned off.</summary>
@@ -71,16 +114,29 @@ public static class DecodeBenchmark
     {
         var blocks = WeightProduct.Blocks;
         WeightProduct.Blocks = 1;
-        try { return measure(); }
-        finally { WeightProduct.Blocks = blocks; }
+        try
+        {
+            return measure();
+        }
+        finally
+        {
+            WeightProduct.Blocks = blocks;
+        }
     }
 
     /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step (the work
     /// of a session's loop with the tokens kept on the device until the end). <paramref name="timeSteps"/> runs the decoding
     /// steps and returns their seconds (e.g. synchronised on a GPU); the prefill is outside it. Shared with GpuBenchmark.</summary>
     /// <returns>What <paramref name="timeSteps"/> returned.</returns>
-    internal static double Greedy(CausalLm model, int batch, int promptTokens, int newTokens, long seed, Func<Action, double> timeSteps,
-        CancellationToken cancellation = default)
+    internal static double Greedy(
+        CausalLm model,
+        int batch,
+        int promptTokens,
+        int newTokens,
+        long seed,
+        Func<Action, double> timeSteps,
+        CancellationToken cancellation = default
+    )
     {
         using var noGrad = no_grad();
         using var cache = model.NewCache(batch, promptTokens + newTokens);
@@ -88,7 +144,7 @@ public static class DecodeBenchmark
         using (var scope = NewDisposeScope())
         {
             using var generator = new TorchSharp.torch.Generator((ulong)seed);
-            var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: generator).to(model.Device);                   // [batch, prompt]
+            var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: generator).to(model.Device); // [batch, prompt]
             next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope(); // [batch, 1]
         }
         var seconds = timeSteps(() =>
@@ -98,12 +154,13 @@ public static class DecodeBenchmark
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var logits = model.Forward(next, cache, promptTokens + t, lastPositionOnly: true); // [batch, 1, vocab]
-                var chosen = logits[.., -1].argmax(-1, keepdim: true);                              // [batch, 1]
+                var chosen = logits[.., -1].argmax(-1, keepdim: true); // [batch, 1]
                 next.Dispose();
                 next = chosen.MoveToOuterDisposeScope();
             }
         });
-        using (var host = next.cpu()) _ = host.data<long>().ToArray(); // the tokens reach the CPU, as in a real session
+        using (var host = next.cpu())
+            _ = host.data<long>().ToArray(); // the tokens reach the CPU, as in a real session
         next.Dispose();
         return seconds;
     }
@@ -129,7 +186,11 @@ public static class DecodeBenchmark
         try
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            if (line is not null) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+            if (line is not null)
+                return long.Parse(
+                        line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                        System.Globalization.CultureInfo.InvariantCulture
+                    ) / 1024.0;
         }
         catch (IOException) { }
         return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);

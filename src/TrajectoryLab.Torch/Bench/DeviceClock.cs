@@ -17,7 +17,8 @@ public static class DeviceClock
     public static void Synchronize(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+        if (device.type == DeviceType.CUDA)
+            cuda.synchronize(device);
     }
 
     /// <summary>Seconds of one run of <paramref name="work"/>, synchronised on <paramref name="device"/> before and after.</summary>
@@ -63,6 +64,10 @@ public static class DeviceClock
         using var noGrad = no_grad();
         var one = zeros(new long[] { 1 }, device: device); // [1]
         // held Scalars with an explicit alpha: add_(1.0) would pass two temporary Scalars (Models/KeptScalars.cs)
-        return Best(device, repeats, () => { for (var i = 0; i < calls; i++) one.add_(Models.KeptScalars.One, Models.KeptScalars.One); }) / calls * 1e6;
+        return Best(device, repeats, () =>
+            {
+                for (var i = 0; i < calls; i++)
+                    one.add_(Models.KeptScalars.One, Models.KeptScalars.One);
+            }) / calls * 1e6;
     }
 }

@@ -15,7 +15,9 @@ public static class GpuBenchMath
     public static long LlamaParameters(ModelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        long d = spec.HiddenSize, q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim;
+        long d = spec.HiddenSize,
+            q = (long)spec.NumHeads * spec.HeadDim,
+            kv = (long)spec.NumKvHeads * spec.HeadDim;
         long attention = d * q + 2 * d * kv + q * d;
         long mlp = 3 * d * spec.IntermediateSize;
         long embedding = (long)spec.VocabSize * d;
@@ -35,12 +37,13 @@ public static class GpuBenchMath
     /// <summary>Bytes per element of a dtype name: float32 → 4, bfloat16 and float16 → 2.</summary>
     /// <param name="dtype"><c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</param>
     /// <exception cref="ArgumentException">Another name.</exception>
-    public static int ElementBytes(string dtype) => dtype switch
-    {
-        "float32" => 4,
-        "bfloat16" or "float16" => 2,
-        _ => throw new ArgumentException($"dtype '{dtype}' is not one of float32, bfloat16, float16", nameof(dtype)),
-    };
+    public static int ElementBytes(string dtype) =>
+        dtype switch
+        {
+            "float32" => 4,
+            "bfloat16" or "float16" => 2,
+            _ => throw new ArgumentException($"dtype '{dtype}' is not one of float32, bfloat16, float16", nameof(dtype)),
+        };
 
     /// <summary>Fraction of the bandwidth limit reached: (bytes streamed per step / seconds per step) / peak bytes per second.</summary>
     /// <param name="bytesPerStep">Weight bytes one step must read.</param>
@@ -49,10 +52,12 @@ public static class GpuBenchMath
     public static double BandwidthFraction(double bytesPerStep, double secondsPerStep, double peakBytesPerSecond) =>
         bytesPerStep / secondsPerStep / peakBytesPerSecond;
 
-    /// <summary>Milliseconds a step needs at least to stream <paramref name="bytesPerStep"/> at <paramref name="peakBytesPerSecond"/>.</summary>
+    /// <summary>Milliseconds a step needs at least to stream <paramref name="bytesPerStep"/> at <paramref
+    /// name="peakBytesPerSecond"/>.</summary>
     /// <param name="bytesPerStep">Weight bytes one step must read.</param>
     /// <param name="peakBytesPerSecond">Peak memory bandwidth.</param>
-    public static double BandwidthFloorMilliseconds(double bytesPerStep, double peakBytesPerSecond) => bytesPerStep / peakBytesPerSecond * 1e3;
+    public static double BandwidthFloorMilliseconds(double bytesPerStep, double peakBytesPerSecond) =>
+        bytesPerStep / peakBytesPerSecond * 1e3;
 
     /// <summary>Milliseconds a step of <paramref name="batch"/> tokens needs at least at <paramref name="peakFlops"/>
     /// (2 FLOPs per streamed parameter per token).</summary>

@@ -53,7 +53,13 @@ public sealed record GpuBenchSettings
 /// <param name="MillisecondsPerStep">One step of the internal loop for the whole batch.</param>
 /// <param name="SessionTokensPerSecond">Aggregate tokens/s through GenerationSession.Step.</param>
 /// <param name="SessionMillisecondsPerStep">One GenerationSession.Step for the whole batch.</param>
-public sealed record GpuDecodeMeasurement(int Batch, double TokensPerSecond, double MillisecondsPerStep, double SessionTokensPerSecond, double SessionMillisecondsPerStep);
+public sealed record GpuDecodeMeasurement(
+    int Batch,
+    double TokensPerSecond,
+    double MillisecondsPerStep,
+    double SessionTokensPerSecond,
+    double SessionMillisecondsPerStep
+);
 
 /// <summary>Everything one GPU benchmark run measured.</summary>
 /// <param name="Device">Where the model ran, e.g. <c>cuda:0</c>.</param>
@@ -66,8 +72,18 @@ public sealed record GpuDecodeMeasurement(int Batch, double TokensPerSecond, dou
 /// <param name="PrefillTokens">Tokens of the prefill.</param>
 /// <param name="PrefillMilliseconds">Its best time.</param>
 /// <param name="Spectrum">The spectrum-step measurement, or null when skipped.</param>
-public sealed record GpuBenchmarkResult(string Device, string DType, long Parameters, long StreamedParameters, long StreamedBytes, double CallMicroseconds,
-    IReadOnlyList<GpuDecodeMeasurement> Decode, int PrefillTokens, double PrefillMilliseconds, SpectrumBenchmarkResult? Spectrum)
+public sealed record GpuBenchmarkResult(
+    string Device,
+    string DType,
+    long Parameters,
+    long StreamedParameters,
+    long StreamedBytes,
+    double CallMicroseconds,
+    IReadOnlyList<GpuDecodeMeasurement> Decode,
+    int PrefillTokens,
+    double PrefillMilliseconds,
+    SpectrumBenchmarkResult? Spectrum
+)
 {
     /// <summary>Prefill tokens per second.</summary>
     public double PrefillTokensPerSecond => PrefillTokens / (PrefillMilliseconds / 1e3);
@@ -83,14 +99,24 @@ public static class GpuBenchmark
     /// <param name="cancellation">Checked between steps.</param>
     /// <exception cref="ArgumentException">Prompt + new tokens, the prefill or the spectrum text longer than the context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static GpuBenchmarkResult Run(LanguageModel model, GpuBenchSettings settings, Action<string>? progress = null, CancellationToken cancellation = default)
+    public static GpuBenchmarkResult Run(
+        LanguageModel model,
+        GpuBenchSettings settings,
+        Action<string>? progress = null,
+        CancellationToken cancellation = default
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
         var s = settings;
         var context = model.Spec.MaxPositionEmbeddings;
-        if (s.PromptTokens + s.NewTokens > context) throw new ArgumentException($"promptTokens + newTokens = {s.PromptTokens + s.NewTokens} exceeds the context of {context}", nameof(settings));
-        if (s.PrefillTokens > context) throw new ArgumentException($"prefillTokens = {s.PrefillTokens} exceeds the context of {context}", nameof(settings));
+        if (s.PromptTokens + s.NewTokens > context)
+            throw new ArgumentException(
+                $"promptTokens + newTokens = {s.PromptTokens + s.NewTokens} exceeds the context of {context}",
+                nameof(settings)
+            );
+        if (s.PrefillTokens > context)
+            throw new ArgumentException($"prefillTokens = {s.PrefillTokens} exceeds the context of {context}", nameof(settings));
         using var threadScope = LibTorchThreads.Use(s.Threads);
         var lm = model.Model;
         var device = lm.Device;
@@ -106,7 +132,15 @@ public static class GpuBenchmark
             var loop = Best(s.Repeats, () => Greedy(lm, batch, s, cancellation));
             progress?.Invoke($"decode batch {batch}, GenerationSession");
             var session = Best(s.Repeats, () => SessionGreedy(model, batch, s, cancellation));
-            decode.Add(new GpuDecodeMeasurement(batch, batch * s.NewTokens / loop, loop / s.NewTokens * 1e3, batch * s.NewTokens / session, session / s.NewTokens * 1e3));
+            decode.Add(
+                new GpuDecodeMeasurement(
+                    batch,
+                    batch * s.NewTokens / loop,
+                    loop / s.NewTokens * 1e3,
+                    batch * s.NewTokens / session,
+                    session / s.NewTokens * 1e3
+                )
+            );
         }
         progress?.Invoke($"prefill {s.PrefillTokens}");
         var prefill = DeviceClock.Best(device, s.Repeats, () => Prefill(lm, s.PrefillTokens, s.Seed));
@@ -116,13 +150,43 @@ public static class GpuBenchmark
         {
             progress?.Invoke($"spectrum step, k = {s.SpectrumDirections}");
             var random = new Random((int)(s.Seed % int.MaxValue));
-            var text = Enumerable.Range(0, s.SpectrumPromptTokens + s.SpectrumSteps + 1).Select(_ => random.Next(model.Spec.VocabSize)).ToArray();
-            if (text.Length > context) throw new ArgumentException($"spectrumPromptTokens + spectrumSteps + 1 = {text.Length} exceeds the context of {context}", nameof(settings));
-            spectrum = SpectrumBenchmark.Run(model, text, s.SpectrumPromptTokens, s.SpectrumSteps, [s.SpectrumDirections], s.Repeats, s.Threads, 0, 1e-3, s.Seed,
-                progress, cancellation);
+            var text = Enumerable
+                .Range(0, s.SpectrumPromptTokens + s.SpectrumSteps + 1)
+                .Select(_ => random.Next(model.Spec.VocabSize))
+                .ToArray();
+            if (text.Length > context)
+                throw new ArgumentException(
+                    $"spectrumPromptTokens + spectrumSteps + 1 = {text.Length} exceeds the context of {context}",
+                    nameof(settings)
+                );
+            spectrum = SpectrumBenchmark.Run(
+                model,
+                text,
+                s.SpectrumPromptTokens,
+                s.SpectrumSteps,
+                [s.SpectrumDirections],
+                s.Repeats,
+                s.Threads,
+                0,
+                1e-3,
+                s.Seed,
+                progress,
+                cancellation
+            );
         }
         var elementBytes = GpuBenchMath.ElementBytes(model.DType);
-        return new GpuBenchmarkResult(model.Device, model.DType, parameters, streamed, streamed * elementBytes, call, decode, s.PrefillTokens, prefill * 1e3, spectrum);
+        return new GpuBenchmarkResult(
+            model.Device,
+            model.DType,
+            parameters,
+            streamed,
+            streamed * elementBytes,
+            call,
+            decode,
+            s.PrefillTokens,
+            prefill * 1e3,
+            spectrum
+        );
     }
 
     /// <summary>Best of <paramref name="repeats"/> results of <paramref name="run"/> (seconds) after one warm-up run.</summary>
@@ -141,7 +205,10 @@ public static class GpuBenchmark
     private static double SessionGreedy(LanguageModel model, int batch, GpuBenchSettings s, CancellationToken cancellation)
     {
         var random = new Random((int)(s.Seed % int.MaxValue));
-        var prompts = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, s.PromptTokens).Select(_ => random.Next(model.Spec.VocabSize)).ToArray()).ToArray();
+        var prompts = Enumerable
+            .Range(0, batch)
+            .Select(_ => Enumerable.Range(0, s.PromptTokens).Select(_ => random.Next(model.Spec.VocabSize)).ToArray())
+            .ToArray();
         using var session = model.StartSession(new GenerationOptions { MaxNewTokens = s.NewTokens + 1 });
         session.Prefill(prompts);
         return DeviceClock.Time(model.Model.Device, () =>
@@ -154,7 +221,8 @@ public static class GpuBenchmark
         });
     }
 
-    /// <summary>One prefill of <paramref name="tokens"/> positions into a fresh cache, head at the last position, as a session runs it.</summary>
+    /// <summary>One prefill of <paramref name="tokens"/> positions into a fresh cache, head at the last position, as a session runs
+    /// it.</summary>
     private static void Prefill(CausalLm lm, int tokens, long seed)
     {
         using var scope = NewDisposeScope();

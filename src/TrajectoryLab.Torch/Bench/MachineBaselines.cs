@@ -19,25 +19,31 @@ public sealed record MachineBaselines(double CallMicroseconds, double BandwidthG
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
 
-        var one = zeros(1);                      // [1]
+        var one = zeros(1); // [1]
         const int calls = 20_000;
-        var callSeconds = Best(repeats, () => { for (int i = 0; i < calls; i++) one.add_(Models.KeptScalars.One, Models.KeptScalars.One); }); // held Scalars (KeptScalars.cs)
+        var callSeconds = Best(repeats, () =>
+        {
+            for (int i = 0; i < calls; i++)
+                one.add_(Models.KeptScalars.One, Models.KeptScalars.One);
+        }); // held Scalars (KeptScalars.cs)
 
         var big = ones(streamBytes / sizeof(float)); // [n] float32
         var streamSeconds = Best(repeats, () => big.sum().item<float>());
 
-        var a = randn(matmulSize, matmulSize);   // [n, n]
-        var b = randn(matmulSize, matmulSize);   // [n, n]
+        var a = randn(matmulSize, matmulSize); // [n, n]
+        var b = randn(matmulSize, matmulSize); // [n, n]
         var matmulSeconds = Best(repeats, () => a.matmul(b).sum().item<float>());
 
         return new MachineBaselines(
             CallMicroseconds: callSeconds / calls * 1e6,
             BandwidthGBps: streamBytes / streamSeconds / 1e9,
             MatmulGflops: 2.0 * matmulSize * matmulSize * matmulSize / matmulSeconds / 1e9,
-            Threads: get_num_threads());
+            Threads: get_num_threads()
+        );
     }
 
-    /// <summary>The shortest wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up run, in seconds.</summary>
+    /// <summary>The shortest wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up run, in
+    /// seconds.</summary>
     public static double Best(int repeats, Action work)
     {
         work();

@@ -15,7 +15,11 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="Decode">Aggregate decode tokens/s of the manual greedy loop (one forward per token), by batch.</param>
 /// <param name="Generate">Aggregate tokens/s of model.generate() (prefill included), by batch; for reference.</param>
 /// <param name="PrefillTokensPerSecond">Prefill tokens/s.</param>
-public sealed record PyTorchFigures(IReadOnlyDictionary<int, double> Decode, IReadOnlyDictionary<int, double> Generate, double PrefillTokensPerSecond);
+public sealed record PyTorchFigures(
+    IReadOnlyDictionary<int, double> Decode,
+    IReadOnlyDictionary<int, double> Generate,
+    double PrefillTokensPerSecond
+);
 
 /// <summary>The baseline file's contents.</summary>
 /// <param name="Versions">Version strings by name (torch, transformers, cuda, gpu, python).</param>
@@ -23,8 +27,13 @@ public sealed record PyTorchFigures(IReadOnlyDictionary<int, double> Decode, IRe
 /// <param name="DType">Dtype it ran in.</param>
 /// <param name="Config">The numeric config keys it used, by our experiment file's key names.</param>
 /// <param name="Figures">Figures by attention implementation.</param>
-public sealed record PyTorchBaseline(IReadOnlyDictionary<string, string> Versions, string Device, string DType,
-    IReadOnlyDictionary<string, double> Config, IReadOnlyDictionary<string, PyTorchFigures> Figures)
+public sealed record PyTorchBaseline(
+    IReadOnlyDictionary<string, string> Versions,
+    string Device,
+    string DType,
+    IReadOnlyDictionary<string, double> Config,
+    IReadOnlyDictionary<string, PyTorchFigures> Figures
+)
 {
     /// <summary>Reads a baseline file.</summary>
     /// <param name="path">The JSON file.</param>
@@ -38,17 +47,29 @@ public sealed record PyTorchBaseline(IReadOnlyDictionary<string, string> Version
     public static PyTorchBaseline Parse(string json, string source)
     {
         JsonDocument document;
-        try { document = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new FormatException($"{source}: not valid JSON ({e.Message})", e); }
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{source}: not valid JSON ({e.Message})", e);
+        }
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw Bad(source, "(root)", "must be an object");
+            if (root.ValueKind != JsonValueKind.Object)
+                throw Bad(source, "(root)", "must be an object");
             var schema = Number(Get(root, "schema", source), source, "schema");
-            if (schema != 1) throw Bad(source, "schema", $"is {schema.ToString(CultureInfo.InvariantCulture)}; this reader knows schema 1");
-            var versions = Get(root, "versions", source).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
-            var config = Object(Get(root, "config", source), source, "config").EnumerateObject()
-                .Where(p => p.Value.ValueKind == JsonValueKind.Number).ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal);
+            if (schema != 1)
+                throw Bad(source, "schema", $"is {schema.ToString(CultureInfo.InvariantCulture)}; this reader knows schema 1");
+            var versions = Get(root, "versions", source)
+                .EnumerateObject()
+                .ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
+            var config = Object(Get(root, "config", source), source, "config")
+                .EnumerateObject()
+                .Where(p => p.Value.ValueKind == JsonValueKind.Number)
+                .ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal);
             var figures = new Dictionary<string, PyTorchFigures>(StringComparer.Ordinal);
             foreach (var attention in Object(Get(root, "figures", source), source, "figures").EnumerateObject())
             {
@@ -57,9 +78,16 @@ public sealed record PyTorchBaseline(IReadOnlyDictionary<string, string> Version
                 figures[attention.Name] = new PyTorchFigures(
                     ByBatch(Get(f, "decode_tokens_per_second", source, key), source, $"{key}.decode_tokens_per_second"),
                     ByBatch(Get(f, "generate_tokens_per_second", source, key), source, $"{key}.generate_tokens_per_second"),
-                    Number(Get(f, "prefill_tokens_per_second", source, key), source, $"{key}.prefill_tokens_per_second"));
+                    Number(Get(f, "prefill_tokens_per_second", source, key), source, $"{key}.prefill_tokens_per_second")
+                );
             }
-            return new PyTorchBaseline(versions, String(Get(root, "device", source), source, "device"), String(Get(root, "dtype", source), source, "dtype"), config, figures);
+            return new PyTorchBaseline(
+                versions,
+                String(Get(root, "device", source), source, "device"),
+                String(Get(root, "dtype", source), source, "dtype"),
+                config,
+                figures
+            );
         }
     }
 
@@ -69,14 +97,23 @@ public sealed record PyTorchBaseline(IReadOnlyDictionary<string, string> Version
     public IReadOnlyList<string> Mismatches(IReadOnlyDictionary<string, double> ours)
     {
         ArgumentNullException.ThrowIfNull(ours);
-        return [.. ours.Where(p => !Config.TryGetValue(p.Key, out var theirs) || theirs != p.Value)
-            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}: {p.Value} vs {(Config.TryGetValue(p.Key, out var t) ? t.ToString(CultureInfo.InvariantCulture) : "absent")}"))];
+        return
+        [
+            .. ours.Where(p => !Config.TryGetValue(p.Key, out var theirs) || theirs != p.Value)
+                .Select(p =>
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{p.Key}: {p.Value} vs {(Config.TryGetValue(p.Key, out var t) ? t.ToString(CultureInfo.InvariantCulture) : "absent")}"
+                    )
+                ),
+        ];
     }
 
     private static JsonElement Get(JsonElement parent, string name, string source, string? path = null)
     {
         var key = path is null ? name : $"{path}.{name}";
-        if (parent.ValueKind != JsonValueKind.Object) throw Bad(source, path ?? "(root)", "must be an object");
+        if (parent.ValueKind != JsonValueKind.Object)
+            throw Bad(source, path ?? "(root)", "must be an object");
         return parent.TryGetProperty(name, out var value) ? value : throw Bad(source, key, "is missing");
     }
 

@@ -23,10 +23,17 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="QrMilliseconds">The QR (DeviationQr.Factor) of a k-vector frame of the model's width, timed alone.</param>
 /// <param name="BatchDecodeMilliseconds">A plain teacher-forced decoding step of 1 + k rows (GenerationSession): the
 /// floor of <paramref name="ForwardMilliseconds"/>.</param>
-public sealed record SpectrumStepMeasurement(int K, double StepMilliseconds, double ForwardMilliseconds, double ReorthonormaliseMilliseconds,
-    double QrMilliseconds, double BatchDecodeMilliseconds)
+public sealed record SpectrumStepMeasurement(
+    int K,
+    double StepMilliseconds,
+    double ForwardMilliseconds,
+    double ReorthonormaliseMilliseconds,
+    double QrMilliseconds,
+    double BatchDecodeMilliseconds
+)
 {
-    /// <summary>The re-combination of the cache deviations: <see cref="ReorthonormaliseMilliseconds"/> − <see cref="QrMilliseconds"/>, at least 0.</summary>
+    /// <summary>The re-combination of the cache deviations: <see cref="ReorthonormaliseMilliseconds"/> − <see cref="QrMilliseconds"/>, at
+    /// least 0.</summary>
     public double MixMilliseconds => Math.Max(0, ReorthonormaliseMilliseconds - QrMilliseconds);
 }
 
@@ -36,7 +43,13 @@ public sealed record SpectrumStepMeasurement(int K, double StepMilliseconds, dou
 /// <param name="DecodeMilliseconds">One plain decoding step of a single trajectory at the same positions (best repeat).</param>
 /// <param name="Spectrum">One measurement per k, in the order asked.</param>
 /// <param name="Threads">libtorch intra-op threads during the measurement.</param>
-public sealed record SpectrumBenchmarkResult(int PromptTokens, int Steps, double DecodeMilliseconds, IReadOnlyList<SpectrumStepMeasurement> Spectrum, int Threads);
+public sealed record SpectrumBenchmarkResult(
+    int PromptTokens,
+    int Steps,
+    double DecodeMilliseconds,
+    IReadOnlyList<SpectrumStepMeasurement> Spectrum,
+    int Threads
+);
 
 /// <summary>Times spectrum steps against plain decoding steps on one model and one fixed text.</summary>
 public static class SpectrumBenchmark
@@ -57,8 +70,20 @@ public static class SpectrumBenchmark
     /// <param name="cancellation">Checked between steps.</param>
     /// <exception cref="ArgumentException">A text too short, or a k outside 1 … model width.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static SpectrumBenchmarkResult Run(LanguageModel model, IReadOnlyList<int> tokens, int promptTokens, int steps, IReadOnlyList<int> directions,
-        int repeats, int threads, int layer, double epsilon, long seed, Action<string>? progress = null, CancellationToken cancellation = default)
+    public static SpectrumBenchmarkResult Run(
+        LanguageModel model,
+        IReadOnlyList<int> tokens,
+        int promptTokens,
+        int steps,
+        IReadOnlyList<int> directions,
+        int repeats,
+        int threads,
+        int layer,
+        double epsilon,
+        long seed,
+        Action<string>? progress = null,
+        CancellationToken cancellation = default
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(promptTokens, 1);
@@ -68,7 +93,10 @@ public static class SpectrumBenchmark
             throw new ArgumentException($"the text has {tokens.Count} tokens; {promptTokens} + {steps} + 1 are needed", nameof(tokens));
         var width = model.Spec.HiddenSize;
         if (directions.Any(k => k < 1 || k > width))
-            throw new ArgumentException($"every k must be in 1 … {width} (the model width), {directions.First(k => k < 1 || k > width)} is not", nameof(directions));
+            throw new ArgumentException(
+                $"every k must be in 1 … {width} (the model width), {directions.First(k => k < 1 || k > width)} is not",
+                nameof(directions)
+            );
         using var threadScope = LibTorchThreads.Use(threads);
         var text = tokens.Take(promptTokens + steps + 1).ToArray();
         var warmUp = Math.Min(steps, 8);
@@ -82,7 +110,14 @@ public static class SpectrumBenchmark
             progress?.Invoke($"spectrum step, k = {k}");
             // The perturbation lands early (position PerturbedPosition), as in lyapunov-teacher-forced, so that the timed steps
             // re-combine deviations over nearly the whole cache; the steps up to the prompt's end run untimed.
-            var options = new TeacherForcedOptions { Layer = layer, Directions = k, Epsilon = epsilon, PromptLength = Math.Min(PerturbedPosition + 1, promptTokens), Seed = seed };
+            var options = new TeacherForcedOptions
+            {
+                Layer = layer,
+                Directions = k,
+                Epsilon = epsilon,
+                PromptLength = Math.Min(PerturbedPosition + 1, promptTokens),
+                Seed = seed,
+            };
             Spectrum(model, text, options, warmUp, cancellation);
             var (total, forward, reorthonormalise) = (double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity);
             for (var r = 0; r < repeats; r++)
@@ -92,7 +127,16 @@ public static class SpectrumBenchmark
             }
             var qr = Best(repeats, n => Qr(k, width, n, seed), warmUp, steps);
             var batchDecode = Best(repeats, n => Decode(model, text, promptTokens, n, 1 + k, cancellation), warmUp, steps);
-            measured.Add(new SpectrumStepMeasurement(k, Ms(total, steps), Ms(forward, steps), Ms(reorthonormalise, steps), qr * 1e3, batchDecode * 1e3));
+            measured.Add(
+                new SpectrumStepMeasurement(
+                    k,
+                    Ms(total, steps),
+                    Ms(forward, steps),
+                    Ms(reorthonormalise, steps),
+                    qr * 1e3,
+                    batchDecode * 1e3
+                )
+            );
         }
         return new SpectrumBenchmarkResult(promptTokens, steps, decode * 1e3, measured, get_num_threads());
     }
@@ -108,7 +152,8 @@ public static class SpectrumBenchmark
     {
         run(warmUp);
         var best = double.PositiveInfinity;
-        for (var r = 0; r < repeats; r++) best = Math.Min(best, run(steps) / steps);
+        for (var r = 0; r < repeats; r++)
+            best = Math.Min(best, run(steps) / steps);
         return best;
     }
 
@@ -138,7 +183,13 @@ public static class SpectrumBenchmark
 
     /// <summary>Seconds spent in Step() and in Reorthonormalise() over <paramref name="steps"/> spectrum steps after
     /// the start (prefill, perturbation and the first, uncounted re-orthonormalisation: not timed).</summary>
-    private static (double Forward, double Reorthonormalise) Spectrum(LanguageModel model, int[] text, TeacherForcedOptions options, int steps, CancellationToken cancellation)
+    private static (double Forward, double Reorthonormalise) Spectrum(
+        LanguageModel model,
+        int[] text,
+        TeacherForcedOptions options,
+        int steps,
+        CancellationToken cancellation
+    )
     {
         using var dynamics = TeacherForcedDynamics.Start(model, text, options);
         while (dynamics.StepsLeft > steps)
@@ -164,14 +215,20 @@ public static class SpectrumBenchmark
         return (forward.Elapsed.TotalSeconds, reorthonormalise.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Seconds of <paramref name="steps"/> QR factorisations of random k-vector frames of width <paramref name="width"/>.</summary>
+    /// <summary>Seconds of <paramref name="steps"/> QR factorisations of random k-vector frames of width <paramref
+    /// name="width"/>.</summary>
     private static double Qr(int k, int width, int steps, long seed)
     {
         var random = new Random((int)(seed % int.MaxValue));
-        var frames = Enumerable.Range(0, Math.Min(steps, 4))
-            .Select(_ => Enumerable.Range(0, k).Select(_ => Enumerable.Range(0, width).Select(_ => random.NextDouble() - 0.5).ToArray()).ToArray()).ToArray();
+        var frames = Enumerable
+            .Range(0, Math.Min(steps, 4))
+            .Select(_ =>
+                Enumerable.Range(0, k).Select(_ => Enumerable.Range(0, width).Select(_ => random.NextDouble() - 0.5).ToArray()).ToArray()
+            )
+            .ToArray();
         var clock = Stopwatch.StartNew();
-        for (var s = 0; s < steps; s++) _ = DeviationQr.Factor(frames[s % frames.Length]);
+        for (var s = 0; s < steps; s++)
+            _ = DeviationQr.Factor(frames[s % frames.Length]);
         return clock.Elapsed.TotalSeconds;
     }
 }

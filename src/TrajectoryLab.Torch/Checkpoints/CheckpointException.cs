@@ -7,7 +7,8 @@ public sealed class CheckpointException : Exception
 {
     /// <summary>Creates the error; the message reads <c>{file}: tensor 'x': {detail}</c> or <c>{file}: key 'x': {detail}</c>.</summary>
     /// <param name="filePath">The file at fault.</param>
-    /// <param name="subject">What in the file is at fault, e.g. <c>tensor 'model.norm.weight'</c> or <c>key 'hidden_size'</c>; null for the file as a whole.</param>
+    /// <param name="subject">What in the file is at fault, e.g. <c>tensor 'model.norm.weight'</c> or <c>key 'hidden_size'</c>; null for the
+    /// file as a whole.</param>
     /// <param name="detail">What is wrong.</param>
     /// <param name="inner">The underlying error, if any.</param>
     public CheckpointException(string filePath, string? subject, string detail, Exception? inner = null)

@@ -49,7 +49,8 @@ public static class HfConfigReader
         var isQwen2 = modelType == "qwen2";
         var rope = c.Object("rope_parameters") is { } parameters ? c.At("rope_parameters", parameters) : null;
         var slidingWindow = c.Int("sliding_window");
-        if (isQwen2 && c.Bool("use_sliding_window") != true) slidingWindow = null;
+        if (isQwen2 && c.Bool("use_sliding_window") != true)
+            slidingWindow = null;
 
         return new ModelSpec(
             ModelType: modelType,
@@ -59,8 +60,12 @@ public static class HfConfigReader
             NumLayers: c.Int("num_hidden_layers") ?? throw c.Error("num_hidden_layers", "is required"),
             NumHeads: heads,
             NumKvHeads: c.Int("num_key_value_heads") ?? heads,
-            HeadDim: c.Int("head_dim") ?? (heads > 0 && hidden % heads == 0 ? hidden / heads
-                : throw c.Error("num_attention_heads", $"{heads} does not divide hidden_size {hidden} and there is no head_dim")),
+            HeadDim: c.Int("head_dim")
+                ?? (
+                    heads > 0 && hidden % heads == 0
+                        ? hidden / heads
+                        : throw c.Error("num_attention_heads", $"{heads} does not divide hidden_size {hidden} and there is no head_dim")
+                ),
             RmsNormEps: c.Double("rms_norm_eps") ?? 1e-6,
             RopeTheta: rope?.Double("rope_theta") ?? c.Double("rope_theta") ?? 10000.0,
             RopeScaling: ReadScaling(rope ?? c, rope is null ? "rope_scaling" : null),
@@ -71,7 +76,8 @@ public static class HfConfigReader
             TorchDType: c.String("torch_dtype") ?? c.String("dtype"),
             BosTokenId: c.Int("bos_token_id"),
             EosTokenIds: c.IntList("eos_token_id"),
-            SlidingWindow: slidingWindow);
+            SlidingWindow: slidingWindow
+        );
     }
 
     /// <summary>GPT2Config's keys and defaults (n_inner 4·n_embd, gelu_new, layer_norm_epsilon 1e-5, tied head).</summary>
@@ -94,7 +100,8 @@ public static class HfConfigReader
             nPositions: c.Int("n_positions") ?? throw c.Error("n_positions", "is required"),
             nInner: c.Int("n_inner"),
             layerNormEpsilon: c.Double("layer_norm_epsilon") ?? 1e-5,
-            tieWordEmbeddings: c.Bool("tie_word_embeddings") ?? true) with
+            tieWordEmbeddings: c.Bool("tie_word_embeddings") ?? true
+        ) with
         {
             TorchDType = c.String("torch_dtype") ?? c.String("dtype"),
             BosTokenId = c.Int("bos_token_id"),
@@ -105,8 +112,12 @@ public static class HfConfigReader
     /// <summary>Reads rope_scaling (or, with <paramref name="key"/> null, the scaling fields of rope_parameters itself).</summary>
     private static RopeScaling? ReadScaling(Keys c, string? key)
     {
-        var s = key is null ? c : c.Object(key) is { } o ? c.At(key, o) : null;
-        if (s is null) return null;
+        var s =
+            key is null ? c
+            : c.Object(key) is { } o ? c.At(key, o)
+            : null;
+        if (s is null)
+            return null;
         var type = s.String("rope_type") ?? s.String("type") ?? throw s.Error("rope_type", "is required (or 'type')");
         var kind = type switch
         {
@@ -116,13 +127,15 @@ public static class HfConfigReader
             "llama3" => RopeScalingKind.Llama3,
             _ => throw s.Error("rope_type", $"'{type}' is not supported (supported: default, linear, dynamic, llama3)"),
         };
-        if (kind is not { } k) return null;
+        if (kind is not { } k)
+            return null;
         return new RopeScaling(
             k,
             s.Double("factor") ?? throw s.Error("factor", "is required"),
             s.Double("low_freq_factor") ?? 1.0,
             s.Double("high_freq_factor") ?? 4.0,
-            s.Int("original_max_position_embeddings"));
+            s.Int("original_max_position_embeddings")
+        );
     }
 
     /// <summary>Typed access to the keys of one JSON object, with errors naming the file and the dotted key path.</summary>
@@ -132,52 +145,59 @@ public static class HfConfigReader
 
         public Keys At(string key, JsonElement child) => new(filePath, child, prefix + key + ".");
 
-        private JsonElement? Get(string key) =>
-            element.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+        private JsonElement? Get(string key) => element.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 
-        public string? String(string key) => Get(key) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.String } v => v.GetString(),
-            _ => throw Error(key, "must be a string"),
-        };
+        public string? String(string key) =>
+            Get(key) switch
+            {
+                null => null,
+                { ValueKind: JsonValueKind.String } v => v.GetString(),
+                _ => throw Error(key, "must be a string"),
+            };
 
-        public int? Int(string key) => Get(key) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.Number } v when v.TryGetInt32(out var i) => i,
-            _ => throw Error(key, "must be an integer"),
-        };
+        public int? Int(string key) =>
+            Get(key) switch
+            {
+                null => null,
+                { ValueKind: JsonValueKind.Number } v when v.TryGetInt32(out var i) => i,
+                _ => throw Error(key, "must be an integer"),
+            };
 
-        public double? Double(string key) => Get(key) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.Number } v => v.GetDouble(),
-            _ => throw Error(key, "must be a number"),
-        };
+        public double? Double(string key) =>
+            Get(key) switch
+            {
+                null => null,
+                { ValueKind: JsonValueKind.Number } v => v.GetDouble(),
+                _ => throw Error(key, "must be a number"),
+            };
 
-        public bool? Bool(string key) => Get(key) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.True } => true,
-            { ValueKind: JsonValueKind.False } => false,
-            _ => throw Error(key, "must be true or false"),
-        };
+        public bool? Bool(string key) =>
+            Get(key) switch
+            {
+                null => null,
+                { ValueKind: JsonValueKind.True } => true,
+                { ValueKind: JsonValueKind.False } => false,
+                _ => throw Error(key, "must be true or false"),
+            };
 
-        public JsonElement? Object(string key) => Get(key) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.Object } v => v,
-            _ => throw Error(key, "must be an object"),
-        };
+        public JsonElement? Object(string key) =>
+            Get(key) switch
+            {
+                null => null,
+                { ValueKind: JsonValueKind.Object } v => v,
+                _ => throw Error(key, "must be an object"),
+            };
 
-        public IReadOnlyList<int> IntList(string key) => Get(key) switch
-        {
-            null => [],
-            { ValueKind: JsonValueKind.Array } v => v.EnumerateArray()
-                .Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i) ? i : throw Error(key, "must hold integers"))
-                .ToArray(),
-            _ => [Int(key)!.Value],
-        };
+        public IReadOnlyList<int> IntList(string key) =>
+            Get(key) switch
+            {
+                null => [],
+                { ValueKind: JsonValueKind.Array } v => v.EnumerateArray()
+                    .Select(x =>
+                        x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i) ? i : throw Error(key, "must hold integers")
+                    )
+                    .ToArray(),
+                _ => [Int(key)!.Value],
+            };
     }
 }

@@ -20,16 +20,21 @@ public static class HfConfigWriter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            if (spec.Architecture == ModelArchitecture.Gpt2) WriteGpt2(json, spec);
-            else WriteLlama(json, spec);
+            if (spec.Architecture == ModelArchitecture.Gpt2)
+                WriteGpt2(json, spec);
+            else
+                WriteLlama(json, spec);
             json.WriteString("torch_dtype", torchDType);
-            if (spec.BosTokenId is { } bos) json.WriteNumber("bos_token_id", bos);
+            if (spec.BosTokenId is { } bos)
+                json.WriteNumber("bos_token_id", bos);
             var eos = spec.EosTokenIds ?? [];
-            if (eos.Count == 1) json.WriteNumber("eos_token_id", eos[0]);
+            if (eos.Count == 1)
+                json.WriteNumber("eos_token_id", eos[0]);
             else if (eos.Count > 1)
             {
                 json.WriteStartArray("eos_token_id");
-                foreach (var id in eos) json.WriteNumberValue(id);
+                foreach (var id in eos)
+                    json.WriteNumberValue(id);
                 json.WriteEndArray();
             }
             json.WriteEndObject();
@@ -59,9 +64,19 @@ public static class HfConfigWriter
     {
         var qwen2 = spec.ModelType == "qwen2";
         if (qwen2 ? !spec.QkvBias || spec.OutputBias : spec.QkvBias != spec.OutputBias)
-            throw new ArgumentException($"{spec.ModelType} cannot express QkvBias={spec.QkvBias} with OutputBias={spec.OutputBias}", nameof(spec));
+            throw new ArgumentException(
+                $"{spec.ModelType} cannot express QkvBias={spec.QkvBias} with OutputBias={spec.OutputBias}",
+                nameof(spec)
+            );
         json.WriteStartArray("architectures");
-        json.WriteStringValue(spec.ModelType switch { "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", _ => "Qwen2ForCausalLM" });
+        json.WriteStringValue(
+            spec.ModelType switch
+            {
+                "llama" => "LlamaForCausalLM",
+                "mistral" => "MistralForCausalLM",
+                _ => "Qwen2ForCausalLM",
+            }
+        );
         json.WriteEndArray();
         json.WriteString("model_type", spec.ModelType);
         json.WriteNumber("vocab_size", spec.VocabSize);
@@ -77,28 +92,34 @@ public static class HfConfigWriter
         if (spec.RopeScaling is { } s)
         {
             json.WriteStartObject("rope_scaling");
-            json.WriteString("rope_type", s.Kind switch
-            {
-                RopeScalingKind.Linear => "linear",
-                RopeScalingKind.Dynamic => "dynamic",
-                _ => "llama3",
-            });
+            json.WriteString(
+                "rope_type",
+                s.Kind switch
+                {
+                    RopeScalingKind.Linear => "linear",
+                    RopeScalingKind.Dynamic => "dynamic",
+                    _ => "llama3",
+                }
+            );
             json.WriteNumber("factor", s.Factor);
             if (s.Kind == RopeScalingKind.Llama3)
             {
                 json.WriteNumber("low_freq_factor", s.LowFreqFactor);
                 json.WriteNumber("high_freq_factor", s.HighFreqFactor);
             }
-            if (s.OriginalMaxPositionEmbeddings is { } original) json.WriteNumber("original_max_position_embeddings", original);
+            if (s.OriginalMaxPositionEmbeddings is { } original)
+                json.WriteNumber("original_max_position_embeddings", original);
             json.WriteEndObject();
         }
         json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
-        if (!qwen2) json.WriteBoolean("attention_bias", spec.QkvBias);
+        if (!qwen2)
+            json.WriteBoolean("attention_bias", spec.QkvBias);
         json.WriteNumber("max_position_embeddings", spec.MaxPositionEmbeddings);
         if (spec.SlidingWindow is { } window)
         {
             json.WriteNumber("sliding_window", window);
-            if (qwen2) json.WriteBoolean("use_sliding_window", true);
+            if (qwen2)
+                json.WriteBoolean("use_sliding_window", true);
         }
     }
 }

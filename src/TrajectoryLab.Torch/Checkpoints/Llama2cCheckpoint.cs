@@ -33,7 +33,13 @@ internal static class Llama2cCheckpoint
     /// <summary>Where an array goes: the canonical parameter (a block leaf when stacked per layer) and how its
     /// [out, in] (or [d]) slice becomes the canonical tensor, or the columns [ColumnStart, ColumnStart + Columns) of it
     /// for the arrays that share a fused parameter (wq, wk, wv in W_QKV; w1, w3 in W_gate_in).</summary>
-    private sealed record Target(string Parameter, bool PerLayer, Func<Tensor, Tensor> ToCanonical, long ColumnStart = 0, long? Columns = null);
+    private sealed record Target(
+        string Parameter,
+        bool PerLayer,
+        Func<Tensor, Tensor> ToCanonical,
+        long ColumnStart = 0,
+        long? Columns = null
+    );
 
     /// <summary>Reads <paramref name="filePath"/> into a model computing in <paramref name="dtype"/>.</summary>
     /// <remarks>The header is validated and every array's extent checked against the file length before anything is
@@ -56,7 +62,8 @@ internal static class Llama2cCheckpoint
             using var noGrad = no_grad();
             foreach (var array in layout)
             {
-                if (!targets.TryGetValue(array.Name, out var target)) continue;
+                if (!targets.TryGetValue(array.Name, out var target))
+                    continue;
                 var shape = target.PerLayer ? array.Shape[1..] : array.Shape;
                 var sliceBytes = shape.Aggregate(1L, (n, d) => n * d) * sizeof(float);
                 for (var l = 0; l < (target.PerLayer ? spec.NumLayers : 1); l++)
@@ -65,7 +72,9 @@ internal static class Llama2cCheckpoint
                     var label = target.PerLayer ? $"{array.Name} (layer {l})" : array.Name;
                     var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, label); // [shape]
                     var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
-                    var destination = target.Columns is { } columns ? parameters[name].narrow(-1, target.ColumnStart, columns) : parameters[name];
+                    var destination = target.Columns is { } columns
+                        ? parameters[name].narrow(-1, target.ColumnStart, columns)
+                        : parameters[name];
                     destination.copy_(target.ToCanonical(stored));
                 }
             }
@@ -108,14 +117,33 @@ internal static class Llama2cCheckpoint
     public static void Write(CausalLm model, string filePath)
     {
         var spec = model.Spec;
-        if (spec.Architecture != ModelArchitecture.Llama || spec.QkvBias || spec.OutputBias || spec.RopeScaling is not null
-            || spec.RopeTheta != RopeTheta || spec.RmsNormEps != RmsNormEps || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize)
-            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
-                $"run.c computes a Llama without biases or rotary scaling, rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; this model is {spec.ModelType} with rope_theta {spec.RopeTheta}, rms_norm_eps {spec.RmsNormEps}"));
+        if (
+            spec.Architecture != ModelArchitecture.Llama
+            || spec.QkvBias
+            || spec.OutputBias
+            || spec.RopeScaling is not null
+            || spec.RopeTheta != RopeTheta
+            || spec.RmsNormEps != RmsNormEps
+            || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize
+        )
+            throw new NotSupportedException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"run.c computes a Llama without biases or rotary scaling, rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; this model is {spec.ModelType} with rope_theta {spec.RopeTheta}, rms_norm_eps {spec.RmsNormEps}"
+                )
+            );
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
         var targets = Targets(spec);
-        int[] header = [spec.HiddenSize, spec.IntermediateSize, spec.NumLayers, spec.NumHeads, spec.NumKvHeads,
-            spec.TieWordEmbeddings ? spec.VocabSize : -spec.VocabSize, spec.MaxPositionEmbeddings];
+        int[] header =
+        [
+            spec.HiddenSize,
+            spec.IntermediateSize,
+            spec.NumLayers,
+            spec.NumHeads,
+            spec.NumKvHeads,
+            spec.TieWordEmbeddings ? spec.VocabSize : -spec.VocabSize,
+            spec.MaxPositionEmbeddings,
+        ];
         var temporary = filePath + ".partial";
         using (var stream = File.Create(temporary))
         {
@@ -125,7 +153,9 @@ internal static class Llama2cCheckpoint
             {
                 if (array.Name is "freq_cis_real" or "freq_cis_imag")
                 {
-                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(RotaryTable(spec, array.Name == "freq_cis_real").AsSpan()));
+                    stream.Write(
+                        System.Runtime.InteropServices.MemoryMarshal.AsBytes(RotaryTable(spec, array.Name == "freq_cis_real").AsSpan())
+                    );
                     continue;
                 }
                 var target = targets[array.Name];
@@ -133,7 +163,9 @@ internal static class Llama2cCheckpoint
                 {
                     using var scope = NewDisposeScope();
                     var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
-                    var canonical = target.Columns is { } columns ? parameters[name].narrow(-1, target.ColumnStart, columns) : parameters[name];
+                    var canonical = target.Columns is { } columns
+                        ? parameters[name].narrow(-1, target.ColumnStart, columns)
+                        : parameters[name];
                     var stored = FromCanonical(array.Name, canonical, spec).to_type(ScalarType.Float32).cpu().contiguous(); // [run.c shape]
                     stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(stored.data<float>().ToArray().AsSpan()));
                 }
@@ -143,14 +175,15 @@ internal static class Llama2cCheckpoint
     }
 
     /// <summary>The inverse of <see cref="Targets"/>' maps: the run.c array of one layer from its canonical tensor.</summary>
-    private static Tensor FromCanonical(string array, Tensor canonical, ModelSpec spec) => array switch
-    {
-        "token_embedding_table" when spec.TieWordEmbeddings => canonical.t(),
-        "token_embedding_table" or "rms_att_weight" or "rms_ffn_weight" or "rms_final_weight" => canonical,
-        "wq" => HalvesToInterleaved(canonical.t(), spec.NumHeads),
-        "wk" => HalvesToInterleaved(canonical.t(), spec.NumKvHeads),
-        _ => canonical.t(), // wv, wo, w1, w2, w3, wcls: canonical [in, out] → run.c [out, in]
-    };
+    private static Tensor FromCanonical(string array, Tensor canonical, ModelSpec spec) =>
+        array switch
+        {
+            "token_embedding_table" when spec.TieWordEmbeddings => canonical.t(),
+            "token_embedding_table" or "rms_att_weight" or "rms_ffn_weight" or "rms_final_weight" => canonical,
+            "wq" => HalvesToInterleaved(canonical.t(), spec.NumHeads),
+            "wk" => HalvesToInterleaved(canonical.t(), spec.NumKvHeads),
+            _ => canonical.t(), // wv, wo, w1, w2, w3, wcls: canonical [in, out] → run.c [out, in]
+        };
 
     /// <summary>run.c's table f(pos · θ^(−2i/d_head)), [seq_len, d_head / 2], with f = cos or sin.</summary>
     private static float[] RotaryTable(ModelSpec spec, bool cosine)
@@ -158,11 +191,11 @@ internal static class Llama2cCheckpoint
         var (positions, half) = (spec.MaxPositionEmbeddings, spec.HeadDim / 2);
         var table = new float[(long)positions * half];
         for (var p = 0; p < positions; p++)
-            for (var i = 0; i < half; i++)
-            {
-                var angle = p * Math.Pow(RopeTheta, -2.0 * i / spec.HeadDim);
-                table[(long)p * half + i] = (float)(cosine ? Math.Cos(angle) : Math.Sin(angle));
-            }
+        for (var i = 0; i < half; i++)
+        {
+            var angle = p * Math.Pow(RopeTheta, -2.0 * i / spec.HeadDim);
+            table[(long)p * half + i] = (float)(cosine ? Math.Cos(angle) : Math.Sin(angle));
+        }
         return table;
     }
 
@@ -182,37 +215,87 @@ internal static class Llama2cCheckpoint
     private static ModelSpec ReadSpec(SafeFileHandle handle, long fileLength, string filePath)
     {
         if (fileLength < HeaderBytes)
-            throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                $"file is {fileLength} bytes, shorter than the {HeaderBytes}-byte llama2.c header"));
+            throw new CheckpointException(
+                filePath,
+                null,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"file is {fileLength} bytes, shorter than the {HeaderBytes}-byte llama2.c header"
+                )
+            );
         Span<byte> bytes = stackalloc byte[HeaderBytes];
         FileReads.ReadExactly(handle, bytes, 0, filePath, null);
         var fields = new int[7];
-        for (var i = 0; i < fields.Length; i++) fields[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
+        for (var i = 0; i < fields.Length; i++)
+            fields[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
         if (fields[0] == VersionMagic)
-            throw new CheckpointException(filePath, null,
-                "starts with the magic 'ak42' of a newer llama2.c export; only the legacy version-0 layout is supported (export.py --version 0)");
+            throw new CheckpointException(
+                filePath,
+                null,
+                "starts with the magic 'ak42' of a newer llama2.c export; only the legacy version-0 layout is supported (export.py --version 0)"
+            );
 
-        var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]);
+        var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (
+            fields[0],
+            fields[1],
+            fields[2],
+            fields[3],
+            fields[4],
+            fields[5],
+            fields[6]
+        );
         CheckpointException Field(string name, string detail) => new(filePath, $"header field '{name}'", detail);
-        foreach (var (name, value) in new[] { ("dim", dim), ("hidden_dim", hidden), ("n_layers", layers), ("n_heads", heads), ("n_kv_heads", kvHeads), ("seq_len", seqLen) })
-            if (value <= 0) throw Field(name, string.Create(CultureInfo.InvariantCulture, $"must be positive, is {value}"));
+        foreach (
+            var (name, value) in new[]
+            {
+                ("dim", dim),
+                ("hidden_dim", hidden),
+                ("n_layers", layers),
+                ("n_heads", heads),
+                ("n_kv_heads", kvHeads),
+                ("seq_len", seqLen),
+            }
+        )
+            if (value <= 0)
+                throw Field(name, string.Create(CultureInfo.InvariantCulture, $"must be positive, is {value}"));
         if (vocab is 0 or int.MinValue)
-            throw Field("vocab_size", string.Create(CultureInfo.InvariantCulture, $"{vocab} is not a vocabulary size (negative means an untied classifier)"));
+            throw Field(
+                "vocab_size",
+                string.Create(CultureInfo.InvariantCulture, $"{vocab} is not a vocabulary size (negative means an untied classifier)")
+            );
         if (dim % heads != 0 || dim / heads % 2 != 0)
-            throw Field("n_heads", string.Create(CultureInfo.InvariantCulture, $"{heads} heads must split dim {dim} into heads of even size"));
+            throw Field(
+                "n_heads",
+                string.Create(CultureInfo.InvariantCulture, $"{heads} heads must split dim {dim} into heads of even size")
+            );
         if (kvHeads > heads || heads % kvHeads != 0)
             throw Field("n_kv_heads", string.Create(CultureInfo.InvariantCulture, $"{kvHeads} does not divide n_heads {heads}"));
 
-        return ModelSpec.Llama(Math.Abs(vocab), dim, hidden, layers, heads, kvHeads, context: seqLen, tieWordEmbeddings: vocab > 0,
-            rmsNormEps: RmsNormEps, ropeTheta: RopeTheta);
+        return ModelSpec.Llama(
+            Math.Abs(vocab),
+            dim,
+            hidden,
+            layers,
+            heads,
+            kvHeads,
+            context: seqLen,
+            tieWordEmbeddings: vocab > 0,
+            rmsNormEps: RmsNormEps,
+            ropeTheta: RopeTheta
+        );
     }
 
     /// <summary>Every array in file order with its offset, after checking that each lies inside the file and that the
     /// last one ends exactly at the end of the file. Sizes are computed in 128-bit integers, so no header overflows them.</summary>
     private static List<StoredArray> Layout(ModelSpec spec, long fileLength, string filePath, bool checkEnd = true)
     {
-        long dim = spec.HiddenSize, hidden = spec.IntermediateSize, layers = spec.NumLayers, vocab = spec.VocabSize;
-        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, halfHead = spec.HeadDim / 2;
+        long dim = spec.HiddenSize,
+            hidden = spec.IntermediateSize,
+            layers = spec.NumLayers,
+            vocab = spec.VocabSize;
+        long q = (long)spec.NumHeads * spec.HeadDim,
+            kv = (long)spec.NumKvHeads * spec.HeadDim,
+            halfHead = spec.HeadDim / 2;
         var shapes = new List<(string Name, long[] Shape)>
         {
             ("token_embedding_table", [vocab, dim]),
@@ -229,7 +312,8 @@ internal static class Llama2cCheckpoint
             ("freq_cis_real", [spec.MaxPositionEmbeddings, halfHead]),
             ("freq_cis_imag", [spec.MaxPositionEmbeddings, halfHead]),
         };
-        if (!spec.TieWordEmbeddings) shapes.Add(("wcls", [vocab, dim]));
+        if (!spec.TieWordEmbeddings)
+            shapes.Add(("wcls", [vocab, dim]));
 
         var layout = new List<StoredArray>();
         Int128 offset = HeaderBytes;
@@ -237,21 +321,35 @@ internal static class Llama2cCheckpoint
         {
             var end = offset + shape.Aggregate((Int128)sizeof(float), (n, d) => n * d);
             if (end > fileLength)
-                throw CheckpointException.ForTensor(filePath, name, string.Create(CultureInfo.InvariantCulture,
-                    $"{SafetensorsEntry.FormatShape(shape)} float32 would end at byte {end}, beyond the file's {fileLength} bytes (truncated file, or a header promising more than it holds)"));
+                throw CheckpointException.ForTensor(
+                    filePath,
+                    name,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{SafetensorsEntry.FormatShape(shape)} float32 would end at byte {end}, beyond the file's {fileLength} bytes (truncated file, or a header promising more than it holds)"
+                    )
+                );
             layout.Add(new StoredArray(name, (long)offset, shape));
             offset = end;
         }
         if (checkEnd && offset != fileLength)
-            throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                $"{fileLength - (long)offset} bytes follow the last array '{layout[^1].Name}'; the header does not describe this file"));
+            throw new CheckpointException(
+                filePath,
+                null,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{fileLength - (long)offset} bytes follow the last array '{layout[^1].Name}'; the header does not describe this file"
+                )
+            );
         return layout;
     }
 
     /// <summary>run.c's arrays by name → canonical parameters. w1 is the gate, w3 the up projection, w2 the down projection.</summary>
     private static Dictionary<string, Target> Targets(ModelSpec spec)
     {
-        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, mlp = spec.IntermediateSize;
+        long q = (long)spec.NumHeads * spec.HeadDim,
+            kv = (long)spec.NumKvHeads * spec.HeadDim,
+            mlp = spec.IntermediateSize;
         return new(StringComparer.Ordinal)
         {
             ["token_embedding_table"] = spec.TieWordEmbeddings // a tied model keeps its one matrix in the head's layout (Embeddings.cs)
@@ -271,13 +369,15 @@ internal static class Llama2cCheckpoint
         };
     }
 
-    /// <summary>Reorders the output rows of each head so that interleaved pair (2i, 2i+1) becomes half-split pair (i, i + d_head/2).</summary>
+    /// <summary>Reorders the output rows of each head so that interleaved pair (2i, 2i+1) becomes half-split pair (i, i +
+    /// d_head/2).</summary>
     /// <param name="w">[heads · d_head, in], rows of head h at h·d_head … (h+1)·d_head - 1.</param>
     /// <param name="heads">Number of heads the rows hold.</param>
     /// <returns>[heads · d_head, in]</returns>
     private static Tensor InterleavedToHalves(Tensor w, int heads)
     {
-        long rows = w.shape[0], cols = w.shape[1];
+        long rows = w.shape[0],
+            cols = w.shape[1];
         return w.view(heads, rows / heads / 2, 2, cols).transpose(1, 2).reshape(rows, cols);
     }
 
@@ -287,7 +387,8 @@ internal static class Llama2cCheckpoint
     /// <returns>[heads · d_head, in]</returns>
     private static Tensor HalvesToInterleaved(Tensor w, int heads)
     {
-        long rows = w.shape[0], cols = w.shape[1];
+        long rows = w.shape[0],
+            cols = w.shape[1];
         return w.reshape(heads, 2, rows / heads / 2, cols).transpose(1, 2).reshape(rows, cols);
     }
 }

@@ -42,33 +42,55 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
         {
             var config = System.IO.Path.Combine(full, HfConfigReader.FileName);
             if (!File.Exists(config))
-                throw new CheckpointException(full, null, Directory.EnumerateFiles(full, "*.bin").Any()
-                    ? $"no {HfConfigReader.FileName} here; a llama2.c checkpoint is named by its .bin file, not its folder"
-                    : $"no {HfConfigReader.FileName} here: not a Hugging Face model folder");
+                throw new CheckpointException(
+                    full,
+                    null,
+                    Directory.EnumerateFiles(full, "*.bin").Any()
+                        ? $"no {HfConfigReader.FileName} here; a llama2.c checkpoint is named by its .bin file, not its folder"
+                        : $"no {HfConfigReader.FileName} here: not a Hugging Face model folder"
+                );
             var weights = SafetensorsCheckpoint.WeightsPathOf(full);
             if (!File.Exists(weights))
-                throw new CheckpointException(weights, null, $"file not found, and there is no {ShardIndex.FileName} beside it: the folder holds no weights");
+                throw new CheckpointException(
+                    weights,
+                    null,
+                    $"file not found, and there is no {ShardIndex.FileName} beside it: the folder holds no weights"
+                );
             source = new(ModelFormat.HuggingFace, full, weights, config, Beside(full, HfTokenizer.FileName));
         }
         else if (!File.Exists(full))
             throw new CheckpointException(full, null, "no such file or folder");
-        else if (full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || System.IO.Path.GetFileName(full) == ShardIndex.FileName)
+        else if (
+            full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            || System.IO.Path.GetFileName(full) == ShardIndex.FileName
+        )
         {
             var folder = System.IO.Path.GetDirectoryName(full)!;
             var config = System.IO.Path.Combine(folder, HfConfigReader.FileName);
             if (!File.Exists(config))
-                throw new CheckpointException(config, null, $"file not found: a safetensors file is read with the {HfConfigReader.FileName} beside it");
+                throw new CheckpointException(
+                    config,
+                    null,
+                    $"file not found: a safetensors file is read with the {HfConfigReader.FileName} beside it"
+                );
             source = new(ModelFormat.HuggingFace, full, full, config, Beside(folder, HfTokenizer.FileName));
         }
         else if (full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
         {
             if (IsZip(full))
-                throw new CheckpointException(full, null,
-                    "is a PyTorch pickle (zip) checkpoint, which TrajectoryLab does not read (unpickling can run code); save it as safetensors (model.save_pretrained(..., safe_serialization=True))");
+                throw new CheckpointException(
+                    full,
+                    null,
+                    "is a PyTorch pickle (zip) checkpoint, which TrajectoryLab does not read (unpickling can run code); save it as safetensors (model.save_pretrained(..., safe_serialization=True))"
+                );
             source = new(ModelFormat.Llama2c, full, full, null, Beside(System.IO.Path.GetDirectoryName(full)!, Llama2cTokenizerFileName));
         }
         else
-            throw new CheckpointException(full, null, "is not a model: expected a Hugging Face folder, a .safetensors file with config.json beside it, or a llama2.c .bin");
+            throw new CheckpointException(
+                full,
+                null,
+                "is not a model: expected a Hugging Face folder, a .safetensors file with config.json beside it, or a llama2.c .bin"
+            );
 
         return tokenizer is null ? source : source with { TokenizerPath = ResolveTokenizer(tokenizer) };
     }
@@ -79,20 +101,25 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
     /// <exception cref="TokenizerFormatException">The tokenizer file is malformed, or has ids the model cannot read.</exception>
     public ITextTokenizer? LoadTokenizer(int vocabularySize)
     {
-        if (TokenizerPath is null) return null;
+        if (TokenizerPath is null)
+            return null;
         ITextTokenizer tokenizer = TokenizerPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)
             ? Llama2cTokenizer.Load(TokenizerPath)
             : HfTokenizer.Load(TokenizerPath);
         if (tokenizer.VocabularySize > vocabularySize)
-            throw new TokenizerFormatException(TokenizerPath, null,
-                $"has {tokenizer.VocabularySize} token ids, but the model's vocabulary has {vocabularySize} (vocab_size): this tokenizer belongs to another model");
+            throw new TokenizerFormatException(
+                TokenizerPath,
+                null,
+                $"has {tokenizer.VocabularySize} token ids, but the model's vocabulary has {vocabularySize} (vocab_size): this tokenizer belongs to another model"
+            );
         return tokenizer.VocabularySize < vocabularySize ? new PaddedVocabularyTokenizer(tokenizer, vocabularySize) : tokenizer;
     }
 
     /// <summary>A short description for reports: the format and the files read.</summary>
-    public string Describe() => Format == ModelFormat.Llama2c
-        ? $"llama2.c checkpoint {WeightsPath}" + (TokenizerPath is null ? ", no tokenizer" : $", tokenizer {TokenizerPath}")
-        : $"Hugging Face checkpoint {WeightsPath}" + (TokenizerPath is null ? ", no tokenizer" : $", tokenizer {TokenizerPath}");
+    public string Describe() =>
+        Format == ModelFormat.Llama2c
+            ? $"llama2.c checkpoint {WeightsPath}" + (TokenizerPath is null ? ", no tokenizer" : $", tokenizer {TokenizerPath}")
+            : $"Hugging Face checkpoint {WeightsPath}" + (TokenizerPath is null ? ", no tokenizer" : $", tokenizer {TokenizerPath}");
 
     private static string? Beside(string folder, string name)
     {
@@ -104,8 +131,10 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
     {
         var full = System.IO.Path.GetFullPath(tokenizer);
         if (Directory.Exists(full))
-            return Beside(full, HfTokenizer.FileName) ?? throw new CheckpointException(full, null, $"no {HfTokenizer.FileName} in this tokenizer folder");
-        if (!File.Exists(full)) throw new CheckpointException(full, null, "tokenizer file not found");
+            return Beside(full, HfTokenizer.FileName)
+                ?? throw new CheckpointException(full, null, $"no {HfTokenizer.FileName} in this tokenizer folder");
+        if (!File.Exists(full))
+            throw new CheckpointException(full, null, "tokenizer file not found");
         if (!full.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
             throw new CheckpointException(full, null, "is not a tokenizer: expected a tokenizer.json or a llama2.c tokenizer.bin");
         return full;

@@ -31,12 +31,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>All tensor names, in the order of their files and offsets.</summary>
     public IEnumerable<string> Names => _readers.SelectMany(r => r.Header.Tensors.Select(t => t.Name));
 
-    /// <summary>Opens the weights of <paramref name="folder"/>: <c>model.safetensors</c> if present, else the shards its index names.</summary>
+    /// <summary>Opens the weights of <paramref name="folder"/>: <c>model.safetensors</c> if present, else the shards its index
+    /// names.</summary>
     /// <exception cref="CheckpointException">No weights found, a shard is invalid, or the index disagrees with the shards.</exception>
     public static SafetensorsCheckpoint Open(string folder)
     {
         var single = Path.Combine(folder, SingleFileName);
-        if (File.Exists(single)) return OpenFile(single);
+        if (File.Exists(single))
+            return OpenFile(single);
         var indexPath = Path.Combine(folder, ShardIndex.FileName);
         if (!File.Exists(indexPath))
             throw new CheckpointException(single, null, $"file not found, and there is no {ShardIndex.FileName} beside it");
@@ -48,18 +50,27 @@ public sealed class SafetensorsCheckpoint : IDisposable
     public static SafetensorsCheckpoint OpenFile(string filePath)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(filePath))!;
-        if (Path.GetFileName(filePath) == ShardIndex.FileName) return OpenSharded(folder, ShardIndex.Read(filePath));
+        if (Path.GetFileName(filePath) == ShardIndex.FileName)
+            return OpenSharded(folder, ShardIndex.Read(filePath));
         var reader = SafetensorsReader.Open(filePath);
-        return new SafetensorsCheckpoint(folder, [reader], reader.Header.Tensors.ToDictionary(t => t.Name, _ => reader, StringComparer.Ordinal));
+        return new SafetensorsCheckpoint(
+            folder,
+            [reader],
+            reader.Header.Tensors.ToDictionary(t => t.Name, _ => reader, StringComparer.Ordinal)
+        );
     }
 
     /// <summary>The files a checkpoint at <paramref name="weightsPath"/> (a safetensors file or a shard index) consists of,
     /// for listing a broken file's names (<see cref="SafetensorsReader.TensorNames"/>).</summary>
     internal static IReadOnlyList<string> Files(string weightsPath)
     {
-        if (Path.GetFileName(weightsPath) != ShardIndex.FileName) return [weightsPath];
+        if (Path.GetFileName(weightsPath) != ShardIndex.FileName)
+            return [weightsPath];
         var folder = Path.GetDirectoryName(Path.GetFullPath(weightsPath))!;
-        return [.. ShardIndex.Read(weightsPath).WeightMap.Values.Distinct().Order(StringComparer.Ordinal).Select(s => Path.Combine(folder, s))];
+        return
+        [
+            .. ShardIndex.Read(weightsPath).WeightMap.Values.Distinct().Order(StringComparer.Ordinal).Select(s => Path.Combine(folder, s)),
+        ];
     }
 
     /// <summary>The file holding the weights of <paramref name="folder"/>: <c>model.safetensors</c>, else the shard index.</summary>
@@ -91,14 +102,19 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 readerOf[name] = reader;
             }
             foreach (var reader in readers)
-                foreach (var entry in reader.Header.Tensors)
-                    if (!readerOf.TryGetValue(entry.Name, out var owner) || owner != reader)
-                        throw CheckpointException.ForTensor(reader.FilePath, entry.Name, $"is in this shard but {ShardIndex.FileName} does not map it here");
+            foreach (var entry in reader.Header.Tensors)
+                if (!readerOf.TryGetValue(entry.Name, out var owner) || owner != reader)
+                    throw CheckpointException.ForTensor(
+                        reader.FilePath,
+                        entry.Name,
+                        $"is in this shard but {ShardIndex.FileName} does not map it here"
+                    );
             return new SafetensorsCheckpoint(folder, readers, readerOf) { _sharded = true };
         }
         catch
         {
-            foreach (var reader in readers) reader.Dispose();
+            foreach (var reader in readers)
+                reader.Dispose();
             throw;
         }
     }
@@ -119,6 +135,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>Closes every file.</summary>
     public void Dispose()
     {
-        foreach (var reader in _readers) reader.Dispose();
+        foreach (var reader in _readers)
+            reader.Dispose();
     }
 }

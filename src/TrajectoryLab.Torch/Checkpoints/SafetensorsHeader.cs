@@ -17,8 +17,10 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
     /// <summary>The key under which a header keeps its free-form string metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
-    /// <summary>Parses <paramref name="json"/> and checks every entry against a data region of <paramref name="dataLength"/> bytes.</summary>
-    /// <exception cref="CheckpointException">The header is malformed; the message names <paramref name="filePath"/> and the tensor.</exception>
+    /// <summary>Parses <paramref name="json"/> and checks every entry against a data region of <paramref name="dataLength"/>
+    /// bytes.</summary>
+    /// <exception cref="CheckpointException">The header is malformed; the message names <paramref name="filePath"/> and the
+    /// tensor.</exception>
     /// <param name="filePath">The file, for messages.</param>
     /// <param name="json">The header bytes.</param>
     /// <param name="dataLength">Bytes of the data region that follows the header.</param>
@@ -55,7 +57,8 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
             }
 
             tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            if (checkLayout) CheckLayout(filePath, tensors, dataLength);
+            if (checkLayout)
+                CheckLayout(filePath, tensors, dataLength);
             return new SafetensorsHeader(tensors, metadata);
         }
     }
@@ -95,7 +98,11 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
             shape[i++] = size;
         }
 
-        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
+        if (
+            !value.TryGetProperty("data_offsets", out var offsets)
+            || offsets.ValueKind != JsonValueKind.Array
+            || offsets.GetArrayLength() != 2
+        )
             throw Bad("has no 'data_offsets' pair [begin, end]");
         if (!offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end) || begin < 0 || end < begin)
             throw Bad("data_offsets must be integers with 0 <= begin <= end");
@@ -110,8 +117,12 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
             throw Bad("shape overflows a 64-bit byte count");
         }
         if (expected != end - begin)
-            throw Bad(string.Create(CultureInfo.InvariantCulture,
-                $"data_offsets [{begin}, {end}] span {end - begin} bytes but shape {SafetensorsEntry.FormatShape(shape)} of {dtypeName} needs {expected}"));
+            throw Bad(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"data_offsets [{begin}, {end}] span {end - begin} bytes but shape {SafetensorsEntry.FormatShape(shape)} of {dtypeName} needs {expected}"
+                )
+            );
 
         if (value.EnumerateObject().Any(p => p.Name is not ("dtype" or "shape" or "data_offsets")))
             throw Bad("entry has keys other than dtype, shape and data_offsets");
@@ -125,19 +136,55 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
         foreach (var entry in sorted)
         {
             if (entry.End > dataLength)
-                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong")) { IsLayoutError = true };
+                throw new CheckpointException(
+                    filePath,
+                    $"tensor '{entry.Name}'",
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong"
+                    )
+                )
+                {
+                    IsLayoutError = true,
+                };
             if (entry.Begin < position)
-                throw new CheckpointException(filePath, $"tensor '{entry.Name}'", string.Create(CultureInfo.InvariantCulture,
-                    $"data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]")) { IsLayoutError = true };
+                throw new CheckpointException(
+                    filePath,
+                    $"tensor '{entry.Name}'",
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"data_offsets [{entry.Begin}, {entry.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]"
+                    )
+                )
+                {
+                    IsLayoutError = true,
+                };
             if (entry.Begin > position)
-                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                    $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({(previous is null ? "before the first" : $"between '{previous.Name}' and")} '{entry.Name}'): a header entry is missing, or its data_offsets are wrong")) { IsLayoutError = true };
+                throw new CheckpointException(
+                    filePath,
+                    null,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({(previous is null ? "before the first" : $"between '{previous.Name}' and")} '{entry.Name}'): a header entry is missing, or its data_offsets are wrong"
+                    )
+                )
+                {
+                    IsLayoutError = true,
+                };
             position = entry.End;
             previous = entry;
         }
         if (position != dataLength)
-            throw new CheckpointException(filePath, previous is null ? null : $"tensor '{previous.Name}'", string.Create(CultureInfo.InvariantCulture,
-                $"the tensors cover {position} bytes but the data region holds {dataLength}: a header entry is missing, or the file has trailing bytes")) { IsLayoutError = true };
+            throw new CheckpointException(
+                filePath,
+                previous is null ? null : $"tensor '{previous.Name}'",
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"the tensors cover {position} bytes but the data region holds {dataLength}: a header entry is missing, or the file has trailing bytes"
+                )
+            )
+            {
+                IsLayoutError = true,
+            };
     }
 }

@@ -61,17 +61,32 @@ public sealed class SafetensorsReader : IDisposable
         {
             var fileLength = RandomAccess.GetLength(handle);
             if (fileLength < 8)
-                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                    $"file is {fileLength} bytes, shorter than the 8-byte header length"));
+                throw new CheckpointException(
+                    filePath,
+                    null,
+                    string.Create(CultureInfo.InvariantCulture, $"file is {fileLength} bytes, shorter than the 8-byte header length")
+                );
             Span<byte> prefix = stackalloc byte[8];
             FileReads.ReadExactly(handle, prefix, 0, filePath, null);
             var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > (ulong)(fileLength - 8))
-                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                    $"header length {headerLength} runs past the end of the file ({fileLength} bytes): truncated or not a safetensors file"));
+                throw new CheckpointException(
+                    filePath,
+                    null,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"header length {headerLength} runs past the end of the file ({fileLength} bytes): truncated or not a safetensors file"
+                    )
+                );
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
-                throw new CheckpointException(filePath, null, string.Create(CultureInfo.InvariantCulture,
-                    $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit"));
+                throw new CheckpointException(
+                    filePath,
+                    null,
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit"
+                    )
+                );
 
             var json = new byte[headerLength];
             FileReads.ReadExactly(handle, json, 8, filePath, null);
@@ -94,13 +109,19 @@ public sealed class SafetensorsReader : IDisposable
     public SafetensorsEntry Entry(string name) =>
         _byName.TryGetValue(name, out var entry) ? entry : throw CheckpointException.ForTensor(FilePath, name, "is not in the file");
 
-    /// <summary>Reads tensor <paramref name="name"/>'s raw little-endian bytes into <paramref name="destination"/>, whose length must be its byte length.</summary>
+    /// <summary>Reads tensor <paramref name="name"/>'s raw little-endian bytes into <paramref name="destination"/>, whose length must be
+    /// its byte length.</summary>
     public void ReadBytes(string name, Span<byte> destination)
     {
         var entry = Entry(name);
         if (destination.Length != entry.ByteLength)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"tensor '{name}' holds {entry.ByteLength} bytes, the destination {destination.Length}"), nameof(destination));
+            throw new ArgumentException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"tensor '{name}' holds {entry.ByteLength} bytes, the destination {destination.Length}"
+                ),
+                nameof(destination)
+            );
         FileReads.ReadExactly(_handle, destination, _dataStart + entry.Begin, FilePath, name);
     }
 

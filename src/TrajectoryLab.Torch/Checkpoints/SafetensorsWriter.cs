@@ -37,14 +37,18 @@ public sealed class SafetensorsWriter
     /// <summary>Adds an F32 tensor of <paramref name="shape"/> from <paramref name="values"/> (row-major).</summary>
     public SafetensorsWriter Add(string name, float[] values, params long[] shape)
     {
-        AddEntry(name, SafetensorsDType.F32, shape, (long)values.Length * sizeof(float), s => s.Write(MemoryMarshal.AsBytes(values.AsSpan())));
+        AddEntry(name, SafetensorsDType.F32, shape, (long)values.Length * sizeof(float), s =>
+            s.Write(MemoryMarshal.AsBytes(values.AsSpan()))
+        );
         return this;
     }
 
     /// <summary>Adds an F64 tensor of <paramref name="shape"/> from <paramref name="values"/> (row-major).</summary>
     public SafetensorsWriter Add(string name, double[] values, params long[] shape)
     {
-        AddEntry(name, SafetensorsDType.F64, shape, (long)values.Length * sizeof(double), s => s.Write(MemoryMarshal.AsBytes(values.AsSpan())));
+        AddEntry(name, SafetensorsDType.F64, shape, (long)values.Length * sizeof(double), s =>
+            s.Write(MemoryMarshal.AsBytes(values.AsSpan()))
+        );
         return this;
     }
 
@@ -63,32 +67,44 @@ public sealed class SafetensorsWriter
 
     /// <summary>Writes the file to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public void Save(string path) => AtomicFile.Write(path, stream =>
-    {
-        var header = HeaderBytes();
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-        stream.Write(length);
-        stream.Write(header);
-        foreach (var (entry, write) in _tensors)
         {
-            var before = stream.Position;
-            write(stream);
-            if (stream.Position - before != entry.ByteLength)
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"{path}: tensor '{entry.Name}' wrote {stream.Position - before} bytes, its header says {entry.ByteLength}"));
-        }
-    });
+            var header = HeaderBytes();
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var (entry, write) in _tensors)
+            {
+                var before = stream.Position;
+                write(stream);
+                if (stream.Position - before != entry.ByteLength)
+                    throw new InvalidOperationException(
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{path}: tensor '{entry.Name}' wrote {stream.Position - before} bytes, its header says {entry.ByteLength}"
+                        )
+                    );
+            }
+        });
 
     private void AddEntry(string name, SafetensorsDType dtype, long[] shape, long byteLength, Action<Stream> write)
     {
         if (name == SafetensorsHeader.MetadataKey || !_names.Add(name))
             throw new ArgumentException($"tensor name '{name}' is reserved or already added", nameof(name));
         if (shape.Any(d => d < 0))
-            throw new ArgumentException($"tensor '{name}' has a negative dimension in {SafetensorsEntry.FormatShape(shape)}", nameof(shape));
+            throw new ArgumentException(
+                $"tensor '{name}' has a negative dimension in {SafetensorsEntry.FormatShape(shape)}",
+                nameof(shape)
+            );
         var expected = shape.Aggregate(1L, (n, d) => checked(n * d)) * dtype.Size();
         if (expected != byteLength)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"tensor '{name}': shape {SafetensorsEntry.FormatShape(shape)} of {dtype} needs {expected} bytes, the data has {byteLength}"), nameof(shape));
+            throw new ArgumentException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"tensor '{name}': shape {SafetensorsEntry.FormatShape(shape)} of {dtype} needs {expected} bytes, the data has {byteLength}"
+                ),
+                nameof(shape)
+            );
         _tensors.Add((new SafetensorsEntry(name, dtype, (long[])shape.Clone(), _end, _end + byteLength), write));
         _end += byteLength;
     }
@@ -102,7 +118,8 @@ public sealed class SafetensorsWriter
             if (_metadata.Count > 0)
             {
                 json.WriteStartObject(SafetensorsHeader.MetadataKey);
-                foreach (var (key, value) in _metadata) json.WriteString(key, value);
+                foreach (var (key, value) in _metadata)
+                    json.WriteString(key, value);
                 json.WriteEndObject();
             }
             foreach (var (entry, _) in _tensors)
@@ -110,7 +127,8 @@ public sealed class SafetensorsWriter
                 json.WriteStartObject(entry.Name);
                 json.WriteString("dtype", entry.DType.HeaderName());
                 json.WriteStartArray("shape");
-                foreach (var d in entry.Shape) json.WriteNumberValue(d);
+                foreach (var d in entry.Shape)
+                    json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(entry.Begin);
@@ -121,7 +139,8 @@ public sealed class SafetensorsWriter
             json.WriteEndObject();
         }
         var padding = (int)((8 - buffer.Length % 8) % 8);
-        for (var i = 0; i < padding; i++) buffer.WriteByte((byte)' ');
+        for (var i = 0; i < padding; i++)
+            buffer.WriteByte((byte)' ');
         return buffer.ToArray();
     }
 }

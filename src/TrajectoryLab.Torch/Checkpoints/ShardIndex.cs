@@ -13,13 +13,17 @@ public sealed record ShardIndex(string FilePath, IReadOnlyDictionary<string, str
     public const string FileName = "model.safetensors.index.json";
 
     /// <summary>Reads and validates an index file.</summary>
-    /// <exception cref="CheckpointException">Missing file, invalid JSON, no weight_map, or a shard name that is not a plain file name.</exception>
+    /// <exception cref="CheckpointException">Missing file, invalid JSON, no weight_map, or a shard name that is not a plain file
+    /// name.</exception>
     public static ShardIndex Read(string filePath)
     {
         using (var document = CheckpointJson.Parse(filePath, "shard index"))
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            if (
+                document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("weight_map", out var map)
+                || map.ValueKind != JsonValueKind.Object
+            )
                 throw CheckpointException.ForKey(filePath, "weight_map", "missing or not an object");
             var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var item in map.EnumerateObject())

@@ -22,7 +22,8 @@ internal static class TensorBytes
             throw new ArgumentException("tensor bytes need a contiguous CPU tensor", nameof(tensor));
         var elementSize = tensor.ElementSize;
         var total = tensor.numel();
-        if (total == 0) return;
+        if (total == 0)
+            return;
         if (total * elementSize <= chunkBytes)
         {
             visit(tensor.bytes, 0);

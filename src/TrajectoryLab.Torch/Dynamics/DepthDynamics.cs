@@ -67,7 +67,9 @@ public static class DepthDynamics
             throw new ArgumentException($"Directions must be in 1 … {spec.HiddenSize}", nameof(options));
         if (!(options.Epsilon > 0) || !double.IsFinite(options.Epsilon))
             throw new ArgumentException("Epsilon must be positive and finite", nameof(options));
-        return options.Method == TangentMethod.FiniteDifference ? FiniteDifferences(model, tokens, options) : DoubleVjp(model, tokens, options);
+        return options.Method == TangentMethod.FiniteDifference
+            ? FiniteDifferences(model, tokens, options)
+            : DoubleVjp(model, tokens, options);
     }
 
     private static List<DepthProfile> FiniteDifferences(LanguageModel model, IReadOnlyList<int> tokens, DepthOptions o)
@@ -75,7 +77,7 @@ public static class DepthDynamics
         var layers = model.Spec.NumLayers;
         var k = o.Directions;
         using var batch = new PerturbedBatch(model, k, tokens.Count, 0, 0);
-        var size = new double[layers + 1];   // ε·||h_l|| of the current pass
+        var size = new double[layers + 1]; // ε·||h_l|| of the current pass
         var norm = new double[layers + 1];
         var growth = new double[layers][];
         for (var site = 1; site <= layers; site++)
@@ -83,13 +85,18 @@ public static class DepthDynamics
             var l = site;
             batch.AddProbe(l, last =>
             {
-                var h = Rows(last);                                                   // [1 + k][d]
+                var h = Rows(last); // [1 + k][d]
                 var qr = DeviationQr.Factor([.. Enumerable.Range(1, k).Select(i => Minus(h[i], h[0]))]);
                 var below = l == 1 ? o.Epsilon * Norm(batch.PerturbedSiteHidden[0]) : size[l - 1];
                 growth[l - 1] = [.. qr.Growth.Select(g => Math.Log(g / below))];
                 norm[l] = Norm(h[0]);
                 size[l] = o.Epsilon * norm[l];
-                var frame = tensor(qr.Q.SelectMany(q => q.Select(x => x * size[l])).ToArray(), [k, h[0].Length], ScalarType.Float64, last.device); // [k, d]
+                var frame = tensor(
+                    qr.Q.SelectMany(q => q.Select(x => x * size[l])).ToArray(),
+                    [k, h[0].Length],
+                    ScalarType.Float64,
+                    last.device
+                ); // [k, d]
                 last.narrow(0, 1, k).copy_(frame.add_(last[0].to_type(ScalarType.Float64), KeptScalars.One).to_type(last.dtype));
             });
         }
@@ -117,12 +124,19 @@ public static class DepthDynamics
         try
         {
             // The reference: h_l at every position and layer, and the entropy at every position (one cache-free pass).
-            Tensor[] residual;                                   // [n_layers + 1] of [1, pos, d]
+            Tensor[] residual; // [n_layers + 1] of [1, pos, d]
             double[] entropy;
             using (var noGrad = no_grad())
             {
                 var captured = new Tensor?[1];
-                var hook = lm.Hook(ResidualSite.HookName(0, layers)).register_forward_hook((_, _, output) => { captured[0] = output.detach().clone().DetachFromDisposeScope(); return output; });
+                var hook = lm.Hook(ResidualSite.HookName(0, layers))
+                    .register_forward_hook(
+                        (_, _, output) =>
+                        {
+                            captured[0] = output.detach().clone().DetachFromDisposeScope();
+                            return output;
+                        }
+                    );
                 try
                 {
                     using var scope = NewDisposeScope();
@@ -130,7 +144,10 @@ public static class DepthDynamics
                     var logProbs = lm.Forward(ids, null, 0, lastPositionOnly: false)[0].to_type(ScalarType.Float64).log_softmax(-1); // [pos, d_vocab]
                     entropy = logProbs.exp().mul(logProbs).sum(-1).neg().cpu().data<double>().ToArray();
                 }
-                finally { hook.remove(); }
+                finally
+                {
+                    hook.remove();
+                }
                 residual = new Tensor[layers + 1];
                 residual[0] = captured[0]!;
                 for (var l = 0; l < layers; l++)
@@ -147,10 +164,14 @@ public static class DepthDynamics
                     var frame = RandomFrame.Orthonormal(k, lm.Spec.HiddenSize, o.Seed + p);
                     var growth = new double[layers][];
                     var norm = new double[layers + 1];
-                    for (var l = 0; l <= layers; l++) { using var h = residual[l][0, p].to_type(ScalarType.Float64); norm[l] = h.dot(h).sqrt().item<double>(); } // not norm()/square(): temporary Scalars (KeptScalars.cs)
+                    for (var l = 0; l <= layers; l++)
+                    {
+                        using var h = residual[l][0, p].to_type(ScalarType.Float64);
+                        norm[l] = h.dot(h).sqrt().item<double>();
+                    } // not norm()/square(): temporary Scalars (KeptScalars.cs)
                     for (var l = 0; l < layers; l++)
                     {
-                        var mapped = Jvp(lm, residual[l], l, p, frame);               // [k][d]
+                        var mapped = Jvp(lm, residual[l], l, p, frame); // [k][d]
                         var qr = DeviationQr.Factor(mapped);
                         growth[l] = [.. qr.Growth.Select(g => Math.Log(g))];
                         frame = qr.Q;
@@ -161,7 +182,8 @@ public static class DepthDynamics
             }
             finally
             {
-                foreach (var r in residual) r.Dispose();
+                foreach (var r in residual)
+                    r.Dispose();
             }
         }
         finally
@@ -170,7 +192,8 @@ public static class DepthDynamics
         }
     }
 
-    /// <summary>J_l v for each of <paramref name="vectors"/>, J_l = ∂h_{l+1}(p)/∂h_l(p) with earlier positions fixed, by the double-VJP trick.</summary>
+    /// <summary>J_l v for each of <paramref name="vectors"/>, J_l = ∂h_{l+1}(p)/∂h_l(p) with earlier positions fixed, by the double-VJP
+    /// trick.</summary>
     /// <param name="lm">The model.</param>
     /// <param name="h">[1, pos, d] the reference h_l.</param>
     /// <param name="layer">l.</param>
@@ -181,16 +204,16 @@ public static class DepthDynamics
     {
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
-        var prefix = h.narrow(1, 0, position);                                               // [1, p, d]
-        var x = h.narrow(1, position, 1).detach().clone().requires_grad_(true);              // [1, 1, d]
+        var prefix = h.narrow(1, 0, position); // [1, p, d]
+        var x = h.narrow(1, position, 1).detach().clone().requires_grad_(true); // [1, 1, d]
         var y = lm.ResidualMap(cat([prefix, x], 1), layer, layer + 1).narrow(1, position, 1); // [1, 1, d]
-        var u = zeros_like(y).requires_grad_(true);                                          // the dummy cotangent
-        var jtu = autograd.grad([y], [x], [u], retain_graph: true, create_graph: true)[0];   // Jᵀu, linear in u
+        var u = zeros_like(y).requires_grad_(true); // the dummy cotangent
+        var jtu = autograd.grad([y], [x], [u], retain_graph: true, create_graph: true)[0]; // Jᵀu, linear in u
         var result = new double[vectors.Length][];
         for (var i = 0; i < vectors.Length; i++)
         {
             var v = tensor(vectors[i], [1, 1, vectors[i].Length], ScalarType.Float64, h.device).to_type(h.dtype); // [1, 1, d]
-            var jv = autograd.grad([jtu], [u], [v], retain_graph: true, create_graph: false)[0];                   // [1, 1, d]
+            var jv = autograd.grad([jtu], [u], [v], retain_graph: true, create_graph: false)[0]; // [1, 1, d]
             result[i] = jv.detach().to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         }
         return result;
@@ -205,8 +228,9 @@ public static class DepthDynamics
 
     private static double[][] Rows(Tensor last)
     {
-        var t = last.detach().to_type(ScalarType.Float64).cpu().contiguous();  // [rows, d]
-        int rows = (int)t.shape[0], d = (int)t.shape[1];
+        var t = last.detach().to_type(ScalarType.Float64).cpu().contiguous(); // [rows, d]
+        int rows = (int)t.shape[0],
+            d = (int)t.shape[1];
         var flat = t.data<double>().ToArray();
         return [.. Enumerable.Range(0, rows).Select(r => flat.AsSpan(r * d, d).ToArray())];
     }

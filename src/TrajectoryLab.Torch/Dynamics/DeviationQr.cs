@@ -22,8 +22,8 @@ internal sealed record DeviationQr(double[][] Q, double[] Growth, double[,]? RIn
         // Householder leaves the signs of R's diagonal arbitrary; making it positive keeps every direction pointing the
         // way its deviation did (with k = 1, re-orthonormalising is then exactly renormalising).
         var signs = Vector<double>.Build.Dense(k, i => qr.R[i, i] < 0 ? -1 : 1);
-        var q = qr.Q * Matrix<double>.Build.DiagonalOfDiagonalVector(signs);   // [d, k]
-        var r = Matrix<double>.Build.DiagonalOfDiagonalVector(signs) * qr.R;  // [k, k], R_ii ≥ 0
+        var q = qr.Q * Matrix<double>.Build.DiagonalOfDiagonalVector(signs); // [d, k]
+        var r = Matrix<double>.Build.DiagonalOfDiagonalVector(signs) * qr.R; // [k, k], R_ii ≥ 0
         var growth = Enumerable.Range(0, k).Select(i => r[i, i]).ToArray();
         double[,]? inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? UpperInverse(r) : null;
         return new DeviationQr([.. Enumerable.Range(0, k).Select(i => q.Column(i).ToArray())], growth, inverse);
@@ -42,7 +42,8 @@ internal sealed record DeviationQr(double[][] Q, double[] Growth, double[,]? RIn
             for (var i = j - 1; i >= 0; i--)
             {
                 var sum = 0.0;
-                for (var m = i + 1; m <= j; m++) sum += r[i, m] * inverse[m, j];
+                for (var m = i + 1; m <= j; m++)
+                    sum += r[i, m] * inverse[m, j];
                 inverse[i, j] = -sum / r[i, i];
             }
         }

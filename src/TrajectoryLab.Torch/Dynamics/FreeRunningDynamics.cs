@@ -52,12 +52,18 @@ public sealed record PerturbedCopy(double Epsilon, int Copy, double[] Distance, 
 /// <param name="ReferenceEntropy">[Steps] entropy (nats) of the reference's distribution that chose each of them.</param>
 /// <param name="ReferenceNorm">[Steps + 1] ||h_0|| at the observed site, aligned with <see cref="PerturbedCopy.Distance"/>.</param>
 /// <param name="Copies">The perturbed copies, ε-major.</param>
-public sealed record FreeRunningResult(int[] ReferenceTokens, double[] ReferenceEntropy, double[] ReferenceNorm, IReadOnlyList<PerturbedCopy> Copies);
+public sealed record FreeRunningResult(
+    int[] ReferenceTokens,
+    double[] ReferenceEntropy,
+    double[] ReferenceNorm,
+    IReadOnlyList<PerturbedCopy> Copies
+);
 
 /// <summary>Runs a reference and its perturbed copies side by side.</summary>
 public static class FreeRunningDynamics
 {
-    /// <summary>Reads <paramref name="prompt"/> in every row, perturbs the copies at its last position and lets all rows generate.</summary>
+    /// <summary>Reads <paramref name="prompt"/> in every row, perturbs the copies at its last position and lets all rows
+    /// generate.</summary>
     /// <exception cref="ArgumentException">An empty prompt, ids outside the vocabulary, or options out of range.</exception>
     /// <exception cref="InvalidOperationException">The model is in use by another session or run.</exception>
     public static FreeRunningResult Run(LanguageModel model, IReadOnlyList<int> prompt, FreeRunningOptions options)
@@ -71,9 +77,17 @@ public static class FreeRunningDynamics
         if (options.CopiesPerEpsilon < 1 || options.CopiesPerEpsilon > spec.HiddenSize || options.Steps < 1)
             throw new ArgumentException($"CopiesPerEpsilon must be in 1 … {spec.HiddenSize} and Steps ≥ 1", nameof(options));
 
-        var copies = options.Epsilons.SelectMany(e => Enumerable.Range(0, options.CopiesPerEpsilon).Select(c => (Epsilon: e, Copy: c))).ToArray();
+        var copies = options
+            .Epsilons.SelectMany(e => Enumerable.Range(0, options.CopiesPerEpsilon).Select(c => (Epsilon: e, Copy: c)))
+            .ToArray();
         var rows = 1 + copies.Length;
-        using var batch = new PerturbedBatch(model, copies.Length, prompt.Count + options.Steps, options.Layer, options.ObservedLayer ?? spec.NumLayers);
+        using var batch = new PerturbedBatch(
+            model,
+            copies.Length,
+            prompt.Count + options.Steps,
+            options.Layer,
+            options.ObservedLayer ?? spec.NumLayers
+        );
         using var sampler = new TokenSampler([.. Enumerable.Repeat(options.Sampler, rows)], spec.VocabSize, model.Model.Device);
         var directions = RandomFrame.Orthonormal(options.CopiesPerEpsilon, spec.HiddenSize, options.Seed);
         batch.Perturb([.. copies.Select(c => directions[c.Copy].Select(x => x * c.Epsilon).ToArray())], relative: true);
@@ -113,17 +127,34 @@ public static class FreeRunningDynamics
         {
             var d = distance.FindIndex(row => !double.IsFinite(row[i]));
             int? logits = batch.BrokenRows.TryGetValue(1 + i, out var position) ? (int)(position - (prompt.Count - 1)) : null;
-            return d < 0 ? logits : logits is { } l ? Math.Min(l, d) : d;
+            return d < 0 ? logits
+                : logits is { } l ? Math.Min(l, d)
+                : d;
         }
         return new FreeRunningResult(
-            [.. tokens.Select(t => (int)t[0])], [.. entropy], [.. norm],
-            [.. copies.Select((c, i) => new PerturbedCopy(c.Epsilon, c.Copy, [.. distance.Select(d => d[i])], [.. tokens.Select(t => (int)t[1 + i])], Breakdown(i)))]);
+            [.. tokens.Select(t => (int)t[0])],
+            [.. entropy],
+            [.. norm],
+            [
+                .. copies.Select(
+                    (c, i) =>
+                        new PerturbedCopy(
+                            c.Epsilon,
+                            c.Copy,
+                            [.. distance.Select(d => d[i])],
+                            [.. tokens.Select(t => (int)t[1 + i])],
+                            Breakdown(i)
+                        )
+                ),
+            ]
+        );
     }
 
     private static double Distance(double[] a, double[] b)
     {
         var sum = 0.0;
-        for (var j = 0; j < a.Length; j++) sum += (a[j] - b[j]) * (a[j] - b[j]);
+        for (var j = 0; j < a.Length; j++)
+            sum += (a[j] - b[j]) * (a[j] - b[j]);
         return Math.Sqrt(sum);
     }
 }

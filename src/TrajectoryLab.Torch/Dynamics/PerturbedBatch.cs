@@ -1,6 +1,7 @@
 // The engine of every language-model dynamics run: 1 + k copies of one trajectory decoded as one batch through one KV
 // cache — row 0 the reference, rows 1…k perturbed — with a probe that adds deviations to h at one residual site and a
-// probe that reads every row's h at another (or the same) site, both at the newest position. The state of the generation map is the cache (h_t reaches later
+// probe that reads every row's h at another (or the same) site, both at the newest position. The state of the generation map is the cache
+// (h_t reaches later
 // positions only through its keys and values), so tangent vectors are the rows' cache deviations from row 0, and
 // re-orthonormalisation or renormalisation re-combines those deviations linearly in every layer and position
 // (KvCache.MixDeviations): Benettin's algorithm with the k tangents riding along as a batch, not k passes.
@@ -20,8 +21,8 @@ internal sealed class PerturbedBatch : IDisposable
     private readonly SiteProbe _perturbProbe;
     private readonly SiteProbe[] _observeProbes;
     private double[][]? _pendingAdd; // [k][d_model] added to rows 1…k at the next pass's newest position
-    private bool _pendingRelative;   // scale _pendingAdd by ||h_0|| at that position
-    private long _passLast;          // position of the newest token of the pass under way
+    private bool _pendingRelative; // scale _pendingAdd by ||h_0|| at that position
+    private long _passLast; // position of the newest token of the pass under way
     private readonly List<SiteProbe> _extraProbes = [];
 
     /// <param name="owner">The model; held (no other session or run) until Dispose.</param>
@@ -37,19 +38,25 @@ internal sealed class PerturbedBatch : IDisposable
         _owner = owner;
         _model = owner.Model;
         var perturbHook = ResidualSite.HookName(perturbSite, _model.Spec.NumLayers);
-        if (observeSites.Length == 0) throw new ArgumentException("observe at least one site", nameof(observeSites));
+        if (observeSites.Length == 0)
+            throw new ArgumentException("observe at least one site", nameof(observeSites));
         var observeHooks = observeSites.Select(site => ResidualSite.HookName(site, _model.Spec.NumLayers)).ToArray();
         owner.Acquire(this);
         try
         {
             _perturbProbe = new SiteProbe(_model, perturbHook, AddPending);
-            _observeProbes = [.. observeSites.Select((site, i) => site == perturbSite ? _perturbProbe : new SiteProbe(_model, observeHooks[i]))];
+            _observeProbes =
+            [
+                .. observeSites.Select((site, i) => site == perturbSite ? _perturbProbe : new SiteProbe(_model, observeHooks[i])),
+            ];
             _cache = _model.NewCache(1 + k, capacity);
         }
         catch
         {
             _perturbProbe?.Dispose();
-            foreach (var probe in _observeProbes ?? []) if (probe != _perturbProbe) probe?.Dispose();
+            foreach (var probe in _observeProbes ?? [])
+                if (probe != _perturbProbe)
+                    probe?.Dispose();
             owner.Release(this);
             throw;
         }
@@ -65,14 +72,18 @@ internal sealed class PerturbedBatch : IDisposable
     /// <summary>Width of the residual stream.</summary>
     public int ModelWidth => _model.Spec.HiddenSize;
 
-    /// <summary>[1 + k][sites · d_model] h at the observed sites (concatenated) and the newest position, after the last <see cref="Feed"/>.</summary>
-    public double[][] Hidden => _observeProbes.Length == 1 ? _observeProbes[0].Last
-        : [.. Enumerable.Range(0, 1 + K).Select(r => _observeProbes.SelectMany(p => p.Last[r]).ToArray())];
+    /// <summary>[1 + k][sites · d_model] h at the observed sites (concatenated) and the newest position, after the last <see
+    /// cref="Feed"/>.</summary>
+    public double[][] Hidden =>
+        _observeProbes.Length == 1
+            ? _observeProbes[0].Last
+            : [.. Enumerable.Range(0, 1 + K).Select(r => _observeProbes.SelectMany(p => p.Last[r]).ToArray())];
 
     /// <summary>[1 + k][d_model] h at the perturbed site and the newest position (after the perturbation, if one landed).</summary>
     public double[][] PerturbedSiteHidden => _perturbProbe.Last;
 
-    /// <summary>Entropy (nats) of the reference's (row 0's) next-token distribution (softmax of the logits) after the last <see cref="Feed"/>.</summary>
+    /// <summary>Entropy (nats) of the reference's (row 0's) next-token distribution (softmax of the logits) after the last <see
+    /// cref="Feed"/>.</summary>
     public double ReferenceEntropy { get; private set; }
 
     /// <summary>The first position that received a perturbation (rows are identical before it), or null before any.</summary>
@@ -91,11 +102,13 @@ internal sealed class PerturbedBatch : IDisposable
         using var noGrad = no_grad();
         var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
         _passLast = Length + count - 1;
-        var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1);              // [1 + k, d_vocab]
-        if (!logits.isfinite().all().item<bool>()) CheckRows(logits, input);
-        var logProbs = logits[0].to_type(ScalarType.Float64).log_softmax(-1);                                   // [d_vocab]
+        var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1); // [1 + k, d_vocab]
+        if (!logits.isfinite().all().item<bool>())
+            CheckRows(logits, input);
+        var logProbs = logits[0].to_type(ScalarType.Float64).log_softmax(-1); // [d_vocab]
         ReferenceEntropy = logProbs.exp().mul(logProbs).sum().neg().item<double>();
-        if (_pendingAdd is not null) throw new InvalidOperationException("the perturbation did not land: its site is not on the path of this pass");
+        if (_pendingAdd is not null)
+            throw new InvalidOperationException("the perturbation did not land: its site is not on the path of this pass");
         Length += count;
         _feeds++;
         return choose?.Invoke(logits);
@@ -127,7 +140,8 @@ internal sealed class PerturbedBatch : IDisposable
         }
     }
 
-    /// <summary>Adds <paramref name="deviations"/> to rows 1…k of h at the perturbed site, at the newest position of the next <see cref="Feed"/>.</summary>
+    /// <summary>Adds <paramref name="deviations"/> to rows 1…k of h at the perturbed site, at the newest position of the next <see
+    /// cref="Feed"/>.</summary>
     /// <param name="deviations">[k][d_model]</param>
     /// <param name="relative">Multiply them by ||h_0|| there (the reference's norm at that site and position).</param>
     public void Perturb(double[][] deviations, bool relative = false)
@@ -166,21 +180,24 @@ internal sealed class PerturbedBatch : IDisposable
         using var noGrad = no_grad();
         var flat = new double[K * K];
         for (var j = 0; j < K; j++)
-            for (var i = 0; i < K; i++) flat[j * K + i] = mix[j, i];
-        if (PerturbedFrom is not { } from) return; // no deviation anywhere yet
+        for (var i = 0; i < K; i++)
+            flat[j * K + i] = mix[j, i];
+        if (PerturbedFrom is not { } from)
+            return; // no deviation anywhere yet
         _cache.MixDeviations(tensor(flat, [K, K], ScalarType.Float64, _model.Device).to_type(_model.DType), from, Length); // [k, k]
     }
 
     private void AddPending(Tensor last)
     {
-        if (_pendingAdd is not { } add) return;
+        if (_pendingAdd is not { } add)
+            return;
         _pendingAdd = null;
         PerturbedFrom ??= _passLast;
         var flat = add.SelectMany(r => r).ToArray();
-        var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device);                      // [k, d_model]
+        var deviations = tensor(flat, [K, ModelWidth], ScalarType.Float64, last.device); // [k, d_model]
         if (_pendingRelative)
         {
-            var h = last[0].to_type(ScalarType.Float64);    // [d_model]
+            var h = last[0].to_type(ScalarType.Float64); // [d_model]
             deviations = deviations.mul(h.dot(h).sqrt()); // not norm()/square(): they pass temporary Scalars (KeptScalars.cs)
         }
         last.narrow(0, 1, K).add_(deviations.to_type(last.dtype), KeptScalars.One);
@@ -190,8 +207,11 @@ internal sealed class PerturbedBatch : IDisposable
     public void Dispose()
     {
         _perturbProbe.Dispose();
-        foreach (var probe in _observeProbes) if (probe != _perturbProbe) probe.Dispose();
-        foreach (var probe in _extraProbes) probe.Dispose();
+        foreach (var probe in _observeProbes)
+            if (probe != _perturbProbe)
+                probe.Dispose();
+        foreach (var probe in _extraProbes)
+            probe.Dispose();
         _cache.Dispose();
         _owner.Release(this);
     }

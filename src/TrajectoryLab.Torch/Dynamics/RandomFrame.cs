@@ -13,10 +13,11 @@ internal static class RandomFrame
     /// <exception cref="ArgumentOutOfRangeException">k &lt; 1 or k &gt; d.</exception>
     public static double[][] Orthonormal(int k, int d, long seed)
     {
-        if (k < 1 || k > d) throw new ArgumentOutOfRangeException(nameof(k), $"need 1 ≤ k ≤ d, got k = {k}, d = {d}");
+        if (k < 1 || k > d)
+            throw new ArgumentOutOfRangeException(nameof(k), $"need 1 ≤ k ≤ d, got k = {k}, d = {d}");
         var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
         var gaussian = Matrix<double>.Build.Random(d, k, new Normal(0, 1, random)); // [d, k]
-        var q = gaussian.QR(QRMethod.Thin).Q;                                           // [d, k]
+        var q = gaussian.QR(QRMethod.Thin).Q; // [d, k]
         return [.. Enumerable.Range(0, k).Select(i => q.Column(i).ToArray())];
     }
 }

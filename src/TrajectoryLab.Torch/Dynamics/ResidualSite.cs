@@ -9,14 +9,18 @@ namespace TrajectoryLab.Torch.Dynamics;
 /// <summary>Residual-stream sites, numbered by how many blocks the stream has passed.</summary>
 public static class ResidualSite
 {
-    /// <summary>The hook point of h_<paramref name="layer"/>: blocks.0.hook_resid_pre for 0, else blocks.{layer−1}.hook_resid_post.</summary>
+    /// <summary>The hook point of h_<paramref name="layer"/>: blocks.0.hook_resid_pre for 0, else
+    /// blocks.{layer−1}.hook_resid_post.</summary>
     /// <param name="layer">0 … <paramref name="numLayers"/>.</param>
     /// <param name="numLayers">Blocks of the model.</param>
     /// <exception cref="ArgumentOutOfRangeException">The layer is outside 0 … numLayers.</exception>
     public static string HookName(int layer, int numLayers)
     {
         if (layer < 0 || layer > numLayers)
-            throw new ArgumentOutOfRangeException(nameof(layer), $"residual site {layer} is outside 0 … {numLayers} (the model has {numLayers} blocks)");
+            throw new ArgumentOutOfRangeException(
+                nameof(layer),
+                $"residual site {layer} is outside 0 … {numLayers} (the model has {numLayers} blocks)"
+            );
         return layer == 0 ? HookNames.ResidPre(0) : HookNames.ResidPost(layer - 1);
     }
 }

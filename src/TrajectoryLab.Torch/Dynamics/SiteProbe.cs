@@ -30,8 +30,8 @@ internal sealed class SiteProbe : IDisposable
         var result = output;
         if (edit is not null)
         {
-            result = output.clone();       // never write into the model's own tensor
-            edit(result.select(1, -1));    // [rows, d_model], a view into result
+            result = output.clone(); // never write into the model's own tensor
+            edit(result.select(1, -1)); // [rows, d_model], a view into result
         }
         var last = result.select(1, -1).detach().to_type(ScalarType.Float64).cpu().contiguous(); // [rows, d_model]
         var rows = (int)last.shape[0];

@@ -63,7 +63,8 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     /// <param name="model">The model (held until Dispose).</param>
     /// <param name="tokens">The whole fixed text: prompt, then the tokens the steps read.</param>
     /// <param name="options">Site, k, ε, prompt length and seed.</param>
-    /// <exception cref="ArgumentException">Options out of range, k larger than the model width, or a text no longer than the prompt.</exception>
+    /// <exception cref="ArgumentException">Options out of range, k larger than the model width, or a text no longer than the
+    /// prompt.</exception>
     /// <exception cref="InvalidOperationException">The model is in use by another session or run.</exception>
     public static TeacherForcedDynamics Start(LanguageModel model, IReadOnlyList<int> tokens, TeacherForcedOptions options)
     {
@@ -74,15 +75,20 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
         if (!(options.Epsilon > 0) || !double.IsFinite(options.Epsilon))
             throw new ArgumentException($"Epsilon must be positive and finite, is {options.Epsilon}", nameof(options));
         if (options.PromptLength < 1 || options.PromptLength >= tokens.Count)
-            throw new ArgumentException($"PromptLength must be in 1 … {tokens.Count - 1} (the text has {tokens.Count} tokens), is {options.PromptLength}", nameof(options));
+            throw new ArgumentException(
+                $"PromptLength must be in 1 … {tokens.Count - 1} (the text has {tokens.Count} tokens), is {options.PromptLength}",
+                nameof(options)
+            );
         if (tokens.Any(t => t < 0 || t >= model.Spec.VocabSize))
             throw new ArgumentException($"token ids must be in [0, {model.Spec.VocabSize})", nameof(tokens));
 
         // Every site above the perturbed one; the top residual itself when it is the one perturbed (which no cache stores:
         // the run then reports a breakdown, as it must).
         var layers = model.Spec.NumLayers;
-        int[] observed = options.ObservedLayer is { } site ? [site]
-            : options.Layer >= layers ? [layers] : [.. Enumerable.Range(options.Layer + 1, layers - options.Layer)];
+        int[] observed =
+            options.ObservedLayer is { } site ? [site]
+            : options.Layer >= layers ? [layers]
+            : [.. Enumerable.Range(options.Layer + 1, layers - options.Layer)];
         var batch = new PerturbedBatch(model, options.Directions, tokens.Count, options.Layer, observed);
         var run = new TeacherForcedDynamics(batch, [.. tokens], options);
         try
@@ -133,7 +139,9 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     public void Step()
     {
         if (StepsLeft <= 0)
-            throw new InvalidOperationException($"the text has {_tokens.Length} tokens and all have been read; ask for fewer steps (transient + steps ≤ {_tokens.Length - Options.PromptLength})");
+            throw new InvalidOperationException(
+                $"the text has {_tokens.Length} tokens and all have been read; ask for fewer steps (transient + steps ≤ {_tokens.Length - Options.PromptLength})"
+            );
         var next = (long)_tokens[_batch.Length];
         _batch.Feed([.. Enumerable.Repeat(new[] { next }, 1 + K)]);
         Record();
@@ -148,7 +156,8 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
         {
             var mix = new double[K, K];
             for (var j = 0; j < K; j++)
-                for (var i = 0; i < K; i++) mix[j, i] = inverse[j, i] * PerturbationSize;
+            for (var i = 0; i < K; i++)
+                mix[j, i] = inverse[j, i] * PerturbationSize;
             _batch.Mix(mix);
         }
         return growth;
@@ -161,7 +170,8 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     public void Rescale(double factor)
     {
         var mix = new double[K, K];
-        for (var i = 0; i < K; i++) mix[i, i] = factor;
+        for (var i = 0; i < K; i++)
+            mix[i, i] = factor;
         _batch.Mix(mix);
     }
 

@@ -7,7 +7,7 @@ namespace TrajectoryLab.Torch.Generation;
 /// <summary>An <see cref="Generation.Intervention"/> ready to apply to activations of a batch.</summary>
 internal sealed class ActiveIntervention : IDisposable
 {
-    private readonly Tensor _rows;     // [rows] int64
+    private readonly Tensor _rows; // [rows] int64
     private readonly Tensor? _vectors; // [rows, size] in the model dtype; null for Scale
 
     /// <exception cref="ArgumentException">Attention-pattern hook, rows out of range or repeated, wrong vector count or
@@ -17,7 +17,10 @@ internal sealed class ActiveIntervention : IDisposable
         Intervention = intervention;
         var hook = intervention.Hook;
         if (hook.EndsWith(".hook_pattern", StringComparison.Ordinal))
-            throw new ArgumentException($"intervention at '{hook}': attention patterns cannot be intervened on (their position axis is 2)", nameof(intervention));
+            throw new ArgumentException(
+                $"intervention at '{hook}': attention patterns cannot be intervened on (their position axis is 2)",
+                nameof(intervention)
+            );
         var rows = intervention.Rows?.ToArray() ?? Enumerable.Range(0, batch).ToArray();
         if (rows.Length == 0 || rows.Any(r => r < 0 || r >= batch) || rows.Distinct().Count() != rows.Length)
             throw new ArgumentException($"intervention at '{hook}': rows must be distinct and in [0, {batch})", nameof(intervention));
@@ -33,9 +36,15 @@ internal sealed class ActiveIntervention : IDisposable
         {
             var vectors = intervention.Vectors;
             if (vectors.Count != 1 && vectors.Count != rows.Length)
-                throw new ArgumentException($"intervention at '{hook}': {vectors.Count} vectors for {rows.Length} rows (give 1 or {rows.Length})", nameof(intervention));
+                throw new ArgumentException(
+                    $"intervention at '{hook}': {vectors.Count} vectors for {rows.Length} rows (give 1 or {rows.Length})",
+                    nameof(intervention)
+                );
             if (vectors.Count == 0 || vectors.Any(v => v.Length == 0 || v.Length != vectors[0].Length))
-                throw new ArgumentException($"intervention at '{hook}': vectors must be nonempty and of equal length", nameof(intervention));
+                throw new ArgumentException(
+                    $"intervention at '{hook}': vectors must be nonempty and of equal length",
+                    nameof(intervention)
+                );
             var size = vectors[0].Length;
             var data = rows.SelectMany((_, i) => vectors[vectors.Count == 1 ? 0 : i]).ToArray();
             _vectors = tensor(data, [rows.Length, size], dtype, device).DetachFromDisposeScope();
@@ -50,7 +59,8 @@ internal sealed class ActiveIntervention : IDisposable
     /// startPos … startPos + count - 1, or null when it does not fire there.</summary>
     public long? PassIndex(int step, long startPos, long count)
     {
-        if (Intervention.Step is { } s && s != step) return null;
+        if (Intervention.Step is { } s && s != step)
+            return null;
         var target = Intervention.Position ?? startPos + count - 1;
         return target >= startPos && target < startPos + count ? target - startPos : null;
     }
@@ -74,10 +84,13 @@ internal sealed class ActiveIntervention : IDisposable
         var size = shape.Aggregate(1L, (a, b) => a * b);
         if (_vectors!.shape[1] != size)
             throw new ArgumentException(
-                $"intervention at '{Intervention.Hook}': vectors of length {_vectors.shape[1]}, but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])");
+                $"intervention at '{Intervention.Hook}': vectors of length {_vectors.shape[1]}, but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])"
+            );
         var vectors = _vectors.view([_rows.shape[0], .. shape]); // [rows, ...]
-        if (Intervention.Kind == InterventionKind.Add) at.index_add_(0, _rows, vectors, 1);
-        else at.index_copy_(0, _rows, vectors);
+        if (Intervention.Kind == InterventionKind.Add)
+            at.index_add_(0, _rows, vectors, 1);
+        else
+            at.index_copy_(0, _rows, vectors);
     }
 
     /// <summary>Frees the rows and vectors.</summary>

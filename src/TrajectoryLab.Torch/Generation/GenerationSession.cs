@@ -22,12 +22,12 @@ public sealed class GenerationSession : IDisposable
     private readonly LanguageModel _owner;
     private readonly CausalLm _model;
     private readonly GenerationOptions _options;
-    private List<int>[] _tokens = [];   // [batch][length] each row's context
+    private List<int>[] _tokens = []; // [batch][length] each row's context
     private KvCache? _cache;
     private TokenSampler? _sampler;
     private SessionHooks? _hooks;
-    private long[] _streams = [];       // [batch] each row's stream id
-    private int[]? _pending;            // [batch] tokens chosen last, read by the next step
+    private long[] _streams = []; // [batch] each row's stream id
+    private int[]? _pending; // [batch] tokens chosen last, read by the next step
 
     internal GenerationSession(LanguageModel owner, CausalLm model, GenerationOptions options)
     {
@@ -60,12 +60,20 @@ public sealed class GenerationSession : IDisposable
     public StepResult Prefill(int[][] prompts, int[]? force = null)
     {
         ObjectDisposedException.ThrowIf(_owner.Session != this, this);
-        if (_cache is not null) throw new InvalidOperationException("Prefill was already called on this session");
+        if (_cache is not null)
+            throw new InvalidOperationException("Prefill was already called on this session");
         if (prompts.Length == 0 || prompts[0].Length == 0 || prompts.Any(p => p.Length != prompts[0].Length))
             throw new ArgumentException("prompts must be a nonempty batch of nonempty prompts of equal length", nameof(prompts));
-        foreach (var p in prompts) CheckIds(p, nameof(prompts));
-        if (!_options.PromptLogits && _options.Interventions.FirstOrDefault(i => HookNames.IsHeadHook(i.Hook) && i.Position < prompts[0].Length - 1) is { } early)
-            throw new ArgumentException($"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position ({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones", nameof(prompts));
+        foreach (var p in prompts)
+            CheckIds(p, nameof(prompts));
+        if (
+            !_options.PromptLogits
+            && _options.Interventions.FirstOrDefault(i => HookNames.IsHeadHook(i.Hook) && i.Position < prompts[0].Length - 1) is { } early
+        )
+            throw new ArgumentException(
+                $"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position ({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones",
+                nameof(prompts)
+            );
         var batch = prompts.Length;
         CheckForce(force, batch);
         var samplers = _options.RowSamplers ?? Enumerable.Repeat(_options.Sampler, batch).ToArray();
@@ -80,7 +88,8 @@ public sealed class GenerationSession : IDisposable
         try
         {
             hooks = new SessionHooks(_model, batch, _options.Capture);
-            foreach (var intervention in _options.Interventions) hooks.Add(intervention);
+            foreach (var intervention in _options.Interventions)
+                hooks.Add(intervention);
         }
         catch
         {
@@ -101,7 +110,8 @@ public sealed class GenerationSession : IDisposable
     public StepResult Step(int[]? force = null)
     {
         ObjectDisposedException.ThrowIf(_owner.Session != this, this);
-        if (_pending is null) throw new InvalidOperationException("call Prefill before Step");
+        if (_pending is null)
+            throw new InvalidOperationException("call Prefill before Step");
         if (StepsTaken >= _options.MaxNewTokens)
             throw new InvalidOperationException($"the session has generated its MaxNewTokens = {_options.MaxNewTokens} tokens");
         CheckForce(force, Batch);
@@ -114,7 +124,8 @@ public sealed class GenerationSession : IDisposable
     /// <exception cref="ArgumentException">See <see cref="Intervention"/>.</exception>
     public void AddIntervention(Intervention intervention)
     {
-        if (_hooks is null) throw new InvalidOperationException("call Prefill before AddIntervention");
+        if (_hooks is null)
+            throw new InvalidOperationException("call Prefill before AddIntervention");
         _hooks.Add(intervention);
     }
 
@@ -136,16 +147,27 @@ public sealed class GenerationSession : IDisposable
         {
             // Re-running the pass rewrites the same cache slots with the same values, so the probe sees what the pass saw.
             var row = NonFiniteLocator.NonFiniteRows(logits)[0];
-            var site = NonFiniteLocator.FirstSite(_model, row, () => _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits));
+            var site = NonFiniteLocator.FirstSite(_model, row, () =>
+                _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits)
+            );
             throw new NonFiniteValueException("logits", StepsTaken, startPos + count - 1, row, site);
         }
         var activations = _hooks.End();
         var rawLogits = _options.Outputs.HasFlag(StepOutputs.Logits) ? Rows(logits) : null;
         var logProbs = _options.Outputs.HasFlag(StepOutputs.LogProbs) ? Rows(logits.to_type(ScalarType.Float32).log_softmax(-1)) : null;
-        var chosen = force?.ToArray() ?? [.. _sampler.Choose(logits, RandomStreams.Uniforms(_options.Seed, _streams, StepsTaken))
-            .cpu().data<long>().ToArray().Select(t => (int)t)];
+        var chosen = force?.ToArray()
+            ??
+            [
+                .. _sampler
+                    .Choose(logits, RandomStreams.Uniforms(_options.Seed, _streams, StepsTaken))
+                    .cpu()
+                    .data<long>()
+                    .ToArray()
+                    .Select(t => (int)t),
+            ];
 
-        for (var b = 0; b < batch; b++) _tokens[b].Add(chosen[b]);
+        for (var b = 0; b < batch; b++)
+            _tokens[b].Add(chosen[b]);
         _pending = chosen;
         return new StepResult(StepsTaken++, startPos + count - 1, chosen, rawLogits, logProbs, activations);
     }
@@ -161,8 +183,10 @@ public sealed class GenerationSession : IDisposable
 
     private void CheckForce(int[]? force, int batch)
     {
-        if (force is null) return;
-        if (force.Length != batch) throw new ArgumentException($"{force.Length} forced tokens for a batch of {batch}", nameof(force));
+        if (force is null)
+            return;
+        if (force.Length != batch)
+            throw new ArgumentException($"{force.Length} forced tokens for a batch of {batch}", nameof(force));
         CheckIds(force, nameof(force));
     }
 
@@ -176,7 +200,8 @@ public sealed class GenerationSession : IDisposable
     /// <summary>Removes the hooks, frees the cache and sampler state, and lets the model start another session.</summary>
     public void Dispose()
     {
-        if (_hooks is not null) BlockAblation.Apply(_model, BlockAblation.Full);
+        if (_hooks is not null)
+            BlockAblation.Apply(_model, BlockAblation.Full);
         _hooks?.Dispose();
         _sampler?.Dispose();
         _cache?.Dispose();

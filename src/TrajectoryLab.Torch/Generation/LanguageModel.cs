@@ -40,9 +40,10 @@ public sealed class LanguageModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         var (device, dtype) = (options ?? new ModelOptions()).Resolve();
-        CausalLm model = source.Format == ModelFormat.Llama2c
-            ? Llama2cCheckpoint.Load(source.WeightsPath, dtype)
-            : HfModelFolder.Load(source.ConfigPath!, source.WeightsPath, dtype);
+        CausalLm model =
+            source.Format == ModelFormat.Llama2c
+                ? Llama2cCheckpoint.Load(source.WeightsPath, dtype)
+                : HfModelFolder.Load(source.ConfigPath!, source.WeightsPath, dtype);
         return OnDevice(model, device);
     }
 
@@ -55,9 +56,10 @@ public sealed class LanguageModel : IDisposable
     public static CheckedModel Check(ModelSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var (spec, tensors, bytes) = source.Format == ModelFormat.Llama2c
-            ? Llama2cCheckpoint.Validate(source.WeightsPath)
-            : HfModelFolder.Validate(source.ConfigPath!, source.WeightsPath);
+        var (spec, tensors, bytes) =
+            source.Format == ModelFormat.Llama2c
+                ? Llama2cCheckpoint.Validate(source.WeightsPath)
+                : HfModelFolder.Validate(source.ConfigPath!, source.WeightsPath);
         var tokenizer = source.LoadTokenizer(spec.VocabSize);
         return new CheckedModel(source, spec, tensors, bytes, tokenizer);
     }
@@ -89,13 +91,15 @@ public sealed class LanguageModel : IDisposable
         var (device, dtype) = (options ?? new ModelOptions()).Resolve();
         var drawn = CausalLm.Create(spec);
         drawn.InitializeRandom(seed, std);
-        if (dtype == ScalarType.Float32) return OnDevice(drawn, device);
+        if (dtype == ScalarType.Float32)
+            return OnDevice(drawn, device);
         using (drawn)
         {
             var model = CausalLm.Create(spec, dtype);
             var source = drawn.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
             using var noGrad = torch.no_grad();
-            foreach (var (name, parameter) in model.named_parameters()) parameter.copy_(source[name]);
+            foreach (var (name, parameter) in model.named_parameters())
+                parameter.copy_(source[name]);
             return OnDevice(model, device);
         }
     }
@@ -104,7 +108,8 @@ public sealed class LanguageModel : IDisposable
     {
         try
         {
-            if (device.type != DeviceType.CPU) model.to(device);
+            if (device.type != DeviceType.CPU)
+                model.to(device);
             model.eval();
             return new LanguageModel(model);
         }
@@ -153,20 +158,24 @@ public sealed class LanguageModel : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_user is not null)
-            throw new InvalidOperationException($"the model is in use by an open {_user.GetType().Name}; dispose it first (its hooks live on the model)");
+            throw new InvalidOperationException(
+                $"the model is in use by an open {_user.GetType().Name}; dispose it first (its hooks live on the model)"
+            );
         _user = user;
     }
 
     /// <summary>Frees the model for the next user, if <paramref name="user"/> holds it.</summary>
     internal void Release(object user)
     {
-        if (ReferenceEquals(_user, user)) _user = null;
+        if (ReferenceEquals(_user, user))
+            _user = null;
     }
 
     /// <summary>Disposes the open session, if any, and frees the weights.</summary>
     public void Dispose()
     {
-        if (_disposed) return;
+        if (_disposed)
+            return;
         (_user as IDisposable)?.Dispose();
         _model.Dispose();
         _disposed = true;

@@ -45,13 +45,14 @@ public static class LogitAgreement
 
     /// <summary>Unit roundoff u = 2^−(p) of a dtype with p fraction bits: float32 2^−24, float16 2^−11, bfloat16 2^−8.</summary>
     /// <exception cref="ArgumentException">Another dtype name.</exception>
-    public static double UnitRoundoff(string dtype) => dtype switch
-    {
-        "float32" => Math.ScaleB(1, -24),
-        "float16" => Math.ScaleB(1, -11),
-        "bfloat16" => Math.ScaleB(1, -8),
-        _ => throw new ArgumentException($"dtype '{dtype}' is not one of float32, bfloat16, float16", nameof(dtype)),
-    };
+    public static double UnitRoundoff(string dtype) =>
+        dtype switch
+        {
+            "float32" => Math.ScaleB(1, -24),
+            "float16" => Math.ScaleB(1, -11),
+            "bfloat16" => Math.ScaleB(1, -8),
+            _ => throw new ArgumentException($"dtype '{dtype}' is not one of float32, bfloat16, float16", nameof(dtype)),
+        };
 
     /// <summary>The relative-error bound c·u·√(L + 2) for <paramref name="layers"/> blocks computed in <paramref name="dtype"/>.</summary>
     /// <param name="dtype">The candidate's (the coarser) dtype.</param>
@@ -68,9 +69,13 @@ public static class LogitAgreement
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(candidate);
-        if (tokens.Count == 0) throw new ArgumentException("at least one token is needed", nameof(tokens));
+        if (tokens.Count == 0)
+            throw new ArgumentException("at least one token is needed", nameof(tokens));
         if (reference.Spec.VocabSize != candidate.Spec.VocabSize || reference.Spec.NumLayers != candidate.Spec.NumLayers)
-            throw new ArgumentException("the models differ in vocabulary or layers; compare a model with itself on another device or dtype", nameof(candidate));
+            throw new ArgumentException(
+                "the models differ in vocabulary or layers; compare a model with itself on another device or dtype",
+                nameof(candidate)
+            );
         var expected = Logits(reference, tokens);
         var actual = Logits(candidate, tokens);
         var positions = expected.Select((z, t) => At(t, z, actual[t])).ToList();
@@ -83,20 +88,30 @@ public static class LogitAgreement
     /// <param name="candidate">[d_vocab] candidate logits.</param>
     public static PositionAgreement At(int position, float[] reference, float[] candidate)
     {
-        if (reference.Length != candidate.Length) throw new ArgumentException($"{reference.Length} against {candidate.Length} logits", nameof(candidate));
-        double maxAbs = 0, scale = 0;
+        if (reference.Length != candidate.Length)
+            throw new ArgumentException($"{reference.Length} against {candidate.Length} logits", nameof(candidate));
+        double maxAbs = 0,
+            scale = 0;
         for (var k = 0; k < reference.Length; k++)
         {
             var d = Math.Abs((double)candidate[k] - reference[k]);
             maxAbs = double.IsNaN(d) || d > maxAbs ? d : maxAbs;
             scale = Math.Max(scale, Math.Abs(reference[k]));
-            if (double.IsNaN(maxAbs)) break;
+            if (double.IsNaN(maxAbs))
+                break;
         }
 
         var (logP, logQ) = (LogSoftmax(reference), LogSoftmax(candidate));
         var kl = 0.0;
-        for (var k = 0; k < logP.Length; k++) kl += Math.Exp(logP[k]) * (logP[k] - logQ[k]);
-        return new PositionAgreement(position, maxAbs, scale > 0 ? maxAbs / scale : maxAbs, Math.Max(0, kl), ArgMax(reference) == ArgMax(candidate));
+        for (var k = 0; k < logP.Length; k++)
+            kl += Math.Exp(logP[k]) * (logP[k] - logQ[k]);
+        return new PositionAgreement(
+            position,
+            maxAbs,
+            scale > 0 ? maxAbs / scale : maxAbs,
+            Math.Max(0, kl),
+            ArgMax(reference) == ArgMax(candidate)
+        );
     }
 
     /// <returns>[tokens][d_vocab]: the logits after reading each token.</returns>
@@ -105,7 +120,14 @@ public static class LogitAgreement
         using var session = model.StartSession(new GenerationOptions { MaxNewTokens = tokens.Count, Outputs = StepOutputs.Logits });
         var rows = new float[tokens.Count][];
         var force = tokens.Count > 1 ? new[] { tokens[1] } : [0];
-        rows[0] = session.Prefill([[tokens[0]]], force).Logits![0];
+        rows[0] = session
+            .Prefill(
+                [
+                    [tokens[0]],
+                ],
+                force
+            )
+            .Logits![0];
         for (var t = 1; t < tokens.Count; t++)
             rows[t] = session.Step(t + 1 < tokens.Count ? [tokens[t + 1]] : [0]).Logits![0];
         return rows;
@@ -121,7 +143,9 @@ public static class LogitAgreement
     private static int ArgMax(float[] z)
     {
         var best = 0;
-        for (var k = 1; k < z.Length; k++) if (z[k] > z[best]) best = k;
+        for (var k = 1; k < z.Length; k++)
+            if (z[k] > z[best])
+                best = k;
         return best;
     }
 }

@@ -26,16 +26,20 @@ public sealed partial record ModelOptions
             "float16" => ScalarType.Float16,
             _ => throw new ArgumentException($"DType '{DType}' is not one of float32, bfloat16, float16", nameof(DType)),
         };
-        if (Device == "cpu") return (CPU, dtype);
+        if (Device == "cpu")
+            return (CPU, dtype);
         var match = CudaName().Match(Device);
         if (!match.Success)
             throw new ArgumentException($"Device '{Device}' is not one of cpu, cuda, cuda:N", nameof(Device));
         if (!cuda.is_available())
             throw new InvalidOperationException(
-                $"Device '{Device}' was requested but torch.cuda.is_available() is false (TorchSharp-cpu, or no GPU/driver); use Device = \"cpu\"");
+                $"Device '{Device}' was requested but torch.cuda.is_available() is false (TorchSharp-cpu, or no GPU/driver); use Device = \"cpu\""
+            );
         var index = match.Groups[1].Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         if (index >= cuda.device_count())
-            throw new InvalidOperationException($"Device '{Device}' was requested but only {cuda.device_count()} CUDA device(s) are visible");
+            throw new InvalidOperationException(
+                $"Device '{Device}' was requested but only {cuda.device_count()} CUDA device(s) are visible"
+            );
         return (torch.device(DeviceType.CUDA, index), dtype);
     }
 

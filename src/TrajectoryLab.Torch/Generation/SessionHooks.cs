@@ -28,7 +28,8 @@ internal sealed class SessionHooks : IDisposable
         _capture = new HashSet<string>(capture, StringComparer.Ordinal);
         try
         {
-            foreach (var name in _capture) Attach(name);
+            foreach (var name in _capture)
+                Attach(name);
         }
         catch
         {
@@ -72,7 +73,8 @@ internal sealed class SessionHooks : IDisposable
 
     private void Attach(string name)
     {
-        if (_removers.ContainsKey(name)) return;
+        if (_removers.ContainsKey(name))
+            return;
         var hook = _model.Hook(name).register_forward_hook((_, _, output) => OnForward(name, output));
         _removers[name] = hook.remove;
     }
@@ -88,12 +90,17 @@ internal sealed class SessionHooks : IDisposable
             // The activation covers the pass's last `covered` positions: all of them, or one at the head when the pass
             // runs it at the last position only (GenerationOptions.PromptLogits).
             var covered = output.shape[1];
-            if (active.Intervention.Hook != name || active.PassIndex(_pass.Step, _pass.StartPos + _pass.Count - covered, covered) is not { } index)
+            if (
+                active.Intervention.Hook != name
+                || active.PassIndex(_pass.Step, _pass.StartPos + _pass.Count - covered, covered) is not { } index
+            )
                 continue;
-            if (ReferenceEquals(result, output)) result = output.clone(); // never write into the model's own tensor
+            if (ReferenceEquals(result, output))
+                result = output.clone(); // never write into the model's own tensor
             active.Apply(result, index);
         }
-        if (_capture.Contains(name)) _captured[name] = Copy(result);
+        if (_capture.Contains(name))
+            _captured[name] = Copy(result);
         return result;
     }
 
@@ -104,16 +111,19 @@ internal sealed class SessionHooks : IDisposable
         var flat = activation.detach().to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray(); // [batch * ...]
         var per = flat.Length / batch;
         var rows = new float[batch][];
-        for (var b = 0; b < batch; b++) rows[b] = flat.AsSpan(b * per, per).ToArray();
+        for (var b = 0; b < batch; b++)
+            rows[b] = flat.AsSpan(b * per, per).ToArray();
         return new Activation([.. activation.shape.Skip(1).Select(d => (int)d)], rows);
     }
 
     /// <summary>Removes the hooks and frees the interventions' tensors.</summary>
     public void Dispose()
     {
-        foreach (var remove in _removers.Values) remove();
+        foreach (var remove in _removers.Values)
+            remove();
         _removers.Clear();
-        foreach (var active in _interventions) active.Dispose();
+        foreach (var active in _interventions)
+            active.Dispose();
         _interventions.Clear();
     }
 }

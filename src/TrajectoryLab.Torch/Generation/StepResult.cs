@@ -18,7 +18,8 @@ public sealed record StepResult(
     int[] Tokens,
     float[][]? Logits,
     float[][]? LogProbs,
-    IReadOnlyDictionary<string, Activation> Activations);
+    IReadOnlyDictionary<string, Activation> Activations
+);
 
 /// <summary>One hook point's activation in one step's forward pass, per row, after any intervention.</summary>
 /// <param name="Shape">Shape of each row's array: [pos, ...] for the pass's positions (pos = 1 after the prefill), e.g.

@@ -21,11 +21,13 @@ public sealed record BlockAblation(bool Skip, bool Mlp)
     /// <summary>Attention and MLP, no skip connections.</summary>
     public static BlockAblation AttentionMlp { get; } = new(false, true);
 
-    /// <summary>Sets <paramref name="ablation"/> on every block of <paramref name="model"/> (until set back to <see cref="Full"/>).</summary>
+    /// <summary>Sets <paramref name="ablation"/> on every block of <paramref name="model"/> (until set back to <see
+    /// cref="Full"/>).</summary>
     /// <param name="model">The model whose blocks change.</param>
     /// <param name="ablation">The paths kept.</param>
     internal static void Apply(CausalLm model, BlockAblation ablation)
     {
-        foreach (var block in model.modules().OfType<TransformerBlock>()) block.Ablation = ablation;
+        foreach (var block in model.modules().OfType<TransformerBlock>())
+            block.Ablation = ablation;
     }
 }

@@ -25,7 +25,8 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
 
     /// <summary>The forward pass with the final norm and head run at every position or only at the last one.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
-    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
+    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without
+    /// a cache.</param>
     /// <param name="startPos">Position of the first token; 0 without a cache.</param>
     /// <param name="lastPositionOnly">Run ln_final and the head (and their hook points) at the last position only.</param>
     /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
@@ -39,7 +40,8 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <returns>[batch, pos, d_model]</returns>
     internal abstract Tensor ResidualMap(Tensor h, int fromSite, int toSite);
 
-    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's dtype.</summary>
+    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's
+    /// dtype.</summary>
     public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
 
     /// <summary>The hook point registered under <paramref name="hookName"/> (a <see cref="HookNames"/> name).</summary>
@@ -47,7 +49,8 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     public HookPoint Hook(string hookName)
     {
         foreach (var (n, m) in named_modules())
-            if (n == hookName && m is HookPoint h) return h;
+            if (n == hookName && m is HookPoint h)
+                return h;
         throw new ArgumentException($"no hook point '{hookName}'; valid: {string.Join(", ", HookNames.All(Spec))}", nameof(hookName));
     }
 
@@ -60,9 +63,12 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
         foreach (var (name, p) in named_parameters())
         {
             var leaf = name[(name.LastIndexOf('.') + 1)..];
-            if (leaf == "w") p.fill_(1.0);
-            else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal)) p.zero_();
-            else p.normal_(0, std, generator);
+            if (leaf == "w")
+                p.fill_(1.0);
+            else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal))
+                p.zero_();
+            else
+                p.normal_(0, std, generator);
         }
     }
 }

@@ -19,17 +19,18 @@ internal sealed class DecoderModel : CausalLm
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Embed embed;
     private readonly HookPoint hook_embed;
-    private readonly PosEmbed? pos_embed;         // GPT-2 only
-    private readonly HookPoint? hook_pos_embed;   // GPT-2 only
+    private readonly PosEmbed? pos_embed; // GPT-2 only
+    private readonly HookPoint? hook_pos_embed; // GPT-2 only
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly Module<Tensor, Tensor> ln_final;
     private readonly Unembed unembed;
     private readonly HookPoint hook_logits;
-    private readonly RotaryEmbedding? _rotary;    // Llama family only
+    private readonly RotaryEmbedding? _rotary; // Llama family only
 
     /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
     /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
-    public DecoderModel(ModelSpec spec, ScalarType dtype = ScalarType.Float32) : base(nameof(DecoderModel))
+    public DecoderModel(ModelSpec spec, ScalarType dtype = ScalarType.Float32)
+        : base(nameof(DecoderModel))
     {
         if (spec.FindProblem() is var (key, problem))
             throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
@@ -44,9 +45,11 @@ internal sealed class DecoderModel : CausalLm
             pos_embed = new PosEmbed(spec, dtype);
             hook_pos_embed = new HookPoint();
         }
-        else _rotary = new RotaryEmbedding(spec);
+        else
+            _rotary = new RotaryEmbedding(spec);
         blocks = new ModuleList<TransformerBlock>(
-            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray());
+            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray()
+        );
         ln_final = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
         hook_logits = new HookPoint();
         RegisterComponents();
@@ -63,27 +66,35 @@ internal sealed class DecoderModel : CausalLm
 
     /// <summary>Logits at every position: <see cref="Forward"/> with lastPositionOnly false.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
-    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without a cache.</param>
+    /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without
+    /// a cache.</param>
     /// <param name="startPos">Position of the first token; 0 without a cache.</param>
     /// <returns>[batch, pos, d_vocab] logits.</returns>
     public override Tensor forward(Tensor tokens, KvCache? cache, long startPos) => Forward(tokens, cache, startPos, false);
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see cref="StepContext.Begin"/>).</exception>
+    /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see
+    /// cref="StepContext.Begin"/>).</exception>
     public override Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly)
     {
-        long batch = tokens.shape[0], pos = tokens.shape[1];
+        long batch = tokens.shape[0],
+            pos = tokens.shape[1];
         if (pos_embed is not null && startPos + pos > Spec.MaxPositionEmbeddings)
-            throw new ArgumentException($"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)", nameof(tokens));
+            throw new ArgumentException(
+                $"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)",
+                nameof(tokens)
+            );
         var step = StepContext.Begin(tokens, cache, startPos, _rotary, DType, Device);
 
-        var x = hook_embed.Apply(embed.call(tokens));                                                     // [batch, pos, d_model]
+        var x = hook_embed.Apply(embed.call(tokens)); // [batch, pos, d_model]
         if (pos_embed is not null)
             x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One); // [batch, pos, d_model]
-        foreach (var block in blocks) x = block.call(x, step);
-        if (lastPositionOnly) x = x.narrow(1, pos - 1, 1);                                               // [batch, 1, d_model]
-        x = ln_final.call(x);                                                                            // [batch, pos or 1, d_model]
-        return hook_logits.Apply(unembed.call(x));                                                       // [batch, pos or 1, d_vocab]
+        foreach (var block in blocks)
+            x = block.call(x, step);
+        if (lastPositionOnly)
+            x = x.narrow(1, pos - 1, 1); // [batch, 1, d_model]
+        x = ln_final.call(x); // [batch, pos or 1, d_model]
+        return hook_logits.Apply(unembed.call(x)); // [batch, pos or 1, d_vocab]
     }
 
     /// <inheritdoc/>
@@ -91,7 +102,8 @@ internal sealed class DecoderModel : CausalLm
     {
         using var positions = zeros([h.shape[0], h.shape[1]], ScalarType.Int64, Device); // only its shape is read
         var step = StepContext.Begin(positions, null, 0, _rotary, DType, Device) with { ExplicitAttention = true }; // twice differentiable
-        for (var l = fromSite; l < toSite; l++) h = blocks[l].call(h, step);
+        for (var l = fromSite; l < toSite; l++)
+            h = blocks[l].call(h, step);
         return h;
     }
 }

@@ -13,14 +13,17 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class Embed : Module<Tensor, Tensor>
 {
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
-    private readonly Parameter? W_E;            // [d_vocab, d_model], untied models only
+    private readonly Parameter? W_E; // [d_vocab, d_model], untied models only
     private readonly Func<Tensor>? _tiedWeight; // tied models: the head's W_U, [d_model, d_vocab] (a delegate, so it is not registered twice)
 
     /// <summary>An embedding with its own W_E, or, given <paramref name="tiedTo"/>, one that reads the head's W_U.</summary>
-    public Embed(ModelSpec spec, ScalarType dtype, Unembed? tiedTo = null) : base(nameof(Embed))
+    public Embed(ModelSpec spec, ScalarType dtype, Unembed? tiedTo = null)
+        : base(nameof(Embed))
     {
-        if (tiedTo is null) W_E = new Parameter(empty(spec.VocabSize, spec.HiddenSize, dtype));
-        else _tiedWeight = () => tiedTo.Weight;
+        if (tiedTo is null)
+            W_E = new Parameter(empty(spec.VocabSize, spec.HiddenSize, dtype));
+        else
+            _tiedWeight = () => tiedTo.Weight;
         RegisterComponents();
     }
 
@@ -28,10 +31,10 @@ internal sealed class Embed : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor tokens)
     {
-        var ids = tokens.reshape(-1);                   // [batch · pos]
+        var ids = tokens.reshape(-1); // [batch · pos]
         var rows = _tiedWeight is { } tied
-            ? tied().index_select(1, ids).t()           // [batch · pos, d_model]
-            : W_E!.index_select(0, ids);                // [batch · pos, d_model]
+            ? tied().index_select(1, ids).t() // [batch · pos, d_model]
+            : W_E!.index_select(0, ids); // [batch · pos, d_model]
         return rows.reshape(tokens.shape[0], tokens.shape[1], -1);
     }
 }
@@ -42,7 +45,8 @@ internal sealed class PosEmbed : Module<Tensor, Tensor>
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
     private readonly Parameter W_pos; // [n_ctx, d_model]
 
-    public PosEmbed(ModelSpec spec, ScalarType dtype) : base(nameof(PosEmbed))
+    public PosEmbed(ModelSpec spec, ScalarType dtype)
+        : base(nameof(PosEmbed))
     {
         W_pos = new Parameter(empty(spec.MaxPositionEmbeddings, spec.HiddenSize, dtype));
         RegisterComponents();
@@ -59,7 +63,8 @@ internal sealed class Unembed : Module<Tensor, Tensor>
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
     private readonly Parameter W_U; // [d_model, d_vocab]
 
-    public Unembed(ModelSpec spec, ScalarType dtype) : base(nameof(Unembed))
+    public Unembed(ModelSpec spec, ScalarType dtype)
+        : base(nameof(Unembed))
     {
         W_U = new Parameter(empty(spec.HiddenSize, spec.VocabSize, dtype));
         RegisterComponents();

@@ -10,13 +10,14 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class GeluMlp : Module<Tensor, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Parameter W_in;  // [d_model, d_mlp]
-    private readonly Parameter b_in;  // [d_mlp]
+    private readonly Parameter W_in; // [d_model, d_mlp]
+    private readonly Parameter b_in; // [d_mlp]
     private readonly Parameter W_out; // [d_mlp, d_model]
     private readonly Parameter b_out; // [d_model]
 
     /// <summary>Builds the MLP with uninitialised weights and zero biases.</summary>
-    public GeluMlp(ModelSpec spec, ScalarType dtype) : base(nameof(GeluMlp))
+    public GeluMlp(ModelSpec spec, ScalarType dtype)
+        : base(nameof(GeluMlp))
     {
         W_in = new Parameter(empty(spec.HiddenSize, spec.IntermediateSize, dtype));
         b_in = new Parameter(zeros(spec.IntermediateSize, dtype));
@@ -30,6 +31,6 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var hidden = WeightProduct.Apply(x, W_in).add_(b_in, KeptScalars.One).gelu_(TorchSharp.Modules.GELU.Approximate.tanh); // [batch, pos, d_mlp]
-        return WeightProduct.Apply(hidden, W_out).add_(b_out, KeptScalars.One);                                                 // [batch, pos, d_model]
+        return WeightProduct.Apply(hidden, W_out).add_(b_out, KeptScalars.One); // [batch, pos, d_model]
     }
 }

@@ -14,7 +14,8 @@ internal static class Gpt2WeightMap
     /// <remarks>Old checkpoints store the causal-mask buffers attn.bias and attn.masked_bias; tied checkpoints may repeat
     /// the embedding as lm_head.</remarks>
     public static bool IsIgnorable(string hfName, ModelSpec spec) =>
-        hfName.EndsWith(".attn.bias", StringComparison.Ordinal) || hfName.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
+        hfName.EndsWith(".attn.bias", StringComparison.Ordinal)
+        || hfName.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
         || (spec.TieWordEmbeddings && hfName == "lm_head.weight");
 
     /// <summary>Every parameter of a GPT-2 model built from <paramref name="spec"/>.</summary>
@@ -27,7 +28,9 @@ internal static class Gpt2WeightMap
         var map = new List<WeightMapping>
         {
             // A tied model keeps its one matrix in the head's [in, out] layout (Embeddings.cs).
-            spec.TieWordEmbeddings ? new(prefix + "wte.weight", ParameterNames.UnembedW, true) : new(prefix + "wte.weight", ParameterNames.EmbedW, false),
+            spec.TieWordEmbeddings
+                ? new(prefix + "wte.weight", ParameterNames.UnembedW, true)
+                : new(prefix + "wte.weight", ParameterNames.EmbedW, false),
             new(prefix + "wpe.weight", ParameterNames.PosEmbedW, false),
         };
         for (var l = 0; l < spec.NumLayers; l++)
@@ -49,7 +52,8 @@ internal static class Gpt2WeightMap
         }
         map.Add(new(prefix + "ln_f.weight", ParameterNames.FinalNormW, false));
         map.Add(new(prefix + "ln_f.bias", ParameterNames.FinalNormB, false));
-        if (!spec.TieWordEmbeddings) map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
+        if (!spec.TieWordEmbeddings)
+            map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
         return map;
     }
 }

@@ -10,7 +10,8 @@ namespace TrajectoryLab.Torch.Models;
 /// <summary>Hugging Face model folders for every <see cref="CausalLm"/> architecture.</summary>
 internal static class HfModelFolder
 {
-    /// <summary>Reads config.json and the weights of <paramref name="folder"/> into a model computing in <paramref name="dtype"/>.</summary>
+    /// <summary>Reads config.json and the weights of <paramref name="folder"/> into a model computing in <paramref
+    /// name="dtype"/>.</summary>
     /// <exception cref="CheckpointException">See <see cref="Load(string, string, ScalarType)"/>.</exception>
     public static CausalLm Load(string folder, ScalarType dtype = ScalarType.Float32) =>
         Load(Path.Combine(folder, HfConfigReader.FileName), SafetensorsCheckpoint.WeightsPathOf(folder), dtype);
@@ -84,15 +85,23 @@ internal static class HfModelFolder
             HashSet<string> names;
             try
             {
-                names = SafetensorsCheckpoint.Files(weightsPath).SelectMany(SafetensorsReader.TensorNames).ToHashSet(StringComparer.Ordinal);
+                names = SafetensorsCheckpoint
+                    .Files(weightsPath)
+                    .SelectMany(SafetensorsReader.TensorNames)
+                    .ToHashSet(StringComparer.Ordinal);
             }
             catch (CheckpointException)
             {
                 throw e;
             }
-            if (HfWeightMap.For(spec, names.Contains).FirstOrDefault(m => !names.Contains(m.HfName)) is not { } missing) throw;
-            throw CheckpointException.ForTensor(e.FilePath, missing.HfName,
-                $"is missing from the header, and config.json's architecture needs it ({e.Message[(e.FilePath.Length + 2)..]})", e);
+            if (HfWeightMap.For(spec, names.Contains).FirstOrDefault(m => !names.Contains(m.HfName)) is not { } missing)
+                throw;
+            throw CheckpointException.ForTensor(
+                e.FilePath,
+                missing.HfName,
+                $"is missing from the header, and config.json's architecture needs it ({e.Message[(e.FilePath.Length + 2)..]})",
+                e
+            );
         }
     }
 
@@ -104,9 +113,14 @@ internal static class HfModelFolder
         var tensors = HfWeightMap.For(spec, checkpoint.Contains);
         foreach (var m in tensors)
             if (!checkpoint.Contains(m.HfName))
-                throw CheckpointException.ForTensor(checkpoint.DescribedBy, m.HfName, "is missing from the checkpoint" + LayerHint(checkpoint, m.HfName, spec));
+                throw CheckpointException.ForTensor(
+                    checkpoint.DescribedBy,
+                    m.HfName,
+                    "is missing from the checkpoint" + LayerHint(checkpoint, m.HfName, spec)
+                );
         CheckNames(checkpoint, tensors, spec);
-        foreach (var m in tensors) CheckEntry(checkpoint, m, spec);
+        foreach (var m in tensors)
+            CheckEntry(checkpoint, m, spec);
         return tensors;
     }
 
@@ -119,15 +133,20 @@ internal static class HfModelFolder
             var match = System.Text.RegularExpressions.Regex.Match(name, @"(?:^|\.)(?:layers|h)\.(\d+)\.");
             return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
         }
-        if (LayerOf(missing) is not { } layer) return "";
+        if (LayerOf(missing) is not { } layer)
+            return "";
         var present = checkpoint.Names.Select(LayerOf).Where(l => l is not null).Select(l => l!.Value).DefaultIfEmpty(-1).Max();
-        if (layer <= present) return "";
+        if (layer <= present)
+            return "";
         var key = spec.Architecture == ModelArchitecture.Gpt2 ? "n_layer" : "num_hidden_layers";
-        return string.Create(CultureInfo.InvariantCulture,
-            $" (config.json's {key} is {spec.NumLayers}, but the checkpoint holds {(present < 0 ? "no layers" : $"layers 0–{present}")})");
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $" (config.json's {key} is {spec.NumLayers}, but the checkpoint holds {(present < 0 ? "no layers" : $"layers 0–{present}")})"
+        );
     }
 
-    /// <summary>Writes config.json and model.safetensors for <paramref name="model"/> into <paramref name="folder"/>, in the model's dtype.</summary>
+    /// <summary>Writes config.json and model.safetensors for <paramref name="model"/> into <paramref name="folder"/>, in the model's
+    /// dtype.</summary>
     /// <remarks>Both files are written atomically, with the tensor names transformers' save_pretrained uses. Loading the
     /// folder back with the same dtype gives identical weights.</remarks>
     public static void Save(CausalLm model, string folder)
@@ -139,7 +158,7 @@ internal static class HfModelFolder
         var writer = new SafetensorsWriter().AddMetadata("format", "pt");
         foreach (var m in HfWeightMap.For(model.Spec))
         {
-            var canonical = Slice(parameters[m.CanonicalName], m);                         // [..., columns]
+            var canonical = Slice(parameters[m.CanonicalName], m); // [..., columns]
             writer.Add(m.HfName, m.Transposed ? canonical.t().contiguous() : canonical.contiguous()); // [HF shape]
         }
         writer.Save(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName));
@@ -147,13 +166,14 @@ internal static class HfModelFolder
     }
 
     /// <summary>The config.json torch_dtype name of a compute dtype.</summary>
-    public static string TorchDTypeName(ScalarType dtype) => dtype switch
-    {
-        ScalarType.Float32 => "float32",
-        ScalarType.Float16 => "float16",
-        ScalarType.BFloat16 => "bfloat16",
-        _ => throw new NotSupportedException($"models compute in float32, float16 or bfloat16, not {dtype}"),
-    };
+    public static string TorchDTypeName(ScalarType dtype) =>
+        dtype switch
+        {
+            ScalarType.Float32 => "float32",
+            ScalarType.Float16 => "float16",
+            ScalarType.BFloat16 => "bfloat16",
+            _ => throw new NotSupportedException($"models compute in float32, float16 or bfloat16, not {dtype}"),
+        };
 
     /// <summary>The columns of <paramref name="parameter"/> that <paramref name="m"/>'s HF tensor holds: a view, [..., columns].</summary>
     private static Tensor Slice(Tensor parameter, WeightMapping m) =>
@@ -164,8 +184,11 @@ internal static class HfModelFolder
         var expected = tensors.Select(m => m.HfName).ToHashSet(StringComparer.Ordinal);
         foreach (var name in checkpoint.Names)
             if (!expected.Contains(name) && !HfWeightMap.IsIgnorable(name, spec))
-                throw CheckpointException.ForTensor(checkpoint.Find(name).Reader.FilePath, name,
-                    $"is not a weight of a {spec.ModelType} model as config.json describes it (bias or tied-head settings disagree?)");
+                throw CheckpointException.ForTensor(
+                    checkpoint.Find(name).Reader.FilePath,
+                    name,
+                    $"is not a weight of a {spec.ModelType} model as config.json describes it (bias or tied-head settings disagree?)"
+                );
     }
 
     /// <summary>Checks the shape and dtype of the HF tensor that <paramref name="m"/> reads.</summary>
@@ -173,25 +196,42 @@ internal static class HfModelFolder
     {
         var (reader, entry) = checkpoint.Find(m.HfName);
         var canonical = CanonicalShape(m.CanonicalName, spec);
-        if (m.Columns is { } columns) canonical[^1] = columns;
+        if (m.Columns is { } columns)
+            canonical[^1] = columns;
         var hfShape = m.Transposed ? canonical.Reverse().ToArray() : canonical;
         if (!entry.Shape.SequenceEqual(hfShape))
-            throw CheckpointException.ForTensor(reader.FilePath, m.HfName, string.Create(CultureInfo.InvariantCulture,
-                $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)} ({Dimensions(spec)})"));
+            throw CheckpointException.ForTensor(
+                reader.FilePath,
+                m.HfName,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)} ({Dimensions(spec)})"
+                )
+            );
         if (entry.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
             throw CheckpointException.ForTensor(reader.FilePath, m.HfName, $"dtype {entry.DType} is not a weight dtype (F32, F16 or BF16)");
     }
 
     /// <summary>config.json's sizes in the architecture's own key names, for shape messages.</summary>
-    private static string Dimensions(ModelSpec spec) => spec.Architecture == ModelArchitecture.Gpt2
-        ? string.Create(CultureInfo.InvariantCulture, $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}")
-        : string.Create(CultureInfo.InvariantCulture, $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}");
+    private static string Dimensions(ModelSpec spec) =>
+        spec.Architecture == ModelArchitecture.Gpt2
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}"
+            )
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
+            );
 
     /// <summary>The shape of a canonical parameter under <paramref name="spec"/> ([in, out] for weights).</summary>
     internal static long[] CanonicalShape(string canonicalName, ModelSpec spec)
     {
-        long d = spec.HiddenSize, mlp = spec.IntermediateSize, vocab = spec.VocabSize;
-        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim;
+        long d = spec.HiddenSize,
+            mlp = spec.IntermediateSize,
+            vocab = spec.VocabSize;
+        long q = (long)spec.NumHeads * spec.HeadDim,
+            kv = (long)spec.NumKvHeads * spec.HeadDim;
         var leaf = canonicalName.StartsWith("blocks.", StringComparison.Ordinal)
             ? canonicalName[(canonicalName.IndexOf('.', "blocks.".Length) + 1)..]
             : canonicalName;
@@ -200,8 +240,14 @@ internal static class HfModelFolder
             ParameterNames.EmbedW => [vocab, d],
             ParameterNames.PosEmbedW => [spec.MaxPositionEmbeddings, d],
             ParameterNames.UnembedW => [d, vocab],
-            ParameterNames.FinalNormW or ParameterNames.FinalNormB or ParameterNames.Ln1W or ParameterNames.Ln1B
-                or ParameterNames.Ln2W or ParameterNames.Ln2B or ParameterNames.BO or ParameterNames.BOut => [d],
+            ParameterNames.FinalNormW
+            or ParameterNames.FinalNormB
+            or ParameterNames.Ln1W
+            or ParameterNames.Ln1B
+            or ParameterNames.Ln2W
+            or ParameterNames.Ln2B
+            or ParameterNames.BO
+            or ParameterNames.BOut => [d],
             ParameterNames.WQkv => [d, q + 2 * kv],
             ParameterNames.BQkv => [q + 2 * kv],
             ParameterNames.WO => [q, d],

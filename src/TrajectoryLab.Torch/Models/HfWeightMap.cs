@@ -18,16 +18,18 @@ internal static class HfWeightMap
     /// <param name="spec">The architecture.</param>
     /// <param name="present">Which tensors a checkpoint holds, when reading one: lets a table follow the naming the
     /// checkpoint actually uses (GPT-2 checkpoints with or without the <c>transformer.</c> prefix).</param>
-    public static IReadOnlyList<WeightMapping> For(ModelSpec spec, Func<string, bool>? present = null) => spec.Architecture switch
-    {
-        ModelArchitecture.Gpt2 => Gpt2WeightMap.For(spec, present),
-        _ => LlamaWeightMap.For(spec),
-    };
+    public static IReadOnlyList<WeightMapping> For(ModelSpec spec, Func<string, bool>? present = null) =>
+        spec.Architecture switch
+        {
+            ModelArchitecture.Gpt2 => Gpt2WeightMap.For(spec, present),
+            _ => LlamaWeightMap.For(spec),
+        };
 
     /// <summary>HF tensors that carry no weights of their own (buffers, a repeated tied head) and are skipped when present.</summary>
-    public static bool IsIgnorable(string hfName, ModelSpec spec) => spec.Architecture switch
-    {
-        ModelArchitecture.Gpt2 => Gpt2WeightMap.IsIgnorable(hfName, spec),
-        _ => LlamaWeightMap.IsIgnorable(hfName, spec),
-    };
+    public static bool IsIgnorable(string hfName, ModelSpec spec) =>
+        spec.Architecture switch
+        {
+            ModelArchitecture.Gpt2 => Gpt2WeightMap.IsIgnorable(hfName, spec),
+            _ => LlamaWeightMap.IsIgnorable(hfName, spec),
+        };
 }

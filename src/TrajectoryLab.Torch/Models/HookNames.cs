@@ -55,15 +55,26 @@ public static class HookNames
     /// <summary>The hook points every architecture has, for a model with <paramref name="numLayers"/> blocks, in forward
     /// order: all of a Llama-family model's.</summary>
     public static IReadOnlyList<string> All(int numLayers) =>
-    [
-        Embed,
-        .. Enumerable.Range(0, numLayers).SelectMany(l => new[]
-        {
-            ResidPre(l), Ln1Normalized(l), AttnPattern(l), AttnOut(l), ResidMid(l), Ln2Normalized(l), MlpOut(l), ResidPost(l),
-        }),
-        FinalNormalized,
-        Logits,
-    ];
+        [
+            Embed,
+            .. Enumerable
+                .Range(0, numLayers)
+                .SelectMany(l =>
+                    new[]
+                    {
+                        ResidPre(l),
+                        Ln1Normalized(l),
+                        AttnPattern(l),
+                        AttnOut(l),
+                        ResidMid(l),
+                        Ln2Normalized(l),
+                        MlpOut(l),
+                        ResidPost(l),
+                    }
+                ),
+            FinalNormalized,
+            Logits,
+        ];
 }
 
 /// <summary>Canonical parameter names; weights are stored [in, out] so that activations multiply them on the right.</summary>
@@ -89,31 +100,43 @@ public static class ParameterNames
 
     /// <summary>Pre-attention norm weight, [d_model].</summary>
     public const string Ln1W = "ln1.w";
+
     /// <summary>Pre-attention LayerNorm bias (GPT-2), [d_model].</summary>
     public const string Ln1B = "ln1.b";
+
     /// <summary>Query, key and value weights side by side, [d_model, (n_heads + 2·n_kv_heads) · d_head]: columns
     /// [0, q) are W_Q, [q, q + kv) W_K and [q + kv, q + 2·kv) W_V, with q = n_heads·d_head and kv = n_kv_heads·d_head.
     /// One matrix, so that one product computes all three (docs/performance.md).</summary>
     public const string WQkv = "attn.W_QKV";
+
     /// <summary>Query, key and value biases side by side, [(n_heads + 2·n_kv_heads) · d_head].</summary>
     public const string BQkv = "attn.b_QKV";
+
     /// <summary>Output weight, [n_heads * d_head, d_model].</summary>
     public const string WO = "attn.W_O";
+
     /// <summary>Output bias, [d_model].</summary>
     public const string BO = "attn.b_O";
+
     /// <summary>Pre-MLP norm weight, [d_model].</summary>
     public const string Ln2W = "ln2.w";
+
     /// <summary>Pre-MLP LayerNorm bias (GPT-2), [d_model].</summary>
     public const string Ln2B = "ln2.b";
+
     /// <summary>SwiGLU gate and up weights side by side, [d_model, 2·d_mlp]: columns [0, d_mlp) are W_gate, the rest
     /// W_in (one product computes both).</summary>
     public const string WGateIn = "mlp.W_gate_in";
+
     /// <summary>GPT-2's first MLP weight, [d_model, d_mlp].</summary>
     public const string WIn = "mlp.W_in";
+
     /// <summary>GPT-2's first MLP bias, [d_mlp].</summary>
     public const string BIn = "mlp.b_in";
+
     /// <summary>MLP down (output) weight, [d_mlp, d_model].</summary>
     public const string WOut = "mlp.W_out";
+
     /// <summary>GPT-2's MLP output bias, [d_model].</summary>
     public const string BOut = "mlp.b_out";
 }

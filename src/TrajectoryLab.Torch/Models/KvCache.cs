@@ -9,7 +9,7 @@ namespace TrajectoryLab.Torch.Models;
 /// <remarks>The buffers live outside any dispose scope until <see cref="Dispose"/>.</remarks>
 internal sealed class KvCache : IDisposable
 {
-    private readonly Tensor[] _keys;   // per layer [batch, kv_heads, capacity, d_head]
+    private readonly Tensor[] _keys; // per layer [batch, kv_heads, capacity, d_head]
     private readonly Tensor[] _values; // per layer [batch, kv_heads, capacity, d_head]
 
     public KvCache(ModelSpec spec, long batch, long capacity, ScalarType dtype, Device device)
@@ -58,10 +58,10 @@ internal sealed class KvCache : IDisposable
         foreach (var buffer in _keys.Concat(_values))
         {
             using var scope = NewDisposeScope();
-            var used = buffer.narrow(2, from, length - from);                // [1 + k, kv_heads, length − from, d_head]
-            var reference = used.narrow(0, 0, 1);                           // [1, kv_heads, length − from, d_head]
-            var rows = used.narrow(0, 1, k).sub_(reference);                 // [k, …]: the deviations, in place
-            var mixed = mix.t().matmul(rows.reshape(k, -1));                // [k, kv_heads · (length − from) · d_head]
+            var used = buffer.narrow(2, from, length - from); // [1 + k, kv_heads, length − from, d_head]
+            var reference = used.narrow(0, 0, 1); // [1, kv_heads, length − from, d_head]
+            var rows = used.narrow(0, 1, k).sub_(reference); // [k, …]: the deviations, in place
+            var mixed = mix.t().matmul(rows.reshape(k, -1)); // [k, kv_heads · (length − from) · d_head]
             rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
         }
     }
@@ -69,6 +69,7 @@ internal sealed class KvCache : IDisposable
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {
-        foreach (var t in _keys.Concat(_values)) t.Dispose();
+        foreach (var t in _keys.Concat(_values))
+            t.Dispose();
     }
 }

@@ -12,13 +12,14 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class LayerNorm : Module<Tensor, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Parameter w;               // [d_model]
-    private readonly Parameter b;               // [d_model]
+    private readonly Parameter w; // [d_model]
+    private readonly Parameter b; // [d_model]
     private readonly HookPoint hook_normalized;
     private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
 
     /// <summary>A LayerNorm over <paramref name="dModel"/> features with w = 1 and b = 0.</summary>
-    public LayerNorm(int dModel, double eps, ScalarType dtype) : base(nameof(LayerNorm))
+    public LayerNorm(int dModel, double eps, ScalarType dtype)
+        : base(nameof(LayerNorm))
     {
         w = new Parameter(ones(dModel, dtype));
         b = new Parameter(zeros(dModel, dtype));
@@ -31,10 +32,10 @@ internal sealed class LayerNorm : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var x32 = x.to_type(ScalarType.Float32);                                             // [batch, pos, d_model]
-        var centered = x32.sub(x32.mean([-1], keepdim: true));                                  // [batch, pos, d_model]
-        var inverseStd = centered.mul(centered).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_();    // [batch, pos, 1]
-        var normalized = hook_normalized.Apply(centered.mul_(inverseStd).to_type(x.dtype));   // [batch, pos, d_model]
-        return normalized.mul(w).add_(b, KeptScalars.One);                                                     // [batch, pos, d_model]
+        var x32 = x.to_type(ScalarType.Float32); // [batch, pos, d_model]
+        var centered = x32.sub(x32.mean([-1], keepdim: true)); // [batch, pos, d_model]
+        var inverseStd = centered.mul(centered).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [batch, pos, 1]
+        var normalized = hook_normalized.Apply(centered.mul_(inverseStd).to_type(x.dtype)); // [batch, pos, d_model]
+        return normalized.mul(w).add_(b, KeptScalars.One); // [batch, pos, d_model]
     }
 }

@@ -15,10 +15,15 @@ internal static class LlamaWeightMap
     public static IReadOnlyList<WeightMapping> For(ModelSpec spec)
     {
         // A tied model keeps its one matrix in the head's [in, out] layout (Embeddings.cs).
-        var map = new List<WeightMapping> { spec.TieWordEmbeddings
-            ? new("model.embed_tokens.weight", ParameterNames.UnembedW, true)
-            : new("model.embed_tokens.weight", ParameterNames.EmbedW, false) };
-        long q = (long)spec.NumHeads * spec.HeadDim, kv = (long)spec.NumKvHeads * spec.HeadDim, mlp = spec.IntermediateSize;
+        var map = new List<WeightMapping>
+        {
+            spec.TieWordEmbeddings
+                ? new("model.embed_tokens.weight", ParameterNames.UnembedW, true)
+                : new("model.embed_tokens.weight", ParameterNames.EmbedW, false),
+        };
+        long q = (long)spec.NumHeads * spec.HeadDim,
+            kv = (long)spec.NumKvHeads * spec.HeadDim,
+            mlp = spec.IntermediateSize;
         for (var l = 0; l < spec.NumLayers; l++)
         {
             var hf = $"model.layers.{l}.";
@@ -35,14 +40,16 @@ internal static class LlamaWeightMap
                 map.Add(M("self_attn.v_proj.bias", ParameterNames.BQkv, false, q + kv, kv));
             }
             map.Add(M("self_attn.o_proj.weight", ParameterNames.WO, true));
-            if (spec.OutputBias) map.Add(M("self_attn.o_proj.bias", ParameterNames.BO, false));
+            if (spec.OutputBias)
+                map.Add(M("self_attn.o_proj.bias", ParameterNames.BO, false));
             map.Add(M("post_attention_layernorm.weight", ParameterNames.Ln2W, false));
             map.Add(M("mlp.gate_proj.weight", ParameterNames.WGateIn, true, 0, mlp));
             map.Add(M("mlp.up_proj.weight", ParameterNames.WGateIn, true, mlp, mlp));
             map.Add(M("mlp.down_proj.weight", ParameterNames.WOut, true));
         }
         map.Add(new("model.norm.weight", ParameterNames.FinalNormW, false));
-        if (!spec.TieWordEmbeddings) map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
+        if (!spec.TieWordEmbeddings)
+            map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
         return map;
     }
 }

@@ -44,7 +44,8 @@ public sealed record ModelSpec(
     string? TorchDType = null,
     int? BosTokenId = null,
     IReadOnlyList<int>? EosTokenIds = null,
-    int? SlidingWindow = null)
+    int? SlidingWindow = null
+)
 {
     /// <summary>The model types this implementation covers.</summary>
     public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2", "gpt2"];
@@ -68,13 +69,37 @@ public sealed record ModelSpec(
     /// <param name="rmsNormEps">RMSNorm ε (llama2.c and Llama 2 use 1e-5).</param>
     /// <param name="ropeTheta">Rotary base.</param>
     /// <param name="ropeScaling">Rotary scaling, or null.</param>
-    public static ModelSpec Llama(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads, int? numKvHeads = null,
-        int? headDim = null, int context = 2048, bool tieWordEmbeddings = false, double rmsNormEps = 1e-5, double ropeTheta = 10_000,
-        RopeScaling? ropeScaling = null) => new(
-        ModelType: "llama", VocabSize: vocabSize, HiddenSize: hiddenSize, IntermediateSize: intermediateSize, NumLayers: numLayers,
-        NumHeads: numHeads, NumKvHeads: numKvHeads ?? numHeads, HeadDim: headDim ?? (numHeads > 0 ? hiddenSize / numHeads : 0),
-        RmsNormEps: rmsNormEps, RopeTheta: ropeTheta, RopeScaling: ropeScaling, TieWordEmbeddings: tieWordEmbeddings, QkvBias: false,
-        OutputBias: false, MaxPositionEmbeddings: context);
+    public static ModelSpec Llama(
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int? numKvHeads = null,
+        int? headDim = null,
+        int context = 2048,
+        bool tieWordEmbeddings = false,
+        double rmsNormEps = 1e-5,
+        double ropeTheta = 10_000,
+        RopeScaling? ropeScaling = null
+    ) =>
+        new(
+            ModelType: "llama",
+            VocabSize: vocabSize,
+            HiddenSize: hiddenSize,
+            IntermediateSize: intermediateSize,
+            NumLayers: numLayers,
+            NumHeads: numHeads,
+            NumKvHeads: numKvHeads ?? numHeads,
+            HeadDim: headDim ?? (numHeads > 0 ? hiddenSize / numHeads : 0),
+            RmsNormEps: rmsNormEps,
+            RopeTheta: ropeTheta,
+            RopeScaling: ropeScaling,
+            TieWordEmbeddings: tieWordEmbeddings,
+            QkvBias: false,
+            OutputBias: false,
+            MaxPositionEmbeddings: context
+        );
 
     /// <summary>A GPT-2 spec from config.json's GPT2Config fields (Radford et al. 2019).</summary>
     /// <param name="vocabSize">vocab_size.</param>
@@ -85,14 +110,37 @@ public sealed record ModelSpec(
     /// <param name="nInner">n_inner, d_mlp; null for 4·n_embd.</param>
     /// <param name="layerNormEpsilon">layer_norm_epsilon.</param>
     /// <param name="tieWordEmbeddings">tie_word_embeddings (GPT-2 ties by default).</param>
-    public static ModelSpec Gpt2(int vocabSize, int nEmbd, int nLayer, int nHead, int nPositions, int? nInner = null,
-        double layerNormEpsilon = 1e-5, bool tieWordEmbeddings = true) => new(
-        ModelType: "gpt2", VocabSize: vocabSize, HiddenSize: nEmbd, IntermediateSize: nInner ?? 4 * nEmbd, NumLayers: nLayer,
-        NumHeads: nHead, NumKvHeads: nHead, HeadDim: nHead > 0 ? nEmbd / nHead : 0, RmsNormEps: layerNormEpsilon, RopeTheta: 0,
-        RopeScaling: null, TieWordEmbeddings: tieWordEmbeddings, QkvBias: true, OutputBias: true, MaxPositionEmbeddings: nPositions);
+    public static ModelSpec Gpt2(
+        int vocabSize,
+        int nEmbd,
+        int nLayer,
+        int nHead,
+        int nPositions,
+        int? nInner = null,
+        double layerNormEpsilon = 1e-5,
+        bool tieWordEmbeddings = true
+    ) =>
+        new(
+            ModelType: "gpt2",
+            VocabSize: vocabSize,
+            HiddenSize: nEmbd,
+            IntermediateSize: nInner ?? 4 * nEmbd,
+            NumLayers: nLayer,
+            NumHeads: nHead,
+            NumKvHeads: nHead,
+            HeadDim: nHead > 0 ? nEmbd / nHead : 0,
+            RmsNormEps: layerNormEpsilon,
+            RopeTheta: 0,
+            RopeScaling: null,
+            TieWordEmbeddings: tieWordEmbeddings,
+            QkvBias: true,
+            OutputBias: true,
+            MaxPositionEmbeddings: nPositions
+        );
 
     /// <summary>A problem with the spec's numbers, or null when it describes a buildable model.</summary>
-    /// <remarks>Returns the name of the config.json key at fault (in the architecture's own vocabulary) and what is wrong with it.</remarks>
+    /// <remarks>Returns the name of the config.json key at fault (in the architecture's own vocabulary) and what is wrong with
+    /// it.</remarks>
     public (string Key, string Problem)? FindProblem()
     {
         if (!SupportedModelTypes.Contains(ModelType))
@@ -102,38 +150,60 @@ public sealed record ModelSpec(
 
     private (string Key, string Problem)? FindGpt2Problem()
     {
-        foreach (var (key, value) in new[]
-                 {
-                     ("vocab_size", VocabSize), ("n_embd", HiddenSize), ("n_inner", IntermediateSize), ("n_layer", NumLayers),
-                     ("n_head", NumHeads), ("n_positions", MaxPositionEmbeddings),
-                 })
-            if (value <= 0) return (key, $"must be positive, is {value}");
+        foreach (
+            var (key, value) in new[]
+            {
+                ("vocab_size", VocabSize),
+                ("n_embd", HiddenSize),
+                ("n_inner", IntermediateSize),
+                ("n_layer", NumLayers),
+                ("n_head", NumHeads),
+                ("n_positions", MaxPositionEmbeddings),
+            }
+        )
+            if (value <= 0)
+                return (key, $"must be positive, is {value}");
         if (NumKvHeads != NumHeads || (long)NumHeads * HeadDim != HiddenSize)
             return ("n_head", $"{NumHeads} heads must split n_embd {HiddenSize} evenly, each head with its own keys and values");
-        if (!(RmsNormEps > 0)) return ("layer_norm_epsilon", "must be positive");
+        if (!(RmsNormEps > 0))
+            return ("layer_norm_epsilon", "must be positive");
         if (!QkvBias || !OutputBias || RopeScaling is not null)
-            return ("model_type", "gpt2 has biases on every attention projection and no rotary embedding (build its spec with ModelSpec.Gpt2)");
+            return (
+                "model_type",
+                "gpt2 has biases on every attention projection and no rotary embedding (build its spec with ModelSpec.Gpt2)"
+            );
         return null;
     }
 
     private (string Key, string Problem)? FindLlamaProblem()
     {
-        foreach (var (key, value) in new[]
-                 {
-                     ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
-                     ("num_hidden_layers", NumLayers), ("num_attention_heads", NumHeads), ("num_key_value_heads", NumKvHeads),
-                     ("head_dim", HeadDim), ("max_position_embeddings", MaxPositionEmbeddings),
-                 })
-            if (value <= 0) return (key, $"must be positive, is {value}");
+        foreach (
+            var (key, value) in new[]
+            {
+                ("vocab_size", VocabSize),
+                ("hidden_size", HiddenSize),
+                ("intermediate_size", IntermediateSize),
+                ("num_hidden_layers", NumLayers),
+                ("num_attention_heads", NumHeads),
+                ("num_key_value_heads", NumKvHeads),
+                ("head_dim", HeadDim),
+                ("max_position_embeddings", MaxPositionEmbeddings),
+            }
+        )
+            if (value <= 0)
+                return (key, $"must be positive, is {value}");
         if (NumHeads % NumKvHeads != 0)
             return ("num_key_value_heads", $"{NumKvHeads} does not divide num_attention_heads {NumHeads}");
         if (HeadDim % 2 != 0)
             return ("head_dim", $"{HeadDim} is odd; rotary embeddings rotate pairs");
-        if (!(RmsNormEps > 0)) return ("rms_norm_eps", "must be positive");
-        if (!(RopeTheta > 1)) return ("rope_theta", "must exceed 1");
+        if (!(RmsNormEps > 0))
+            return ("rms_norm_eps", "must be positive");
+        if (!(RopeTheta > 1))
+            return ("rope_theta", "must exceed 1");
         if (RopeScaling is { } s)
         {
-            if (!(s.Factor > 0)) return ("rope_scaling.factor", "must be positive");
+            if (!(s.Factor > 0))
+                return ("rope_scaling.factor", "must be positive");
             if (s.Kind == RopeScalingKind.Llama3)
             {
                 if (s.OriginalMaxPositionEmbeddings is not > 0)

@@ -28,22 +28,28 @@ internal static class NonFiniteLocator
         {
             foreach (var name in HookNames.All(model.Spec).Where(n => !n.EndsWith(".hook_pattern", StringComparison.Ordinal)))
             {
-                var hook = model.Hook(name).register_forward_hook((_, _, output) =>
-                {
-                    if (first is null && output.shape[0] > row)
-                    {
-                        using var scope = NewDisposeScope();
-                        if (!output[row].isfinite().all().item<bool>()) first = name;
-                    }
-                    return output;
-                });
+                var hook = model
+                    .Hook(name)
+                    .register_forward_hook(
+                        (_, _, output) =>
+                        {
+                            if (first is null && output.shape[0] > row)
+                            {
+                                using var scope = NewDisposeScope();
+                                if (!output[row].isfinite().all().item<bool>())
+                                    first = name;
+                            }
+                            return output;
+                        }
+                    );
                 removers.Add(hook.remove);
             }
             pass();
         }
         finally
         {
-            foreach (var remove in removers) remove();
+            foreach (var remove in removers)
+                remove();
         }
         return first;
     }

@@ -12,11 +12,12 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class RmsNorm : Module<Tensor, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Parameter w;               // [d_model]
+    private readonly Parameter w; // [d_model]
     private readonly HookPoint hook_normalized;
     private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
 
-    public RmsNorm(int dModel, double eps, ScalarType dtype) : base(nameof(RmsNorm))
+    public RmsNorm(int dModel, double eps, ScalarType dtype)
+        : base(nameof(RmsNorm))
     {
         w = new Parameter(ones(dModel, dtype));
         hook_normalized = new HookPoint();
@@ -29,10 +30,10 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var dtype = x.dtype;
-        var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);    // [batch, pos, d_model]
+        var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32); // [batch, pos, d_model]
         var inverseRms = x32.mul(x32).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [batch, pos, 1]
-        var scaled = x32.mul(inverseRms);                                             // [batch, pos, d_model]
+        var scaled = x32.mul(inverseRms); // [batch, pos, d_model]
         var normalized = hook_normalized.Apply(dtype == ScalarType.Float32 ? scaled : scaled.to_type(dtype));
-        return normalized.mul(w);                                                     // [batch, pos, d_model]
+        return normalized.mul(w); // [batch, pos, d_model]
     }
 }

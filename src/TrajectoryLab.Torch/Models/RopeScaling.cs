@@ -9,8 +9,10 @@ public enum RopeScalingKind
 {
     /// <summary>Positions divided by <see cref="RopeScaling.Factor"/> (every frequency divided by it).</summary>
     Linear,
+
     /// <summary>Dynamic NTK: the base grows with the sequence length once it exceeds the original context.</summary>
     Dynamic,
+
     /// <summary>Llama 3.1: low frequencies divided by the factor, high ones kept, a smooth blend between.</summary>
     Llama3,
 }
@@ -27,4 +29,5 @@ public sealed record RopeScaling(
     double Factor,
     double LowFreqFactor = 1.0,
     double HighFreqFactor = 4.0,
-    int? OriginalMaxPositionEmbeddings = null);
+    int? OriginalMaxPositionEmbeddings = null
+);

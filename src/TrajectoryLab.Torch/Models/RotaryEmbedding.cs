@@ -48,14 +48,17 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     {
         double context = s.OriginalMaxPositionEmbeddings!.Value;
         var wavelength = 2 * Math.PI / f;
-        if (wavelength < context / s.HighFreqFactor) return f;
-        if (wavelength > context / s.LowFreqFactor) return f / s.Factor;
+        if (wavelength < context / s.HighFreqFactor)
+            return f;
+        if (wavelength > context / s.LowFreqFactor)
+            return f / s.Factor;
         var smooth = (context / wavelength - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
         return (1 - smooth) * f / s.Factor + smooth * f;
     }
 
     /// <summary>The rotation of positions startPos … startPos + count - 1 as two [count, d_head] tables in
-    /// <paramref name="dtype"/>: Cos = [cos θ | cos θ] and Sin = [−sin θ | sin θ] over the d_head / 2 angles θ_i of each position.</summary>
+    /// <paramref name="dtype"/>: Cos = [cos θ | cos θ] and Sin = [−sin θ | sin θ] over the d_head / 2 angles θ_i of each
+    /// position.</summary>
     public (Tensor Cos, Tensor Sin) Angles(long startPos, long count, ScalarType dtype, Device device)
     {
         var inv = InverseFrequencies(startPos + count);
@@ -63,13 +66,13 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
         var cos = new float[count * head];
         var sin = new float[count * head];
         for (long p = 0; p < count; p++)
-            for (var i = 0; i < _half; i++)
-            {
-                var angle = (startPos + p) * inv[i];
-                cos[p * head + i] = cos[p * head + _half + i] = (float)Math.Cos(angle);
-                sin[p * head + _half + i] = (float)Math.Sin(angle);
-                sin[p * head + i] = -sin[p * head + _half + i];
-            }
+        for (var i = 0; i < _half; i++)
+        {
+            var angle = (startPos + p) * inv[i];
+            cos[p * head + i] = cos[p * head + _half + i] = (float)Math.Cos(angle);
+            sin[p * head + _half + i] = (float)Math.Sin(angle);
+            sin[p * head + i] = -sin[p * head + _half + i];
+        }
         return (tensor(cos, [count, head], dtype, device), tensor(sin, [count, head], dtype, device)); // [count, d_head] each
     }
 

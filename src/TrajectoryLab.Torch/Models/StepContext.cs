@@ -8,10 +8,18 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="StartPos">Position of the first new token.</param>
 /// <param name="Count">Number of new tokens (pos).</param>
 /// <param name="Positions">[pos] int64: StartPos … StartPos + pos - 1.</param>
-/// <param name="Rotary">Rotary cosine and sine tables, each [pos, d_head] (<see cref="RotaryEmbedding.Angles"/>); null for a model with learned positions.</param>
+/// <param name="Rotary">Rotary cosine and sine tables, each [pos, d_head] (<see cref="RotaryEmbedding.Angles"/>); null for a model with
+/// learned positions.</param>
 /// <param name="Mask">[pos, StartPos + pos] bool, true where a query may attend to a key; null for a single new token.</param>
 /// <param name="Cache">The key/value cache, or null to attend only within the new tokens.</param>
-internal sealed record StepContext(long StartPos, long Count, Tensor Positions, (Tensor Cos, Tensor Sin)? Rotary, Tensor? Mask, KvCache? Cache)
+internal sealed record StepContext(
+    long StartPos,
+    long Count,
+    Tensor Positions,
+    (Tensor Cos, Tensor Sin)? Rotary,
+    Tensor? Mask,
+    KvCache? Cache
+)
 {
     /// <summary>Compute attention as softmax(QKᵀ/√d)·V instead of fused SDPA, whose CPU kernel has no second derivative
     /// (the double-VJP of DepthDynamics needs one). Same result up to rounding.</summary>
@@ -30,13 +38,17 @@ internal sealed record StepContext(long StartPos, long Count, Tensor Positions, 
     /// <exception cref="ArgumentException">A start position without a cache, or a cache of the wrong batch or too small.</exception>
     public static StepContext Begin(Tensor tokens, KvCache? cache, long startPos, RotaryEmbedding? rotary, ScalarType dtype, Device device)
     {
-        long batch = tokens.shape[0], pos = tokens.shape[1];
+        long batch = tokens.shape[0],
+            pos = tokens.shape[1];
         if (cache is null && startPos != 0)
             throw new ArgumentException($"startPos {startPos} needs a cache holding the earlier positions", nameof(startPos));
         if (cache is not null && (cache.Batch != batch || startPos + pos > cache.Capacity))
-            throw new ArgumentException($"cache of batch {cache.Batch} and capacity {cache.Capacity} cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}", nameof(cache));
+            throw new ArgumentException(
+                $"cache of batch {cache.Batch} and capacity {cache.Capacity} cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}",
+                nameof(cache)
+            );
 
-        var angles = rotary?.Angles(startPos, pos, dtype, device);                                        // [pos, d_head] each
+        var angles = rotary?.Angles(startPos, pos, dtype, device); // [pos, d_head] each
         var mask = pos == 1 ? null : ones([pos, startPos + pos], ScalarType.Bool, device).tril(startPos); // [pos, startPos + pos]
         return new StepContext(startPos, pos, arange(startPos, startPos + pos, ScalarType.Int64, device), angles, mask, cache);
     }

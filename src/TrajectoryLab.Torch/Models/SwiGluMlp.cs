@@ -11,10 +11,11 @@ internal sealed class SwiGluMlp : Module<Tensor, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Parameter W_gate_in; // [d_model, 2·d_mlp]: W_gate | W_in
-    private readonly Parameter W_out;     // [d_mlp, d_model]
+    private readonly Parameter W_out; // [d_mlp, d_model]
     private readonly long _hidden;
 
-    public SwiGluMlp(ModelSpec spec, ScalarType dtype) : base(nameof(SwiGluMlp))
+    public SwiGluMlp(ModelSpec spec, ScalarType dtype)
+        : base(nameof(SwiGluMlp))
     {
         W_gate_in = new Parameter(empty(spec.HiddenSize, 2L * spec.IntermediateSize, dtype));
         _hidden = spec.IntermediateSize;
@@ -26,8 +27,8 @@ internal sealed class SwiGluMlp : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var gateIn = WeightProduct.Apply(x, W_gate_in);                                      // [batch, pos, 2·d_mlp]
+        var gateIn = WeightProduct.Apply(x, W_gate_in); // [batch, pos, 2·d_mlp]
         var hidden = functional.silu(gateIn.narrow(-1, 0, _hidden)).mul_(gateIn.narrow(-1, _hidden, _hidden)); // [batch, pos, d_mlp]
-        return WeightProduct.Apply(hidden, W_out);                                                        // [batch, pos, d_model]
+        return WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
     }
 }

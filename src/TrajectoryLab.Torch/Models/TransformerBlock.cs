@@ -20,7 +20,8 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     private readonly HookPoint hook_resid_post;
 
     /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s architecture with uninitialised weights.</summary>
-    public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype) : base(nameof(TransformerBlock))
+    public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype)
+        : base(nameof(TransformerBlock))
     {
         var gpt2 = spec.Architecture == ModelArchitecture.Gpt2;
         ln1 = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
@@ -40,11 +41,14 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
-        var residPre = hook_resid_pre.Apply(x);                                                         // [batch, pos, d_model]
-        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step));                         // [batch, pos, d_model]
+        var residPre = hook_resid_pre.Apply(x); // [batch, pos, d_model]
+        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step)); // [batch, pos, d_model]
         var residMid = hook_resid_mid.Apply(Ablation.Skip ? residPre.add(attnOut, KeptScalars.One) : attnOut); // [batch, pos, d_model]
-        var mlpOut = hook_mlp_out.Apply(Ablation.Mlp ? mlp.call(ln2.call(residMid)) : zeros_like(residMid));    // [batch, pos, d_model]
-        var residPost = !Ablation.Mlp ? residMid : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One) : mlpOut;  // [batch, pos, d_model]
+        var mlpOut = hook_mlp_out.Apply(Ablation.Mlp ? mlp.call(ln2.call(residMid)) : zeros_like(residMid)); // [batch, pos, d_model]
+        var residPost =
+            !Ablation.Mlp ? residMid
+            : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One)
+            : mlpOut; // [batch, pos, d_model]
         return hook_resid_post.Apply(residPost);
     }
 

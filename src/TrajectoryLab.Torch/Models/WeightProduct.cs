@@ -22,14 +22,17 @@ internal static class WeightProduct
     /// <returns>[..., out]</returns>
     public static Tensor Apply(Tensor x, Tensor w)
     {
-        long input = w.shape[0], output = w.shape[1], rows = x.numel() / input;
+        long input = w.shape[0],
+            output = w.shape[1],
+            rows = x.numel() / input;
         int k = Blocks;
-        if (k <= 1 || rows > BlockedRows || output % k != 0 || w.device_type != TorchSharp.DeviceType.CPU || !w.is_contiguous()) return x.matmul(w);
+        if (k <= 1 || rows > BlockedRows || output % k != 0 || w.device_type != TorchSharp.DeviceType.CPU || !w.is_contiguous())
+            return x.matmul(w);
         long per = output / k;
-        var blocks = w.as_strided([k, input, per], [per, output, 1]);      // [k, in, out/k], a view of W
-        var parts = x.reshape(1, rows, input).matmul(blocks);               // [k, rows, out/k]
+        var blocks = w.as_strided([k, input, per], [per, output, 1]); // [k, in, out/k], a view of W
+        var parts = x.reshape(1, rows, input).matmul(blocks); // [k, rows, out/k]
         var shape = x.shape.ToArray();
         shape[^1] = output;
-        return parts.permute(1, 0, 2).reshape(shape);                       // [..., out]
+        return parts.permute(1, 0, 2).reshape(shape); // [..., out]
     }
 }

@@ -11,8 +11,9 @@ namespace TrajectoryLab.Torch.Native;
 public static class LibTorchLoader
 {
     /// <summary>The TorchBackend this assembly was built with (cpu, cuda or external; build/TorchBackend.targets).</summary>
-    public static string Backend { get; } = typeof(LibTorchLoader).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .FirstOrDefault(a => a.Key == "TorchBackend")?.Value ?? "cpu";
+    public static string Backend { get; } =
+        typeof(LibTorchLoader).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TorchBackend")?.Value
+        ?? "cpu";
 
     /// <summary>The line describing the external libtorch loaded, or null when TorchSharp loads its bundled one.</summary>
     public static string? Loaded { get; private set; }
@@ -30,7 +31,8 @@ public static class LibTorchLoader
             var folder = Environment.GetEnvironmentVariable(LibTorchLocator.EnvironmentVariable);
             if (folder is null)
             {
-                if (Backend != "external") return true; // TorchSharp-cpu / -cuda bring their own libtorch
+                if (Backend != "external")
+                    return true; // TorchSharp-cpu / -cuda bring their own libtorch
                 throw new LibTorchLoadException(LibTorchLocator.MissingVariableMessage(AppContext.BaseDirectory));
             }
             var plan = LibTorchLocator.Plan(folder, AppContext.BaseDirectory, Directory.Exists, File.Exists);
@@ -46,7 +48,10 @@ public static class LibTorchLoader
                 }
             }
             var versionPy = Path.Combine(plan.Folder, "..", "version.py");
-            Loaded = LibTorchLocator.Describe(plan, LibTorchLocator.TorchVersion(File.Exists(versionPy) ? File.ReadAllText(versionPy) : null));
+            Loaded = LibTorchLocator.Describe(
+                plan,
+                LibTorchLocator.TorchVersion(File.Exists(versionPy) ? File.ReadAllText(versionPy) : null)
+            );
             log.WriteLine($"trajectorylab: {Loaded}");
             return true;
         }

@@ -62,20 +62,25 @@ public static partial class LibTorchLocator
     public static LibTorchPlan Plan(string folder, string appFolder, Func<string, bool> directoryExists, Func<string, bool> fileExists)
     {
         if (string.IsNullOrWhiteSpace(folder))
-            throw new LibTorchLoadException($"{EnvironmentVariable} is set but empty: set it to a libtorch folder (e.g. a Python PyTorch's torch/lib).");
+            throw new LibTorchLoadException(
+                $"{EnvironmentVariable} is set but empty: set it to a libtorch folder (e.g. a Python PyTorch's torch/lib)."
+            );
         var full = Path.GetFullPath(folder);
         if (!directoryExists(full))
             throw new LibTorchLoadException($"{EnvironmentVariable}={folder}: the folder {full} does not exist.");
         var missing = LoadOrder.Where(l => l.Required && !fileExists(Path.Combine(full, l.FileName))).Select(l => l.FileName).ToList();
         if (missing.Count > 0)
             throw new LibTorchLoadException(
-                $"{EnvironmentVariable}={folder}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing in {full}; " +
-                $"a libtorch folder needs {string.Join(", ", LoadOrder.Where(l => l.Required).Select(l => l.FileName))} " +
-                "(for a Python PyTorch: python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))').");
+                $"{EnvironmentVariable}={folder}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing in {full}; "
+                    + $"a libtorch folder needs {string.Join(", ", LoadOrder.Where(l => l.Required).Select(l => l.FileName))} "
+                    + "(for a Python PyTorch: python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))')."
+            );
         var libraries = LoadOrder.Select(l => Path.Combine(full, l.FileName)).Where(fileExists).ToList();
         var shim = Path.Combine(Path.GetFullPath(appFolder), ShimFileName);
         if (!fileExists(shim))
-            throw new LibTorchLoadException($"{ShimFileName} is missing in the application folder {Path.GetFullPath(appFolder)}; it comes with the TorchSharp package (any TorchBackend).");
+            throw new LibTorchLoadException(
+                $"{ShimFileName} is missing in the application folder {Path.GetFullPath(appFolder)}; it comes with the TorchSharp package (any TorchBackend)."
+            );
         return new LibTorchPlan(full, libraries, shim);
     }
 
@@ -83,15 +88,17 @@ public static partial class LibTorchLocator
     /// <param name="folder">The libtorch folder.</param>
     /// <param name="library">Full path of the library that failed.</param>
     /// <param name="loaderError">The loader's message (dlerror text inside the .NET exception).</param>
-    /// <returns>A message naming the folder, the library and, for an unresolved symbol, the symbol and the shim's libtorch version.</returns>
+    /// <returns>A message naming the folder, the library and, for an unresolved symbol, the symbol and the shim's libtorch
+    /// version.</returns>
     public static string DescribeLoadFailure(string folder, string library, string loaderError)
     {
         var head = $"{EnvironmentVariable}={folder}: loading {Path.GetFileName(library)} ({library}) failed";
         // .NET wraps dlerror's text (its last line) in advice about strace and LD_DEBUG; keep the loader's own words.
-        loaderError = loaderError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? loaderError;
+        loaderError = loaderError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
+            ?? loaderError;
         if (MissingSymbol(loaderError) is { } symbol)
-            return $"{head}: undefined symbol {symbol}. {ShimFileName} (TorchSharp 0.107) was built for libtorch {ShimLibTorchVersion} " +
-                   $"and this libtorch does not define that symbol; use a libtorch {ShimLibTorchVersion}.x (scripts/gpu/probe.sh lists every missing symbol). Loader: {loaderError}";
+            return $"{head}: undefined symbol {symbol}. {ShimFileName} (TorchSharp 0.107) was built for libtorch {ShimLibTorchVersion} "
+                + $"and this libtorch does not define that symbol; use a libtorch {ShimLibTorchVersion}.x (scripts/gpu/probe.sh lists every missing symbol). Loader: {loaderError}";
         if (MissingVersion(loaderError) is { } version)
             return $"{head}: the system lacks symbol version {version} (an older libstdc++/glibc than the library was built for). Loader: {loaderError}";
         return $"{head}: {loaderError}";
@@ -113,10 +120,10 @@ public static partial class LibTorchLocator
     /// <param name="appFolder">The application folder.</param>
     /// <returns>What to set, with the command that finds a Python PyTorch's libtorch.</returns>
     public static string MissingVariableMessage(string appFolder) =>
-        $"This trajectorylab was built with -p:TorchBackend=external and carries no libtorch ({appFolder} has no libtorch_cpu.so). " +
-        $"Set {EnvironmentVariable} to a libtorch {ShimLibTorchVersion} folder, e.g. a Python PyTorch's: " +
-        $"export {EnvironmentVariable}=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))') " +
-        "(scripts/gpu/run.sh does this).";
+        $"This trajectorylab was built with -p:TorchBackend=external and carries no libtorch ({appFolder} has no libtorch_cpu.so). "
+        + $"Set {EnvironmentVariable} to a libtorch {ShimLibTorchVersion} folder, e.g. a Python PyTorch's: "
+        + $"export {EnvironmentVariable}=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))') "
+        + "(scripts/gpu/run.sh does this).";
 
     /// <summary>The PyTorch version of a torch/lib folder, read from the sibling torch/version.py, or null.</summary>
     /// <param name="versionPy">The text of torch/version.py, or null when there is none.</param>
@@ -128,8 +135,11 @@ public static partial class LibTorchLocator
     /// <param name="plan">What was loaded.</param>
     /// <param name="torchVersion">The PyTorch version, when known.</param>
     /// <returns>A line for the log.</returns>
-    public static string Describe(LibTorchPlan plan, string? torchVersion) => string.Create(CultureInfo.InvariantCulture,
-        $"libtorch {torchVersion ?? "(version unknown)"} from {plan.Folder} ({EnvironmentVariable}; {plan.Libraries.Count} libraries, CUDA {(plan.HasCuda ? "yes" : "no")}) with {plan.Shim}");
+    public static string Describe(LibTorchPlan plan, string? torchVersion) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"libtorch {torchVersion ?? "(version unknown)"} from {plan.Folder} ({EnvironmentVariable}; {plan.Libraries.Count} libraries, CUDA {(plan.HasCuda ? "yes" : "no")}) with {plan.Shim}"
+        );
 
     [GeneratedRegex(@"undefined symbol: ?([^\s,;]+)")]
     private static partial Regex UndefinedSymbol();

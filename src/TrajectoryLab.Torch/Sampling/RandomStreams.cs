@@ -21,7 +21,8 @@ internal static class RandomStreams
     public static double[] Uniforms(long seed, IReadOnlyList<long> streamIds, long step)
     {
         var u = new double[streamIds.Count];
-        for (var i = 0; i < u.Length; i++) u[i] = Uniform(seed, streamIds[i], step);
+        for (var i = 0; i < u.Length; i++)
+            u[i] = Uniform(seed, streamIds[i], step);
         return u;
     }
 

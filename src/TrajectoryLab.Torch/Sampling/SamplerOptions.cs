@@ -44,9 +44,12 @@ public sealed record SamplerOptions
         string Text(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         if (!(Temperature >= 0) || double.IsPositiveInfinity(Temperature))
             return (nameof(Temperature), $"must be finite and ≥ 0 (0 = greedy), is {Text(Temperature)}");
-        if (TopK < 0) return (nameof(TopK), $"must be ≥ 0 (0 = off), is {TopK}");
-        if (!(TopP > 0 && TopP <= 1)) return (nameof(TopP), $"must be in (0, 1] (1 = off), is {Text(TopP)}");
-        if (!(MinP >= 0 && MinP <= 1)) return (nameof(MinP), $"must be in [0, 1] (0 = off), is {Text(MinP)}");
+        if (TopK < 0)
+            return (nameof(TopK), $"must be ≥ 0 (0 = off), is {TopK}");
+        if (!(TopP > 0 && TopP <= 1))
+            return (nameof(TopP), $"must be in (0, 1] (1 = off), is {Text(TopP)}");
+        if (!(MinP >= 0 && MinP <= 1))
+            return (nameof(MinP), $"must be in [0, 1] (0 = off), is {Text(MinP)}");
         if (!(RepetitionPenalty > 0) || double.IsPositiveInfinity(RepetitionPenalty))
             return (nameof(RepetitionPenalty), $"must be finite and > 0 (1 = off), is {Text(RepetitionPenalty)}");
         return null;

@@ -51,12 +51,14 @@ internal sealed class TokenSampler : IDisposable
     /// <returns>[batch] int64 token ids.</returns>
     public Tensor Choose(Tensor logits, IReadOnlyList<double> uniforms)
     {
-        var z = Penalised(logits);                            // [batch, d_vocab] float64
+        var z = Penalised(logits); // [batch, d_vocab] float64
         var greedy = _rows.Select(r => r.IsGreedy).ToArray();
-        if (greedy.All(g => g)) return z.argmax(-1);          // [batch]
+        if (greedy.All(g => g))
+            return z.argmax(-1); // [batch]
         var u = tensor(uniforms.ToArray(), [_rows.Length, 1], ScalarType.Float64, _device); // [batch, 1]
-        var sampled = InverseCdf(Truncated(z), u);            // [batch]
-        if (!greedy.Any(g => g)) return sampled;
+        var sampled = InverseCdf(Truncated(z), u); // [batch]
+        if (!greedy.Any(g => g))
+            return sampled;
         return where(tensor(greedy, device: _device), z.argmax(-1), sampled);
     }
 
@@ -70,7 +72,8 @@ internal sealed class TokenSampler : IDisposable
     private Tensor Penalised(Tensor logits)
     {
         var z = logits.to_type(ScalarType.Float64); // [batch, d_vocab]
-        if (_seen is null) return z;
+        if (_seen is null)
+            return z;
         var theta = Column(r => r.RepetitionPenalty); // [batch, 1]
         var penalised = where(z.gt(KeptScalars.Zero), z.div(theta), z.mul(theta)); // [batch, d_vocab]
         return where(_seen, penalised, z);
@@ -82,22 +85,25 @@ internal sealed class TokenSampler : IDisposable
     private Tensor Truncated(Tensor z)
     {
         var probs = z.div(Column(r => r.IsGreedy ? 1 : r.Temperature)).softmax(-1); // [batch, d_vocab]
-        if (_rows.All(r => r.TopK == 0 && r.TopP >= 1 && r.MinP == 0)) return probs;
+        if (_rows.All(r => r.TopK == 0 && r.TopP >= 1 && r.MinP == 0))
+            return probs;
 
         var (keep, ids) = Kept(probs);
         var kept = zeros_like(probs, ScalarType.Bool).scatter_(-1, ids, keep); // [batch, d_vocab] in id order
-        var truncated = probs.mul(kept);                                       // [batch, d_vocab]
+        var truncated = probs.mul(kept); // [batch, d_vocab]
         return truncated.div_(truncated.sum(-1, keepdim: true));
     }
 
-    /// <summary>Keep flags and token ids in rank order, [batch, m] each, for the smallest m tried that holds every row's kept set.</summary>
+    /// <summary>Keep flags and token ids in rank order, [batch, m] each, for the smallest m tried that holds every row's kept
+    /// set.</summary>
     /// <param name="probs">[batch, d_vocab] float64.</param>
     /// <remarks>Sorting the whole vocabulary costs several model steps at batch 32, while the kept set is usually a short
     /// prefix: rank the most probable m = candidates, then 16·candidates, … first, and sort everything last.</remarks>
     private (Tensor Keep, Tensor Ids) Kept(Tensor probs)
     {
         for (var m = _candidates; m < _vocab; m *= 16)
-            if (_rows.All(r => r.TopK <= m) && KeptPrefix(probs, m) is { } kept) return kept;
+            if (_rows.All(r => r.TopK <= m) && KeptPrefix(probs, m) is { } kept)
+                return kept;
         return KeptPrefix(probs, _vocab)!.Value;
     }
 
@@ -108,28 +114,32 @@ internal sealed class TokenSampler : IDisposable
     /// <returns>Keep flags and token ids in rank order, [batch, m] each; ties in probability are ranked by lower id.</returns>
     private (Tensor Keep, Tensor Ids)? KeptPrefix(Tensor probs, int m)
     {
-        Tensor sorted, ids; // [batch, m] each
-        if (m == _vocab) (sorted, ids) = probs.sort(-1, descending: true, stable: true);
+        Tensor sorted,
+            ids; // [batch, m] each
+        if (m == _vocab)
+            (sorted, ids) = probs.sort(-1, descending: true, stable: true);
         else
         {
-            var (top, topIds) = probs.topk(m, -1);                          // [batch, m] each, tie order unspecified
-            var (byId, idOrder) = topIds.sort(-1);                          // [batch, m] each
+            var (top, topIds) = probs.topk(m, -1); // [batch, m] each, tie order unspecified
+            var (byId, idOrder) = topIds.sort(-1); // [batch, m] each
             (sorted, var rank) = top.gather(-1, idOrder).sort(-1, descending: true, stable: true);
             ids = byId.gather(-1, rank);
         }
-        using var count = ((long)m).ToScalar();                                   // held through the calls: see KeptScalars.cs
-        var position = arange(count, ScalarType.Int64, _device);            // [m]
+        using var count = ((long)m).ToScalar(); // held through the calls: see KeptScalars.cs
+        var position = arange(count, ScalarType.Int64, _device); // [m]
         var topK = tensor(_rows.Select(r => r.TopK == 0 ? (long)_vocab : r.TopK).ToArray(), [_rows.Length, 1], ScalarType.Int64, _device);
-        var keep = position.lt(topK);                                       // [batch, m]
-        var cumulative = sorted.cumsum(-1);                                 // [batch, m]
-        var keptMass = where(                                               // [batch, 1]: mass top-k keeps
+        var keep = position.lt(topK); // [batch, m]
+        var cumulative = sorted.cumsum(-1); // [batch, m]
+        var keptMass = where( // [batch, 1]: mass top-k keeps
             tensor(_rows.Select(r => r.TopK == 0).ToArray(), [_rows.Length, 1], device: _device),
             probs.sum(-1, keepdim: true),
-            cumulative.gather(-1, topK.clamp_max(count).sub_(KeptScalars.One)));
+            cumulative.gather(-1, topK.clamp_max(count).sub_(KeptScalars.One))
+        );
         var topP = Column(r => r.TopP >= 1 ? double.PositiveInfinity : r.TopP);
         keep = keep.logical_and_(cumulative.sub(sorted).lt(topP.mul(keptMass))); // smallest prefix with mass ≥ p · kept mass
         keep = keep.logical_and_(sorted.ge(sorted.narrow(-1, 0, 1).mul(Column(r => r.MinP))));
-        if (m == _vocab) return (keep, ids);
+        if (m == _vocab)
+            return (keep, ids);
 
         var lastKept = sorted.gather(-1, keep.sum(-1, keepdim: true).sub_(KeptScalars.One)); // [batch, 1]: least probable kept token
         return sorted.narrow(-1, m - 1, 1).lt(lastKept).all().item<bool>() ? (keep, ids) : null;
@@ -141,8 +151,8 @@ internal sealed class TokenSampler : IDisposable
     /// <returns>[batch] int64.</returns>
     internal static Tensor InverseCdf(Tensor probs, Tensor u)
     {
-        var cdf = probs.cumsum(-1);                  // [batch, d_vocab]
-        var total = cdf.narrow(-1, -1, 1);           // [batch, 1]
+        var cdf = probs.cumsum(-1); // [batch, d_vocab]
+        var total = cdf.narrow(-1, -1, 1); // [batch, 1]
         // Counting k with F(k) ≤ u·total finds the first F(k) > u·total; also stopping at F(k) = total keeps a rounded
         // u·total = total from running past the last token of positive probability (F is flat after it).
         return cdf.le(u.mul(total)).logical_and_(cdf.lt(total)).sum(-1);

@@ -12,7 +12,14 @@ namespace TrajectoryLab.Torch.Tokenizers;
 /// <param name="SingleWord">Match only when not inside a word.</param>
 /// <param name="LeftStrip">Absorb the whitespace on its left.</param>
 /// <param name="RightStrip">Absorb the whitespace on its right.</param>
-internal sealed record AddedToken(int Id, string Content, bool Special, bool SingleWord = false, bool LeftStrip = false, bool RightStrip = false);
+internal sealed record AddedToken(
+    int Id,
+    string Content,
+    bool Special,
+    bool SingleWord = false,
+    bool LeftStrip = false,
+    bool RightStrip = false
+);
 
 /// <summary>A piece of the input: plain text, or one added token.</summary>
 /// <param name="Start">Offset in the input.</param>
@@ -33,8 +40,10 @@ internal sealed class AddedTokens
         _byContent = tokens.ToDictionary(t => t.Content, StringComparer.Ordinal);
         if (tokens.Count > 0)
         {
-            var alternatives = tokens.Select(t => t.Content)
-                .OrderByDescending(c => c.Length).ThenBy(c => c, StringComparer.Ordinal)
+            var alternatives = tokens
+                .Select(t => t.Content)
+                .OrderByDescending(c => c.Length)
+                .ThenBy(c => c, StringComparer.Ordinal)
                 .Select(Regex.Escape);
             _pattern = new Regex(string.Join("|", alternatives), RegexOptions.CultureInvariant);
         }
@@ -51,7 +60,8 @@ internal sealed class AddedTokens
         while (_pattern is not null && position < text.Length)
         {
             var match = _pattern.Match(text, position);
-            if (!match.Success) break;
+            if (!match.Success)
+                break;
             var token = _byContent[match.Value];
             var start = match.Index;
             var end = match.Index + match.Length;
@@ -60,15 +70,20 @@ internal sealed class AddedTokens
                 position = match.Index + 1;
                 continue;
             }
-            if (token.LeftStrip) while (start > done && char.IsWhiteSpace(text[start - 1])) start--;
-            if (token.RightStrip) while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
-            if (start > done) output.Add(new TextSegment(done, start - done, -1));
+            if (token.LeftStrip)
+                while (start > done && char.IsWhiteSpace(text[start - 1]))
+                    start--;
+            if (token.RightStrip)
+                while (end < text.Length && char.IsWhiteSpace(text[end]))
+                    end++;
+            if (start > done)
+                output.Add(new TextSegment(done, start - done, -1));
             output.Add(new TextSegment(start, end - start, token.Id));
             done = position = end;
         }
-        if (done < text.Length) output.Add(new TextSegment(done, text.Length - done, -1));
+        if (done < text.Length)
+            output.Add(new TextSegment(done, text.Length - done, -1));
     }
 
-    private static bool IsWordChar(string text, int i) =>
-        i >= 0 && i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_');
+    private static bool IsWordChar(string text, int i) => i >= 0 && i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_');
 }

@@ -22,8 +22,9 @@ internal static class BpeMerger
     public static void Merge(List<int> symbols, int start, IPairMerges merges)
     {
         var n = symbols.Count - start;
-        if (n < 2) return;
-        var ids = new int[n];  // (n,) symbol id at each original position; -1 once absorbed into its left neighbour
+        if (n < 2)
+            return;
+        var ids = new int[n]; // (n,) symbol id at each original position; -1 once absorbed into its left neighbour
         var next = new int[n]; // (n,) next live position, n at the end
         var prev = new int[n]; // (n,) previous live position, -1 at the start
         for (var i = 0; i < n; i++)
@@ -39,22 +40,27 @@ internal static class BpeMerger
             if (right < n && merges.TryGetMerge(ids[left], ids[right], out var priority, out var merged))
                 heap.Enqueue(new Candidate(left, right, ids[left], ids[right], merged), (priority, left));
         }
-        for (var i = 0; i + 1 < n; i++) Offer(i);
+        for (var i = 0; i + 1 < n; i++)
+            Offer(i);
 
         while (heap.TryDequeue(out var c, out _))
         {
             // A candidate is stale when either side has merged (its id changed) or the right side is gone.
-            if (ids[c.Left] != c.LeftId || next[c.Left] != c.Right || ids[c.Right] != c.RightId) continue;
+            if (ids[c.Left] != c.LeftId || next[c.Left] != c.Right || ids[c.Right] != c.RightId)
+                continue;
             ids[c.Left] = c.Merged;
             ids[c.Right] = -1;
             next[c.Left] = next[c.Right];
-            if (next[c.Left] < n) prev[next[c.Left]] = c.Left;
-            if (prev[c.Left] >= 0) Offer(prev[c.Left]);
+            if (next[c.Left] < n)
+                prev[next[c.Left]] = c.Left;
+            if (prev[c.Left] >= 0)
+                Offer(prev[c.Left]);
             Offer(c.Left);
         }
 
         symbols.RemoveRange(start, n);
-        for (var i = 0; i < n; i = next[i]) symbols.Add(ids[i]);
+        for (var i = 0; i < n; i = next[i])
+            symbols.Add(ids[i]);
     }
 
     private readonly record struct Candidate(int Left, int Right, int LeftId, int RightId, int Merged);

@@ -23,8 +23,14 @@ internal sealed class BpeModel : IPairMerges
     /// <param name="byteFallback">Whether unknown characters become their UTF-8 bytes as <c>&lt;0xNN&gt;</c> tokens.</param>
     /// <param name="fuseUnknown">Whether consecutive unknown tokens fuse into one.</param>
     /// <param name="ignoreMerges">Whether a pre-token that is itself in the vocabulary is emitted whole (Llama 3).</param>
-    public BpeModel(Dictionary<string, int> vocab, IReadOnlyList<(int Left, int Right, int Merged)> merges,
-        int? unknownId, bool byteFallback, bool fuseUnknown, bool ignoreMerges)
+    public BpeModel(
+        Dictionary<string, int> vocab,
+        IReadOnlyList<(int Left, int Right, int Merged)> merges,
+        int? unknownId,
+        bool byteFallback,
+        bool fuseUnknown,
+        bool ignoreMerges
+    )
     {
         _vocab = vocab;
         _lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -64,10 +70,12 @@ internal sealed class BpeModel : IPairMerges
     public static string ByteToken(byte b) => "<0x" + b.ToString("X2", CultureInfo.InvariantCulture) + ">";
 
     /// <summary>Appends the ids of <paramref name="word"/> to <paramref name="output"/>.</summary>
-    /// <exception cref="ArgumentException">A character is not in the vocabulary and there is neither byte fallback nor an unknown token.</exception>
+    /// <exception cref="ArgumentException">A character is not in the vocabulary and there is neither byte fallback nor an unknown
+    /// token.</exception>
     public void Encode(ReadOnlySpan<char> word, List<int> output)
     {
-        if (word.IsEmpty) return;
+        if (word.IsEmpty)
+            return;
         if (IgnoreMerges && _lookup.TryGetValue(word, out var whole))
         {
             output.Add(whole);
@@ -90,17 +98,23 @@ internal sealed class BpeModel : IPairMerges
             {
                 var byteCount = rune.EncodeToUtf8(utf8);
                 var all = true;
-                for (var i = 0; i < byteCount; i++) all &= _byteIds[utf8[i]] >= 0;
+                for (var i = 0; i < byteCount; i++)
+                    all &= _byteIds[utf8[i]] >= 0;
                 if (all)
                 {
-                    for (var i = 0; i < byteCount; i++) output.Add(_byteIds[utf8[i]]);
+                    for (var i = 0; i < byteCount; i++)
+                        output.Add(_byteIds[utf8[i]]);
                     previousUnknown = false;
                     continue;
                 }
             }
             if (UnknownId is not { } unknown)
-                throw new ArgumentException($"character U+{rune.Value:X4} is not in the vocabulary, and the tokenizer has no unknown token", nameof(word));
-            if (!(FuseUnknown && previousUnknown)) output.Add(unknown);
+                throw new ArgumentException(
+                    $"character U+{rune.Value:X4} is not in the vocabulary, and the tokenizer has no unknown token",
+                    nameof(word)
+                );
+            if (!(FuseUnknown && previousUnknown))
+                output.Add(unknown);
             previousUnknown = true;
         }
         BpeMerger.Merge(output, start, this);

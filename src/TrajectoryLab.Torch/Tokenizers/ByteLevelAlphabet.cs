@@ -28,7 +28,8 @@ internal static class ByteLevelAlphabet
     public static string FromBytes(ReadOnlySpan<byte> bytes)
     {
         var chars = new char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
+        for (var i = 0; i < bytes.Length; i++)
+            chars[i] = ByteToChar[bytes[i]];
         return new string(chars);
     }
 
@@ -44,7 +45,8 @@ internal static class ByteLevelAlphabet
     public static bool TryAppendBytes(string piece, List<byte> output)
     {
         foreach (var c in piece)
-            if (!TryByte(c, out _)) return false;
+            if (!TryByte(c, out _))
+                return false;
         foreach (var c in piece)
         {
             TryByte(c, out var b);
@@ -59,7 +61,8 @@ internal static class ByteLevelAlphabet
     {
         var map = new char[256];
         var next = 256;
-        for (var b = 0; b < 256; b++) map[b] = IsPrintable(b) ? (char)b : (char)next++;
+        for (var b = 0; b < 256; b++)
+            map[b] = IsPrintable(b) ? (char)b : (char)next++;
         return map;
     }
 
@@ -67,7 +70,8 @@ internal static class ByteLevelAlphabet
     {
         var map = new short[256 + 68];
         Array.Fill(map, (short)-1);
-        for (var b = 0; b < 256; b++) map[ByteToChar[b]] = (short)b;
+        for (var b = 0; b < 256; b++)
+            map[ByteToChar[b]] = (short)b;
         return map;
     }
 }

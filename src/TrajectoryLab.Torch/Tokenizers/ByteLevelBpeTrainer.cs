@@ -60,7 +60,8 @@ public static class ByteLevelBpeTrainer
             added.Split(text, segments);
             foreach (var segment in segments)
             {
-                if (segment.AddedId >= 0) continue; // special tokens teach nothing
+                if (segment.AddedId >= 0)
+                    continue; // special tokens teach nothing
                 pieces.Clear();
                 HfPattern.SplitIsolated(text, segment.Start, segment.Length, HfPattern.Gpt2Regex, pieces);
                 foreach (var (start, length) in pieces)
@@ -80,9 +81,9 @@ public static class ByteLevelBpeTrainer
     private sealed class PairState
     {
         private readonly int[][] _symbols; // (words,) symbols of each word; the first _lengths[w] are live
-        private readonly int[] _lengths;   // (words,)
-        private readonly long[] _counts;   // (words,) occurrences of each word in the corpus
-        private readonly int[] _visited;   // (words,) last merge that rewrote the word, to skip repeats in _where
+        private readonly int[] _lengths; // (words,)
+        private readonly long[] _counts; // (words,) occurrences of each word in the corpus
+        private readonly int[] _visited; // (words,) last merge that rewrote the word, to skip repeats in _where
         private readonly Dictionary<long, long> _pairCounts = [];
         private readonly Dictionary<long, List<int>> _where = [];
         private readonly PriorityQueue<long, (long NegativeCount, long Pair)> _heap = new();
@@ -96,24 +97,28 @@ public static class ByteLevelBpeTrainer
             _counts = [.. words.Select(w => w.Count)];
             _visited = new int[words.Count];
             for (var w = 0; w < _symbols.Length; w++)
-                for (var i = 0; i + 1 < _lengths[w]; i++)
-                    Add(Key(_symbols[w][i], _symbols[w][i + 1]), _counts[w], w);
-            foreach (var (pair, count) in _pairCounts) _heap.Enqueue(pair, (-count, pair));
+            for (var i = 0; i + 1 < _lengths[w]; i++)
+                Add(Key(_symbols[w][i], _symbols[w][i + 1]), _counts[w], w);
+            foreach (var (pair, count) in _pairCounts)
+                _heap.Enqueue(pair, (-count, pair));
             _grown.Clear();
         }
 
-        /// <summary>The most frequent pair (ties: smallest left id, then right id), if it occurs at least <paramref name="minCount"/> times.</summary>
+        /// <summary>The most frequent pair (ties: smallest left id, then right id), if it occurs at least <paramref name="minCount"/>
+        /// times.</summary>
         public bool TryTakeBest(int minCount, out int left, out int right)
         {
             while (_heap.TryDequeue(out var pair, out var priority))
             {
-                if (!_pairCounts.TryGetValue(pair, out var count) || count <= 0) continue;
+                if (!_pairCounts.TryGetValue(pair, out var count) || count <= 0)
+                    continue;
                 if (count != -priority.NegativeCount)
                 {
                     _heap.Enqueue(pair, (-count, pair)); // counts of old pairs only fall: re-queue with the current one
                     continue;
                 }
-                if (count < minCount) break;
+                if (count < minCount)
+                    break;
                 left = (int)(pair >> 32);
                 right = (int)(uint)pair;
                 return true;
@@ -129,13 +134,14 @@ public static class ByteLevelBpeTrainer
             var pair = Key(left, right);
             foreach (var w in _where[pair])
             {
-                if (_visited[w] == _mergeNumber) continue;
+                if (_visited[w] == _mergeNumber)
+                    continue;
                 _visited[w] = _mergeNumber;
                 var s = _symbols[w];
                 var n = _lengths[w];
                 var count = _counts[w];
                 var j = 0;
-                for (var i = 0; i < n;)
+                for (var i = 0; i < n; )
                 {
                     if (i + 1 < n && s[i] == left && s[i + 1] == right)
                     {
@@ -164,19 +170,25 @@ public static class ByteLevelBpeTrainer
             _where.Remove(pair);
             _pairCounts.Remove(pair);
             foreach (var grown in _grown)
-                if (_pairCounts.TryGetValue(grown, out var c) && c > 0) _heap.Enqueue(grown, (-c, grown));
+                if (_pairCounts.TryGetValue(grown, out var c) && c > 0)
+                    _heap.Enqueue(grown, (-c, grown));
             _grown.Clear();
         }
 
         private void Add(long pair, long delta, int word)
         {
             var count = _pairCounts.GetValueOrDefault(pair) + delta;
-            if (count == 0) _pairCounts.Remove(pair);
-            else _pairCounts[pair] = count;
-            if (delta <= 0) return;
+            if (count == 0)
+                _pairCounts.Remove(pair);
+            else
+                _pairCounts[pair] = count;
+            if (delta <= 0)
+                return;
             _grown.Add(pair);
-            if (!_where.TryGetValue(pair, out var list)) _where[pair] = list = [];
-            if (list.Count == 0 || list[^1] != word) list.Add(word);
+            if (!_where.TryGetValue(pair, out var list))
+                _where[pair] = list = [];
+            if (list.Count == 0 || list[^1] != word)
+                list.Add(word);
         }
 
         private static long Key(int left, int right) => ((long)left << 32) | (uint)right;

@@ -27,7 +27,8 @@ internal sealed class HfBpeTokenizer(HfTokenizerDefinition definition) : HfToken
             var normalized = Definition.Normalizer?.Apply(segmentText) ?? segmentText;
             pieces.Clear();
             Definition.PreTokenizer.Split(normalized, atTextStart: segment.Start == 0, mapBytes: true, pieces);
-            foreach (var piece in pieces) Definition.Model.Encode(piece, ids);
+            foreach (var piece in pieces)
+                Definition.Model.Encode(piece, ids);
         }
         return [.. ids];
     }
@@ -36,7 +37,8 @@ internal sealed class HfBpeTokenizer(HfTokenizerDefinition definition) : HfToken
     public override string Decode(ReadOnlySpan<int> ids)
     {
         var pieces = new string[ids.Length];
-        for (var i = 0; i < ids.Length; i++) pieces[i] = Piece(ids[i]);
+        for (var i = 0; i < ids.Length; i++)
+            pieces[i] = Piece(ids[i]);
         return Definition.Decoder.Decode(pieces, forDisplay: false);
     }
 }

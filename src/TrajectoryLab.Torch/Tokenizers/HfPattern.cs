@@ -22,7 +22,8 @@ internal static class HfPattern
     /// <summary>Reads <c>{"String": s}</c> (matched literally) or <c>{"Regex": r}</c>.</summary>
     public static Regex Read(JsonKey pattern)
     {
-        if (pattern.Optional("String") is { } literal) return Compile(Regex.Escape(literal.String()));
+        if (pattern.Optional("String") is { } literal)
+            return Compile(Regex.Escape(literal.String()));
         if (pattern.Optional("Regex") is { } regex)
         {
             try
@@ -43,23 +44,27 @@ internal static class HfPattern
     {
         var ranges = new List<(int Start, int Length)>();
         SplitIsolated(text, 0, text.Length, regex, ranges);
-        foreach (var (start, length) in ranges) output.Add(text.Substring(start, length));
+        foreach (var (start, length) in ranges)
+            output.Add(text.Substring(start, length));
     }
 
-    /// <summary>As <see cref="SplitIsolated(string, Regex, List{string})"/> for <c>text[start..(start + length)]</c>, giving ranges of <paramref name="text"/>.</summary>
+    /// <summary>As <see cref="SplitIsolated(string, Regex, List{string})"/> for <c>text[start..(start + length)]</c>, giving ranges of
+    /// <paramref name="text"/>.</summary>
     public static void SplitIsolated(string text, int start, int length, Regex regex, List<(int Start, int Length)> output)
     {
         var done = start;
         var end = start + length;
         void Cut(int at)
         {
-            if (at <= done || (at < end && char.IsLowSurrogate(text[at]) && char.IsHighSurrogate(text[at - 1]))) return;
+            if (at <= done || (at < end && char.IsLowSurrogate(text[at]) && char.IsHighSurrogate(text[at - 1])))
+                return;
             output.Add((done, at - done));
             done = at;
         }
         for (var match = regex.Match(text, start, length); match.Success; match = match.NextMatch())
         {
-            if (match.Length == 0) continue;
+            if (match.Length == 0)
+                continue;
             Cut(match.Index);
             Cut(match.Index + match.Length);
         }

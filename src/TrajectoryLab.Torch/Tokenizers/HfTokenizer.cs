@@ -17,9 +17,7 @@ public static class HfTokenizer
     public static ITextTokenizer Load(string path)
     {
         var definition = Read(path);
-        return MlByteLevelBpeTokenizer.Supports(definition)
-            ? MlByteLevelBpeTokenizer.Create(definition)
-            : new HfBpeTokenizer(definition);
+        return MlByteLevelBpeTokenizer.Supports(definition) ? MlByteLevelBpeTokenizer.Create(definition) : new HfBpeTokenizer(definition);
     }
 
     /// <summary>Reads and validates the tokenizer files at <paramref name="path"/> without choosing an encoder.</summary>

@@ -23,4 +23,5 @@ internal sealed record HfTokenizerDefinition(
     PieceDecoder Decoder,
     string?[] Pieces,
     int? BosId,
-    int? EosId);
+    int? EosId
+);

@@ -20,14 +20,18 @@ public interface ITextTokenizer
     /// <summary>The end-of-sequence id, or null when the tokenizer has none.</summary>
     int? EosId { get; }
 
-    /// <summary>Token ids of <paramref name="text"/>, without BOS or EOS. Added (special) tokens written in the text become their single ids.</summary>
+    /// <summary>Token ids of <paramref name="text"/>, without BOS or EOS. Added (special) tokens written in the text become their single
+    /// ids.</summary>
     int[] Encode(string text);
 
-    /// <summary>The text of <paramref name="ids"/>; special tokens are written as their text, bytes that are not valid UTF-8 as U+FFFD.</summary>
+    /// <summary>The text of <paramref name="ids"/>; special tokens are written as their text, bytes that are not valid UTF-8 as
+    /// U+FFFD.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is negative or not below <see cref="VocabularySize"/>.</exception>
     string Decode(ReadOnlySpan<int> ids);
 
-    /// <summary>A readable form of one token, as it would appear in decoded text; bytes that do not form UTF-8 on their own are written <c>&lt;0xNN&gt;</c>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative or not below <see cref="VocabularySize"/>.</exception>
+    /// <summary>A readable form of one token, as it would appear in decoded text; bytes that do not form UTF-8 on their own are written
+    /// <c>&lt;0xNN&gt;</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative or not below <see
+    /// cref="VocabularySize"/>.</exception>
     string TokenText(int id);
 }

@@ -10,7 +10,8 @@ namespace TrajectoryLab.Torch.Tokenizers;
 public sealed class IdOnlyTokenizer(int vocabularySize) : ITextTokenizer
 {
     /// <inheritdoc/>
-    public int VocabularySize { get; } = vocabularySize > 0 ? vocabularySize : throw new ArgumentOutOfRangeException(nameof(vocabularySize));
+    public int VocabularySize { get; } =
+        vocabularySize > 0 ? vocabularySize : throw new ArgumentOutOfRangeException(nameof(vocabularySize));
 
     /// <summary>Always null: without a tokenizer nothing says which id begins a sequence (ids are used as given).</summary>
     public int? BosId => null;
@@ -27,12 +28,14 @@ public sealed class IdOnlyTokenizer(int vocabularySize) : ITextTokenizer
     public string Decode(ReadOnlySpan<int> ids)
     {
         var text = new StringBuilder();
-        foreach (var id in ids) text.Append(TokenText(id));
+        foreach (var id in ids)
+            text.Append(TokenText(id));
         return text.ToString();
     }
 
     /// <inheritdoc/>
-    public string TokenText(int id) => (uint)id < (uint)VocabularySize
-        ? string.Create(CultureInfo.InvariantCulture, $"⟨{id}⟩")
-        : throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary (size {VocabularySize})");
+    public string TokenText(int id) =>
+        (uint)id < (uint)VocabularySize
+            ? string.Create(CultureInfo.InvariantCulture, $"⟨{id}⟩")
+            : throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary (size {VocabularySize})");
 }

@@ -40,15 +40,15 @@ internal readonly record struct JsonKey(string File, string Path, JsonElement El
     /// <summary>The member <paramref name="name"/>, or null when it is absent or JSON null.</summary>
     public JsonKey? Optional(string name)
     {
-        if (Element.ValueKind != JsonValueKind.Object) throw Error($"expected a JSON object, found {Element.ValueKind}");
+        if (Element.ValueKind != JsonValueKind.Object)
+            throw Error($"expected a JSON object, found {Element.ValueKind}");
         return Element.TryGetProperty(name, out var child) && child.ValueKind != JsonValueKind.Null
             ? new JsonKey(File, Child(name), child)
             : null;
     }
 
     /// <summary>The member <paramref name="name"/>; an error when absent or null.</summary>
-    public JsonKey Required(string name) =>
-        Optional(name) ?? throw new TokenizerFormatException(File, Child(name), "is required");
+    public JsonKey Required(string name) => Optional(name) ?? throw new TokenizerFormatException(File, Child(name), "is required");
 
     /// <summary>The value as a string.</summary>
     public string String() =>
@@ -61,12 +61,13 @@ internal readonly record struct JsonKey(string File, string Path, JsonElement El
             : throw Error($"expected a 32-bit integer, found {Element}");
 
     /// <summary>The value as a boolean.</summary>
-    public bool Bool() => Element.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => throw Error($"expected true or false, found {Element.ValueKind}"),
-    };
+    public bool Bool() =>
+        Element.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Error($"expected true or false, found {Element.ValueKind}"),
+        };
 
     /// <summary>The boolean member <paramref name="name"/>, or <paramref name="fallback"/> when absent or null.</summary>
     public bool Bool(string name, bool fallback) => Optional(name)?.Bool() ?? fallback;
@@ -77,7 +78,8 @@ internal readonly record struct JsonKey(string File, string Path, JsonElement El
     /// <summary>The items of a JSON array.</summary>
     public IEnumerable<JsonKey> Items()
     {
-        if (Element.ValueKind != JsonValueKind.Array) throw Error($"expected an array, found {Element.ValueKind}");
+        if (Element.ValueKind != JsonValueKind.Array)
+            throw Error($"expected an array, found {Element.ValueKind}");
         var i = 0;
         foreach (var item in Element.EnumerateArray())
             yield return new JsonKey(File, $"{Path}[{i++}]", item);
@@ -86,7 +88,8 @@ internal readonly record struct JsonKey(string File, string Path, JsonElement El
     /// <summary>The members of a JSON object.</summary>
     public IEnumerable<(string Name, JsonKey Value)> Members()
     {
-        if (Element.ValueKind != JsonValueKind.Object) throw Error($"expected a JSON object, found {Element.ValueKind}");
+        if (Element.ValueKind != JsonValueKind.Object)
+            throw Error($"expected a JSON object, found {Element.ValueKind}");
         foreach (var member in Element.EnumerateObject())
             yield return (member.Name, new JsonKey(File, Child(member.Name), member.Value));
     }

@@ -27,11 +27,11 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
 
     private const float NoMergeScore = -1e10f; // run.c's initial best score: a pair scoring at or below it never merges
 
-    private readonly byte[][] _pieces;  // (vocab,) token bytes
-    private readonly float[] _scores;   // (vocab,)
-    private readonly int[] _canonical;  // (vocab,) lowest id with the same bytes: run.c looks tokens up by string
+    private readonly byte[][] _pieces; // (vocab,) token bytes
+    private readonly float[] _scores; // (vocab,)
+    private readonly int[] _canonical; // (vocab,) lowest id with the same bytes: run.c looks tokens up by string
     private readonly Dictionary<string, int> _byString; // Latin-1 view of the bytes → lowest id
-    private readonly Dictionary<long, int> _pairs;      // (canonical left, canonical right) → merged id
+    private readonly Dictionary<long, int> _pairs; // (canonical left, canonical right) → merged id
     private readonly int _space;
 
     private Llama2cTokenizer(byte[][] pieces, float[] scores, int maxTokenLength)
@@ -86,9 +86,11 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
         {
             throw new TokenizerFormatException(path, null, $"cannot read the file ({e.Message})", e);
         }
-        if (bytes.Length < 4) throw new TokenizerFormatException(path, "max_token_length", $"file ends at byte {bytes.Length}, before the 4-byte header");
+        if (bytes.Length < 4)
+            throw new TokenizerFormatException(path, "max_token_length", $"file ends at byte {bytes.Length}, before the 4-byte header");
         var maxLength = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-        if (maxLength <= 0) throw new TokenizerFormatException(path, "max_token_length", $"must be positive, found {maxLength}");
+        if (maxLength <= 0)
+            throw new TokenizerFormatException(path, "max_token_length", $"must be positive, found {maxLength}");
 
         var pieces = new List<byte[]>();
         var scores = new List<float>();
@@ -97,15 +99,23 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
         {
             var field = $"token {pieces.Count}";
             if (bytes.Length - offset < 8)
-                throw new TokenizerFormatException(path, field, $"file ends at byte {bytes.Length}, inside the score and length that start at byte {offset}"
-                    + (vocabularySize is { } expected ? $" ({expected} tokens expected)" : ""));
+                throw new TokenizerFormatException(
+                    path,
+                    field,
+                    $"file ends at byte {bytes.Length}, inside the score and length that start at byte {offset}"
+                        + (vocabularySize is { } expected ? $" ({expected} tokens expected)" : "")
+                );
             var score = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(offset));
             var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4));
             offset += 8;
             if (length < 0 || length > maxLength)
                 throw new TokenizerFormatException(path, field, $"length {length} is outside 0..max_token_length ({maxLength})");
             if (bytes.Length - offset < length)
-                throw new TokenizerFormatException(path, field, $"file ends at byte {bytes.Length}, inside the {length} bytes that start at byte {offset}");
+                throw new TokenizerFormatException(
+                    path,
+                    field,
+                    $"file ends at byte {bytes.Length}, inside the {length} bytes that start at byte {offset}"
+                );
             pieces.Add(bytes.AsSpan(offset, length).ToArray());
             scores.Add(score);
             offset += length;
@@ -113,10 +123,18 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
         if (offset != bytes.Length)
             throw new TokenizerFormatException(path, null, $"{bytes.Length - offset} bytes follow the last of the {pieces.Count} tokens");
         if (pieces.Count < ByteOffset + 256)
-            throw new TokenizerFormatException(path, null, $"{pieces.Count} tokens; at least {ByteOffset + 256} needed (ids 3..258 are the byte tokens)");
+            throw new TokenizerFormatException(
+                path,
+                null,
+                $"{pieces.Count} tokens; at least {ByteOffset + 256} needed (ids 3..258 are the byte tokens)"
+            );
         for (var b = 0; b < 256; b++)
             if (Encoding.Latin1.GetString(pieces[ByteOffset + b]) != BpeModel.ByteToken((byte)b))
-                throw new TokenizerFormatException(path, $"token {ByteOffset + b}", $"expected the byte token {BpeModel.ByteToken((byte)b)}");
+                throw new TokenizerFormatException(
+                    path,
+                    $"token {ByteOffset + b}",
+                    $"expected the byte token {BpeModel.ByteToken((byte)b)}"
+                );
         if (!pieces.Any(p => p is [(byte)' ']))
             throw new TokenizerFormatException(path, null, "no \" \" token, which run.c's encoder puts in front of the text");
         return new Llama2cTokenizer([.. pieces], [.. scores], maxLength);
@@ -126,7 +144,8 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
     public int[] Encode(string text)
     {
         var tokens = new List<int>(text.Length + 1);
-        if (text.Length == 0) return [];
+        if (text.Length == 0)
+            return [];
         tokens.Add(_space);
         Span<byte> utf8 = stackalloc byte[4];
         var lookup = _byString.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -134,9 +153,13 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
         foreach (var rune in Utf8Text.ReplaceLoneSurrogates(text).EnumerateRunes())
         {
             var count = rune.EncodeToUtf8(utf8);
-            for (var i = 0; i < count; i++) latin1[i] = (char)utf8[i];
-            if (lookup.TryGetValue(latin1[..count], out var id)) tokens.Add(id);
-            else for (var i = 0; i < count; i++) tokens.Add(ByteOffset + utf8[i]);
+            for (var i = 0; i < count; i++)
+                latin1[i] = (char)utf8[i];
+            if (lookup.TryGetValue(latin1[..count], out var id))
+                tokens.Add(id);
+            else
+                for (var i = 0; i < count; i++)
+                    tokens.Add(ByteOffset + utf8[i]);
         }
         BpeMerger.Merge(tokens, 0, this);
         return [.. tokens];
@@ -183,7 +206,9 @@ public sealed class Llama2cTokenizer : ITextTokenizer, IPairMerges
     }
 
     private int CheckId(int id) =>
-        (uint)id < (uint)_pieces.Length ? id : throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary (size {_pieces.Length})");
+        (uint)id < (uint)_pieces.Length
+            ? id
+            : throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary (size {_pieces.Length})");
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 }

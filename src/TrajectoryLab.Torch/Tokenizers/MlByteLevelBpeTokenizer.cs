@@ -12,16 +12,19 @@ internal sealed class MlByteLevelBpeTokenizer : HfTokenizerBase
 {
     private readonly BpeTokenizer _library;
 
-    private MlByteLevelBpeTokenizer(HfTokenizerDefinition definition) : base(definition)
+    private MlByteLevelBpeTokenizer(HfTokenizerDefinition definition)
+        : base(definition)
     {
         var special = definition.Added.Tokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
-        _library = BpeTokenizer.Create(new BpeOptions(definition.Model.Vocabulary)
-        {
-            Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
-            ByteLevel = true,
-            PreTokenizer = new SplitAdapter(definition),
-            SpecialTokens = special,
-        });
+        _library = BpeTokenizer.Create(
+            new BpeOptions(definition.Model.Vocabulary)
+            {
+                Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
+                ByteLevel = true,
+                PreTokenizer = new SplitAdapter(definition),
+                SpecialTokens = special,
+            }
+        );
     }
 
     /// <summary>Whether the library can encode <paramref name="definition"/> exactly as Hugging Face does.</summary>
@@ -32,13 +35,16 @@ internal sealed class MlByteLevelBpeTokenizer : HfTokenizerBase
         definition.Normalizer is null
         && definition.PreTokenizer.OnlySplitsThenMapsBytes
         && definition.Decoder.IsByteLevelOnly
-        && !definition.Model.ByteFallback && definition.Model.UnknownId is null && !definition.Model.IgnoreMerges
+        && !definition.Model.ByteFallback
+        && definition.Model.UnknownId is null
+        && !definition.Model.IgnoreMerges
         && definition.Added.Tokens.All(t => !t.SingleWord && !t.LeftStrip && !t.RightStrip)
         && definition.Merges.All(m => !m.Left.Contains(' ', StringComparison.Ordinal) && !m.Right.Contains(' ', StringComparison.Ordinal));
 
     /// <summary>Creates the tokenizer; <see cref="Supports"/> must hold.</summary>
     public static MlByteLevelBpeTokenizer Create(HfTokenizerDefinition definition) =>
-        Supports(definition) ? new MlByteLevelBpeTokenizer(definition)
+        Supports(definition)
+            ? new MlByteLevelBpeTokenizer(definition)
             : throw new ArgumentException("the library cannot encode this tokenizer.json exactly", nameof(definition));
 
     /// <inheritdoc/>
@@ -47,7 +53,8 @@ internal sealed class MlByteLevelBpeTokenizer : HfTokenizerBase
     /// <inheritdoc/>
     public override string Decode(ReadOnlySpan<int> ids)
     {
-        foreach (var id in ids) Piece(id); // range check with this interface's exception
+        foreach (var id in ids)
+            Piece(id); // range check with this interface's exception
         return _library.Decode(ids.ToArray());
     }
 

@@ -12,8 +12,14 @@ namespace TrajectoryLab.Torch.Tokenizers;
 public sealed class PaddedVocabularyTokenizer(ITextTokenizer inner, int vocabularySize) : ITextTokenizer
 {
     /// <summary>The wrapped tokenizer.</summary>
-    public ITextTokenizer Inner { get; } = vocabularySize >= inner.VocabularySize ? inner
-        : throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, $"below the tokenizer's {inner.VocabularySize} ids");
+    public ITextTokenizer Inner { get; } =
+        vocabularySize >= inner.VocabularySize
+            ? inner
+            : throw new ArgumentOutOfRangeException(
+                nameof(vocabularySize),
+                vocabularySize,
+                $"below the tokenizer's {inner.VocabularySize} ids"
+            );
 
     /// <summary>The model's vocabulary size.</summary>
     public int VocabularySize { get; } = vocabularySize;
@@ -34,9 +40,12 @@ public sealed class PaddedVocabularyTokenizer(ITextTokenizer inner, int vocabula
         var start = 0;
         for (var i = 0; i <= ids.Length; i++)
         {
-            if (i < ids.Length && ids[i] < Inner.VocabularySize) continue;
-            if (i > start) text.Append(Inner.Decode(ids[start..i]));
-            if (i < ids.Length) text.Append(TokenText(ids[i]));
+            if (i < ids.Length && ids[i] < Inner.VocabularySize)
+                continue;
+            if (i > start)
+                text.Append(Inner.Decode(ids[start..i]));
+            if (i < ids.Length)
+                text.Append(TokenText(ids[i]));
             start = i + 1;
         }
         return text.ToString();

@@ -16,14 +16,16 @@ internal sealed class PreTokenizerChain
     /// <summary>True when the steps only cut the text and, last, map it to the byte-level alphabet: pieces before the mapping
     /// concatenate back to the input, so they can be given as offsets (what Microsoft.ML.Tokenizers' PreTokenizer returns).</summary>
     public bool OnlySplitsThenMapsBytes =>
-        _steps.Count > 0 && _steps[^1].Kind == StepKind.ByteLevel
+        _steps.Count > 0
+        && _steps[^1].Kind == StepKind.ByteLevel
         && _steps.All(s => s.Kind == StepKind.Split || (s.Kind == StepKind.ByteLevel && !s.AddPrefixSpace));
 
     /// <summary>Reads the pre-tokenizer at <paramref name="node"/>; with none, a segment is one piece.</summary>
     public static PreTokenizerChain Read(JsonKey? node)
     {
         var steps = new List<Step>();
-        if (node is { } n) Add(n, steps);
+        if (node is { } n)
+            Add(n, steps);
         if (steps.Count(s => s.Kind == StepKind.ByteLevel) > 1)
             throw node!.Value.Error("more than one ByteLevel pre-tokenizer");
         return new PreTokenizerChain(steps);
@@ -41,7 +43,8 @@ internal sealed class PreTokenizerChain
         foreach (var step in _steps)
         {
             next.Clear();
-            foreach (var piece in pieces) step.Apply(piece, atTextStart, mapBytes, next);
+            foreach (var piece in pieces)
+                step.Apply(piece, atTextStart, mapBytes, next);
             (pieces, next) = (next, pieces);
         }
         output.AddRange(pieces);
@@ -53,11 +56,20 @@ internal sealed class PreTokenizerChain
         switch (type.String())
         {
             case "Sequence":
-                foreach (var child in node.Required("pretokenizers").Items()) Add(child, steps);
+                foreach (var child in node.Required("pretokenizers").Items())
+                    Add(child, steps);
                 break;
             case "ByteLevel":
-                steps.Add(new Step(StepKind.ByteLevel, node.Bool("use_regex", true) ? HfPattern.Gpt2Regex : null,
-                    AddPrefixSpace: node.Bool("add_prefix_space", true), Replacement: '\0', Prepend: Prepend.Never, SplitAtReplacement: false));
+                steps.Add(
+                    new Step(
+                        StepKind.ByteLevel,
+                        node.Bool("use_regex", true) ? HfPattern.Gpt2Regex : null,
+                        AddPrefixSpace: node.Bool("add_prefix_space", true),
+                        Replacement: '\0',
+                        Prepend: Prepend.Never,
+                        SplitAtReplacement: false
+                    )
+                );
                 break;
             case "Split":
                 var behavior = node.Required("behavior");
@@ -74,11 +86,14 @@ internal sealed class PreTokenizerChain
                 break;
             case "Metaspace":
                 var replacement = node.Required("replacement");
-                if (replacement.String().Length != 1) throw replacement.Error("expected one character");
+                if (replacement.String().Length != 1)
+                    throw replacement.Error("expected one character");
                 steps.Add(new Step(StepKind.Metaspace, null, false, replacement.String()[0], ReadPrepend(node), node.Bool("split", true)));
                 break;
             default:
-                throw type.Error($"pre-tokenizer '{type.String()}' is not supported (supported: ByteLevel, Split, Digits, Metaspace, Sequence)");
+                throw type.Error(
+                    $"pre-tokenizer '{type.String()}' is not supported (supported: ByteLevel, Split, Digits, Metaspace, Sequence)"
+                );
         }
     }
 
@@ -97,9 +112,19 @@ internal sealed class PreTokenizerChain
     }
 
     /// <summary>When Metaspace puts its replacement character in front of a segment.</summary>
-    internal enum Prepend { Always, First, Never }
+    internal enum Prepend
+    {
+        Always,
+        First,
+        Never,
+    }
 
-    private enum StepKind { ByteLevel, Split, Metaspace }
+    private enum StepKind
+    {
+        ByteLevel,
+        Split,
+        Metaspace,
+    }
 
     private sealed record Step(StepKind Kind, Regex? Regex, bool AddPrefixSpace, char Replacement, Prepend Prepend, bool SplitAtReplacement)
     {
@@ -111,12 +136,16 @@ internal sealed class PreTokenizerChain
                     HfPattern.SplitIsolated(piece, Regex!, output);
                     break;
                 case StepKind.ByteLevel:
-                    if (AddPrefixSpace && !piece.StartsWith(' ')) piece = " " + piece;
+                    if (AddPrefixSpace && !piece.StartsWith(' '))
+                        piece = " " + piece;
                     var start = output.Count;
-                    if (Regex is null) output.Add(piece);
-                    else HfPattern.SplitIsolated(piece, Regex, output);
+                    if (Regex is null)
+                        output.Add(piece);
+                    else
+                        HfPattern.SplitIsolated(piece, Regex, output);
                     if (mapBytes)
-                        for (var i = start; i < output.Count; i++) output[i] = ByteLevelAlphabet.FromText(output[i]);
+                        for (var i = start; i < output.Count; i++)
+                            output[i] = ByteLevelAlphabet.FromText(output[i]);
                     break;
                 case StepKind.Metaspace:
                     piece = piece.Replace(' ', Replacement);

@@ -13,11 +13,13 @@ internal static class SpecialTokenIds
     /// <exception cref="TokenizerFormatException">A file sets an id out of range or names a token that does not exist.</exception>
     public static (int? Bos, int? Eos) Resolve(string folder, string?[] pieces)
     {
-        int? bos = null, eos = null;
+        int? bos = null,
+            eos = null;
         foreach (var name in Files)
         {
             var path = Path.Combine(folder, name);
-            if (!File.Exists(path)) continue;
+            if (!File.Exists(path))
+                continue;
             var root = JsonKey.ReadObject(path);
             var isTokenizerConfig = name == "tokenizer_config.json";
             bos ??= isTokenizerConfig ? TokenId(root, "bos_token", pieces) : Id(root, "bos_token_id", pieces.Length);
@@ -28,11 +30,13 @@ internal static class SpecialTokenIds
 
     private static int? Id(JsonKey root, string key, int vocabularySize)
     {
-        if (root.Optional(key) is not { } node) return null;
+        if (root.Optional(key) is not { } node)
+            return null;
         if (node.Element.ValueKind == System.Text.Json.JsonValueKind.Array)
         {
             var items = node.Items().ToArray();
-            if (items.Length == 0) return null;
+            if (items.Length == 0)
+                return null;
             node = items[0];
         }
         var id = node.Int();
@@ -41,7 +45,8 @@ internal static class SpecialTokenIds
 
     private static int? TokenId(JsonKey root, string key, string?[] pieces)
     {
-        if (root.Optional(key) is not { } node) return null;
+        if (root.Optional(key) is not { } node)
+            return null;
         var content = node.Element.ValueKind == System.Text.Json.JsonValueKind.Object ? node.Required("content") : node;
         var token = content.String();
         var id = Array.IndexOf(pieces, token);

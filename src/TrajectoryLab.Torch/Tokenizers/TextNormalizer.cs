@@ -15,7 +15,8 @@ internal sealed class TextNormalizer
     /// <summary>Reads the normalizer at <paramref name="node"/>; null when there is none.</summary>
     public static TextNormalizer? Read(JsonKey? node)
     {
-        if (node is not { } n) return null;
+        if (node is not { } n)
+            return null;
         var steps = new List<Func<string, string>>();
         Add(n, steps);
         return new TextNormalizer(steps);
@@ -24,7 +25,8 @@ internal sealed class TextNormalizer
     /// <summary>Normalizes <paramref name="text"/>.</summary>
     public string Apply(string text)
     {
-        foreach (var step in _steps) text = step(text);
+        foreach (var step in _steps)
+            text = step(text);
         return text;
     }
 
@@ -34,7 +36,8 @@ internal sealed class TextNormalizer
         switch (type.String())
         {
             case "Sequence":
-                foreach (var child in node.Required("normalizers").Items()) Add(child, steps);
+                foreach (var child in node.Required("normalizers").Items())
+                    Add(child, steps);
                 break;
             case "Prepend":
                 var prefix = node.Required("prepend").String();
@@ -45,18 +48,35 @@ internal sealed class TextNormalizer
                 var content = node.Required("content").String();
                 steps.Add(s => regex.Replace(s, content.Replace("$", "$$", StringComparison.Ordinal)));
                 break;
-            case "NFC": steps.Add(s => s.Normalize(NormalizationForm.FormC)); break;
-            case "NFD": steps.Add(s => s.Normalize(NormalizationForm.FormD)); break;
-            case "NFKC": steps.Add(s => s.Normalize(NormalizationForm.FormKC)); break;
-            case "NFKD": steps.Add(s => s.Normalize(NormalizationForm.FormKD)); break;
-            case "Lowercase": steps.Add(s => s.ToLowerInvariant()); break;
+            case "NFC":
+                steps.Add(s => s.Normalize(NormalizationForm.FormC));
+                break;
+            case "NFD":
+                steps.Add(s => s.Normalize(NormalizationForm.FormD));
+                break;
+            case "NFKC":
+                steps.Add(s => s.Normalize(NormalizationForm.FormKC));
+                break;
+            case "NFKD":
+                steps.Add(s => s.Normalize(NormalizationForm.FormKD));
+                break;
+            case "Lowercase":
+                steps.Add(s => s.ToLowerInvariant());
+                break;
             case "Strip":
                 var left = node.Bool("strip_left", true);
                 var right = node.Bool("strip_right", true);
-                steps.Add(s => left && right ? s.Trim() : left ? s.TrimStart() : right ? s.TrimEnd() : s);
+                steps.Add(s =>
+                    left && right ? s.Trim()
+                    : left ? s.TrimStart()
+                    : right ? s.TrimEnd()
+                    : s
+                );
                 break;
             default:
-                throw type.Error($"normalizer '{type.String()}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)");
+                throw type.Error(
+                    $"normalizer '{type.String()}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)"
+                );
         }
     }
 }

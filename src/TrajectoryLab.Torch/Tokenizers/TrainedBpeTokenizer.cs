@@ -13,8 +13,13 @@ public sealed class TrainedBpeTokenizer
 {
     private readonly IReadOnlyList<byte[]> _tokens;
 
-    internal TrainedBpeTokenizer(IReadOnlyList<byte[]> tokens, IReadOnlyList<(int Left, int Right, int Merged)> merges,
-        IReadOnlyList<string> specialTokens, string? bosToken, string? eosToken)
+    internal TrainedBpeTokenizer(
+        IReadOnlyList<byte[]> tokens,
+        IReadOnlyList<(int Left, int Right, int Merged)> merges,
+        IReadOnlyList<string> specialTokens,
+        string? bosToken,
+        string? eosToken
+    )
     {
         _tokens = tokens;
         Merges = merges;
@@ -44,7 +49,8 @@ public sealed class TrainedBpeTokenizer
     /// <summary>The bytes of learned token <paramref name="id"/>.</summary>
     public ReadOnlySpan<byte> TokenBytes(int id) => _tokens[id];
 
-    /// <summary>Writes tokenizer.json and tokenizer_config.json into <paramref name="folder"/> (created if needed), each atomically.</summary>
+    /// <summary>Writes tokenizer.json and tokenizer_config.json into <paramref name="folder"/> (created if needed), each
+    /// atomically.</summary>
     public void Save(string folder)
     {
         AtomicFile.WriteAllBytes(Path.Combine(folder, HfTokenizer.FileName), TokenizerJson());
@@ -52,56 +58,65 @@ public sealed class TrainedBpeTokenizer
     }
 
     /// <summary>The tokenizer.json bytes (UTF-8).</summary>
-    public byte[] TokenizerJson() => WriteJson(w =>
-    {
-        w.WriteString("version", "1.0");
-        w.WriteNull("truncation");
-        w.WriteNull("padding");
-        w.WriteStartArray("added_tokens");
-        for (var i = 0; i < SpecialTokens.Count; i++)
+    public byte[] TokenizerJson() =>
+        WriteJson(w =>
         {
-            w.WriteStartObject();
-            w.WriteNumber("id", LearnedCount + i);
-            w.WriteString("content", SpecialTokens[i]);
-            w.WriteBoolean("single_word", false);
-            w.WriteBoolean("lstrip", false);
-            w.WriteBoolean("rstrip", false);
-            w.WriteBoolean("normalized", false);
-            w.WriteBoolean("special", true);
+            w.WriteString("version", "1.0");
+            w.WriteNull("truncation");
+            w.WriteNull("padding");
+            w.WriteStartArray("added_tokens");
+            for (var i = 0; i < SpecialTokens.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", LearnedCount + i);
+                w.WriteString("content", SpecialTokens[i]);
+                w.WriteBoolean("single_word", false);
+                w.WriteBoolean("lstrip", false);
+                w.WriteBoolean("rstrip", false);
+                w.WriteBoolean("normalized", false);
+                w.WriteBoolean("special", true);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNull("normalizer");
+            WriteByteLevel(w, "pre_tokenizer");
+            WriteByteLevel(w, "post_processor");
+            WriteByteLevel(w, "decoder");
+            w.WriteStartObject("model");
+            w.WriteString("type", "BPE");
+            w.WriteNull("dropout");
+            w.WriteNull("unk_token");
+            w.WriteNull("continuing_subword_prefix");
+            w.WriteNull("end_of_word_suffix");
+            w.WriteBoolean("fuse_unk", false);
+            w.WriteBoolean("byte_fallback", false);
+            w.WriteBoolean("ignore_merges", false);
+            w.WriteStartObject("vocab");
+            for (var id = 0; id < _tokens.Count; id++)
+                w.WriteNumber(ByteLevelAlphabet.FromBytes(_tokens[id]), id);
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteNull("normalizer");
-        WriteByteLevel(w, "pre_tokenizer");
-        WriteByteLevel(w, "post_processor");
-        WriteByteLevel(w, "decoder");
-        w.WriteStartObject("model");
-        w.WriteString("type", "BPE");
-        w.WriteNull("dropout");
-        w.WriteNull("unk_token");
-        w.WriteNull("continuing_subword_prefix");
-        w.WriteNull("end_of_word_suffix");
-        w.WriteBoolean("fuse_unk", false);
-        w.WriteBoolean("byte_fallback", false);
-        w.WriteBoolean("ignore_merges", false);
-        w.WriteStartObject("vocab");
-        for (var id = 0; id < _tokens.Count; id++) w.WriteNumber(ByteLevelAlphabet.FromBytes(_tokens[id]), id);
-        w.WriteEndObject();
-        w.WriteStartArray("merges");
-        foreach (var (left, right, _) in Merges)
-            w.WriteStringValue(ByteLevelAlphabet.FromBytes(_tokens[left]) + " " + ByteLevelAlphabet.FromBytes(_tokens[right]));
-        w.WriteEndArray();
-        w.WriteEndObject();
-    });
+            w.WriteStartArray("merges");
+            foreach (var (left, right, _) in Merges)
+                w.WriteStringValue(ByteLevelAlphabet.FromBytes(_tokens[left]) + " " + ByteLevelAlphabet.FromBytes(_tokens[right]));
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
 
     /// <summary>The tokenizer_config.json bytes (UTF-8).</summary>
-    public byte[] TokenizerConfigJson() => WriteJson(w =>
-    {
-        w.WriteString("tokenizer_class", "PreTrainedTokenizerFast");
-        if (BosToken is null) w.WriteNull("bos_token"); else w.WriteString("bos_token", BosToken);
-        if (EosToken is null) w.WriteNull("eos_token"); else w.WriteString("eos_token", EosToken);
-        w.WriteBoolean("add_prefix_space", false);
-    });
+    public byte[] TokenizerConfigJson() =>
+        WriteJson(w =>
+        {
+            w.WriteString("tokenizer_class", "PreTrainedTokenizerFast");
+            if (BosToken is null)
+                w.WriteNull("bos_token");
+            else
+                w.WriteString("bos_token", BosToken);
+            if (EosToken is null)
+                w.WriteNull("eos_token");
+            else
+                w.WriteString("eos_token", EosToken);
+            w.WriteBoolean("add_prefix_space", false);
+        });
 
     private static void WriteByteLevel(Utf8JsonWriter w, string name)
     {
@@ -116,7 +131,17 @@ public sealed class TrainedBpeTokenizer
     private static byte[] WriteJson(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (
+            var writer = new Utf8JsonWriter(
+                stream,
+                new JsonWriterOptions
+                {
+                    Indented = true,
+                    NewLine = "\n",
+                    Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }
+            )
+        )
         {
             writer.WriteStartObject();
             body(writer);

@@ -8,10 +8,12 @@ namespace TrajectoryLab.Torch.Tokenizers;
 /// <summary>UTF-8 decoding with a choice of what invalid bytes become.</summary>
 internal static class Utf8Text
 {
-    /// <summary>Decodes <paramref name="bytes"/>; invalid sequences become U+FFFD, or <c>&lt;0xNN&gt;</c> per byte when <paramref name="escapeInvalid"/>.</summary>
+    /// <summary>Decodes <paramref name="bytes"/>; invalid sequences become U+FFFD, or <c>&lt;0xNN&gt;</c> per byte when <paramref
+    /// name="escapeInvalid"/>.</summary>
     public static string Decode(ReadOnlySpan<byte> bytes, bool escapeInvalid)
     {
-        if (!escapeInvalid) return Encoding.UTF8.GetString(bytes);
+        if (!escapeInvalid)
+            return Encoding.UTF8.GetString(bytes);
         var text = new StringBuilder(bytes.Length);
         while (!bytes.IsEmpty)
         {
@@ -37,7 +39,8 @@ internal static class Utf8Text
                 i++;
                 continue;
             }
-            if (!char.IsSurrogate(text[i])) continue;
+            if (!char.IsSurrogate(text[i]))
+                continue;
             fixedText ??= text.ToCharArray();
             fixedText[i] = '\uFFFD';
         }

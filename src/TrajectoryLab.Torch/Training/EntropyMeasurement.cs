@@ -34,7 +34,8 @@ public sealed record EntropyMeasurement(
     double HighEntropyFraction,
     double HighEntropyLossShare,
     double FirstPositionEntropy,
-    double LaterPositionEntropy)
+    double LaterPositionEntropy
+)
 {
     /// <summary>Measures logits [batch, length, vocab] (row-major float32) against targets [batch, length].</summary>
     /// <param name="logits">Copied model output, batch · length · vocab floats.</param>
@@ -43,17 +44,28 @@ public sealed record EntropyMeasurement(
     /// <param name="vocab">Vocabulary size.</param>
     /// <param name="rho">Quantile level ρ of the high-entropy threshold.</param>
     /// <param name="entropies">Receives H_t of every position, batch · length, row-major.</param>
-    public static EntropyMeasurement Measure(ReadOnlySpan<float> logits, ReadOnlySpan<long> targets, int batch, int vocab, double rho, out double[] entropies)
+    public static EntropyMeasurement Measure(
+        ReadOnlySpan<float> logits,
+        ReadOnlySpan<long> targets,
+        int batch,
+        int vocab,
+        double rho,
+        out double[] entropies
+    )
     {
         var positions = targets.Length;
         if (logits.Length != positions * vocab || positions % batch != 0)
-            throw new ArgumentException($"logits of {logits.Length} values do not match {positions} targets × vocabulary {vocab} in {batch} sequences", nameof(logits));
+            throw new ArgumentException(
+                $"logits of {logits.Length} values do not match {positions} targets × vocabulary {vocab} in {batch} sequences",
+                nameof(logits)
+            );
         var length = positions / batch;
         var observed = new int[positions];
-        for (var i = 0; i < positions; i++) observed[i] = checked((int)targets[i]);
+        for (var i = 0; i < positions; i++)
+            observed[i] = checked((int)targets[i]);
         var stats = TokenEntropy.Compute(LogitsBatch.FromFloats(logits, vocab), observed: observed);
         entropies = stats.Entropy;
-        var surprisal = stats.Surprisal!;                                                    // [batch · length]
+        var surprisal = stats.Surprisal!; // [batch · length]
         var loss = surprisal.Average();
         var summary = EntropyAggregates.Summarize(entropies);
         var perSequence = Enumerable.Range(0, batch).Select(b => stats.Entropy.AsSpan(b * length, length).ToArray()).ToArray(); // [batch][length]
@@ -68,8 +80,19 @@ public sealed record EntropyMeasurement(
 
         var first = perSequence.Average(e => e[0]);
         var later = length > 1 ? perSequence.SelectMany(e => e.Skip(1)).Average() : double.NaN;
-        return new EntropyMeasurement(loss, Math.Exp(loss), summary.Mean, summary.P50, summary.P90, loss - summary.Mean,
-            high.Threshold, (double)highCount / positions, highLoss / surprisal.Sum(), first, later);
+        return new EntropyMeasurement(
+            loss,
+            Math.Exp(loss),
+            summary.Mean,
+            summary.P50,
+            summary.P90,
+            loss - summary.Mean,
+            high.Threshold,
+            (double)highCount / positions,
+            highLoss / surprisal.Sum(),
+            first,
+            later
+        );
     }
 }
 

@@ -10,7 +10,8 @@ public static class LearningRateSchedule
     public static double At(int step, int totalSteps, OptimizerSettings o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        if (step <= o.WarmupSteps) return o.LearningRate * step / o.WarmupSteps;
+        if (step <= o.WarmupSteps)
+            return o.LearningRate * step / o.WarmupSteps;
         var progress = Math.Min(1.0, (double)(step - o.WarmupSteps) / Math.Max(1, totalSteps - o.WarmupSteps));
         return o.MinLearningRate + 0.5 * (o.LearningRate - o.MinLearningRate) * (1 + Math.Cos(Math.PI * progress));
     }

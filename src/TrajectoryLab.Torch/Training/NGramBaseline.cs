@@ -7,9 +7,9 @@ namespace TrajectoryLab.Torch.Training;
 /// starting with u. Perplexity over targets y_i with previous ids x_i is exp(−(1/n) Σ ln P(y_i | x_i)).</remarks>
 public sealed class NGramBaseline
 {
-    private readonly long[] _unigram;               // [V]
+    private readonly long[] _unigram; // [V]
     private readonly Dictionary<long, long> _bigram; // key u · V + w
-    private readonly long[] _context;               // [V] bigrams starting with u
+    private readonly long[] _context; // [V] bigrams starting with u
     private readonly long _total;
     private readonly int _vocab;
 
@@ -17,13 +17,15 @@ public sealed class NGramBaseline
     public NGramBaseline(int[] train, int vocabSize, double addK)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (!(addK > 0)) throw new ArgumentOutOfRangeException(nameof(addK), addK, "add-k smoothing needs k > 0");
+        if (!(addK > 0))
+            throw new ArgumentOutOfRangeException(nameof(addK), addK, "add-k smoothing needs k > 0");
         (_vocab, AddK) = (vocabSize, addK);
         (_unigram, _context, _bigram) = (new long[vocabSize], new long[vocabSize], []);
         for (var i = 0; i < train.Length; i++)
         {
             _unigram[train[i]]++;
-            if (i == 0) continue;
+            if (i == 0)
+                continue;
             _context[train[i - 1]]++;
             var key = (long)train[i - 1] * vocabSize + train[i];
             _bigram[key] = _bigram.GetValueOrDefault(key) + 1;
@@ -42,12 +44,14 @@ public sealed class NGramBaseline
     public double BigramLogProb(long u, long w) =>
         Math.Log((_bigram.GetValueOrDefault(u * _vocab + w) + AddK) / (_context[u] + AddK * _vocab));
 
-    /// <summary>Unigram and bigram perplexity of <paramref name="targets"/> given the previous ids <paramref name="inputs"/> (same length).</summary>
+    /// <summary>Unigram and bigram perplexity of <paramref name="targets"/> given the previous ids <paramref name="inputs"/> (same
+    /// length).</summary>
     public (double Unigram, double Bigram) Perplexity(ReadOnlySpan<long> inputs, ReadOnlySpan<long> targets)
     {
         if (inputs.Length != targets.Length || inputs.IsEmpty)
             throw new ArgumentException($"need equally many inputs and targets, got {inputs.Length} and {targets.Length}", nameof(targets));
-        double uni = 0, bi = 0;
+        double uni = 0,
+            bi = 0;
         for (var i = 0; i < targets.Length; i++)
         {
             uni += UnigramLogProb(targets[i]);

@@ -22,7 +22,15 @@ public sealed record ModelShape(int Dim, int Layers, int Heads, int KvHeads, int
 /// <param name="Eps">Denominator epsilon.</param>
 /// <param name="GradClip">Maximum global L2 norm of the gradient; 0 disables clipping.</param>
 public sealed record OptimizerSettings(
-    double LearningRate, double MinLearningRate, int WarmupSteps, double WeightDecay, double Beta1, double Beta2, double Eps, double GradClip);
+    double LearningRate,
+    double MinLearningRate,
+    int WarmupSteps,
+    double WeightDecay,
+    double Beta1,
+    double Beta2,
+    double Eps,
+    double GradClip
+);
 
 /// <summary>A training run.</summary>
 /// <param name="Model">Model shape.</param>
@@ -52,4 +60,5 @@ public sealed record TrainingConfig(
     double AddK,
     int Threads,
     int Seed,
-    string Device = "cpu");
+    string Device = "cpu"
+);

@@ -33,7 +33,8 @@ public sealed record TrainingData(TrainingTokenizer Tokenizer, int[] Train, int[
 /// <summary>Windows of <c>length + 1</c> consecutive ids: inputs are the first <c>length</c>, targets the last.</summary>
 public static class Windows
 {
-    /// <summary>Inputs and targets [batch · length] of <paramref name="batch"/> windows at random starts drawn from <paramref name="random"/>.</summary>
+    /// <summary>Inputs and targets [batch · length] of <paramref name="batch"/> windows at random starts drawn from <paramref
+    /// name="random"/>.</summary>
     /// <exception cref="ArgumentException">The stream is shorter than one window.</exception>
     public static (long[] Inputs, long[] Targets) Sample(int[] stream, int batch, int length, SplitMix64 random)
     {
@@ -48,14 +49,14 @@ public static class Windows
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(starts);
-        var inputs = new long[starts.Count * length];   // [batch, length]
-        var targets = new long[starts.Count * length];  // [batch, length]
+        var inputs = new long[starts.Count * length]; // [batch, length]
+        var targets = new long[starts.Count * length]; // [batch, length]
         for (var b = 0; b < starts.Count; b++)
-            for (var t = 0; t < length; t++)
-            {
-                inputs[b * length + t] = stream[starts[b] + t];
-                targets[b * length + t] = stream[starts[b] + t + 1];
-            }
+        for (var t = 0; t < length; t++)
+        {
+            inputs[b * length + t] = stream[starts[b] + t];
+            targets[b * length + t] = stream[starts[b] + t + 1];
+        }
 
         return (inputs, targets);
     }
@@ -67,7 +68,10 @@ public static class Windows
         ArgumentNullException.ThrowIfNull(stream);
         var n = stream.Length - length;
         if (n < 1)
-            throw new ArgumentException($"a stream of {stream.Length} tokens is too short for windows of {length} + 1 tokens", nameof(stream));
+            throw new ArgumentException(
+                $"a stream of {stream.Length} tokens is too short for windows of {length} + 1 tokens",
+                nameof(stream)
+            );
         return n;
     }
 }

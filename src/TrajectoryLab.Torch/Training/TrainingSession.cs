@@ -1,9 +1,9 @@
 // Trains a Llama-architecture model (Touvron et al. 2023) on packed token windows with AdamW (Loshchilov & Hutter 2019),
 // warm-up + cosine schedule and global-norm clipping, measuring next-token entropy on fixed batches as it goes, with
 // checkpoints that resume bit-identically. The public surface returns numbers and strings; tensors stay inside.
-using TrajectoryLab.Core.Randomness;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
+using TrajectoryLab.Core.Randomness;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
@@ -28,7 +28,7 @@ public sealed class TrainingSession : IDisposable
     private readonly Parameter[] _parameters;
     private readonly CheckpointStore _store;
     private readonly NGramBaseline _baseline;
-    private readonly (long[] Inputs, long[] Targets) _trainProbe;      // [monitorBatch · context] each
+    private readonly (long[] Inputs, long[] Targets) _trainProbe; // [monitorBatch · context] each
     private readonly (long[] Inputs, long[] Targets) _validationProbe; // [monitorBatch · context] each
     private readonly HashSet<int> _snapshotSteps;
     private SplitMix64 _sampler;
@@ -43,18 +43,42 @@ public sealed class TrainingSession : IDisposable
         _data = data;
         _threads = Bench.LibTorchThreads.Use(config.Threads); // until Dispose
         var m = config.Model;
-        var spec = ModelSpec.Llama(data.Tokenizer.Tokenizer.VocabularySize, m.Dim, m.Hidden, m.Layers, m.Heads, m.KvHeads,
-            context: m.Context, tieWordEmbeddings: m.TieEmbeddings) with { TorchDType = "float32", EosTokenIds = [data.Tokenizer.EndOfText] };
-        _device = new ModelOptions { Device = config.Device }.Resolve().Device;
+        var spec = ModelSpec.Llama(
+            data.Tokenizer.Tokenizer.VocabularySize,
+            m.Dim,
+            m.Hidden,
+            m.Layers,
+            m.Heads,
+            m.KvHeads,
+            context: m.Context,
+            tieWordEmbeddings: m.TieEmbeddings
+        ) with
+        {
+            TorchDType = "float32",
+            EosTokenIds = [data.Tokenizer.EndOfText],
+        };
+        _device = new ModelOptions { Device = config.Device }
+            .Resolve()
+            .Device;
         _model = new DecoderModel(spec);
         _model.InitializeRandom(config.Seed); // drawn on the CPU, so a seed gives the same initial weights on every device
-        if (_device.type != DeviceType.CPU) _model.to(_device);
+        if (_device.type != DeviceType.CPU)
+            _model.to(_device);
         _parameters = _model.parameters().ToArray();
         var o = config.Optimizer;
         // Decoupled weight decay on matrices only: norm weights (vectors) are scales, not features.
         var groups = new[]
         {
-            new AdamW.ParamGroup(_parameters.Where(p => p.dim() >= 2), o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, false, false),
+            new AdamW.ParamGroup(
+                _parameters.Where(p => p.dim() >= 2),
+                o.LearningRate,
+                o.Beta1,
+                o.Beta2,
+                o.Eps,
+                o.WeightDecay,
+                false,
+                false
+            ),
             new AdamW.ParamGroup(_parameters.Where(p => p.dim() < 2), o.LearningRate, o.Beta1, o.Beta2, o.Eps, 0, false, false),
         };
         _optimizer = optim.AdamW(groups, o.LearningRate, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
@@ -63,7 +87,10 @@ public sealed class TrainingSession : IDisposable
         _sampler = new SplitMix64((ulong)config.Seed);
         _trainProbe = Windows.Sample(data.Train, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 1));
         _validationProbe = Windows.Sample(data.Validation, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 2));
-        var early = Math.Min(config.Steps, Math.Max(1, (config.Steps / 10 + config.MonitorEvery - 1) / config.MonitorEvery) * config.MonitorEvery);
+        var early = Math.Min(
+            config.Steps,
+            Math.Max(1, (config.Steps / 10 + config.MonitorEvery - 1) / config.MonitorEvery) * config.MonitorEvery
+        );
         _snapshotSteps = [0, early, config.Steps];
         ProbeBaselines = _baseline.Perplexity(_validationProbe.Inputs, _validationProbe.Targets);
     }
@@ -83,7 +110,8 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Every monitor point so far.</summary>
     public IReadOnlyList<MonitorPoint> Monitor => _monitor;
 
-    /// <summary>Per-position entropies H_t (nats) on the validation probe at step 0, an early step (~10 % of the run) and the last step, once reached.</summary>
+    /// <summary>Per-position entropies H_t (nats) on the validation probe at step 0, an early step (~10 % of the run) and the last step,
+    /// once reached.</summary>
     public IReadOnlyDictionary<int, double[]> EntropySnapshots => _snapshots;
 
     /// <summary>Unigram and bigram perplexity on the fixed validation monitoring batch (the lines under the model's curve).</summary>
@@ -92,7 +120,8 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Number of trainable weights.</summary>
     public long ParameterCount => _parameters.Sum(p => p.numel());
 
-    /// <summary>Opens a run in <paramref name="folder"/>; with <paramref name="resume"/> it continues from the newest checkpoint there.</summary>
+    /// <summary>Opens a run in <paramref name="folder"/>; with <paramref name="resume"/> it continues from the newest checkpoint
+    /// there.</summary>
     /// <exception cref="InvalidOperationException">Resuming where there is no checkpoint, or with a configuration that differs
     /// from the checkpoint's (the keys are named).</exception>
     public static TrainingSession Open(TrainingConfig config, TrainingData data, string folder, bool resume)
@@ -110,7 +139,8 @@ public sealed class TrainingSession : IDisposable
                 var differences = CheckpointStore.Differences(state.Config, config);
                 if (differences.Count > 0)
                     throw new InvalidOperationException(
-                        $"{session._store.Folder}: cannot resume step {step} with a different configuration; changed: {string.Join(", ", differences)}");
+                        $"{session._store.Folder}: cannot resume step {step} with a different configuration; changed: {string.Join(", ", differences)}"
+                    );
                 (session.Step, session.ResumedFrom, session._sampler) = (state.Step, state.Step, new SplitMix64(state.SamplerState));
                 (session._steps, session._monitor, session._snapshots) = (state.Steps, state.Monitor, state.Snapshots);
             }
@@ -124,7 +154,8 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>Trains until <paramref name="untilStep"/> (at most <see cref="TrainingConfig.Steps"/>), measuring and checkpointing on schedule.</summary>
+    /// <summary>Trains until <paramref name="untilStep"/> (at most <see cref="TrainingConfig.Steps"/>), measuring and checkpointing on
+    /// schedule.</summary>
     /// <param name="untilStep">Step to stop after; a smaller value than Steps pauses the run (the schedule still spans Steps),
     /// and a checkpoint is written there.</param>
     /// <param name="cancellation">Checked between steps; on cancellation a checkpoint is written, then it throws.</param>
@@ -132,7 +163,8 @@ public sealed class TrainingSession : IDisposable
     public void Train(int untilStep, CancellationToken cancellation = default, Action<int>? afterStep = null)
     {
         untilStep = Math.Min(untilStep, Config.Steps);
-        if (_monitor.Count == 0) Measure();
+        if (_monitor.Count == 0)
+            Measure();
         while (Step < untilStep)
         {
             if (cancellation.IsCancellationRequested)
@@ -142,12 +174,15 @@ public sealed class TrainingSession : IDisposable
             }
 
             TrainStep();
-            if (Step % Config.MonitorEvery == 0 || Step == Config.Steps) Measure();
-            if (Step % Config.CheckpointEvery == 0 || Step == Config.Steps) SaveCheckpoint();
+            if (Step % Config.MonitorEvery == 0 || Step == Config.Steps)
+                Measure();
+            if (Step % Config.CheckpointEvery == 0 || Step == Config.Steps)
+                SaveCheckpoint();
             afterStep?.Invoke(Step);
         }
 
-        if (Step == untilStep) SaveCheckpoint(); // a paused run can always resume from where it stopped
+        if (Step == untilStep)
+            SaveCheckpoint(); // a paused run can always resume from where it stopped
     }
 
     /// <summary>Writes a checkpoint of the current step.</summary>
@@ -166,7 +201,8 @@ public sealed class TrainingSession : IDisposable
     public PerplexityComparison EvaluateValidation(long maxTokens)
     {
         var length = Config.Model.Context;
-        var windows = (int)Math.Max(1, Math.Min((_data.Validation.Length - 1) / length, maxTokens > 0 ? maxTokens / length : long.MaxValue));
+        var windows = (int)
+            Math.Max(1, Math.Min((_data.Validation.Length - 1) / length, maxTokens > 0 ? maxTokens / length : long.MaxValue));
         var starts = Enumerable.Range(0, windows).Select(w => w * length).ToArray();
         var (inputs, targets) = Windows.At(_data.Validation, starts, length); // [windows · length] each
         var sum = 0.0;
@@ -175,10 +211,13 @@ public sealed class TrainingSession : IDisposable
             var count = Math.Min(Config.MonitorBatch, windows - first);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = tensor(inputs.AsSpan(first * length, count * length).ToArray(), [count, length], device: _device);   // [count, length]
+            var x = tensor(inputs.AsSpan(first * length, count * length).ToArray(), [count, length], device: _device); // [count, length]
             var y = tensor(targets.AsSpan(first * length, count * length).ToArray(), [count * length], device: _device); // [count · length]
-            var logits = _model.call(x, null, 0);                                                     // [count, length, vocab]
-            sum += nn.functional.cross_entropy(logits.view(count * length, -1), y, reduction: nn.Reduction.Sum).to_type(ScalarType.Float64).item<double>();
+            var logits = _model.call(x, null, 0); // [count, length, vocab]
+            sum += nn
+                .functional.cross_entropy(logits.view(count * length, -1), y, reduction: nn.Reduction.Sum)
+                .to_type(ScalarType.Float64)
+                .item<double>();
         }
 
         var (unigram, bigram) = _baseline.Perplexity(inputs, targets);
@@ -202,9 +241,11 @@ public sealed class TrainingSession : IDisposable
 
     private void TrainStep()
     {
-        int batch = Config.BatchSize, length = Config.Model.Context;
+        int batch = Config.BatchSize,
+            length = Config.Model.Context;
         var lr = LearningRateSchedule.At(Step + 1, Config.Steps, Config.Optimizer);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+        foreach (var group in _optimizer.ParamGroups)
+            group.LearningRate = lr;
         var (inputs, targets) = Windows.Sample(_data.Train, batch, length, _sampler); // [batch · length] each
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();
@@ -212,14 +253,22 @@ public sealed class TrainingSession : IDisposable
         var loss = nn.functional.cross_entropy(logits.view(batch * length, -1), tensor(targets, [batch * length], device: _device)); // []
         var value = loss.item<float>();
         if (!float.IsFinite(value))
-            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"training diverged: the loss at step {Step + 1} is {value} (learning rate {lr:G3}); the weights before this step are finite, and no checkpoint holds non-finite ones — lower optimizer.learningRate or set optimizer.gradClip"));
+            throw new InvalidOperationException(
+                string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"training diverged: the loss at step {Step + 1} is {value} (learning rate {lr:G3}); the weights before this step are finite, and no checkpoint holds non-finite ones — lower optimizer.learningRate or set optimizer.gradClip"
+                )
+            );
         loss.backward();
         var clip = Config.Optimizer.GradClip > 0 ? Config.Optimizer.GradClip : double.PositiveInfinity;
         var norm = nn.utils.clip_grad_norm_(_parameters, clip);
         if (!double.IsFinite(norm))
-            throw new InvalidOperationException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"training diverged: the gradient norm at step {Step + 1} is {norm} (loss {value}); the weights were not updated — lower optimizer.learningRate or set optimizer.gradClip"));
+            throw new InvalidOperationException(
+                string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"training diverged: the gradient norm at step {Step + 1} is {norm} (loss {value}); the weights were not updated — lower optimizer.learningRate or set optimizer.gradClip"
+                )
+            );
         _optimizer.step();
         Step++;
         _steps.Add(new StepRecord(Step, lr, value, norm));
@@ -230,16 +279,30 @@ public sealed class TrainingSession : IDisposable
         var train = MeasureBatch(_trainProbe, out _);
         var validation = MeasureBatch(_validationProbe, out var entropies);
         _monitor.Add(new MonitorPoint(Step, train, validation));
-        if (_snapshotSteps.Contains(Step)) _snapshots[Step] = entropies;
+        if (_snapshotSteps.Contains(Step))
+            _snapshots[Step] = entropies;
     }
 
     private EntropyMeasurement MeasureBatch((long[] Inputs, long[] Targets) probe, out double[] entropies)
     {
-        int batch = Config.MonitorBatch, length = Config.Model.Context;
+        int batch = Config.MonitorBatch,
+            length = Config.Model.Context;
         float[] logits; // [batch · length · vocab]
         using (var scope = NewDisposeScope())
         using (no_grad())
-            logits = _model.call(tensor(probe.Inputs, [batch, length], device: _device), null, 0).cpu().contiguous().data<float>().ToArray();
-        return EntropyMeasurement.Measure(logits, probe.Targets, batch, _data.Tokenizer.Tokenizer.VocabularySize, Config.HighEntropyQuantile, out entropies);
+            logits = _model
+                .call(tensor(probe.Inputs, [batch, length], device: _device), null, 0)
+                .cpu()
+                .contiguous()
+                .data<float>()
+                .ToArray();
+        return EntropyMeasurement.Measure(
+            logits,
+            probe.Targets,
+            batch,
+            _data.Tokenizer.Tokenizer.VocabularySize,
+            Config.HighEntropyQuantile,
+            out entropies
+        );
     }
 }

@@ -14,7 +14,8 @@ public sealed record TrainingTokenizer(ITextTokenizer Tokenizer, string Folder)
     public static readonly IReadOnlyList<string> Files = ["tokenizer.json", "tokenizer_config.json"];
 
     /// <summary>The end-of-text id placed between documents.</summary>
-    public int EndOfText => Tokenizer.EosId ?? throw new InvalidOperationException($"{Folder}: the tokenizer has no EOS token to separate documents");
+    public int EndOfText =>
+        Tokenizer.EosId ?? throw new InvalidOperationException($"{Folder}: the tokenizer has no EOS token to separate documents");
 
     /// <summary>
     /// The tokenizer in <paramref name="folder"/> if it holds one (a resumed run), else a byte-level BPE of

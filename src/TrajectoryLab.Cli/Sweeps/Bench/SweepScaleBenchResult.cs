@@ -16,5 +16,13 @@ public sealed record SweepScaleBenchResult(string Scratch, IReadOnlyList<SweepSc
 /// <param name="MergeSeconds">Wall time of merging.</param>
 /// <param name="MergePeakMb">Peak managed heap above the pre-phase baseline while merging, MB.</param>
 /// <param name="MergeAllocatedMb">Bytes allocated while merging, MB.</param>
-public sealed record SweepScaleMeasurement(int N, double PlanSeconds, double PlanPeakMb, double PlanAllocatedMb, double SetupSeconds,
-    double MergeSeconds, double MergePeakMb, double MergeAllocatedMb);
+public sealed record SweepScaleMeasurement(
+    int N,
+    double PlanSeconds,
+    double PlanPeakMb,
+    double PlanAllocatedMb,
+    double SetupSeconds,
+    double MergeSeconds,
+    double MergePeakMb,
+    double MergeAllocatedMb
+);

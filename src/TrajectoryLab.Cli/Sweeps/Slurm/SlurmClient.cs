@@ -14,11 +14,13 @@ public sealed class SlurmException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What failed, with the command line and its stderr.</param>
-    public SlurmException(string message) : base(message) { }
+    public SlurmException(string message)
+        : base(message) { }
 }
 
 /// <summary>Submits, watches and cancels Slurm job arrays through the Slurm client commands.</summary>
-/// <param name="slurmConf">The slurm.conf to point the commands at, or null to use SLURM_CONF from this process (or Slurm's default).</param>
+/// <param name="slurmConf">The slurm.conf to point the commands at, or null to use SLURM_CONF from this process (or Slurm's
+/// default).</param>
 /// <param name="commandTimeout">How long one Slurm command may take; 30 s when null.</param>
 public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeout = null)
 {
@@ -26,9 +28,12 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
 
     /// <summary>Whether <c>sbatch</c> is an executable file on PATH.</summary>
     public static bool IsAvailable() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(folder => Path.Combine(folder, "sbatch"))
-            .Any(path => File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0));
+            .Any(path =>
+                File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0)
+            );
 
     /// <summary>Submits a batch script with <c>sbatch --parsable</c>.</summary>
     /// <param name="scriptPath">The script (e.g. from <see cref="SbatchScript.Write"/>).</param>
@@ -51,7 +56,8 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
         var result = RunAllowingFailure(["squeue", "-j", jobId, "-t", "all", "-r", "-h", "-o", SqueueOutput.Format]);
         if (result.ExitCode != 0)
         {
-            if (result.Stderr.Contains("Invalid job id specified", StringComparison.Ordinal)) return [];
+            if (result.Stderr.Contains("Invalid job id specified", StringComparison.Ordinal))
+                return [];
             throw Failure(result);
         }
         return SqueueOutput.Parse(result.Stdout);
@@ -63,7 +69,8 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
     public void Cancel(string jobId, int? arrayIndex = null)
     {
         CheckJobId(jobId);
-        if (arrayIndex is < 0) throw new ArgumentOutOfRangeException(nameof(arrayIndex), arrayIndex, "arrayIndex must be 0 or more");
+        if (arrayIndex is < 0)
+            throw new ArgumentOutOfRangeException(nameof(arrayIndex), arrayIndex, "arrayIndex must be 0 or more");
         Run("scancel", arrayIndex is int i ? string.Create(CultureInfo.InvariantCulture, $"{jobId}_{i}") : jobId);
     }
 
@@ -78,8 +85,10 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (!Tasks(jobId).Any(t => t.IsActive)) return true;
-            if (clock.Elapsed >= timeout || cancellation.WaitHandle.WaitOne(poll)) return false;
+            if (!Tasks(jobId).Any(t => t.IsActive))
+                return true;
+            if (clock.Elapsed >= timeout || cancellation.WaitHandle.WaitOne(poll))
+                return false;
         }
     }
 
@@ -100,8 +109,10 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in command.Skip(1)) info.ArgumentList.Add(argument);
-        if (slurmConf is not null) info.Environment["SLURM_CONF"] = slurmConf;
+        foreach (var argument in command.Skip(1))
+            info.ArgumentList.Add(argument);
+        if (slurmConf is not null)
+            info.Environment["SLURM_CONF"] = slurmConf;
         Process process;
         try
         {
@@ -117,10 +128,18 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
             var stderr = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(timeout))
             {
-                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException) { }
                 process.WaitForExit();
-                throw new SlurmException(string.Create(CultureInfo.InvariantCulture,
-                    $"{commandLine}: no answer within {timeout.TotalSeconds:0.#} s; stderr: {Tail(stderr.Result)}"));
+                throw new SlurmException(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{commandLine}: no answer within {timeout.TotalSeconds:0.#} s; stderr: {Tail(stderr.Result)}"
+                    )
+                );
             }
             process.WaitForExit(); // drains the redirected streams
             return new CommandResult(commandLine, process.ExitCode, stdout.Result, stderr.Result);
@@ -128,12 +147,16 @@ public sealed class SlurmClient(string? slurmConf = null, TimeSpan? commandTimeo
     }
 
     static SlurmException Failure(CommandResult result) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{result.CommandLine}: exit code {result.ExitCode}; stderr: {Tail(result.Stderr)}"));
+        new(
+            string.Create(CultureInfo.InvariantCulture, $"{result.CommandLine}: exit code {result.ExitCode}; stderr: {Tail(result.Stderr)}")
+        );
 
     static string Tail(string text)
     {
         var trimmed = text.Trim();
-        return trimmed.Length == 0 ? "(empty)" : trimmed.Length <= 2000 ? trimmed : "..." + trimmed[^2000..];
+        return trimmed.Length == 0 ? "(empty)"
+            : trimmed.Length <= 2000 ? trimmed
+            : "..." + trimmed[^2000..];
     }
 
     static void CheckJobId(string jobId)

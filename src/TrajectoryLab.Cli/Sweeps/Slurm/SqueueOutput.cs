@@ -14,8 +14,18 @@ public sealed record SlurmTaskState(string JobId, int? ArrayIndex, string State,
 {
     static readonly HashSet<string> ActiveStates = new(StringComparer.Ordinal)
     {
-        "PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
-        "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED",
+        "PENDING",
+        "RUNNING",
+        "CONFIGURING",
+        "COMPLETING",
+        "SUSPENDED",
+        "REQUEUED",
+        "REQUEUE_HOLD",
+        "REQUEUE_FED",
+        "RESIZING",
+        "SIGNALING",
+        "STAGE_OUT",
+        "STOPPED",
     };
 
     /// <summary>Whether the task has not finished yet (waiting, starting, running, finishing or held).</summary>
@@ -37,7 +47,8 @@ public static class SqueueOutput
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0) continue;
+            if (line.Length == 0)
+                continue;
             var fields = line.Split('|', 3);
             if (fields.Length != 3 || fields[1].Length == 0)
                 throw new FormatException($"squeue line '{line}' is not 'id|STATE|reason'");
@@ -62,10 +73,12 @@ public static class SqueueOutput
     {
         if (!suffix.StartsWith('['))
             return [ParseIndex(suffix, line)];
-        if (!suffix.EndsWith(']')) throw new FormatException($"squeue line '{line}': unterminated task range '{suffix}'");
+        if (!suffix.EndsWith(']'))
+            throw new FormatException($"squeue line '{line}': unterminated task range '{suffix}'");
         var body = suffix[1..^1];
         var percent = body.IndexOf('%');
-        if (percent >= 0) body = body[..percent]; // the %C throttle is not an index
+        if (percent >= 0)
+            body = body[..percent]; // the %C throttle is not an index
         var indices = new List<int>();
         foreach (var part in body.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -75,8 +88,10 @@ public static class SqueueOutput
             var dash = range.IndexOf('-');
             var first = ParseIndex(dash >= 0 ? range[..dash] : range, line);
             var last = dash >= 0 ? ParseIndex(range[(dash + 1)..], line) : first;
-            if (step < 1 || last < first) throw new FormatException($"squeue line '{line}': bad task range '{part}'");
-            for (var i = first; i <= last; i += step) indices.Add(i);
+            if (step < 1 || last < first)
+                throw new FormatException($"squeue line '{line}': bad task range '{part}'");
+            for (var i = first; i <= last; i += step)
+                indices.Add(i);
         }
         return indices;
     }

@@ -34,7 +34,8 @@ public static class SweepSubmitter
     public static IReadOnlyList<SlurmJobRecord> Jobs(string sweepFolder)
     {
         var file = JobsFile(sweepFolder);
-        if (!File.Exists(file)) return [];
+        if (!File.Exists(file))
+            return [];
         try
         {
             return JsonSerializer.Deserialize<List<SlurmJobRecord>>(File.ReadAllText(file), Json) ?? [];
@@ -52,12 +53,13 @@ public static class SweepSubmitter
     {
         var states = new Dictionary<int, SlurmTaskState>();
         foreach (var job in Jobs(sweepFolder))
-            foreach (var task in client.Tasks(job.JobId).Where(t => t.ArrayIndex is not null))
-                states[task.ArrayIndex!.Value] = task;
+        foreach (var task in client.Tasks(job.JobId).Where(t => t.ArrayIndex is not null))
+            states[task.ArrayIndex!.Value] = task;
         return states;
     }
 
-    /// <summary>Writes the script for every cell that is neither done nor queued, and submits it unless <paramref name="dryRun"/>.</summary>
+    /// <summary>Writes the script for every cell that is neither done nor queued, and submits it unless <paramref
+    /// name="dryRun"/>.</summary>
     /// <param name="plan">The sweep.</param>
     /// <param name="sweepFolder">Its results folder (plan.json is rewritten, as `sweep run` does).</param>
     /// <param name="resultsRoot">The results root each cell gets as --results.</param>
@@ -66,17 +68,28 @@ public static class SweepSubmitter
     /// <param name="dryRun">Write the script only.</param>
     /// <param name="client">Submits and asks the queue; null on a dry run without Slurm.</param>
     /// <exception cref="SlurmException">sbatch or squeue failed.</exception>
-    public static SubmitResult Submit(SweepPlan plan, string sweepFolder, string resultsRoot, string workingDirectory,
-        SlurmOptions options, bool dryRun, SlurmClient? client)
+    public static SubmitResult Submit(
+        SweepPlan plan,
+        string sweepFolder,
+        string resultsRoot,
+        string workingDirectory,
+        SlurmOptions options,
+        bool dryRun,
+        SlurmClient? client
+    )
     {
         SweepFolder.WritePlan(plan, sweepFolder);
         var states = SweepStatus.Compute(plan, sweepFolder);
-        var queued = client is null ? new HashSet<int>()
+        var queued = client is null
+            ? new HashSet<int>()
             : QueueStates(sweepFolder, client).Where(s => s.Value.IsActive).Select(s => s.Key).ToHashSet();
         var done = states.Count(s => s.State == CellState.Done);
-        var todo = states.Where(s => s.State is not (CellState.Done or CellState.Running) && !queued.Contains(s.Cell.Index))
-            .Select(s => s.Cell.Index).ToList();
-        if (todo.Count == 0) return new SubmitResult(null, null, [], done, queued.Count);
+        var todo = states
+            .Where(s => s.State is not (CellState.Done or CellState.Running) && !queued.Contains(s.Cell.Index))
+            .Select(s => s.Cell.Index)
+            .ToList();
+        if (todo.Count == 0)
+            return new SubmitResult(null, null, [], done, queued.Count);
 
         var (exe, prefix) = SweepLocalRunner.SelfCommand();
         string[] command = [exe, .. prefix, .. SweepLocalRunner.CellArguments(plan, SbatchScript.IndexToken, resultsRoot)];
@@ -85,7 +98,8 @@ public static class SweepSubmitter
         var script = Path.Combine(slurm, $"submit-{stamp}.sbatch");
         var named = options.JobName == new SlurmOptions().JobName ? options with { JobName = JobName(plan.Name) } : options;
         SbatchScript.Write(script, plan.Cells.Count, named, command, Path.Combine(slurm, "logs"), workingDirectory, arrayIndices: todo);
-        if (dryRun) return new SubmitResult(null, script, todo, done, queued.Count);
+        if (dryRun)
+            return new SubmitResult(null, script, todo, done, queued.Count);
 
         var job = (client ?? new SlurmClient()).Submit(script);
         var jobs = Jobs(sweepFolder).Append(new SlurmJobRecord(job, todo, DateTime.UtcNow, script)).ToList();
