@@ -31,21 +31,14 @@ public sealed class DecodeBenchExperiment : Experiment<DecodeBenchOptions, Decod
 
     /// <summary>The model the options describe (KV heads 0 = one per query head).</summary>
     public static ModelSpec Spec(DecodeBenchOptions o) =>
-        new(
-            "llama",
+        ModelSpec.Llama(
             o.Vocab,
             o.Dim,
             o.Hidden,
             o.Layers,
             o.Heads,
-            o.KvHeads == 0 ? o.Heads : o.KvHeads,
-            o.Dim / o.Heads,
-            1e-5,
-            10_000,
-            null,
-            o.Tied,
-            false,
-            false,
-            o.Context
+            o.KvHeads == 0 ? null : o.KvHeads,
+            context: o.Context,
+            tieWordEmbeddings: o.Tied
         );
 }

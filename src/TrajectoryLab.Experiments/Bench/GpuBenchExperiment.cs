@@ -19,23 +19,7 @@ public sealed class GpuBenchExperiment : Experiment<GpuBenchOptions, GpuBenchRes
     /// <inheritdoc/>
     public override GpuBenchResult Measure(GpuBenchOptions o, IMeasureContext run)
     {
-        var spec = new ModelSpec(
-            "llama",
-            o.Vocab,
-            o.Dim,
-            o.Hidden,
-            o.Layers,
-            o.Heads,
-            o.KvHeads,
-            o.Dim / o.Heads,
-            1e-5,
-            10_000,
-            null,
-            o.Tied,
-            false,
-            false,
-            o.Context
-        );
+        var spec = ModelSpec.Llama(o.Vocab, o.Dim, o.Hidden, o.Layers, o.Heads, o.KvHeads, context: o.Context, tieWordEmbeddings: o.Tied);
         var baseline = o.Baseline.Length > 0 && File.Exists(o.Baseline) ? PyTorchBaseline.Load(o.Baseline) : null;
         using var lm = run.Phase("model", () =>
             LanguageModel.Random(spec, o.Seed, new ModelOptions { Device = o.Device, DType = o.DType })

@@ -33,23 +33,8 @@ public sealed class DeviceAgreementExperiment(ProjectPaths paths) : Experiment<D
             if (o.RandomLlama.Enabled)
             {
                 var r = o.RandomLlama;
-                var spec = new ModelSpec(
-                    "llama",
-                    r.Vocab,
-                    r.Dim,
-                    r.Hidden,
-                    r.Layers,
-                    r.Heads,
-                    r.KvHeads,
-                    r.Dim / r.Heads,
-                    1e-5,
-                    10_000,
-                    null,
-                    false,
-                    false,
-                    false,
-                    Math.Max(text.Tokens.Length, o.PromptTokens + o.GreedyTokens) + 1
-                );
+                var context = Math.Max(text.Tokens.Length, o.PromptTokens + o.GreedyTokens) + 1;
+                var spec = ModelSpec.Llama(r.Vocab, r.Dim, r.Hidden, r.Layers, r.Heads, r.KvHeads, context: context);
                 var tokens = text.Tokens.Select(t => t % r.Vocab).ToArray();
                 Compare("random Llama", options => LanguageModel.Random(spec, r.Seed, options, r.Std), tokens, o, rows, progress, run);
             }
