@@ -46,9 +46,10 @@ public sealed class ProgressReporter : IDisposable
     {
         var rate = seconds > 0 ? done / seconds : 0;
         var eta = rate > 0 ? (total - done) / rate : double.NaN;
+        var etaText = double.IsNaN(eta) ? "?" : TimeSpan.FromSeconds(Math.Ceiling(eta)).ToString("c", CultureInfo.InvariantCulture);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{_label} {done}/{total} ({100.0 * done / total:F1}%) {rate:F0}/s ETA {(double.IsNaN(eta) ? "?" : TimeSpan.FromSeconds(Math.Ceiling(eta)).ToString("c", CultureInfo.InvariantCulture))}"
+            $"{_label} {done}/{total} ({100.0 * done / total:F1}%) {rate:F0}/s ETA {etaText}"
         );
     }
 

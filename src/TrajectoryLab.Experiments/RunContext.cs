@@ -129,6 +129,8 @@ public sealed class NonFiniteHeadlineException(string experiment, string headlin
     : Exception(
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{experiment}: headline '{headline}' came out {value}; a completed run never shows a non-finite number as a result (the experiment must record the breakdown that caused it)"
+            $"{experiment}: headline '{headline}' came out {value}; "
+                + $"a completed run never shows a non-finite number as a result "
+                + $"(the experiment must record the breakdown that caused it)"
         )
     );

@@ -32,7 +32,8 @@ public sealed class AttentionDilutionOptions : ExperimentOptions, IPreflight
             Retrieval.Pairs > 0 && model!.Tokenizer is null
                 ? (
                     "retrieval:pairs",
-                    "the retrieval probe writes its contexts as text, and this model has no tokenizer: set retrieval.pairs = 0, or name a tokenizer (model.tokenizer)"
+                    "the retrieval probe writes its contexts as text, and this model has no tokenizer: "
+                        + "set retrieval.pairs = 0, or name a tokenizer (model.tokenizer)"
                 )
                 : null
         );

@@ -111,14 +111,16 @@ public static class AttentionDilutionReport
             for (var l = 0; l < m.Layers; l++)
             {
                 var mean = HeadMean(p.NormalisedEntropy[l], length);
-                var inside = span > 0 ? mean.RangeMean(context - span, context) : mean.RangeMean(length / 2, length); // short texts: their second half
+                // short texts: their second half
+                var inside = span > 0 ? mean.RangeMean(context - span, context) : mean.RangeMean(length / 2, length);
                 var raw = p.RawEntropyNats[l];
                 rows.Add(
                     new KeyValue(
                         $"{p.Label}, layer {l}",
                         span > 0
                             ? $"H/ln t = {F(inside, "F3")} before, {F(mean.RangeMean(context, context + span), "F3")} after; "
-                                + $"H = {F(raw.RangeMean(context - span, context), "F3")} → {F(raw.RangeMean(context, context + span), "F3")} nats"
+                                + $"H = {F(raw.RangeMean(context - span, context), "F3")} → "
+                                + $"{F(raw.RangeMean(context, context + span), "F3")} nats"
                             : $"H/ln t = {F(inside, "F3")} over positions {F(length / 2)}–{F(length - 1)}"
                     )
                 );
@@ -405,7 +407,8 @@ public static class AttentionDilutionReport
                 + "accuracy near chance means it cannot retrieve a value from a list, "
                 + "and a U-shape over positions (the lost-in-the-middle effect) "
                 + "can only be read when the accuracy is well above chance. "
-                + "An accuracy above chance with a share that grows toward the last pairs is recency (copying a recent value), not retrieval."
+                + "An accuracy above chance with a share that grows toward the last pairs "
+                + "is recency (copying a recent value), not retrieval."
         );
     }
 }

@@ -79,8 +79,9 @@ public static class DecodeBenchReport
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"Random-weight Llama: dim {o.Dim}, {o.Layers} layers, {o.Heads} heads ({spec.NumKvHeads} KV), hidden {o.Hidden}, vocab "
-                    + $"{o.Vocab}, {(o.Tied ? "tied" : "untied")} head; {r.Parameters:N0} parameters, {r.WeightBytes / 1e6:F1} MB of fp32 weights "
-                    + $"streamed per step. Greedy decoding of {o.NewTokens} tokens after a {o.PromptTokens}-token prompt through the KV cache, one "
+                    + $"{o.Vocab}, {(o.Tied ? "tied" : "untied")} head; {r.Parameters:N0} parameters, "
+                    + $"{r.WeightBytes / 1e6:F1} MB of fp32 weights streamed per step. "
+                    + $"Greedy decoding of {o.NewTokens} tokens after a {o.PromptTokens}-token prompt through the KV cache, one "
                     + $"dispose scope per step, {o.Threads} threads; best of {o.Repeats}."
             )
         );
@@ -91,9 +92,9 @@ public static class DecodeBenchReport
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"Measured in the same run: one tiny native call costs {m.CallMicroseconds:F2} µs, streaming reads reach "
-                    + $"{m.BandwidthGBps:F1} GB/s, and a {1024}² fp32 matmul reaches {m.MatmulGflops:F0} GFLOP/s. A step must stream the weights "
-                    + $"once (bandwidth floor {bandwidthFloorMs:F2} ms) and do {r.FlopsPerToken / 1e6:F1} MFLOP per token (arithmetic floor per "
-                    + $"batch in the table)."
+                    + $"{m.BandwidthGBps:F1} GB/s, and a {1024}² fp32 matmul reaches {m.MatmulGflops:F0} GFLOP/s. "
+                    + $"A step must stream the weights once (bandwidth floor {bandwidthFloorMs:F2} ms) "
+                    + $"and do {r.FlopsPerToken / 1e6:F1} MFLOP per token (arithmetic floor per batch in the table)."
             )
         );
         report.Numbers([
@@ -101,7 +102,8 @@ public static class DecodeBenchReport
                 $"batch {d.Batch}",
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{d.TokensPerSecond:F0} tok/s ({d.TokensPerSecond / d.UnblockedTokensPerSecond:F2}× the plain x·W baseline of this run, "
+                    $"{d.TokensPerSecond:F0} tok/s "
+                        + $"({d.TokensPerSecond / d.UnblockedTokensPerSecond:F2}× the plain x·W baseline of this run, "
                         + $"{d.UnblockedTokensPerSecond:F0} tok/s), {d.MillisecondsPerStep:F2} ms/step = "
                         + $"{d.MillisecondsPerStep / bandwidthFloorMs:F1}× the bandwidth floor, "
                         + $"{d.MillisecondsPerStep / ArithmeticFloorMs(d.Batch):F1}× the arithmetic floor"
@@ -113,8 +115,8 @@ public static class DecodeBenchReport
                     CultureInfo.InvariantCulture,
                     $"{r.Prefill.TokensPerSecond:F0} tok/s ({r.Prefill.Milliseconds:F1} ms for {r.Prefill.Tokens} tokens, head at the last "
                         + $"position) = {r.Prefill.Milliseconds / prefillFloorMs:F1}× its arithmetic floor of {prefillFloorMs:F1} ms; "
-                        + $"{r.Prefill.TokensPerSecond / r.Prefill.AllPositionsTokensPerSecond:F2}× the same-run baseline that runs the head at "
-                        + $"every position ({r.Prefill.AllPositionsTokensPerSecond:F0} tok/s)"
+                        + $"{r.Prefill.TokensPerSecond / r.Prefill.AllPositionsTokensPerSecond:F2}× "
+                        + $"the same-run baseline that runs the head at every position ({r.Prefill.AllPositionsTokensPerSecond:F0} tok/s)"
                 )
             ),
         ]);

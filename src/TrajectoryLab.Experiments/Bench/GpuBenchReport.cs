@@ -175,8 +175,9 @@ public static class GpuBenchReport
                 )
                 + F($"{o.PrefillTokens} tokens into a fresh cache, head at the last position. Every timed region is synchronised on the ")
                 + F($"device; each figure is the best of {o.Repeats} after a warm-up. ")
-                + "Headline decode figures use the internal loop (tokens stay on the device, the same work as the PyTorch baseline's manual "
-                + "past_key_values loop); the GenerationSession figures add one host round trip per step, as every experiment pays."
+                + "Headline decode figures use the internal loop "
+                + "(tokens stay on the device, the same work as the PyTorch baseline's manual past_key_values loop); "
+                + "the GenerationSession figures add one host round trip per step, as every experiment pays."
         );
 
         report.Section(
@@ -221,9 +222,8 @@ public static class GpuBenchReport
             "What bounds each figure",
             F($"At {o.PeakBandwidth / 1e12:G4} TB/s a step that streams {r.StreamedBytes / 1e9:F3} GB takes at least ")
                 + F($"{bandwidthFloorMs:F3} ms (the bandwidth floor); at {o.PeakFlops / 1e12:G4} TFLOP/s the ")
-                + F(
-                    $"{2.0 * r.StreamedParameters / 1e9:F2} GFLOP of matmuls per token take at least {ArithmeticMs(1):F4} ms per token. One "
-                )
+                + F($"{2.0 * r.StreamedParameters / 1e9:F2} GFLOP of matmuls per token ")
+                + F($"take at least {ArithmeticMs(1):F4} ms per token. One ")
                 + F($"tiny op on {r.Device} costs {r.CallMicroseconds:F2} µs (launch and dispatch), so a step that issues n ops takes at ")
                 + F($"least n × {r.CallMicroseconds:F2} µs whatever the hardware.")
         );
@@ -232,9 +232,8 @@ public static class GpuBenchReport
                 $"decode batch {d.Batch}",
                 F($"{d.TokensPerSecond:F1} tok/s, {d.MillisecondsPerStep:F3} ms/step = {d.MillisecondsPerStep / bandwidthFloorMs:F2}× ")
                     + F($"the bandwidth floor ({100 * Fraction(d):F1}% of the bandwidth limit), ")
-                    + F(
-                        $"{d.MillisecondsPerStep / ArithmeticMs(d.Batch):F1}× the arithmetic floor of {ArithmeticMs(d.Batch):F3} ms, the time "
-                    )
+                    + F($"{d.MillisecondsPerStep / ArithmeticMs(d.Batch):F1}× ")
+                    + F($"the arithmetic floor of {ArithmeticMs(d.Batch):F3} ms, the time ")
                     + F($"of {d.MillisecondsPerStep * 1e3 / r.CallMicroseconds:F0} tiny ops; through GenerationSession ")
                     + F($"{d.SessionTokensPerSecond:F1} tok/s ({d.SessionMillisecondsPerStep / d.MillisecondsPerStep:F2}× the step time)")
             )),

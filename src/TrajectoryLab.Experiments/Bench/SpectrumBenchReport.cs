@@ -71,14 +71,17 @@ public static class SpectrumBenchReport
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"{model.Name} ({model.Path}; {model.Layers} layers, d_model {model.Width}, {result.KvHeads} KV heads of {result.HeadDim}, "
-                    + $"vocabulary {model.Vocabulary}) on {model.Device} in {model.DType}, {r.Threads} threads. The text is {length} random token "
-                    + $"ids from a seeded generator (seed {o.Seed}): the cost of a dense model does not depend on the tokens, so any fixed "
-                    + $"sequence measures the same. After a prompt of {r.PromptTokens} tokens (not timed), {r.Steps} steps are timed at positions "
+                    + $"vocabulary {model.Vocabulary}) on {model.Device} in {model.DType}, {r.Threads} threads. "
+                    + $"The text is {length} random token ids from a seeded generator (seed {o.Seed}): "
+                    + $"the cost of a dense model does not depend on the tokens, so any fixed sequence measures the same. "
+                    + $"After a prompt of {r.PromptTokens} tokens (not timed), {r.Steps} steps are timed at positions "
                     + $"{r.PromptTokens} … {r.PromptTokens + r.Steps - 1} (mean cache length {meanLength:F1}). A spectrum step is "
-                    + $"TeacherForcedDynamics.Step() + Reorthonormalise() with k directions (1 + k batch rows, perturbation at layer {o.Layer} and "
-                    + $"position {SpectrumBenchmark.PerturbedPosition}, ε = {o.Epsilon:G3}, so every timed step re-combines deviations over "
-                    + $"positions {SpectrumBenchmark.PerturbedPosition} … now); the baseline is one teacher-forced GenerationSession.Step of a "
-                    + $"single trajectory at the same positions, {decode:F3} ms. Every figure is the best of {o.Repeats} runs after a warm-up."
+                    + $"TeacherForcedDynamics.Step() + Reorthonormalise() with k directions "
+                    + $"(1 + k batch rows, perturbation at layer {o.Layer} and position {SpectrumBenchmark.PerturbedPosition}, "
+                    + $"ε = {o.Epsilon:G3}, so every timed step re-combines deviations "
+                    + $"over positions {SpectrumBenchmark.PerturbedPosition} … now); "
+                    + $"the baseline is one teacher-forced GenerationSession.Step of a single trajectory at the same positions, "
+                    + $"{decode:F3} ms. Every figure is the best of {o.Repeats} runs after a warm-up."
             )
         );
 
@@ -107,7 +110,8 @@ public static class SpectrumBenchReport
                         $"k = {o.TargetDirections}, propagation alone (Step)",
                         string.Create(
                             CultureInfo.InvariantCulture,
-                            $"{target.ForwardMilliseconds / decode:F2}× (the batched propagation of the tangents; target ≤ {o.TargetRatio:G3}×: "
+                            $"{target.ForwardMilliseconds / decode:F2}× (the batched propagation of the tangents; "
+                                + $"target ≤ {o.TargetRatio:G3}×: "
                                 + $"{(target.ForwardMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})"
                         )
                     ),
@@ -138,8 +142,9 @@ public static class SpectrumBenchReport
                     string.Create(
                         CultureInfo.InvariantCulture,
                         $"{m.StepMilliseconds / decode:F2}× ({m.StepMilliseconds:F3} ms): forward {m.ForwardMilliseconds:F3} ms "
-                            + $"({Share(m.ForwardMilliseconds, m)}), QR {m.QrMilliseconds:F3} ms ({Share(m.QrMilliseconds, m)}), re-combination "
-                            + $"{m.MixMilliseconds:F3} ms ({Share(m.MixMilliseconds, m)}); a plain decoding step of {1 + m.K} rows takes "
+                            + $"({Share(m.ForwardMilliseconds, m)}), QR {m.QrMilliseconds:F3} ms ({Share(m.QrMilliseconds, m)}), "
+                            + $"re-combination {m.MixMilliseconds:F3} ms ({Share(m.MixMilliseconds, m)}); "
+                            + $"a plain decoding step of {1 + m.K} rows takes "
                             + $"{m.BatchDecodeMilliseconds:F3} ms ({m.BatchDecodeMilliseconds / decode:F2}×)"
                     )
                 )),
@@ -248,10 +253,13 @@ public static class SpectrumBenchReport
             parts.Add(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"k = {m.K}: {dominant.Item1} dominates ({100 * dominant.Item2 / m.StepMilliseconds:F0}% of {m.StepMilliseconds:F3} ms); "
-                        + $"the forward is {m.ForwardMilliseconds / m.BatchDecodeMilliseconds:F2}× a plain decoding step of {1 + m.K} rows (what "
+                    $"k = {m.K}: {dominant.Item1} dominates "
+                        + $"({100 * dominant.Item2 / m.StepMilliseconds:F0}% of {m.StepMilliseconds:F3} ms); "
+                        + $"the forward is {m.ForwardMilliseconds / m.BatchDecodeMilliseconds:F2}× "
+                        + $"a plain decoding step of {1 + m.K} rows (what "
                         + $"it adds to that: the probes' reads of h and the reference entropy), and the re-combination does "
-                        + $"{MixFlops(m.K, shape, meanLength) / 1e6:F1} MFLOP (2k² per cached number of a row, {2 * shape.Layers} key/value "
+                        + $"{MixFlops(m.K, shape, meanLength) / 1e6:F1} MFLOP "
+                        + $"(2k² per cached number of a row, {2 * shape.Layers} key/value "
                         + $"buffers of {shape.KvHeads}×{shape.HeadDim} per position, mean length {meanLength:F0}){rate}."
                 )
             );
@@ -266,15 +274,17 @@ public static class SpectrumBenchReport
                     ? string.Create(
                         CultureInfo.InvariantCulture,
                         $"The forward alone is {target.ForwardMilliseconds / decode:F2}× a decoding step, above the target: "
-                            + $"re-orthonormalising less often cannot meet it; the forward of {1 + target.K} rows itself must get cheaper (a plain "
+                            + $"re-orthonormalising less often cannot meet it; "
+                            + $"the forward of {1 + target.K} rows itself must get cheaper (a plain "
                             + $"{1 + target.K}-row decoding step is {target.BatchDecodeMilliseconds / decode:F2}×)."
                     )
                     : string.Create(
                         CultureInfo.InvariantCulture,
                         $"With the forward at {target.ForwardMilliseconds / decode:F2}×, re-orthonormalising every q steps (Core's QR "
                             + $"interval) amortises the QR + re-combination to 1/q: q ≥ "
-                            + $"{Math.Max(1, Math.Ceiling(target.ReorthonormaliseMilliseconds / budget)):F0} meets the target (the cost at q = 4 "
-                            + $"would be {(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 4) / decode:F2}×, at q = 8 "
+                            + $"{Math.Max(1, Math.Ceiling(target.ReorthonormaliseMilliseconds / budget)):F0} meets the target "
+                            + $"(the cost at q = 4 would be "
+                            + $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 4) / decode:F2}×, at q = 8 "
                             + $"{(target.ForwardMilliseconds + target.ReorthonormaliseMilliseconds / 8) / decode:F2}×)."
                     );
             parts.Add(

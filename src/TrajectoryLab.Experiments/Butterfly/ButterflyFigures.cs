@@ -26,7 +26,8 @@ public static class ButterflyFigures
         {
             Series = Lines(copies, o, group => ButterflyMeasures.LogCurve(group).MeanLog10.Select(m => Math.Pow(10, m)).ToArray()),
             Subtitle =
-                $"perturbed at h_{o.Layer}, observed at {(o.ObservedLayer is { } l ? $"h_{l}" : "the top")}; colour ε, line style temperature",
+                $"perturbed at h_{o.Layer}, observed at {(o.ObservedLayer is { } l ? $"h_{l}" : "the top")}; "
+                + "colour ε, line style temperature",
             Legend = LegendPosition.OutsideRight,
         };
 

@@ -229,7 +229,8 @@ public static class ButterflyReport
         report.Section(
             "When the tokens part",
             "The first generated step whose token differs from the reference's, over prompts and copies; "
-                + $"copies that never differ within {F(o.Steps)} steps are not in the histogram and are counted in the subtitle and the table "
+                + $"copies that never differ within {F(o.Steps)} steps are not in the histogram "
+                + "and are counted in the subtitle and the table "
                 + "(median over the copies that diverged)."
         );
         report.Add(

@@ -158,7 +158,8 @@ public static class DeviceAgreementReport
             [
                 .. rows.Select(r => new KeyValue(
                     $"{r.Model}, {r.DType}",
-                    $"mean KL {F(r.Agreement.MeanKl, "E2")} nats; argmax agrees at {F(100 * r.Agreement.ArgmaxAgreement, "F1")} % of positions; "
+                    $"mean KL {F(r.Agreement.MeanKl, "E2")} nats; "
+                        + $"argmax agrees at {F(100 * r.Agreement.ArgmaxAgreement, "F1")} % of positions; "
                         + $"greedy tokens agree for {F(r.GreedyAgreeSteps)} of {F(r.GreedySteps)} steps"
                 )),
             ],

@@ -98,7 +98,8 @@ public static class EntropyIdentitiesReport
         report.Section(
             "dH/dT = Var_p(z)/T³",
             "The analytic derivative (line) against a central finite difference of H (markers, step h = 1e-4·T), and their relative "
-                + "difference. At low T the difference is the finite difference's own truncation error, which grows like (h·Δz/T²)² as H(T) ~ "
+                + "difference. At low T the difference is the finite difference's own truncation error, "
+                + "which grows like (h·Δz/T²)² as H(T) ~ "
                 + "e^(−Δz/T) sharpens; the analytic form is exact."
         );
         report.Figure(

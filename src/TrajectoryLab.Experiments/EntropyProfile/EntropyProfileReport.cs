@@ -52,8 +52,10 @@ public static class EntropyProfileReport
             $"{F(results[0].Read.Count)} text(s), {F(positions)} predicted positions, read teacher-forced by {o.Model.Name} "
                 + $"({m.Path}: {F(m.Layers)} layers, vocabulary {F(m.Vocabulary)}, ln|V| = {F(Math.Log(m.Vocabulary), "F3")} nats)"
                 + $"{(results.Count > 1 ? " and by its random-init twin" : "")}; and {F(results[0].Generated.Count)} generation(s) of "
-                + $"{F(o.GenerateTokens)} tokens sampled at {Temperature(o.Temperature)} from each text's first {F(o.PromptTokens)} tokens. "
-                + "H_t is the entropy (nats) of the model's T = 1 distribution over the next token; surprisal is −ln p of the token that came."
+                + $"{F(o.GenerateTokens)} tokens sampled at {Temperature(o.Temperature)} "
+                + $"from each text's first {F(o.PromptTokens)} tokens. "
+                + "H_t is the entropy (nats) of the model's T = 1 distribution over the next token; "
+                + "surprisal is −ln p of the token that came."
         );
         var rows = new List<TokenRow>();
         foreach (var r in results)

@@ -24,9 +24,13 @@ public static class GenerateReport
         report.Lead(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"{result.Continuations.Count} prompt(s) continued for up to {o.MaxNewTokens} tokens by {m.Name} ({m.Path}; {m.Layers} layers, d_model {m.Width}, "
-                    + $"vocabulary {m.Vocabulary}) on {m.Device} in {m.DType}; {(result.Greedy ? "greedy" : $"T = {o.Temperature}, top-k {o.TopK}, top-p {o.TopP}, min-p {o.MinP}")}, "
-                    + $"repetition penalty {o.RepetitionPenalty}. H_t is the entropy (nats) of the model's own next-token distribution at temperature 1; surprisal is −ln p of the chosen token."
+                $"{result.Continuations.Count} prompt(s) continued for up to {o.MaxNewTokens} tokens "
+                    + $"by {m.Name} ({m.Path}; {m.Layers} layers, d_model {m.Width}, "
+                    + $"vocabulary {m.Vocabulary}) on {m.Device} in {m.DType}; "
+                    + $"{(result.Greedy ? "greedy" : $"T = {o.Temperature}, top-k {o.TopK}, top-p {o.TopP}, min-p {o.MinP}")}, "
+                    + $"repetition penalty {o.RepetitionPenalty}. "
+                    + $"H_t is the entropy (nats) of the model's own next-token distribution at temperature 1; "
+                    + $"surprisal is −ln p of the chosen token."
             )
         );
 

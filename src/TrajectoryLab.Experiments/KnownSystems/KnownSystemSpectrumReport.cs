@@ -60,7 +60,8 @@ public static class KnownSystemSpectrumReport
         var report = run.Report;
         report.Lead(
             $"{r.Description} Exponents are per {(r.TimeStep == 1 ? "iteration" : "unit time")}, natural log. "
-                + $"{o.Spectrum.Steps.ToString("N0", CultureInfo.InvariantCulture)} steps after a transient of {o.Spectrum.Transient.ToString("N0", CultureInfo.InvariantCulture)}, "
+                + $"{o.Spectrum.Steps.ToString("N0", CultureInfo.InvariantCulture)} steps after a transient of "
+                + $"{o.Spectrum.Transient.ToString("N0", CultureInfo.InvariantCulture)}, "
                 + $"QR every {o.Spectrum.QrInterval} step(s), k = {k}."
         );
         var checks = new List<Comparison>();
@@ -98,7 +99,8 @@ public static class KnownSystemSpectrumReport
             var intervalTime = o.Spectrum.QrInterval * r.TimeStep;
             report.Section(
                 "Finite-time exponents",
-                $"λ1 over windows of {window * o.Spectrum.QrInterval} steps ({(window * intervalTime).ToString("G4", CultureInfo.InvariantCulture)} time units): "
+                $"λ1 over windows of {window * o.Spectrum.QrInterval} steps "
+                    + $"({(window * intervalTime).ToString("G4", CultureInfo.InvariantCulture)} time units): "
                     + $"mean {F(ftle.Mean)}, std {F(ftle.StandardDeviation)}, P05 {F(ftle.P05)}, median {F(ftle.P50)}, P95 {F(ftle.P95)}. "
                     + "Their mean is λ1; their spread shows how unevenly the attractor stretches."
             );

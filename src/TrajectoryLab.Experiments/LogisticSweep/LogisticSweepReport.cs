@@ -59,8 +59,10 @@ public static class LogisticSweepReport
         report.Lead(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"Logistic map x → r x (1 − x) for {o.RCount} values of r in [{o.RMin}, {o.RMax}]: after {o.Transient} transient iterations, "
-                    + $"{o.Points} iterates per r are drawn (the attractor), and λ(r) is averaged over {o.Steps} iterations by the tangent + QR code (k = 1)."
+                $"Logistic map x → r x (1 − x) for {o.RCount} values of r in [{o.RMin}, {o.RMax}]: "
+                    + $"after {o.Transient} transient iterations, "
+                    + $"{o.Points} iterates per r are drawn (the attractor), "
+                    + $"and λ(r) is averaged over {o.Steps} iterations by the tangent + QR code (k = 1)."
             )
         );
         report.Section(

@@ -94,6 +94,9 @@ public static class LyapunovTeacherForcedReport
 
         var report = run.Report;
         var model = result.Model;
+        var ownContinuation = o.SelfGenerated
+            ? $"Each model reads its own greedy continuation of the texts' first {o.PromptLength} tokens. "
+            : "";
         report.Lead(
             string.Create(
                 CultureInfo.InvariantCulture,
@@ -101,7 +104,7 @@ public static class LyapunovTeacherForcedReport
                     + $"({model.Path}: {model.Layers} layers, d_model {model.Width}) "
                     + $"{(labels.Length > 1 ? "and the same architecture with random weights " : "")}"
                     + $"on {result.Texts.Length} text(s) of up to {o.Text.Tokens} tokens. "
-                    + $"{(o.SelfGenerated ? $"Each model reads its own greedy continuation of the texts' first {o.PromptLength} tokens. " : "")}"
+                    + $"{ownContinuation}"
                     + $"The residual stream after l blocks is perturbed at position {o.PromptLength - 1} by ε = {o.Epsilon:G3}·||h||; "
                     + $"the top residual is observed. "
                     + $"k = {o.Directions} tangents ride as batch rows, re-orthonormalised every step "
@@ -116,7 +119,8 @@ public static class LyapunovTeacherForcedReport
                 + "λ_i < 0 means perturbations along that direction die out token by token. "
                 + "The observed map is time-varying and has memory (the cache), so finite-text spectra need not come out ordered; "
                 + "a step in which one "
-                + "direction is stretched a hundredfold against the first (attention snapping onto the perturbed position) marks the trailing "
+                + "direction is stretched a hundredfold against the first (attention snapping onto the perturbed position) "
+                + "marks the trailing "
                 + "exponents as unreliable."
         );
         var spectrumSeries = new List<FigureSeries>();
@@ -296,7 +300,8 @@ public static class LyapunovTeacherForcedReport
                 CultureInfo.InvariantCulture,
                 $"Two-trajectory λ1 of the {labels[0]} model at layer {o.Layers[0]} on the first text for each ε. "
                     + $"float32 has ~7 digits: below ~1e-5 the "
-                    + $"deviation is mostly rounding of the stored rows; above ~1e-1 it leaves the linear regime. The run used ε = {o.Epsilon:G3}."
+                    + $"deviation is mostly rounding of the stored rows; above ~1e-1 it leaves the linear regime. "
+                    + $"The run used ε = {o.Epsilon:G3}."
             )
         );
         var finiteSweep = sweep.Where(s => double.IsFinite(s.Lambda1)).ToArray();

@@ -92,7 +92,8 @@ public static class RankCollapseReport
                 + $"and on each model's greedy continuation of their first {F(o.PromptTokens)} tokens. "
                 + "Site s is the residual stream after s blocks (s = 0: the embeddings, hook_resid_pre(0); s ≥ 1: hook_resid_post(s − 1)), "
                 + "captured at every position in one prefill (or prefill + decoding steps). "
-                + "Effective rank (Roy–Vetterli, uncentred rows), stable rank and Dong et al.'s token uniformity ‖X − 1x̄ᵀ‖_{1,∞}/‖X‖_{1,∞} "
+                + "Effective rank (Roy–Vetterli, uncentred rows), stable rank "
+                + "and Dong et al.'s token uniformity ‖X − 1x̄ᵀ‖_{1,∞}/‖X‖_{1,∞} "
                 + "come from Core's RankMeasures and TokenUniformity."
         );
         var main = traces.Where(t => t.Source is "validation" or "generated").ToList();
@@ -550,7 +551,8 @@ public static class RankCollapseReport
                 $"{t.Model}, {t.Text}: "
                     + (
                         cycle.IsLoop
-                            ? $"loop of period {F(cycle.Period)} from step {F(cycle.Onset)} of {F(tokens.Length)} ({F(cycle.Repeats, "F1")} repeats)"
+                            ? $"loop of period {F(cycle.Period)} from step {F(cycle.Onset)} of {F(tokens.Length)} "
+                                + $"({F(cycle.Repeats, "F1")} repeats)"
                             : $"no loop in {F(tokens.Length)} steps"
                     )
                     + $"; mean window rank {F(RankCollapseMeasures.Mean(ranks), "F2")}, "

@@ -154,7 +154,8 @@ public static class RepetitionAttractorsMeasures
         var context = (start is int b ? new[] { b } : []).Concat(Enumerable.Repeat(ids, repetitions + 1).SelectMany(x => x)).ToArray();
         if (context.Length > model.Spec.MaxPositionEmbeddings)
             throw new InvalidOperationException(
-                $"sentence {sentence + 1} repeated {repetitions + 1} times is {context.Length} tokens, beyond the model's context of {model.Spec.MaxPositionEmbeddings}"
+                $"sentence {sentence + 1} repeated {repetitions + 1} times is {context.Length} tokens, "
+                    + $"beyond the model's context of {model.Spec.MaxPositionEmbeddings}"
             );
         using var session = model.StartSession(
             new GenerationOptions

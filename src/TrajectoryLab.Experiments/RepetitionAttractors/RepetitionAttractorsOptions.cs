@@ -126,7 +126,8 @@ public sealed class RepetitionAttractorsOptions : ExperimentOptions, IPreflight
                 Sentences.Length > 0 && model!.Tokenizer is null
                     ? (
                         "sentences",
-                        "the self-reinforcement test repeats sentences of text, and this model has no tokenizer: set sentences to [] or name a tokenizer (model.tokenizer)"
+                        "the self-reinforcement test repeats sentences of text, and this model has no tokenizer: "
+                            + "set sentences to [] or name a tokenizer (model.tokenizer)"
                     )
                     : null
             );

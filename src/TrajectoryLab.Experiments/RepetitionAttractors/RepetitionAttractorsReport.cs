@@ -115,7 +115,8 @@ public static class RepetitionAttractorsReport
                 CultureInfo.InvariantCulture,
                 $"Repetition attractors of {model.Name} ({model.Path}; {model.Layers} layers, d_model {model.Width}){twin}. "
                     + $"{result.Prompts} prompts × {cells.Length} decoding cells "
-                    + $"({string.Join(", ", cells.Select(c => Fig.Cell(c.Strategy, c.Temperature)))}; top-k k = {o.TopK}, top-p p = {o.TopP}, "
+                    + $"({string.Join(", ", cells.Select(c => Fig.Cell(c.Strategy, c.Temperature)))}; "
+                    + $"top-k k = {o.TopK}, top-p p = {o.TopP}, "
                     + $"min-p {o.MinP}), {o.Steps} tokens each, no stopping at EOS. "
                     + $"A generation is in a loop when it ends in a cycle repeated at least {o.LoopRepeats} times "
                     + $"(CycleDetector: the period with the earliest onset)."
@@ -242,7 +243,8 @@ public static class RepetitionAttractorsReport
                     + $"({string.Join(", ", byStrategy)}); "
                     + (
                         periods.Length > 0
-                            ? $"periods {F(periods.Min())} to {F(periods.Max())} (median {F(Sample.Median(periods.Select(p => (double)p)))}), "
+                            ? $"periods {F(periods.Min())} to {F(periods.Max())} "
+                                + $"(median {F(Sample.Median(periods.Select(p => (double)p)))}), "
                                 + $"period 1 in {F(periods.Count(p => p == 1))}."
                             : "no loop at all."
                     )
@@ -395,9 +397,11 @@ public static class RepetitionAttractorsReport
         run.Report.Section(
             "Recurrence of the hidden-state trajectory",
             "States: h at the top of the stack at each generated step (the position whose logits chose the token). "
-                + $"R_ij = 1 when ||h_i − h_j|| ≤ ε, with ε the {F(o.RecurrenceQuantile)} quantile of the trajectory's own pairwise distances "
+                + $"R_ij = 1 when ||h_i − h_j|| ≤ ε, with ε the {F(o.RecurrenceQuantile)} quantile "
+                + "of the trajectory's own pairwise distances "
                 + $"(so RR ≈ {F(o.RecurrenceQuantile)} by construction); "
-                + "RQA with ℓ_min = v_min = 2 and a Theiler window of 1 (Marwan et al. 2007). A loop of period P draws diagonal lines P apart."
+                + "RQA with ℓ_min = v_min = 2 and a Theiler window of 1 (Marwan et al. 2007). "
+                + "A loop of period P draws diagonal lines P apart."
         );
         foreach (var m in labels)
         {
@@ -476,7 +480,8 @@ public static class RepetitionAttractorsReport
                     + $"along {F(o.EscapeDirections)} random orthonormal directions v, on a log grid of ε from {F(o.EscapeMinEpsilon)} to "
                     + $"{F(o.EscapeMaxEpsilon)} ({F(o.EscapeGridPerDecade)} per decade), "
                     + $"then {F(o.EscapeBisections)} bisection(s) in log ε per direction. "
-                    + "Each copy then decodes greedily for 2P tokens; it has escaped when its last P tokens are not the loop's cycle at any phase. "
+                    + "Each copy then decodes greedily for 2P tokens; "
+                    + "it has escaped when its last P tokens are not the loop's cycle at any phase. "
                     + "ε* is the smallest escaping ε found; ∞ when none on the grid escapes."
         );
         if (escapes.Count == 0)
@@ -518,7 +523,8 @@ public static class RepetitionAttractorsReport
             run.Report.Paragraph(
                 $"{m}: {F(mine.Count(e => double.IsFinite(e.Epsilon)))} of {F(mine.Length)} "
                     + "(loop, layer, direction) searches "
-                    + $"escape within ε ≤ {F(o.EscapeMaxEpsilon)}; median ε* over all of them {Dash(Sample.Median(mine.Select(e => e.Epsilon)))}"
+                    + $"escape within ε ≤ {F(o.EscapeMaxEpsilon)}; "
+                    + $"median ε* over all of them {Dash(Sample.Median(mine.Select(e => e.Epsilon)))}"
                     + (
                         byLayer.Length > 0
                             ? $"; the layer with the smallest median ε* is h_{F(easiest.Layer)} ({F(easiest.Median, "G3")})"

@@ -42,7 +42,8 @@ public static class PrefillPass
         return new PrefillCapture(
             tokens.Length,
             step.Activations[HookNames.Logits].Rows[0], // [n, d_vocab]
-            patterns ? [.. Enumerable.Range(0, spec.NumLayers).Select(l => step.Activations[HookNames.AttnPattern(l)].Rows[0])] : [], // [n_heads, n, n] each
+            // [n_heads, n, n] each
+            patterns ? [.. Enumerable.Range(0, spec.NumLayers).Select(l => step.Activations[HookNames.AttnPattern(l)].Rows[0])] : [],
             residual ? step.Activations[HookNames.ResidPost(spec.NumLayers - 1)].Rows[0] : []
         ); // [n, d_model]
     }

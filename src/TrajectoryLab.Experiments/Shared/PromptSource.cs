@@ -66,6 +66,8 @@ public static class PromptSource
 
     /// <summary>The message for text given to a model without a tokenizer.</summary>
     public static string NoTokenizer(CheckedModel model, string idsKey, string example) =>
-        $"{model.Source.Path} has no tokenizer ({(model.Source.Format == Torch.Checkpoints.ModelFormat.Llama2c ? "no tokenizer.bin beside it" : "no tokenizer.json")}), so text cannot be encoded: "
+        $"{model.Source.Path} has no tokenizer "
+        + $"({(model.Source.Format == Torch.Checkpoints.ModelFormat.Llama2c ? "no tokenizer.bin beside it" : "no tokenizer.json")}), "
+        + "so text cannot be encoded: "
         + $"give token ids instead (\"{idsKey}\": {example}) or name a tokenizer (\"tokenizer\": \"path/to/tokenizer.json\")";
 }

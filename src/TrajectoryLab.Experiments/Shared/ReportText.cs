@@ -29,7 +29,8 @@ public static class ReportText
         r.Succeeded
             ? string.Create(
                 CultureInfo.InvariantCulture,
-                $"ρ = {r.R:F3} ({r.Confidence * 100:G3}% bootstrap CI {r.Lower:F3} … {r.Upper:F3}, N = {r.N}{(r.Dropped > 0 ? $", {r.Dropped} non-finite pairs dropped" : "")})"
+                $"ρ = {r.R:F3} ({r.Confidence * 100:G3}% bootstrap CI {r.Lower:F3} … {r.Upper:F3}, N = {r.N}"
+                    + $"{(r.Dropped > 0 ? $", {r.Dropped} non-finite pairs dropped" : "")})"
             )
             : $"not measured: {r.Breakdown}" + (double.IsNaN(r.R) ? "" : $" (ρ = {F(r.R, "F3")})");
 

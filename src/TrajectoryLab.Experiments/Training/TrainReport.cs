@@ -73,11 +73,13 @@ public static class TrainReport
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"A {o.Model.Layers}-layer Llama (d_model {o.Model.Dim}, {o.Model.Heads} heads, SwiGLU {o.Model.Hidden}, context "
-                    + $"{o.Model.Context}; {result.Parameters:N0} parameters) trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} "
-                    + $"tokens on {data.Corpus}, byte-level BPE tokens learned from the training split (vocabulary {data.Vocabulary}). AdamW (β = "
-                    + $"{o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay {o.Optimizer.WeightDecay} on matrices), {o.Optimizer.WarmupSteps} "
-                    + $"warm-up steps to {o.Optimizer.LearningRate}, cosine decay to {o.Optimizer.MinLearningRate}, gradients clipped at norm "
-                    + $"{o.Optimizer.GradClip}. Entropy is measured every {o.Monitor.Every} steps on fixed batches of {o.Monitor.Batch} training "
+                    + $"{o.Model.Context}; {result.Parameters:N0} parameters) "
+                    + $"trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} tokens on {data.Corpus}, "
+                    + $"byte-level BPE tokens learned from the training split (vocabulary {data.Vocabulary}). "
+                    + $"AdamW (β = {o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay {o.Optimizer.WeightDecay} on matrices), "
+                    + $"{o.Optimizer.WarmupSteps} warm-up steps to {o.Optimizer.LearningRate}, "
+                    + $"cosine decay to {o.Optimizer.MinLearningRate}, gradients clipped at norm {o.Optimizer.GradClip}. "
+                    + $"Entropy is measured every {o.Monitor.Every} steps on fixed batches of {o.Monitor.Batch} training "
                     + $"and {o.Monitor.Batch} validation windows."
             )
         );
