@@ -5,6 +5,7 @@
 // Levenshtein (1966) (edit distance, via TokenDivergence).
 using TrajectoryLab.Core.Lyapunov;
 using TrajectoryLab.Core.Metrics;
+using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.Butterfly;
 
@@ -101,13 +102,12 @@ public static class ButterflyMeasures
                         if (copy.Distance[0] > 0 && copy.Distance[^1] > 0)
                             growth.Add(Math.Log(copy.Distance[^1] / copy.Distance[0]) / steps);
                     }
-                    var sorted = first.Order().ToArray();
                     return new LayerCell(
                         cell[0].Model,
                         cell[0].Layer,
                         total,
                         first.Count,
-                        sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2],
+                        Sample.Median(first.Select(s => (double)s)),
                         growth.Count == 0 ? double.NaN : growth.Average()
                     );
                 }),

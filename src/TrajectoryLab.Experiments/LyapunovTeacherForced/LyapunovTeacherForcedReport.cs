@@ -229,12 +229,12 @@ public static class LyapunovTeacherForcedReport
             if (windows.Length == 0)
                 continue;
             ftle.Add(HistogramSeries.FromValues(label, windows, 30));
-            var sorted = windows.Order().ToArray();
+            var (median, p05, p95) = (Sample.Median(windows), Sample.Quantile(windows, 0.05), Sample.Quantile(windows, 0.95));
             report.Paragraph(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{label}: {windows.Length} windows, median {F(sorted[sorted.Length / 2])}, "
-                        + $"5–95% [{F(sorted[(int)(0.05 * (sorted.Length - 1))])}, {F(sorted[(int)(0.95 * (sorted.Length - 1))])}], "
+                    $"{label}: {windows.Length} windows, median {F(median)}, "
+                        + $"5–95% [{F(p05)}, {F(p95)}], "
                         + $"fraction > 0: {windows.Count(w => w > 0) / (double)windows.Length:F3}."
                 )
             );
