@@ -52,25 +52,32 @@ public sealed class CheckCommand(ProjectPaths paths) : ICommand
         }
         var (source, spec) = (result!.Source, result.Spec);
         Console.WriteLine(source.Describe());
+        var heads = string.Create(CultureInfo.InvariantCulture, $"{spec.NumHeads} heads ({spec.NumKvHeads} key/value) of {spec.HeadDim}");
+        var sizes = string.Create(
+            CultureInfo.InvariantCulture,
+            $"d_mlp {spec.IntermediateSize}, vocabulary {spec.VocabSize}, context {spec.MaxPositionEmbeddings}"
+        );
+        var tying = spec.TieWordEmbeddings ? "tied" : "untied";
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"{spec.ModelType}: {spec.NumLayers} layers, d_model {spec.HiddenSize}, {spec.NumHeads} heads ({spec.NumKvHeads} key/value) of {spec.HeadDim}, d_mlp {spec.IntermediateSize}, vocabulary {spec.VocabSize}, context {spec.MaxPositionEmbeddings}, {(spec.TieWordEmbeddings ? "tied" : "untied")} head"
+                $"{spec.ModelType}: {spec.NumLayers} layers, d_model {spec.HiddenSize}, {heads}, {sizes}, {tying} head"
             )
         );
+        var arrays = source.Format == ModelFormat.Llama2c ? "arrays" : "tensors";
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"{result.Tensors} {(source.Format == ModelFormat.Llama2c ? "arrays" : "tensors")}, {result.Bytes / 1048576.0:F1} MiB of weights read: every value finite"
+                $"{result.Tensors} {arrays}, {result.Bytes / 1048576.0:F1} MiB of weights read: every value finite"
             )
         );
+        var loadedTokenizer = result.Tokenizer;
+        var bos = loadedTokenizer?.BosId?.ToString(CultureInfo.InvariantCulture) ?? "none";
+        var eos = loadedTokenizer?.EosId?.ToString(CultureInfo.InvariantCulture) ?? "none";
         Console.WriteLine(
-            result.Tokenizer is null
+            loadedTokenizer is null
                 ? "no tokenizer: give prompts and texts as token ids (promptIds, text.ids)"
-                : string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"tokenizer: {result.Tokenizer.VocabularySize} ids, BOS {result.Tokenizer.BosId?.ToString(CultureInfo.InvariantCulture) ?? "none"}, EOS {result.Tokenizer.EosId?.ToString(CultureInfo.InvariantCulture) ?? "none"}"
-                )
+                : string.Create(CultureInfo.InvariantCulture, $"tokenizer: {loadedTokenizer.VocabularySize} ids, BOS {bos}, EOS {eos}")
         );
         return ExitCodes.Ok;
     }

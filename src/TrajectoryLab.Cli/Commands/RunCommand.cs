@@ -83,7 +83,8 @@ public sealed class RunCommand(
         string file;
         try
         {
-            file = Path.GetRelativePath(Environment.CurrentDirectory, catalog.Resolve(target)); // messages name the file as the user sees it
+            // Messages name the file as the user sees it.
+            file = Path.GetRelativePath(Environment.CurrentDirectory, catalog.Resolve(target));
             config = ExperimentConfig.Load(file, overrides);
             var kind = config.Root["kind"];
             if (string.IsNullOrWhiteSpace(kind))

@@ -205,18 +205,18 @@ public sealed class SweepCommand(ExperimentCatalog catalog, ExperimentRegistry r
         SweepFolder.WritePlan(plan, folder);
         var states = SweepStatus.Compute(plan, folder);
         var todo = states.Where(s => s.State is not (CellState.Done or CellState.Running)).Select(s => s.Cell.Index).ToList();
+        var done = states.Count(s => s.State == CellState.Done);
+        var elsewhere = states.Count(s => s.State == CellState.Running);
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"{plan.Name}: {states.Count(s => s.State == CellState.Done)} of {plan.Cells.Count} cells done, {states.Count(s => s.State == CellState.Running)} running elsewhere, running {todo.Count} with {jobs} jobs into {folder}"
-            )
+                $"{plan.Name}: {done} of {plan.Cells.Count} cells done, {elsewhere} running elsewhere, "
+            ) + string.Create(CultureInfo.InvariantCulture, $"running {todo.Count} with {jobs} jobs into {folder}")
         );
         var failed = SweepLocalRunner.Run(plan, todo, folder, results ?? paths.Results, jobs, Console.WriteLine, cancellation);
+        var failedIds = failed.Count > 0 ? ": " + string.Join(", ", failed.Select(i => plan.Cells[i].Id)) : "";
         Console.WriteLine(
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"{todo.Count - failed.Count} ran, {failed.Count} failed{(failed.Count > 0 ? ": " + string.Join(", ", failed.Select(i => plan.Cells[i].Id)) : "")}"
-            )
+            string.Create(CultureInfo.InvariantCulture, $"{todo.Count - failed.Count} ran, {failed.Count} failed{failedIds}")
         );
         return failed.Count > 0 ? ExitCodes.Failed
             : cancellation.IsCancellationRequested ? ExitCodes.Cancelled
@@ -257,10 +257,14 @@ public sealed class SweepCommand(ExperimentCatalog catalog, ExperimentRegistry r
         var (plan, folder) = Open(target, results);
         var states = SweepStatus.Compute(plan, folder);
         int Count(params CellState[] s) => states.Count(x => s.Contains(x.State));
+        var counts = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Count(CellState.Done)} done, {Count(CellState.Running)} running, {Count(CellState.Failed)} failed"
+        );
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"{plan.Name}: {plan.Cells.Count} cells: {Count(CellState.Done)} done, {Count(CellState.Running)} running, {Count(CellState.Failed)} failed, {Count(CellState.Missing, CellState.Stale)} missing ({folder})"
+                $"{plan.Name}: {plan.Cells.Count} cells: {counts}, {Count(CellState.Missing, CellState.Stale)} missing ({folder})"
             )
         );
         // Cells of submitted Slurm jobs: what the queue says about them (a task Slurm has forgotten is not listed).
@@ -269,20 +273,25 @@ public sealed class SweepCommand(ExperimentCatalog catalog, ExperimentRegistry r
                 ? SweepSubmitter.QueueStates(folder, new SlurmClient())
                 : new Dictionary<int, SlurmTaskState>();
         if (queue.Count > 0)
+        {
+            var pending = queue.Values.Count(t => t.State == "PENDING");
+            var running = queue.Values.Count(t => t.State == "RUNNING");
+            var finished = queue.Values.Count(t => !t.IsActive);
+            var jobIds = string.Join(", ", SweepSubmitter.Jobs(folder).Select(j => j.JobId));
             Console.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"  slurm: {queue.Values.Count(t => t.State == "PENDING")} pending, {queue.Values.Count(t => t.State == "RUNNING")} running, {queue.Values.Count(t => !t.IsActive)} finished of job(s) {string.Join(", ", SweepSubmitter.Jobs(folder).Select(j => j.JobId))}"
+                    $"  slurm: {pending} pending, {running} running, {finished} finished of job(s) {jobIds}"
                 )
             );
+        }
         foreach (var s in states.Where(s => s.State != CellState.Done))
         {
             var slurmState = queue.TryGetValue(s.Cell.Index, out var t)
                 ? $"\tslurm {t.JobId}: {t.State}{(t.Reason is { Length: > 0 } r && r != "None" ? " (" + r + ")" : "")}"
                 : "";
-            Console.WriteLine(
-                $"  {s.Cell.Index}\t{s.Cell.Id}\t{s.State.ToString().ToLowerInvariant()}{(s.Detail.Length > 0 ? "\t" + s.Detail : "")}{slurmState}"
-            );
+            var detail = s.Detail.Length > 0 ? "\t" + s.Detail : "";
+            Console.WriteLine($"  {s.Cell.Index}\t{s.Cell.Id}\t{s.State.ToString().ToLowerInvariant()}{detail}{slurmState}");
         }
         return ExitCodes.Ok;
     }
@@ -291,16 +300,18 @@ public sealed class SweepCommand(ExperimentCatalog catalog, ExperimentRegistry r
     {
         var folder = Directory.Exists(target) ? target : Open(target, results).Folder;
         var merged = SweepMerge.Merge(folder, plots);
+        var table = Path.Combine(folder, "merged.csv");
         Console.WriteLine(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"merged {merged.Rows} of {merged.Cells} cells ({merged.NotDone.Count} not complete) into {Path.Combine(folder, "merged.csv")}"
+                $"merged {merged.Rows} of {merged.Cells} cells ({merged.NotDone.Count} not complete) into {table}"
             )
         );
         foreach (var s in merged.NotDone.Take(50))
-            Console.WriteLine(
-                $"  missing from the table: {s.Cell.Id} ({s.State.ToString().ToLowerInvariant()}{(s.Detail.Length > 0 ? ": " + s.Detail : "")})"
-            );
+        {
+            var detail = s.Detail.Length > 0 ? ": " + s.Detail : "";
+            Console.WriteLine($"  missing from the table: {s.Cell.Id} ({s.State.ToString().ToLowerInvariant()}{detail})");
+        }
         Console.WriteLine(Path.Combine(folder, "report.html"));
         return ExitCodes.Ok;
     }

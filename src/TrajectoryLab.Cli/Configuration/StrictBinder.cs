@@ -46,10 +46,11 @@ public static class StrictBinder
             {
                 var known = properties.Select(p => Camel(p.Name)).ToArray();
                 var hint = Suggest(child.Key, known);
+                var suggestion = hint is null ? "" : $" (did you mean '{prefix}{hint}'?)";
                 throw new ConfigException(
                     sourceOf(key),
                     key,
-                    $"unknown key for {type.Name}{(hint is null ? "" : $" (did you mean '{prefix}{hint}'?)")}; known keys: {string.Join(", ", known)}"
+                    $"unknown key for {type.Name}{suggestion}; known keys: {string.Join(", ", known)}"
                 );
             }
             CheckValue(child, property.PropertyType, key, sourceOf);

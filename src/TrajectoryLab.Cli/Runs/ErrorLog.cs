@@ -23,10 +23,9 @@ public static class ErrorLog
                     $"trajectorylab-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Environment.ProcessId}-{Guid.NewGuid():N}.log"
                 )
             );
-            File.WriteAllText(
-                path,
-                $"{DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture)} trajectorylab {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}\n{error}\n"
-            );
+            var timestamp = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture);
+            var arguments = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            File.WriteAllText(path, $"{timestamp} trajectorylab {arguments}\n{error}\n");
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

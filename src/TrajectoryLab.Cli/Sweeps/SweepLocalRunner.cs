@@ -111,10 +111,12 @@ public static class SweepLocalRunner
             var code = done.Process.ExitCode;
             if (code != 0)
                 failed.Add(done.Index);
+            var id = plan.Cells[done.Index].Id;
+            var outcome = code == 0 ? "ok" : $"failed (exit {code}), see logs/{id}.log";
             report(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"[{finished}/{indices.Count}] {plan.Cells[done.Index].Id}: {(code == 0 ? "ok" : $"failed (exit {code}), see logs/{plan.Cells[done.Index].Id}.log")} in {done.Clock.Elapsed.TotalSeconds:F1} s"
+                    $"[{finished}/{indices.Count}] {id}: {outcome} in {done.Clock.Elapsed.TotalSeconds:F1} s"
                 )
             );
             done.Process.Dispose();

@@ -155,24 +155,30 @@ public static class SweepMerge
     )
     {
         var count = (CellState s) => result.NotDone.Count(n => n.State == s);
+        var baseFile = Path.GetFileName(plan.BaseFile);
+        var axes = string.Join(" × ", plan.AxisKeys);
+        var (failed, running) = (count(CellState.Failed), count(CellState.Running));
+        var missing = count(CellState.Missing) + count(CellState.Stale);
         var lead = string.Create(
             CultureInfo.InvariantCulture,
-            $"Sweep {plan.Name}: base {Path.GetFileName(plan.BaseFile)} ({plan.Kind}), {plan.AxisKeys.Count} axes ({string.Join(" × ", plan.AxisKeys)}), {result.Cells} cells. "
-                + $"Merged {result.Rows} complete cells; {count(CellState.Failed)} failed, {count(CellState.Running)} running, {count(CellState.Missing) + count(CellState.Stale)} missing."
+            $"Sweep {plan.Name}: base {baseFile} ({plan.Kind}), {plan.AxisKeys.Count} axes ({axes}), {result.Cells} cells. "
+                + $"Merged {result.Rows} complete cells; {failed} failed, {running} running, {missing} missing."
         );
         var summary = metrics
             .Where(m => m.Numbers is not null)
             .Select(m =>
             {
                 var finite = m.Numbers!.Where(double.IsFinite).ToArray();
+                if (finite.Length == 0)
+                    return new KeyValue(m.Name, "no finite values");
+                var (mean, min, max) = (
+                    Invariant.Display(finite.Average()),
+                    Invariant.Display(finite.Min()),
+                    Invariant.Display(finite.Max())
+                );
                 return new KeyValue(
                     m.Name,
-                    finite.Length == 0
-                        ? "no finite values"
-                        : string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"mean {Invariant.Display(finite.Average())}, min {Invariant.Display(finite.Min())}, max {Invariant.Display(finite.Max())} over {finite.Length} cells"
-                        )
+                    string.Create(CultureInfo.InvariantCulture, $"mean {mean}, min {min}, max {max} over {finite.Length} cells")
                 );
             })
             .ToArray();
@@ -184,8 +190,8 @@ public static class SweepMerge
                     new Paragraph(
                         string.Create(
                             CultureInfo.InvariantCulture,
-                            $"merged.csv and merged.safetensors hold {result.Rows} rows × {result.Columns.Count} columns (index, id, hash, the axis values, then the headline metrics; empty where a cell has no such metric)."
-                        )
+                            $"merged.csv and merged.safetensors hold {result.Rows} rows × {result.Columns.Count} columns "
+                        ) + "(index, id, hash, the axis values, then the headline metrics; empty where a cell has no such metric)."
                     ),
                     .. summary.Length > 0 ? [new KeyValueTable(summary)] : Array.Empty<ReportBlock>(),
                 ]

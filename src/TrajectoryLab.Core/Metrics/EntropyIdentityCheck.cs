@@ -57,7 +57,8 @@ public static class EntropyIdentityCheck
         ArgumentOutOfRangeException.ThrowIfZero(temperatures.Count, nameof(temperatures));
 
         var random = new Random(seed);
-        var logits = Enumerable.Range(0, rows).Select(_ => Normal.Samples(random, 0, logitScale).Take(vocabularySize).ToArray()).ToArray(); // [rows][vocab]
+        // logits: [rows][vocab]
+        var logits = Enumerable.Range(0, rows).Select(_ => Normal.Samples(random, 0, logitScale).Take(vocabularySize).ToArray()).ToArray();
         var sortedT = temperatures.Order().ToArray();
         var residuals = new Dictionary<string, (double Residual, double Tolerance)>();
         void Record(string name, double residual, double tolerance)

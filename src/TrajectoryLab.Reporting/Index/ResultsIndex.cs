@@ -19,7 +19,8 @@ public static class ResultsIndex
                 .SelectMany(Directory.EnumerateDirectories)
                 .Select(run => RunSummary.Read(resultsRoot, run))
                 .OrderBy(r => r.Experiment, StringComparer.Ordinal)
-                .ThenByDescending(r => r.RelativePath[(r.RelativePath.LastIndexOf('/') + 1)..], StringComparer.Ordinal) // the UTC timestamp folder
+                // then by the UTC timestamp folder
+                .ThenByDescending(r => r.RelativePath[(r.RelativePath.LastIndexOf('/') + 1)..], StringComparer.Ordinal)
                 .ToArray();
 
     /// <summary>Scans <paramref name="resultsRoot"/> and writes <c>index.html</c> there atomically.</summary>

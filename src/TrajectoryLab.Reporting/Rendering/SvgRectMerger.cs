@@ -11,7 +11,8 @@ public static partial class SvgRectMerger
 {
     // OxyPlot.SvgWriter writes one element per line: <rect x=".." y=".." width=".." height=".." style=".." [shape-rendering=".."] />
     [GeneratedRegex(
-        """^(?<indent>\s*)<rect x="(?<x>[^"]+)" y="(?<y>[^"]+)" width="(?<w>[^"]+)" height="(?<h>[^"]+)" (?<rest>style="[^"]*"(?: shape-rendering="[^"]*")?) />$"""
+        """^(?<indent>\s*)<rect x="(?<x>[^"]+)" y="(?<y>[^"]+)" width="(?<w>[^"]+)" height="(?<h>[^"]+)" """
+            + """(?<rest>style="[^"]*"(?: shape-rendering="[^"]*")?) />$"""
     )]
     private static partial Regex RectLine();
 

@@ -145,7 +145,8 @@ public static class DecodeBenchmark
         {
             using var generator = new TorchSharp.torch.Generator((ulong)seed);
             var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: generator).to(model.Device); // [batch, prompt]
-            next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope(); // [batch, 1]
+            // next: [batch, 1]
+            next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope();
         }
         var seconds = timeSteps(() =>
         {

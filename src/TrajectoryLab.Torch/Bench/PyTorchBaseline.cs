@@ -101,10 +101,8 @@ public sealed record PyTorchBaseline(
         [
             .. ours.Where(p => !Config.TryGetValue(p.Key, out var theirs) || theirs != p.Value)
                 .Select(p =>
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{p.Key}: {p.Value} vs {(Config.TryGetValue(p.Key, out var t) ? t.ToString(CultureInfo.InvariantCulture) : "absent")}"
-                    )
+                    string.Create(CultureInfo.InvariantCulture, $"{p.Key}: {p.Value} vs ")
+                    + (Config.TryGetValue(p.Key, out var t) ? t.ToString(CultureInfo.InvariantCulture) : "absent")
                 ),
         ];
     }

@@ -103,8 +103,8 @@ internal static class FileReads
             tensor,
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"element {NonFiniteScan.Index(flatIndex, shape)} (flat index {flatIndex}) is {value}; a checkpoint with non-finite weights is refused (saved after training diverged, or corrupt)"
-            )
+                $"element {NonFiniteScan.Index(flatIndex, shape)} (flat index {flatIndex}) is {value}; "
+            ) + "a checkpoint with non-finite weights is refused (saved after training diverged, or corrupt)"
         );
 
     private static CheckpointException Failure(string filePath, string? tensor, string detail, Exception? inner) =>

@@ -70,7 +70,8 @@ internal static class Llama2cCheckpoint
                 {
                     using var scope = NewDisposeScope();
                     var label = target.PerLayer ? $"{array.Name} (layer {l})" : array.Name;
-                    var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, label); // [shape]
+                    // stored: [shape]
+                    var stored = FileReads.ReadTensor(handle, array.Offset + l * sliceBytes, shape, ScalarType.Float32, filePath, label);
                     var name = target.PerLayer ? ParameterNames.Block(l, target.Parameter) : target.Parameter;
                     var destination = target.Columns is { } columns
                         ? parameters[name].narrow(-1, target.ColumnStart, columns)
@@ -127,10 +128,15 @@ internal static class Llama2cCheckpoint
             || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize
         )
             throw new NotSupportedException(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"run.c computes a Llama without biases or rotary scaling, rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; this model is {spec.ModelType} with rope_theta {spec.RopeTheta}, rms_norm_eps {spec.RmsNormEps}"
-                )
+                "run.c computes a Llama without biases or rotary scaling, "
+                    + string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; "
+                    )
+                    + string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"this model is {spec.ModelType} with rope_theta {spec.RopeTheta}, rms_norm_eps {spec.RmsNormEps}"
+                    )
             );
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
         var targets = Targets(spec);
@@ -232,7 +238,8 @@ internal static class Llama2cCheckpoint
             throw new CheckpointException(
                 filePath,
                 null,
-                "starts with the magic 'ak42' of a newer llama2.c export; only the legacy version-0 layout is supported (export.py --version 0)"
+                "starts with the magic 'ak42' of a newer llama2.c export; "
+                    + "only the legacy version-0 layout is supported (export.py --version 0)"
             );
 
         var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (
@@ -326,8 +333,8 @@ internal static class Llama2cCheckpoint
                     name,
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"{SafetensorsEntry.FormatShape(shape)} float32 would end at byte {end}, beyond the file's {fileLength} bytes (truncated file, or a header promising more than it holds)"
-                    )
+                        $"{SafetensorsEntry.FormatShape(shape)} float32 would end at byte {end}, beyond the file's {fileLength} bytes "
+                    ) + "(truncated file, or a header promising more than it holds)"
                 );
             layout.Add(new StoredArray(name, (long)offset, shape));
             offset = end;

@@ -81,7 +81,8 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
                 throw new CheckpointException(
                     full,
                     null,
-                    "is a PyTorch pickle (zip) checkpoint, which TrajectoryLab does not read (unpickling can run code); save it as safetensors (model.save_pretrained(..., safe_serialization=True))"
+                    "is a PyTorch pickle (zip) checkpoint, which TrajectoryLab does not read (unpickling can run code); "
+                        + "save it as safetensors (model.save_pretrained(..., safe_serialization=True))"
                 );
             source = new(ModelFormat.Llama2c, full, full, null, Beside(System.IO.Path.GetDirectoryName(full)!, Llama2cTokenizerFileName));
         }
@@ -110,7 +111,8 @@ public sealed record ModelSource(ModelFormat Format, string Path, string Weights
             throw new TokenizerFormatException(
                 TokenizerPath,
                 null,
-                $"has {tokenizer.VocabularySize} token ids, but the model's vocabulary has {vocabularySize} (vocab_size): this tokenizer belongs to another model"
+                $"has {tokenizer.VocabularySize} token ids, but the model's vocabulary has {vocabularySize} (vocab_size): "
+                    + "this tokenizer belongs to another model"
             );
         return tokenizer.VocabularySize < vocabularySize ? new PaddedVocabularyTokenizer(tokenizer, vocabularySize) : tokenizer;
     }

@@ -118,10 +118,11 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
         }
         if (expected != end - begin)
             throw Bad(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"data_offsets [{begin}, {end}] span {end - begin} bytes but shape {SafetensorsEntry.FormatShape(shape)} of {dtypeName} needs {expected}"
-                )
+                string.Create(CultureInfo.InvariantCulture, $"data_offsets [{begin}, {end}] span {end - begin} bytes ")
+                    + string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"but shape {SafetensorsEntry.FormatShape(shape)} of {dtypeName} needs {expected}"
+                    )
             );
 
         if (value.EnumerateObject().Any(p => p.Name is not ("dtype" or "shape" or "data_offsets")))
@@ -141,8 +142,8 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
                     $"tensor '{entry.Name}'",
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): the file is truncated or the header is wrong"
-                    )
+                        $"data_offsets [{entry.Begin}, {entry.End}] run past the end of the data region ({dataLength} bytes): "
+                    ) + "the file is truncated or the header is wrong"
                 )
                 {
                     IsLayoutError = true,
@@ -160,17 +161,20 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
                     IsLayoutError = true,
                 };
             if (entry.Begin > position)
+            {
+                var neighbours = previous is null ? "before the first" : $"between '{previous.Name}' and";
                 throw new CheckpointException(
                     filePath,
                     null,
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({(previous is null ? "before the first" : $"between '{previous.Name}' and")} '{entry.Name}'): a header entry is missing, or its data_offsets are wrong"
-                    )
+                        $"bytes [{position}, {entry.Begin}) of the data region belong to no tensor ({neighbours} '{entry.Name}'): "
+                    ) + "a header entry is missing, or its data_offsets are wrong"
                 )
                 {
                     IsLayoutError = true,
                 };
+            }
             position = entry.End;
             previous = entry;
         }
@@ -178,10 +182,8 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> Tensors, 
             throw new CheckpointException(
                 filePath,
                 previous is null ? null : $"tensor '{previous.Name}'",
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"the tensors cover {position} bytes but the data region holds {dataLength}: a header entry is missing, or the file has trailing bytes"
-                )
+                string.Create(CultureInfo.InvariantCulture, $"the tensors cover {position} bytes but the data region holds {dataLength}: ")
+                    + "a header entry is missing, or the file has trailing bytes"
             )
             {
                 IsLayoutError = true,

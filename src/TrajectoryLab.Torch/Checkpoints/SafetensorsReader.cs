@@ -75,8 +75,8 @@ public sealed class SafetensorsReader : IDisposable
                     null,
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"header length {headerLength} runs past the end of the file ({fileLength} bytes): truncated or not a safetensors file"
-                    )
+                        $"header length {headerLength} runs past the end of the file ({fileLength} bytes): "
+                    ) + "truncated or not a safetensors file"
                 );
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
                 throw new CheckpointException(
@@ -138,7 +138,8 @@ public sealed class SafetensorsReader : IDisposable
     internal Tensor ReadTensor(string name)
     {
         var entry = Entry(name);
-        return FileReads.ReadTensor(_handle, _dataStart + entry.Begin, entry.Shape, entry.DType.ToScalarType(), FilePath, name); // [entry.Shape]
+        // [entry.Shape]
+        return FileReads.ReadTensor(_handle, _dataStart + entry.Begin, entry.Shape, entry.DType.ToScalarType(), FilePath, name);
     }
 
     /// <summary>Closes the file.</summary>

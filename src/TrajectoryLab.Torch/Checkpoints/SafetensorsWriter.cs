@@ -99,10 +99,8 @@ public sealed class SafetensorsWriter
         var expected = shape.Aggregate(1L, (n, d) => checked(n * d)) * dtype.Size();
         if (expected != byteLength)
             throw new ArgumentException(
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"tensor '{name}': shape {SafetensorsEntry.FormatShape(shape)} of {dtype} needs {expected} bytes, the data has {byteLength}"
-                ),
+                string.Create(CultureInfo.InvariantCulture, $"tensor '{name}': shape {SafetensorsEntry.FormatShape(shape)} of {dtype} ")
+                    + string.Create(CultureInfo.InvariantCulture, $"needs {expected} bytes, the data has {byteLength}"),
                 nameof(shape)
             );
         _tensors.Add((new SafetensorsEntry(name, dtype, (long[])shape.Clone(), _end, _end + byteLength), write));

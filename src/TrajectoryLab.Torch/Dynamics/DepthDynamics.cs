@@ -141,7 +141,8 @@ public static class DepthDynamics
                 {
                     using var scope = NewDisposeScope();
                     var ids = tensor(tokens.Select(t => (long)t).ToArray(), [1, tokens.Count], ScalarType.Int64, lm.Device); // [1, pos]
-                    var logProbs = lm.Forward(ids, null, 0, lastPositionOnly: false)[0].to_type(ScalarType.Float64).log_softmax(-1); // [pos, d_vocab]
+                    // logProbs: [pos, d_vocab]
+                    var logProbs = lm.Forward(ids, null, 0, lastPositionOnly: false)[0].to_type(ScalarType.Float64).log_softmax(-1);
                     entropy = logProbs.exp().mul(logProbs).sum(-1).neg().cpu().data<double>().ToArray();
                 }
                 finally

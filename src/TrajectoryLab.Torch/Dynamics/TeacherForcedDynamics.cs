@@ -140,7 +140,8 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     {
         if (StepsLeft <= 0)
             throw new InvalidOperationException(
-                $"the text has {_tokens.Length} tokens and all have been read; ask for fewer steps (transient + steps ≤ {_tokens.Length - Options.PromptLength})"
+                $"the text has {_tokens.Length} tokens and all have been read; "
+                    + $"ask for fewer steps (transient + steps ≤ {_tokens.Length - Options.PromptLength})"
             );
         var next = (long)_tokens[_batch.Length];
         _batch.Feed([.. Enumerable.Repeat(new[] { next }, 1 + K)]);

@@ -84,7 +84,8 @@ internal sealed class ActiveIntervention : IDisposable
         var size = shape.Aggregate(1L, (a, b) => a * b);
         if (_vectors!.shape[1] != size)
             throw new ArgumentException(
-                $"intervention at '{Intervention.Hook}': vectors of length {_vectors.shape[1]}, but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])"
+                $"intervention at '{Intervention.Hook}': vectors of length {_vectors.shape[1]}, "
+                    + $"but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])"
             );
         var vectors = _vectors.view([_rows.shape[0], .. shape]); // [rows, ...]
         if (Intervention.Kind == InterventionKind.Add)

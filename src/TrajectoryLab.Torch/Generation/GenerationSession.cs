@@ -71,7 +71,8 @@ public sealed class GenerationSession : IDisposable
             && _options.Interventions.FirstOrDefault(i => HookNames.IsHeadHook(i.Hook) && i.Position < prompts[0].Length - 1) is { } early
         )
             throw new ArgumentException(
-                $"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position ({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones",
+                $"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position "
+                    + $"({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones",
                 nameof(prompts)
             );
         var batch = prompts.Length;
@@ -139,7 +140,8 @@ public sealed class GenerationSession : IDisposable
         var count = input[0].Length;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var tokens = tensor(input.SelectMany(r => r.Select(t => (long)t)).ToArray(), [batch, count], ScalarType.Int64, _model.Device); // [batch, count]
+        // tokens: [batch, count]
+        var tokens = tensor(input.SelectMany(r => r.Select(t => (long)t)).ToArray(), [batch, count], ScalarType.Int64, _model.Device);
         _sampler!.Observe(tokens);
         _hooks!.Begin(StepsTaken, startPos, count);
         var logits = _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits).select(1, -1); // [batch, d_vocab]

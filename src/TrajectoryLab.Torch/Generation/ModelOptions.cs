@@ -33,7 +33,8 @@ public sealed partial record ModelOptions
             throw new ArgumentException($"Device '{Device}' is not one of cpu, cuda, cuda:N", nameof(Device));
         if (!cuda.is_available())
             throw new InvalidOperationException(
-                $"Device '{Device}' was requested but torch.cuda.is_available() is false (TorchSharp-cpu, or no GPU/driver); use Device = \"cpu\""
+                $"Device '{Device}' was requested but torch.cuda.is_available() is false (TorchSharp-cpu, or no GPU/driver); "
+                    + "use Device = \"cpu\""
             );
         var index = match.Groups[1].Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         if (index >= cuda.device_count())

@@ -17,11 +17,13 @@ public sealed class NonFiniteValueException : Exception
     /// (the value first appeared after the last hook point).</param>
     public NonFiniteValueException(string quantity, int step, long position, int row, string? site)
         : base(
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"non-finite {quantity} at step {step} (position {position}), batch row {row}; first non-finite activation: {site ?? "none at a hook point (it arose in the head)"}. "
-            )
-                + "The weights were checked finite at load, so the forward pass overflowed (float16 ends at 65504; try float32) or an intervention put it there"
+            string.Create(CultureInfo.InvariantCulture, $"non-finite {quantity} at step {step} (position {position}), batch row {row}; ")
+                + string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"first non-finite activation: {site ?? "none at a hook point (it arose in the head)"}. "
+                )
+                + "The weights were checked finite at load, so the forward pass overflowed (float16 ends at 65504; try float32) "
+                + "or an intervention put it there"
         )
     {
         Quantity = quantity;

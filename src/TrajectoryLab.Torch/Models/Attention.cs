@@ -51,7 +51,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             pos = x.shape[1];
         int heads = _spec.NumHeads,
             kvHeads = _spec.NumKvHeads;
-        var qkv = Project(x, W_QKV, b_QKV).view(batch, pos, heads + 2 * kvHeads, _spec.HeadDim).transpose(1, 2); // [batch, n_heads + 2·n_kv_heads, pos, d_head]
+        // qkv: [batch, n_heads + 2·n_kv_heads, pos, d_head]
+        var qkv = Project(x, W_QKV, b_QKV).view(batch, pos, heads + 2 * kvHeads, _spec.HeadDim).transpose(1, 2);
         var qk = qkv.narrow(1, 0, heads + kvHeads); // [batch, n_heads + n_kv_heads, pos, d_head]
         if (step.Rotary is { } angles)
             qk = RotaryEmbedding.Rotate(qk, angles.Cos, angles.Sin); // queries and keys in one rotation

@@ -88,7 +88,8 @@ internal sealed class DecoderModel : CausalLm
 
         var x = hook_embed.Apply(embed.call(tokens)); // [batch, pos, d_model]
         if (pos_embed is not null)
-            x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One); // [batch, pos, d_model]
+            // x: [batch, pos, d_model]
+            x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One);
         foreach (var block in blocks)
             x = block.call(x, step);
         if (lastPositionOnly)

@@ -14,7 +14,8 @@ internal sealed class Embed : Module<Tensor, Tensor>
 {
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
     private readonly Parameter? W_E; // [d_vocab, d_model], untied models only
-    private readonly Func<Tensor>? _tiedWeight; // tied models: the head's W_U, [d_model, d_vocab] (a delegate, so it is not registered twice)
+    // tied models: the head's W_U, [d_model, d_vocab] (a delegate, so it is not registered twice)
+    private readonly Func<Tensor>? _tiedWeight;
 
     /// <summary>An embedding with its own W_E, or, given <paramref name="tiedTo"/>, one that reads the head's W_U.</summary>
     public Embed(ModelSpec spec, ScalarType dtype, Unembed? tiedTo = null)

@@ -30,7 +30,8 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x)
     {
-        var hidden = WeightProduct.Apply(x, W_in).add_(b_in, KeptScalars.One).gelu_(TorchSharp.Modules.GELU.Approximate.tanh); // [batch, pos, d_mlp]
+        // hidden: [batch, pos, d_mlp]
+        var hidden = WeightProduct.Apply(x, W_in).add_(b_in, KeptScalars.One).gelu_(TorchSharp.Modules.GELU.Approximate.tanh);
         return WeightProduct.Apply(hidden, W_out).add_(b_out, KeptScalars.One); // [batch, pos, d_model]
     }
 }

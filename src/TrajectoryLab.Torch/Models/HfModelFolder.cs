@@ -203,10 +203,11 @@ internal static class HfModelFolder
             throw CheckpointException.ForTensor(
                 reader.FilePath,
                 m.HfName,
-                string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"shape {entry.ShapeText} disagrees with config.json, which implies {SafetensorsEntry.FormatShape(hfShape)} ({Dimensions(spec)})"
-                )
+                string.Create(CultureInfo.InvariantCulture, $"shape {entry.ShapeText} disagrees with config.json, ")
+                    + string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"which implies {SafetensorsEntry.FormatShape(hfShape)} ({Dimensions(spec)})"
+                    )
             );
         if (entry.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
             throw CheckpointException.ForTensor(reader.FilePath, m.HfName, $"dtype {entry.DType} is not a weight dtype (F32, F16 or BF16)");
@@ -217,12 +218,16 @@ internal static class HfModelFolder
         spec.Architecture == ModelArchitecture.Gpt2
             ? string.Create(
                 CultureInfo.InvariantCulture,
-                $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}"
-            )
+                $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, "
+            ) + string.Create(CultureInfo.InvariantCulture, $"n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}")
             : string.Create(
                 CultureInfo.InvariantCulture,
-                $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-            );
+                $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
+            )
+                + string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
+                );
 
     /// <summary>The shape of a canonical parameter under <paramref name="spec"/> ([in, out] for weights).</summary>
     internal static long[] CanonicalShape(string canonicalName, ModelSpec spec)

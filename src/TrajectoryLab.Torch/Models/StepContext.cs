@@ -44,7 +44,8 @@ internal sealed record StepContext(
             throw new ArgumentException($"startPos {startPos} needs a cache holding the earlier positions", nameof(startPos));
         if (cache is not null && (cache.Batch != batch || startPos + pos > cache.Capacity))
             throw new ArgumentException(
-                $"cache of batch {cache.Batch} and capacity {cache.Capacity} cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}",
+                $"cache of batch {cache.Batch} and capacity {cache.Capacity} "
+                    + $"cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}",
                 nameof(cache)
             );
 

@@ -73,13 +73,15 @@ public static partial class LibTorchLocator
             throw new LibTorchLoadException(
                 $"{EnvironmentVariable}={folder}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing in {full}; "
                     + $"a libtorch folder needs {string.Join(", ", LoadOrder.Where(l => l.Required).Select(l => l.FileName))} "
-                    + "(for a Python PyTorch: python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))')."
+                    + "(for a Python PyTorch: "
+                    + "python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))')."
             );
         var libraries = LoadOrder.Select(l => Path.Combine(full, l.FileName)).Where(fileExists).ToList();
         var shim = Path.Combine(Path.GetFullPath(appFolder), ShimFileName);
         if (!fileExists(shim))
             throw new LibTorchLoadException(
-                $"{ShimFileName} is missing in the application folder {Path.GetFullPath(appFolder)}; it comes with the TorchSharp package (any TorchBackend)."
+                $"{ShimFileName} is missing in the application folder {Path.GetFullPath(appFolder)}; "
+                    + "it comes with the TorchSharp package (any TorchBackend)."
             );
         return new LibTorchPlan(full, libraries, shim);
     }
@@ -98,9 +100,11 @@ public static partial class LibTorchLocator
             ?? loaderError;
         if (MissingSymbol(loaderError) is { } symbol)
             return $"{head}: undefined symbol {symbol}. {ShimFileName} (TorchSharp 0.107) was built for libtorch {ShimLibTorchVersion} "
-                + $"and this libtorch does not define that symbol; use a libtorch {ShimLibTorchVersion}.x (scripts/gpu/probe.sh lists every missing symbol). Loader: {loaderError}";
+                + $"and this libtorch does not define that symbol; use a libtorch {ShimLibTorchVersion}.x "
+                + $"(scripts/gpu/probe.sh lists every missing symbol). Loader: {loaderError}";
         if (MissingVersion(loaderError) is { } version)
-            return $"{head}: the system lacks symbol version {version} (an older libstdc++/glibc than the library was built for). Loader: {loaderError}";
+            return $"{head}: the system lacks symbol version {version} (an older libstdc++/glibc than the library was built for). "
+                + $"Loader: {loaderError}";
         return $"{head}: {loaderError}";
     }
 
@@ -136,9 +140,10 @@ public static partial class LibTorchLocator
     /// <param name="torchVersion">The PyTorch version, when known.</param>
     /// <returns>A line for the log.</returns>
     public static string Describe(LibTorchPlan plan, string? torchVersion) =>
-        string.Create(
+        string.Create(CultureInfo.InvariantCulture, $"libtorch {torchVersion ?? "(version unknown)"} from {plan.Folder} ")
+        + string.Create(
             CultureInfo.InvariantCulture,
-            $"libtorch {torchVersion ?? "(version unknown)"} from {plan.Folder} ({EnvironmentVariable}; {plan.Libraries.Count} libraries, CUDA {(plan.HasCuda ? "yes" : "no")}) with {plan.Shim}"
+            $"({EnvironmentVariable}; {plan.Libraries.Count} libraries, CUDA {(plan.HasCuda ? "yes" : "no")}) with {plan.Shim}"
         );
 
     [GeneratedRegex(@"undefined symbol: ?([^\s,;]+)")]

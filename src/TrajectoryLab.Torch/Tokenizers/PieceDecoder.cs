@@ -85,7 +85,8 @@ internal sealed class PieceDecoder
                 break;
             default:
                 throw type.Error(
-                    $"decoder '{type.String()}' is not supported (supported: ByteLevel, ByteFallback, Fuse, Replace, Strip, Metaspace, Sequence)"
+                    $"decoder '{type.String()}' is not supported "
+                        + "(supported: ByteLevel, ByteFallback, Fuse, Replace, Strip, Metaspace, Sequence)"
                 );
         }
     }

@@ -75,7 +75,8 @@ internal sealed class TextNormalizer
                 break;
             default:
                 throw type.Error(
-                    $"normalizer '{type.String()}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)"
+                    $"normalizer '{type.String()}' is not supported "
+                        + "(supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)"
                 );
         }
     }

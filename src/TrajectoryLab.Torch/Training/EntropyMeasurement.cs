@@ -68,7 +68,8 @@ public sealed record EntropyMeasurement(
         var surprisal = stats.Surprisal!; // [batch · length]
         var loss = surprisal.Average();
         var summary = EntropyAggregates.Summarize(entropies);
-        var perSequence = Enumerable.Range(0, batch).Select(b => stats.Entropy.AsSpan(b * length, length).ToArray()).ToArray(); // [batch][length]
+        // perSequence: [batch][length]
+        var perSequence = Enumerable.Range(0, batch).Select(b => stats.Entropy.AsSpan(b * length, length).ToArray()).ToArray();
         var high = HighEntropyPositions.ByBatchQuantile(perSequence, rho);
         var (highCount, highLoss) = (0, 0.0);
         for (var b = 0; b < batch; b++)

@@ -139,7 +139,8 @@ public sealed class TrainingSession : IDisposable
                 var differences = CheckpointStore.Differences(state.Config, config);
                 if (differences.Count > 0)
                     throw new InvalidOperationException(
-                        $"{session._store.Folder}: cannot resume step {step} with a different configuration; changed: {string.Join(", ", differences)}"
+                        $"{session._store.Folder}: cannot resume step {step} with a different configuration; "
+                            + $"changed: {string.Join(", ", differences)}"
                     );
                 (session.Step, session.ResumedFrom, session._sampler) = (state.Step, state.Step, new SplitMix64(state.SamplerState));
                 (session._steps, session._monitor, session._snapshots) = (state.Steps, state.Monitor, state.Snapshots);
@@ -256,8 +257,10 @@ public sealed class TrainingSession : IDisposable
             throw new InvalidOperationException(
                 string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"training diverged: the loss at step {Step + 1} is {value} (learning rate {lr:G3}); the weights before this step are finite, and no checkpoint holds non-finite ones — lower optimizer.learningRate or set optimizer.gradClip"
+                    $"training diverged: the loss at step {Step + 1} is {value} (learning rate {lr:G3}); "
                 )
+                    + "the weights before this step are finite, and no checkpoint holds non-finite ones — "
+                    + "lower optimizer.learningRate or set optimizer.gradClip"
             );
         loss.backward();
         var clip = Config.Optimizer.GradClip > 0 ? Config.Optimizer.GradClip : double.PositiveInfinity;
@@ -266,8 +269,8 @@ public sealed class TrainingSession : IDisposable
             throw new InvalidOperationException(
                 string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"training diverged: the gradient norm at step {Step + 1} is {norm} (loss {value}); the weights were not updated — lower optimizer.learningRate or set optimizer.gradClip"
-                )
+                    $"training diverged: the gradient norm at step {Step + 1} is {norm} (loss {value}); "
+                ) + "the weights were not updated — lower optimizer.learningRate or set optimizer.gradClip"
             );
         _optimizer.step();
         Step++;

@@ -52,7 +52,8 @@ public sealed record SlurmOptions(
             throw new ArgumentOutOfRangeException(nameof(CpusPerTask), CpusPerTask, "CpusPerTask must be at least 1");
         if (Time is not null && !IsValidTime(Time))
             throw new ArgumentException(
-                $"Time '{Time}' is not a Slurm time limit: use minutes, minutes:seconds, hours:minutes:seconds, days-hours, days-hours:minutes, days-hours:minutes:seconds or UNLIMITED",
+                $"Time '{Time}' is not a Slurm time limit: use minutes, minutes:seconds, hours:minutes:seconds, days-hours, "
+                    + "days-hours:minutes, days-hours:minutes:seconds or UNLIMITED",
                 nameof(Time)
             );
         if (MaxConcurrent is < 1)
