@@ -50,7 +50,8 @@ public static class ResultArrays
             if (reader is null || !reader.Contains(name))
                 throw new JsonException($"the result refers to tensor '{name}', which result.safetensors does not hold");
             var entry = reader.Entry(name);
-            if (entry.DType != dtype) throw new JsonException($"tensor '{name}' is {entry.DType}, not {dtype}");
+            if (entry.DType != dtype)
+                throw new JsonException($"tensor '{name}' is {entry.DType}, not {dtype}");
             var bytes = new byte[entry.ByteLength];
             reader.ReadBytes(name, bytes);
             return bytes;
@@ -62,12 +63,12 @@ public static class ResultArrays
 
     /// <summary>The converters that divert large arrays of doubles, floats, ints and longs.</summary>
     public static IEnumerable<JsonConverter> Converters(Sink? sink, Source? source) =>
-    [
-        new ArrayConverter<double>(SafetensorsDType.F64, sink, source),
-        new ArrayConverter<float>(SafetensorsDType.F32, sink, source),
-        new ArrayConverter<long>(SafetensorsDType.I64, sink, source),
-        new ArrayConverter<int>(SafetensorsDType.I32, sink, source),
-    ];
+        [
+            new ArrayConverter<double>(SafetensorsDType.F64, sink, source),
+            new ArrayConverter<float>(SafetensorsDType.F32, sink, source),
+            new ArrayConverter<long>(SafetensorsDType.I64, sink, source),
+            new ArrayConverter<int>(SafetensorsDType.I32, sink, source),
+        ];
 
     /// <summary>Writes T[] inline below <see cref="Threshold"/> elements, as a tensor reference above it.</summary>
     private sealed class ArrayConverter<T>(SafetensorsDType dtype, Sink? sink, Source? source) : JsonConverter<T[]>
@@ -75,7 +76,8 @@ public static class ResultArrays
     {
         public override T[]? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            if (reader.TokenType == JsonTokenType.Null) return null;
+            if (reader.TokenType == JsonTokenType.Null)
+                return null;
             if (reader.TokenType == JsonTokenType.StartObject)
             {
                 string? name = null;
@@ -83,12 +85,15 @@ public static class ResultArrays
                 {
                     var key = reader.GetString();
                     reader.Read();
-                    if (key == Key) name = reader.GetString();
+                    if (key == Key)
+                        name = reader.GetString();
                 }
-                if (name is null || source is null) throw new JsonException($"an array stored as a tensor needs its '{Key}' name and result.safetensors");
+                if (name is null || source is null)
+                    throw new JsonException($"an array stored as a tensor needs its '{Key}' name and result.safetensors");
                 return MemoryMarshal.Cast<byte, T>(source.Read(name, dtype)).ToArray();
             }
-            if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"expected an array of {typeof(T).Name}");
+            if (reader.TokenType != JsonTokenType.StartArray)
+                throw new JsonException($"expected an array of {typeof(T).Name}");
             var values = new List<T>();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 values.Add(JsonSerializer.Deserialize<T>(ref reader, options));
@@ -105,7 +110,8 @@ public static class ResultArrays
                 return;
             }
             writer.WriteStartArray();
-            foreach (var v in value) JsonSerializer.Serialize(writer, v, options); // NaN and ±∞ as named literals
+            foreach (var v in value)
+                JsonSerializer.Serialize(writer, v, options); // NaN and ±∞ as named literals
             writer.WriteEndArray();
         }
     }

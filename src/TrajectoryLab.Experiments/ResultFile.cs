@@ -32,7 +32,8 @@ public static class ResultFile
             Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         };
         if (sink is not null || source is not null)
-            foreach (var converter in ResultArrays.Converters(sink, source)) options.Converters.Add(converter);
+            foreach (var converter in ResultArrays.Converters(sink, source))
+                options.Converters.Add(converter);
         return options;
     }
 
@@ -43,8 +44,10 @@ public static class ResultFile
         var sink = new ResultArrays.Sink();
         var json = JsonSerializer.Serialize(result, type, Options(sink, null));
         var arrays = Path.Combine(folder, ArraysFileName);
-        if (sink.Count > 0) sink.Save(arrays);
-        else if (File.Exists(arrays)) File.Delete(arrays);
+        if (sink.Count > 0)
+            sink.Save(arrays);
+        else if (File.Exists(arrays))
+            File.Delete(arrays);
         AtomicFile.WriteAllText(Path.Combine(folder, FileName), json);
     }
 
@@ -54,7 +57,8 @@ public static class ResultFile
     public static object Load(string folder, Type type)
     {
         var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) throw new InvalidDataException($"{path}: no saved result (the run ended before its measurement did)");
+        if (!File.Exists(path))
+            throw new InvalidDataException($"{path}: no saved result (the run ended before its measurement did)");
         var arrays = Path.Combine(folder, ArraysFileName);
         try
         {

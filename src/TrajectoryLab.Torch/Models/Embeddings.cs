@@ -14,6 +14,7 @@ internal sealed class Embed : Module<Tensor, Tensor>
 {
     // Field name is the canonical name (HookNames.cs): RegisterComponents registers it as written.
     private readonly Parameter? W_E; // [d_vocab, d_model], untied models only
+
     // tied models: the head's W_U, [d_model, d_vocab] (a delegate, so it is not registered twice)
     private readonly Func<Tensor>? _tiedWeight;
 
