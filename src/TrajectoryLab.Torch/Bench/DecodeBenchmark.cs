@@ -139,7 +139,7 @@ public static class DecodeBenchmark
     )
     {
         using var noGrad = no_grad();
-        using var cache = model.NewCache(batch, promptTokens + newTokens);
+        using var cache = model.NewState(batch, promptTokens + newTokens);
         Tensor next; // [batch, 1]
         using (var scope = NewDisposeScope())
         {

@@ -227,7 +227,7 @@ public static class GpuBenchmark
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var cache = lm.NewCache(1, tokens);
+        using var cache = lm.NewState(1, tokens);
         using var generator = new Generator((ulong)seed);
         var prompt = randint(lm.Spec.VocabSize, [1, tokens], generator: generator).to(lm.Device); // [1, tokens]
         _ = lm.Forward(prompt, cache, 0, lastPositionOnly: true)[0, -1].argmax().cpu().item<long>();

@@ -3,7 +3,7 @@
 // single trajectory through the KV cache at the same positions (GenerationSession.Step with teacher forcing), both
 // measured in the same run. The spectrum step is split into the batch forward of 1 + k rows (Step: forward, the probes'
 // reads of h, the reference entropy) and the re-orthonormalisation (Reorthonormalise: QR of the k observed deviations,
-// then the re-combination of every row's deviation in the whole cache, KvCache.MixDeviations); the QR alone is timed on
+// then the re-combination of every row's deviation in the whole cache, ModelState.MixDeviations); the QR alone is timed on
 // a frame of the same shape, so the re-combination is the remainder. A plain decoding step of 1 + k rows (no probes, no
 // QR) is timed too: the floor the batch forward can reach. Best of the repeats (the least disturbed by other load).
 // References: Benettin et al. (1980), Meccanica 15:9 (tangents + QR); Williams, Waterman, Patterson (2009) on reading

@@ -4,7 +4,7 @@
 // (h_t reaches later
 // positions only through its keys and values), so tangent vectors are the rows' cache deviations from row 0, and
 // re-orthonormalisation or renormalisation re-combines those deviations linearly in every layer and position
-// (KvCache.MixDeviations): Benettin's algorithm with the k tangents riding along as a batch, not k passes.
+// (ModelState.MixDeviations): Benettin's algorithm with the k tangents riding along as a batch, not k passes.
 // References: Benettin et al. (1980), Meccanica 15:9; docs/dynamics.md.
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
@@ -17,7 +17,7 @@ internal sealed class PerturbedBatch : IDisposable
 {
     private readonly LanguageModel _owner;
     private readonly CausalLm _model;
-    private readonly KvCache _cache;
+    private readonly ModelState _cache;
     private readonly SiteProbe _perturbProbe;
     private readonly SiteProbe[] _observeProbes;
     private double[][]? _pendingAdd; // [k][d_model] added to rows 1…k at the next pass's newest position
@@ -49,7 +49,7 @@ internal sealed class PerturbedBatch : IDisposable
             [
                 .. observeSites.Select((site, i) => site == perturbSite ? _perturbProbe : new SiteProbe(_model, observeHooks[i])),
             ];
-            _cache = _model.NewCache(1 + k, capacity);
+            _cache = _model.NewState(1 + k, capacity);
         }
         catch
         {

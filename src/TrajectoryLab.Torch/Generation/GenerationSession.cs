@@ -23,7 +23,7 @@ public sealed class GenerationSession : IDisposable
     private readonly CausalLm _model;
     private readonly GenerationOptions _options;
     private List<int>[] _tokens = []; // [batch][length] each row's context
-    private KvCache? _cache;
+    private ModelState? _cache;
     private TokenSampler? _sampler;
     private SessionHooks? _hooks;
     private long[] _streams = []; // [batch] each row's stream id
@@ -100,7 +100,7 @@ public sealed class GenerationSession : IDisposable
         }
         (_sampler, _hooks) = (sampler, hooks);
         BlockAblation.Apply(_model, _options.Ablation);
-        _cache = _model.NewCache(batch, prompts[0].Length + _options.MaxNewTokens - 1);
+        _cache = _model.NewState(batch, prompts[0].Length + _options.MaxNewTokens - 1);
         _tokens = [.. prompts.Select(p => new List<int>(p))];
         return Advance(prompts, 0, force);
     }

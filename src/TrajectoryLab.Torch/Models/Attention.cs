@@ -59,8 +59,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         var q = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         var k = qk.narrow(1, heads, kvHeads); // [batch, n_kv_heads, pos, d_head]
         var v = qkv.narrow(1, heads + kvHeads, kvHeads); // [batch, n_kv_heads, pos, d_head]
-        if (step.Cache is { } cache)
-            (k, v) = cache.Write(_layer, k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
+        if (step.State is { } state)
+            (k, v) = state.Layer<AttentionCache>(_layer).Write(k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]
         v = RepeatKv(v); // [batch, n_heads, length, d_head]
 

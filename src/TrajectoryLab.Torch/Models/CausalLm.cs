@@ -8,7 +8,7 @@ using static TorchSharp.torch.nn;
 namespace TrajectoryLab.Torch.Models;
 
 /// <summary>A causal language model with a KV cache and named hook points.</summary>
-internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, Tensor>(name)
+internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long, Tensor>(name)
 {
     /// <summary>The architecture.</summary>
     public abstract ModelSpec Spec { get; }
@@ -30,7 +30,7 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <param name="startPos">Position of the first token; 0 without a cache.</param>
     /// <param name="lastPositionOnly">Run ln_final and the head (and their hook points) at the last position only.</param>
     /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
-    public abstract Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly);
+    public abstract Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly);
 
     /// <summary>The residual stream after <paramref name="toSite"/> blocks given it after <paramref name="fromSite"/>
     /// blocks, over positions 0 … pos − 1 without a cache (the depth map).</summary>
@@ -40,9 +40,9 @@ internal abstract class CausalLm(string name) : Module<Tensor, KvCache?, long, T
     /// <returns>[batch, pos, d_model]</returns>
     internal abstract Tensor ResidualMap(Tensor h, int fromSite, int toSite);
 
-    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, in this model's
-    /// dtype.</summary>
-    public KvCache NewCache(long batch, long capacity) => new(Spec, batch, capacity, DType, Device);
+    /// <summary>The state of the generation map (every layer's cache or recurrent state) for <paramref name="batch"/>
+    /// sequences of up to <paramref name="capacity"/> positions, in this model's dtype and device.</summary>
+    public abstract ModelState NewState(long batch, long capacity);
 
     /// <summary>The hook point registered under <paramref name="hookName"/> (a <see cref="HookNames"/> name).</summary>
     /// <exception cref="ArgumentException">No hook point has that name; the message lists the valid ones.</exception>

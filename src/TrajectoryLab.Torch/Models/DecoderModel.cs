@@ -70,12 +70,12 @@ internal sealed class DecoderModel : CausalLm
     /// a cache.</param>
     /// <param name="startPos">Position of the first token; 0 without a cache.</param>
     /// <returns>[batch, pos, d_vocab] logits.</returns>
-    public override Tensor forward(Tensor tokens, KvCache? cache, long startPos) => Forward(tokens, cache, startPos, false);
+    public override Tensor forward(Tensor tokens, ModelState? cache, long startPos) => Forward(tokens, cache, startPos, false);
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see
     /// cref="StepContext.Begin"/>).</exception>
-    public override Tensor Forward(Tensor tokens, KvCache? cache, long startPos, bool lastPositionOnly)
+    public override Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly)
     {
         long batch = tokens.shape[0],
             pos = tokens.shape[1];
@@ -97,6 +97,10 @@ internal sealed class DecoderModel : CausalLm
         x = ln_final.call(x); // [batch, pos or 1, d_model]
         return hook_logits.Apply(unembed.call(x)); // [batch, pos or 1, d_vocab]
     }
+
+    /// <inheritdoc/>
+    public override ModelState NewState(long batch, long capacity) =>
+        new(batch, capacity, Enumerable.Range(0, Spec.NumLayers).Select(_ => new AttentionCache(batch, capacity, Spec.NumKvHeads, Spec.HeadDim, DType, Device)));
 
     /// <inheritdoc/>
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)

@@ -11,14 +11,14 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="Rotary">Rotary cosine and sine tables, each [pos, d_head] (<see cref="RotaryEmbedding.Angles"/>); null for a model with
 /// learned positions.</param>
 /// <param name="Mask">[pos, StartPos + pos] bool, true where a query may attend to a key; null for a single new token.</param>
-/// <param name="Cache">The key/value cache, or null to attend only within the new tokens.</param>
+/// <param name="State">The state of the generation map (caches of earlier positions), or null to attend only within the new tokens.</param>
 internal sealed record StepContext(
     long StartPos,
     long Count,
     Tensor Positions,
     (Tensor Cos, Tensor Sin)? Rotary,
     Tensor? Mask,
-    KvCache? Cache
+    ModelState? State
 )
 {
     /// <summary>Compute attention as softmax(QKᵀ/√d)·V instead of fused SDPA, whose CPU kernel has no second derivative
@@ -36,7 +36,7 @@ internal sealed record StepContext(
     /// <param name="dtype">The model's dtype (for the rotary angles).</param>
     /// <param name="device">The model's device.</param>
     /// <exception cref="ArgumentException">A start position without a cache, or a cache of the wrong batch or too small.</exception>
-    public static StepContext Begin(Tensor tokens, KvCache? cache, long startPos, RotaryEmbedding? rotary, ScalarType dtype, Device device)
+    public static StepContext Begin(Tensor tokens, ModelState? cache, long startPos, RotaryEmbedding? rotary, ScalarType dtype, Device device)
     {
         long batch = tokens.shape[0],
             pos = tokens.shape[1];

@@ -35,7 +35,7 @@ public sealed class DecodingTests
         using var model = TinyLlamas.Create("rope-dynamic");
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 1, length: 8, seed: 4);
         var full = TinyLlamas.Logits(model, tokens);
-        using var cache = model.NewCache(1, 8);
+        using var cache = model.NewState(1, 8);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var prefill = TinyLlamas.ToDoubles(model.call(TinyLlamas.AsTensor([tokens[0][..7]]), cache, 0));
@@ -80,7 +80,7 @@ public sealed class DecodingTests
         var full = TinyLlamas.Logits(model, tokens);
         var vocab = model.Spec.VocabSize;
 
-        using var cache = model.NewCache(batch: 2, capacity: 16);
+        using var cache = model.NewState(batch: 2, capacity: 16);
         var chunks = new[] { 5, 1, 1, 3, 1, 1 };
         var pieces = new List<double[]>();
         for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
@@ -117,7 +117,7 @@ public sealed class DecodingTests
     /// <summary>Greedy continuation of equal-length prompts with a cache, one dispose scope per step: [batch][steps] token ids.</summary>
     private static long[][] Greedy(CausalLm model, int[][] prompts, int steps)
     {
-        using var cache = model.NewCache(prompts.Length, prompts[0].Length + steps);
+        using var cache = model.NewState(prompts.Length, prompts[0].Length + steps);
         var generated = prompts.Select(_ => new long[steps]).ToArray();
         var input = TinyLlamas.AsTensor(prompts);
         long position = 0;

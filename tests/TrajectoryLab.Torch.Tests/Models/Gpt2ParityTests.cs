@@ -64,7 +64,7 @@ public sealed class Gpt2ParityTests(ITestOutputHelper output)
     public void PositionsBeyondNPositionsAreRejected()
     {
         using var model = TinyGpt2s.Create("gpt2-untied-inner");
-        using var cache = model.NewCache(batch: 1, capacity: 16);
+        using var cache = model.NewState(batch: 1, capacity: 16);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var e = Assert.Throws<ArgumentException>(() => model.call(TinyLlamas.AsTensor(TinyLlamas.Tokens(model.Spec, 1, 2, seed: 1)), cache, 11));

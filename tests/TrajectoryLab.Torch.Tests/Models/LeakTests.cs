@@ -31,7 +31,7 @@ public sealed class LeakTests
     private static void AssertLiveTensorCountStaysFlat(CausalLm model, int steps)
     {
         model.InitializeRandom(seed: 3, std: 0.5);
-        using var cache = model.NewCache(batch: 1, capacity: steps + 1);
+        using var cache = model.NewState(batch: 1, capacity: steps + 1);
         var next = 1L;
         long afterWarmup = 0;
         GC.Collect();

@@ -1,0 +1,119 @@
+// The state of the generation map: whatever each layer carries from one step to the next. An attention layer carries
+// its keys and values (AttentionCache, preallocated and written in place with index_copy_: growing by torch.cat
+// halves batched decoding speed, docs/performance.md); a recurrent layer carries a fixed-size state. Everything that
+// works on the state — perturbed rows, the re-combination of their deviations (QR of the tangents), stepping —
+// works through ModelState and ILayerState, whatever the architecture.
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Models;
+
+/// <summary>One layer's part of the state, for <c>batch</c> rows.</summary>
+internal interface ILayerState : IDisposable
+{
+    /// <summary>Re-combines the deviations of rows 1…k from row 0: row_i ← row_0 + Σ_j (row_j − row_0)·mix[j, i], for
+    /// the parts of the state that positions from … length − 1 wrote (a recurrent state is one part, whatever the
+    /// positions).</summary>
+    /// <param name="mix">[k, k] with k = batch − 1, in the state's dtype and device.</param>
+    /// <param name="from">First position that may differ between rows.</param>
+    /// <param name="length">Positions written so far.</param>
+    void MixDeviations(Tensor mix, long from, long length);
+}
+
+/// <summary>The state of every layer for <see cref="Batch"/> sequences of up to <see cref="Capacity"/> positions.</summary>
+/// <remarks>The buffers live outside any dispose scope until <see cref="Dispose"/>.</remarks>
+internal sealed class ModelState : IDisposable
+{
+    private readonly ILayerState[] _layers;
+
+    /// <param name="batch">Rows.</param>
+    /// <param name="capacity">Positions each row can hold.</param>
+    /// <param name="layers">One state per layer, in order.</param>
+    public ModelState(long batch, long capacity, IEnumerable<ILayerState> layers)
+    {
+        if (batch <= 0 || capacity <= 0)
+            throw new ArgumentOutOfRangeException(nameof(capacity), $"batch {batch} and capacity {capacity} must be positive");
+        Batch = batch;
+        Capacity = capacity;
+        _layers = [.. layers];
+    }
+
+    /// <summary>Number of sequences.</summary>
+    public long Batch { get; }
+
+    /// <summary>Positions each sequence can hold.</summary>
+    public long Capacity { get; }
+
+    /// <summary>The state of layer <paramref name="layer"/>, as the kind the layer carries.</summary>
+    public T Layer<T>(int layer)
+        where T : ILayerState => (T)_layers[layer];
+
+    /// <summary>Re-combines the rows' deviations in every layer (<see cref="ILayerState.MixDeviations"/>). With rows
+    /// carrying reference + small deviations this is the linear map of tangent vectors that QR re-orthonormalisation
+    /// (mix = R⁻¹, scaled) or renormalisation (mix = c·I) needs; mix = 0 makes rows 1…k copies of row 0 again.
+    /// Positions before <paramref name="from"/> must hold no deviation (all rows equal there).</summary>
+    /// <param name="mix">[k, k] with k = Batch − 1, in the state's dtype and device.</param>
+    /// <param name="from">First position that may differ between rows.</param>
+    /// <param name="length">Positions written so far.</param>
+    public void MixDeviations(Tensor mix, long from, long length)
+    {
+        foreach (var layer in _layers)
+            layer.MixDeviations(mix, from, length);
+    }
+
+    /// <summary>Frees every layer's buffers.</summary>
+    public void Dispose()
+    {
+        foreach (var layer in _layers)
+            layer.Dispose();
+    }
+}
+
+/// <summary>An attention layer's keys and values: [batch, kv_heads, capacity, d_head] each.</summary>
+internal sealed class AttentionCache : ILayerState
+{
+    private readonly Tensor _keys; // [batch, kv_heads, capacity, d_head]
+    private readonly Tensor _values; // [batch, kv_heads, capacity, d_head]
+
+    public AttentionCache(long batch, long capacity, int kvHeads, int headDim, ScalarType dtype, Device device)
+    {
+        long[] shape = [batch, kvHeads, capacity, headDim];
+        _keys = zeros(shape, dtype, device).DetachFromDisposeScope();
+        _values = zeros(shape, dtype, device).DetachFromDisposeScope();
+    }
+
+    /// <summary>Writes the new keys/values at <paramref name="positions"/> and returns views of everything cached up to
+    /// the last of them.</summary>
+    /// <param name="k">[batch, kv_heads, pos, d_head]</param>
+    /// <param name="v">[batch, kv_heads, pos, d_head]</param>
+    /// <param name="positions">[pos] int64: startPos … startPos + pos - 1.</param>
+    /// <param name="length">startPos + pos.</param>
+    /// <returns>Keys and values, each [batch, kv_heads, length, d_head].</returns>
+    public (Tensor Keys, Tensor Values) Write(Tensor k, Tensor v, Tensor positions, long length)
+    {
+        _keys.index_copy_(2, positions, k);
+        _values.index_copy_(2, positions, v);
+        return (_keys.narrow(2, 0, length), _values.narrow(2, 0, length));
+    }
+
+    /// <inheritdoc/>
+    public void MixDeviations(Tensor mix, long from, long length)
+    {
+        var k = _keys.shape[0] - 1;
+        foreach (var buffer in new[] { _keys, _values })
+        {
+            using var scope = NewDisposeScope();
+            var used = buffer.narrow(2, from, length - from); // [1 + k, kv_heads, length − from, d_head]
+            var reference = used.narrow(0, 0, 1); // [1, kv_heads, length − from, d_head]
+            var rows = used.narrow(0, 1, k).sub_(reference); // [k, …]: the deviations, in place
+            var mixed = mix.t().matmul(rows.reshape(k, -1)); // [k, kv_heads · (length − from) · d_head]
+            rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
+        }
+    }
+
+    /// <summary>Frees the buffers.</summary>
+    public void Dispose()
+    {
+        _keys.Dispose();
+        _values.Dispose();
+    }
+}
