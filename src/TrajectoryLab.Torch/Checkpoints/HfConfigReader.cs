@@ -3,6 +3,7 @@
 // and activations, MLP bias, other rope_scaling types, GPT-2's attention variants) with an error naming the file and key.
 using System.Text.Json;
 using TrajectoryLab.Torch.Models;
+using TrajectoryLab.Torch.Models.Families;
 
 namespace TrajectoryLab.Torch.Checkpoints;
 
@@ -20,22 +21,25 @@ public static class HfConfigReader
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointException(filePath, null, "config is not a JSON object");
-            var spec = Parse(new Keys(filePath, document.RootElement));
+            var spec = Parse(new ConfigKeys(filePath, document.RootElement));
             if (spec.FindProblem() is var (key, problem))
                 throw CheckpointException.ForKey(filePath, key, problem);
             return spec;
         }
     }
 
-    private static ModelSpec Parse(Keys c)
+    private static ModelSpec Parse(ConfigKeys c)
     {
         var modelType = c.String("model_type") ?? throw c.Error("model_type", "is required");
-        if (!ModelSpec.SupportedModelTypes.Contains(modelType))
-            throw c.Error("model_type", $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})");
-        return modelType == "gpt2" ? ParseGpt2(c) : ParseLlama(c, modelType);
+        var family = ModelFamilies.Find(modelType)
+            ?? throw c.Error(
+                "model_type",
+                $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})"
+            );
+        return family.Read(c, modelType);
     }
 
-    private static ModelSpec ParseLlama(Keys c, string modelType)
+    internal static ModelSpec ParseLlama(ConfigKeys c, string modelType)
     {
         var activation = c.String("hidden_act") ?? "silu";
         if (activation != "silu")
@@ -81,7 +85,7 @@ public static class HfConfigReader
     }
 
     /// <summary>GPT2Config's keys and defaults (n_inner 4·n_embd, gelu_new, layer_norm_epsilon 1e-5, tied head).</summary>
-    private static ModelSpec ParseGpt2(Keys c)
+    internal static ModelSpec ParseGpt2(ConfigKeys c)
     {
         var activation = c.String("activation_function") ?? "gelu_new";
         if (activation is not ("gelu_new" or "gelu_pytorch_tanh"))
@@ -110,7 +114,7 @@ public static class HfConfigReader
     }
 
     /// <summary>Reads rope_scaling (or, with <paramref name="key"/> null, the scaling fields of rope_parameters itself).</summary>
-    private static RopeScaling? ReadScaling(Keys c, string? key)
+    private static RopeScaling? ReadScaling(ConfigKeys c, string? key)
     {
         var s =
             key is null ? c
@@ -136,68 +140,5 @@ public static class HfConfigReader
             s.Double("high_freq_factor") ?? 4.0,
             s.Int("original_max_position_embeddings")
         );
-    }
-
-    /// <summary>Typed access to the keys of one JSON object, with errors naming the file and the dotted key path.</summary>
-    private sealed class Keys(string filePath, JsonElement element, string prefix = "")
-    {
-        public CheckpointException Error(string key, string detail) => CheckpointException.ForKey(filePath, prefix + key, detail);
-
-        public Keys At(string key, JsonElement child) => new(filePath, child, prefix + key + ".");
-
-        private JsonElement? Get(string key) => element.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-
-        public string? String(string key) =>
-            Get(key) switch
-            {
-                null => null,
-                { ValueKind: JsonValueKind.String } v => v.GetString(),
-                _ => throw Error(key, "must be a string"),
-            };
-
-        public int? Int(string key) =>
-            Get(key) switch
-            {
-                null => null,
-                { ValueKind: JsonValueKind.Number } v when v.TryGetInt32(out var i) => i,
-                _ => throw Error(key, "must be an integer"),
-            };
-
-        public double? Double(string key) =>
-            Get(key) switch
-            {
-                null => null,
-                { ValueKind: JsonValueKind.Number } v => v.GetDouble(),
-                _ => throw Error(key, "must be a number"),
-            };
-
-        public bool? Bool(string key) =>
-            Get(key) switch
-            {
-                null => null,
-                { ValueKind: JsonValueKind.True } => true,
-                { ValueKind: JsonValueKind.False } => false,
-                _ => throw Error(key, "must be true or false"),
-            };
-
-        public JsonElement? Object(string key) =>
-            Get(key) switch
-            {
-                null => null,
-                { ValueKind: JsonValueKind.Object } v => v,
-                _ => throw Error(key, "must be an object"),
-            };
-
-        public IReadOnlyList<int> IntList(string key) =>
-            Get(key) switch
-            {
-                null => [],
-                { ValueKind: JsonValueKind.Array } v => v.EnumerateArray()
-                    .Select(x =>
-                        x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i) ? i : throw Error(key, "must hold integers")
-                    )
-                    .ToArray(),
-                _ => [Int(key)!.Value],
-            };
     }
 }

@@ -2,6 +2,7 @@
 using System.Text.Json;
 using TrajectoryLab.Core.IO;
 using TrajectoryLab.Torch.Models;
+using TrajectoryLab.Torch.Models.Families;
 
 namespace TrajectoryLab.Torch.Checkpoints;
 
@@ -20,10 +21,7 @@ public static class HfConfigWriter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            if (spec.Architecture == ModelArchitecture.Gpt2)
-                WriteGpt2(json, spec);
-            else
-                WriteLlama(json, spec);
+            ModelFamilies.Of(spec).Write(json, spec);
             json.WriteString("torch_dtype", torchDType);
             if (spec.BosTokenId is { } bos)
                 json.WriteNumber("bos_token_id", bos);
@@ -43,7 +41,7 @@ public static class HfConfigWriter
         AtomicFile.WriteAllBytes(filePath, buffer.ToArray());
     }
 
-    private static void WriteGpt2(Utf8JsonWriter json, ModelSpec spec)
+    internal static void WriteGpt2(Utf8JsonWriter json, ModelSpec spec)
     {
         json.WriteStartArray("architectures");
         json.WriteStringValue("GPT2LMHeadModel");
@@ -60,7 +58,7 @@ public static class HfConfigWriter
         json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
     }
 
-    private static void WriteLlama(Utf8JsonWriter json, ModelSpec spec)
+    internal static void WriteLlama(Utf8JsonWriter json, ModelSpec spec)
     {
         var qwen2 = spec.ModelType == "qwen2";
         if (qwen2 ? !spec.QkvBias || spec.OutputBias : spec.QkvBias != spec.OutputBias)

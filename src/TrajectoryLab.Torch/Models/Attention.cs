@@ -1,9 +1,11 @@
-// Grouped-query causal self-attention with a KV cache (Ainslie et al. 2023, arXiv:2305.13245), rotating queries and keys
-// when the model has rotary embeddings (Su et al. 2021, arXiv:2104.09864); GPT-2 is the case n_kv_heads = n_heads with
-// every bias and no rotation (Radford et al. 2019).
+// Grouped-query causal self-attention with a key–value cache (Ainslie et al. 2023, arXiv:2305.13245), with the variants
+// a BlockDesign names: rotary embeddings on all or the first R features of each head (Su et al. 2021,
+// arXiv:2104.09864; GPT-NeoX's rotary_pct), query/key RMSNorm per head (Qwen3, Gemma 3) or over the whole projection
+// (OLMo 2), a score scale other than 1/√d_head and soft-capping c·tanh(s/c) (Gemma 2), a sliding window per layer with
+// its own rotary base (Mistral, Gemma 2/3). GPT-2 is the case n_kv_heads = n_heads with every bias and no rotation.
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
 // side by side as one W_QKV so that one product computes all three (docs/performance.md).
-// Fused SDPA unless hook_pattern is hooked or the pass must be twice differentiable, then explicit softmax(QKᵀ/√d).
+// Fused SDPA unless hook_pattern is hooked, the scores are soft-capped or the pass must be twice differentiable.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,9 +21,17 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     private readonly Parameter? b_QKV; // [(n_heads + 2·n_kv_heads) · d_head]
     private readonly Parameter W_O; // [n_heads * d_head, d_model]
     private readonly Parameter? b_O; // [d_model]
+    private readonly RmsNorm? q_norm; // [d_head] per head, or [n_heads · d_head] over the projection
+    private readonly RmsNorm? k_norm; // [d_head] per head, or [n_kv_heads · d_head] over the projection
     private readonly HookPoint hook_pattern;
     private readonly int _layer;
     private readonly ModelSpec _spec;
+    private readonly BlockDesign _design;
+    private readonly int? _window;
+    private readonly Scalar? _queryScale; // multiplies q so that SDPA's 1/√d_head gives the design's scale
+    private readonly Scalar? _scoreScale; // the design's scale, for the explicit path; null for 1/√d_head
+    private readonly Scalar _sqrtHeadDim; // √d_head: scores are divided by it unless the design sets a scale
+    private readonly Scalar? _softcap;
 
     /// <summary>Builds the attention of block <paramref name="layer"/> with uninitialised weights and zero biases.</summary>
     public Attention(ModelSpec spec, int layer, ScalarType dtype)
@@ -30,31 +40,65 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         long d = spec.HiddenSize,
             q = spec.NumHeads * spec.HeadDim,
             kv = spec.NumKvHeads * spec.HeadDim;
+        _design = spec.Block;
         W_QKV = new Parameter(empty(d, q + 2 * kv, dtype));
         W_O = new Parameter(empty(q, d, dtype));
         if (spec.QkvBias)
             b_QKV = new Parameter(zeros(q + 2 * kv, dtype));
         if (spec.OutputBias)
             b_O = new Parameter(zeros(d, dtype));
+        var offset = _design.Norm == NormKind.RmsOffset;
+        if (_design.QkNorm == QkNormKind.PerHead)
+        {
+            q_norm = new RmsNorm(spec.HeadDim, spec.RmsNormEps, dtype, offset);
+            k_norm = new RmsNorm(spec.HeadDim, spec.RmsNormEps, dtype, offset);
+        }
+        else if (_design.QkNorm == QkNormKind.FullProjection)
+        {
+            q_norm = new RmsNorm((int)q, spec.RmsNormEps, dtype, offset);
+            k_norm = new RmsNorm((int)kv, spec.RmsNormEps, dtype, offset);
+        }
         hook_pattern = new HookPoint();
         _layer = layer;
         _spec = spec;
+        _window = _design.WindowOf(spec, layer);
+        _sqrtHeadDim = Math.Sqrt(spec.HeadDim).ToScalar();
+        if (_design.AttentionScale is { } s)
+        {
+            _scoreScale = s.ToScalar();
+            _queryScale = (s * Math.Sqrt(spec.HeadDim)).ToScalar();
+        }
+        if (_design.AttentionSoftcap is { } cap)
+            _softcap = cap.ToScalar();
         RegisterComponents();
     }
 
     /// <param name="x">[batch, pos, d_model], already normalised.</param>
-    /// <param name="step">Positions, rotary angles (if any), mask and cache of this forward pass.</param>
+    /// <param name="step">Positions, rotary angles (if any), masks and state of this forward pass.</param>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
         long batch = x.shape[0],
             pos = x.shape[1];
         int heads = _spec.NumHeads,
-            kvHeads = _spec.NumKvHeads;
+            kvHeads = _spec.NumKvHeads,
+            dHead = _spec.HeadDim;
+        var projected = Project(x, W_QKV, b_QKV); // [batch, pos, (n_heads + 2·n_kv_heads) · d_head]
+        if (_design.QkNorm == QkNormKind.FullProjection)
+            projected = cat(
+                [
+                    q_norm!.call(projected.narrow(-1, 0, heads * dHead)),
+                    k_norm!.call(projected.narrow(-1, heads * dHead, kvHeads * dHead)),
+                    projected.narrow(-1, (heads + kvHeads) * dHead, kvHeads * dHead),
+                ],
+                -1
+            );
         // qkv: [batch, n_heads + 2·n_kv_heads, pos, d_head]
-        var qkv = Project(x, W_QKV, b_QKV).view(batch, pos, heads + 2 * kvHeads, _spec.HeadDim).transpose(1, 2);
+        var qkv = projected.view(batch, pos, heads + 2 * kvHeads, dHead).transpose(1, 2);
         var qk = qkv.narrow(1, 0, heads + kvHeads); // [batch, n_heads + n_kv_heads, pos, d_head]
-        if (step.Rotary is { } angles)
+        if (_design.QkNorm == QkNormKind.PerHead)
+            qk = cat([q_norm!.call(qk.narrow(1, 0, heads)), k_norm!.call(qk.narrow(1, heads, kvHeads))], 1);
+        if (step.RotaryFor(_window is not null) is { } angles)
             qk = RotaryEmbedding.Rotate(qk, angles.Cos, angles.Sin); // queries and keys in one rotation
         var q = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         var k = qk.narrow(1, heads, kvHeads); // [batch, n_kv_heads, pos, d_head]
@@ -63,24 +107,29 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             (k, v) = state.Layer<AttentionCache>(_layer).Write(k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]
         v = RepeatKv(v); // [batch, n_heads, length, d_head]
+        var mask = step.MaskFor(_window); // [pos, length] or null
 
         Tensor z; // [batch, n_heads, pos, d_head]
-        if (hook_pattern.HasHooks || step.ExplicitAttention)
+        if (hook_pattern.HasHooks || step.ExplicitAttention || _softcap is not null)
         {
-            using var scale = Math.Sqrt(_spec.HeadDim).ToScalar(); // kept alive through the calls: see KeptScalars.cs
-            var scores = q.matmul(k.transpose(-2, -1)).div_(scale); // [batch, n_heads, pos, length]
-            if (step.Mask is { } mask)
+            var raw = q.matmul(k.transpose(-2, -1)); // [batch, n_heads, pos, length]
+            var scores = _scoreScale is { } scale ? raw.mul_(scale) : raw.div_(_sqrtHeadDim);
+            if (_softcap is { } cap)
+                scores = scores.div_(cap).tanh_().mul_(cap);
+            if (mask is not null)
                 scores = scores.masked_fill(mask.logical_not(), KeptScalars.NegativeInfinity);
             var pattern = hook_pattern.Apply(scores.softmax(-1)); // [batch, n_heads, pos, length]
             z = pattern.matmul(v);
         }
         else
         {
+            if (_queryScale is { } queryScale)
+                q = q.mul(queryScale);
             // SDPA's is_causal aligns the mask top-left, which is right only when queries start at position 0.
-            var causalFromZero = step.StartPos == 0 && pos > 1;
-            z = functional.scaled_dot_product_attention(q, k, v, causalFromZero ? null : step.Mask, is_casual: causalFromZero);
+            var causalFromZero = step.StartPos == 0 && pos > 1 && _window is null;
+            z = functional.scaled_dot_product_attention(q, k, v, causalFromZero ? null : mask, is_casual: causalFromZero);
         }
-        var merged = z.transpose(1, 2).reshape(batch, pos, _spec.NumHeads * _spec.HeadDim); // [batch, pos, n_heads * d_head]
+        var merged = z.transpose(1, 2).reshape(batch, pos, heads * dHead); // [batch, pos, n_heads * d_head]
         return Project(merged, W_O, b_O); // [batch, pos, d_model]
     }
 
@@ -88,8 +137,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     private static Tensor Project(Tensor x, Tensor w, Tensor? b) =>
         b is null ? WeightProduct.Apply(x, w) : WeightProduct.Apply(x, w).add_(b, KeptScalars.One);
 
-    /// <summary>Repeats each key/value head for the query heads that share it: [batch, n_kv_heads, len, d] → [batch, n_heads, len,
-    /// d].</summary>
+    /// <summary>Repeats each key/value head for the query heads that share it: [batch, n_kv_heads, len, d] → [batch, n_heads,
+    /// len, d].</summary>
     private Tensor RepeatKv(Tensor x)
     {
         var group = _spec.QueriesPerKvHead;

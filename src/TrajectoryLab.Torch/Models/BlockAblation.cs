@@ -27,7 +27,7 @@ public sealed record BlockAblation(bool Skip, bool Mlp)
     /// <param name="ablation">The paths kept.</param>
     internal static void Apply(CausalLm model, BlockAblation ablation)
     {
-        foreach (var block in model.modules().OfType<TransformerBlock>())
+        foreach (var block in model.modules().OfType<DecoderBlock>())
             block.Ablation = ablation;
     }
 }

@@ -55,7 +55,7 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     }
 
     /// <summary>Fills the weights with N(0, <paramref name="std"/>²) draws from a generator seeded with <paramref name="seed"/>,
-    /// norm weights with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
+    /// norm gains with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
     public void InitializeRandom(long seed, double std = 0.02)
     {
         using var noGrad = no_grad();
@@ -64,7 +64,7 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
         {
             var leaf = name[(name.LastIndexOf('.') + 1)..];
             if (leaf == "w")
-                p.fill_(1.0);
+                p.fill_(Spec.Block.Norm == NormKind.RmsOffset ? 0.0 : 1.0); // a norm's gain of 1 (Gemma stores it as 1 + w)
             else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal))
                 p.zero_();
             else

@@ -4,6 +4,7 @@
 // token embeddings, LayerNorm, biased multi-head attention, GELU (tanh). Either with a tied or untied head.
 // References: Touvron et al. 2023 (arXiv:2302.13971); Radford et al. 2019; transformers' modeling_llama.py and
 // modeling_gpt2.py for the layouts and numerics.
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -21,11 +22,14 @@ internal sealed class DecoderModel : CausalLm
     private readonly HookPoint hook_embed;
     private readonly PosEmbed? pos_embed; // GPT-2 only
     private readonly HookPoint? hook_pos_embed; // GPT-2 only
-    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly ModuleList<DecoderBlock> blocks;
     private readonly Module<Tensor, Tensor> ln_final;
     private readonly Unembed unembed;
     private readonly HookPoint hook_logits;
-    private readonly RotaryEmbedding? _rotary; // Llama family only
+    private readonly RotaryEmbedding? _rotary; // rotary models only
+    private readonly RotaryEmbedding? _localRotary; // sliding-window layers with their own base (Gemma 3)
+    private readonly Scalar? _embeddingScale; // Gemma: √d_model
+    private readonly Scalar? _finalSoftcap; // Gemma 2
 
     /// <summary>Builds a model with uninitialised weights in <paramref name="dtype"/> (load or initialise them next).</summary>
     /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
@@ -36,21 +40,27 @@ internal sealed class DecoderModel : CausalLm
             throw new ArgumentException($"spec key '{key}': {problem}", nameof(spec));
         Spec = spec;
         DType = dtype;
-        var gpt2 = spec.Architecture == ModelArchitecture.Gpt2;
+        var design = spec.Block;
         unembed = new Unembed(spec, dtype);
         embed = new Embed(spec, dtype, spec.TieWordEmbeddings ? unembed : null);
         hook_embed = new HookPoint();
-        if (gpt2)
+        if (design.Positions == PositionKind.Learned)
         {
             pos_embed = new PosEmbed(spec, dtype);
             hook_pos_embed = new HookPoint();
         }
-        else
+        else if (design.Positions == PositionKind.Rotary)
+        {
             _rotary = new RotaryEmbedding(spec);
-        blocks = new ModuleList<TransformerBlock>(
-            Enumerable.Range(0, spec.NumLayers).Select(l => new TransformerBlock(spec, l, dtype)).ToArray()
-        );
-        ln_final = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+            if (design.LocalRopeTheta is { } local)
+                _localRotary = new RotaryEmbedding(spec with { RopeTheta = local, RopeScaling = null });
+        }
+        if (design.EmbeddingScale != 1)
+            _embeddingScale = design.EmbeddingScale.ToScalar();
+        if (design.FinalSoftcap is { } cap)
+            _finalSoftcap = cap.ToScalar();
+        blocks = new ModuleList<DecoderBlock>([.. Enumerable.Range(0, spec.NumLayers).Select(l => Blocks.Create(spec, l, dtype))]);
+        ln_final = Norms.Create(design.Norm, spec.HiddenSize, spec.RmsNormEps, dtype);
         hook_logits = new HookPoint();
         RegisterComponents();
     }
@@ -84,9 +94,12 @@ internal sealed class DecoderModel : CausalLm
                 $"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)",
                 nameof(tokens)
             );
-        var step = StepContext.Begin(tokens, cache, startPos, _rotary, DType, Device);
+        var step = StepContext.Begin(tokens, cache, startPos, _rotary, _localRotary, DType, Device);
 
-        var x = hook_embed.Apply(embed.call(tokens)); // [batch, pos, d_model]
+        var embedded = embed.call(tokens); // [batch, pos, d_model]
+        if (_embeddingScale is { } scale)
+            embedded = embedded.mul(scale); // in the model dtype, as Gemma rounds √d_model to it
+        var x = hook_embed.Apply(embedded); // [batch, pos, d_model]
         if (pos_embed is not null)
             // x: [batch, pos, d_model]
             x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One);
@@ -95,18 +108,21 @@ internal sealed class DecoderModel : CausalLm
         if (lastPositionOnly)
             x = x.narrow(1, pos - 1, 1); // [batch, 1, d_model]
         x = ln_final.call(x); // [batch, pos or 1, d_model]
-        return hook_logits.Apply(unembed.call(x)); // [batch, pos or 1, d_vocab]
+        var logits = unembed.call(x); // [batch, pos or 1, d_vocab]
+        if (_finalSoftcap is { } cap)
+            logits = logits.div(cap).tanh_().mul_(cap);
+        return hook_logits.Apply(logits);
     }
 
     /// <inheritdoc/>
     public override ModelState NewState(long batch, long capacity) =>
-        new(batch, capacity, Enumerable.Range(0, Spec.NumLayers).Select(_ => new AttentionCache(batch, capacity, Spec.NumKvHeads, Spec.HeadDim, DType, Device)));
+        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device)));
 
     /// <inheritdoc/>
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)
     {
         using var positions = zeros([h.shape[0], h.shape[1]], ScalarType.Int64, Device); // only its shape is read
-        var step = StepContext.Begin(positions, null, 0, _rotary, DType, Device) with { ExplicitAttention = true }; // twice differentiable
+        var step = StepContext.Begin(positions, null, 0, _rotary, _localRotary, DType, Device) with { ExplicitAttention = true }; // twice differentiable
         for (var l = fromSite; l < toSite; l++)
             h = blocks[l].call(h, step);
         return h;

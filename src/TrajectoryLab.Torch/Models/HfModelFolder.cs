@@ -40,7 +40,8 @@ internal static class HfModelFolder
             {
                 using var scope = NewDisposeScope();
                 var stored = checkpoint.ReadTensor(m.HfName); // [HF shape]
-                Slice(parameters[m.CanonicalName], m).copy_(m.Transposed ? stored.t() : stored);
+                var ordered = m.FromHf is { } reorder ? reorder(stored) : stored; // [HF shape], canonical order
+                Slice(parameters[m.CanonicalName], m).copy_(m.Transposed ? ordered.t() : ordered);
             }
             return model;
         }
@@ -138,7 +139,7 @@ internal static class HfModelFolder
         var present = checkpoint.Names.Select(LayerOf).Where(l => l is not null).Select(l => l!.Value).DefaultIfEmpty(-1).Max();
         if (layer <= present)
             return "";
-        var key = spec.Architecture == ModelArchitecture.Gpt2 ? "n_layer" : "num_hidden_layers";
+        var key = Families.ModelFamilies.Of(spec).LayerCountKey;
         return string.Create(
             CultureInfo.InvariantCulture,
             $" (config.json's {key} is {spec.NumLayers}, but the checkpoint holds {(present < 0 ? "no layers" : $"layers 0–{present}")})"
@@ -159,7 +160,8 @@ internal static class HfModelFolder
         foreach (var m in HfWeightMap.For(model.Spec))
         {
             var canonical = Slice(parameters[m.CanonicalName], m); // [..., columns]
-            writer.Add(m.HfName, m.Transposed ? canonical.t().contiguous() : canonical.contiguous()); // [HF shape]
+            var hf = m.Transposed ? canonical.t() : canonical; // [HF shape], canonical order
+            writer.Add(m.HfName, (m.ToHf is { } reorder ? reorder(hf) : hf).contiguous()); // [HF shape]
         }
         writer.Save(Path.Combine(folder, SafetensorsCheckpoint.SingleFileName));
         HfConfigWriter.Write(model.Spec, Path.Combine(folder, HfConfigReader.FileName), TorchDTypeName(model.DType));
@@ -214,20 +216,7 @@ internal static class HfModelFolder
     }
 
     /// <summary>config.json's sizes in the architecture's own key names, for shape messages.</summary>
-    private static string Dimensions(ModelSpec spec) =>
-        spec.Architecture == ModelArchitecture.Gpt2
-            ? string.Create(
-                CultureInfo.InvariantCulture,
-                $"vocab_size {spec.VocabSize}, n_embd {spec.HiddenSize}, n_inner {spec.IntermediateSize}, "
-            ) + string.Create(CultureInfo.InvariantCulture, $"n_head {spec.NumHeads}, n_positions {spec.MaxPositionEmbeddings}")
-            : string.Create(
-                CultureInfo.InvariantCulture,
-                $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-            )
-                + string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-                );
+    private static string Dimensions(ModelSpec spec) => Families.ModelFamilies.Of(spec).DescribeSizes(spec);
 
     /// <summary>The shape of a canonical parameter under <paramref name="spec"/> ([in, out] for weights).</summary>
     internal static long[] CanonicalShape(string canonicalName, ModelSpec spec)
@@ -252,7 +241,11 @@ internal static class HfModelFolder
             or ParameterNames.Ln2W
             or ParameterNames.Ln2B
             or ParameterNames.BO
-            or ParameterNames.BOut => [d],
+            or ParameterNames.BOut
+            or ParameterNames.Ln1PostW
+            or ParameterNames.Ln2PostW => [d],
+            ParameterNames.QNormW => [spec.Block.QkNorm == QkNormKind.FullProjection ? q : spec.HeadDim],
+            ParameterNames.KNormW => [spec.Block.QkNorm == QkNormKind.FullProjection ? kv : spec.HeadDim],
             ParameterNames.WQkv => [d, q + 2 * kv],
             ParameterNames.BQkv => [q + 2 * kv],
             ParameterNames.WO => [q, d],
@@ -260,7 +253,8 @@ internal static class HfModelFolder
             ParameterNames.WIn => [d, mlp],
             ParameterNames.BIn => [mlp],
             ParameterNames.WOut => [mlp, d],
-            _ => throw new InvalidOperationException($"no shape rule for parameter '{canonicalName}'"),
+            _ => Families.ModelFamilies.Of(spec).ParameterShape(leaf, spec)
+                ?? throw new InvalidOperationException($"no shape rule for parameter '{canonicalName}'"),
         };
     }
 }

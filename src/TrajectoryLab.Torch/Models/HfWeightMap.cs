@@ -9,27 +9,29 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="ColumnStart">First column (index on the last dimension) of the canonical parameter that this HF tensor
 /// fills, when the parameter holds several HF tensors side by side (q_proj, k_proj and v_proj in W_QKV).</param>
 /// <param name="Columns">How many columns it fills; null for the whole parameter.</param>
-internal sealed record WeightMapping(string HfName, string CanonicalName, bool Transposed, long ColumnStart = 0, long? Columns = null);
+/// <param name="FromHf">A reordering of the HF tensor (same shape) applied when loading, before any transpose: for layouts
+/// whose order differs from the canonical one (GPT-NeoX keeps q, k, v interleaved per head); null for none.</param>
+/// <param name="ToHf">Its inverse, applied when saving, after any transpose.</param>
+internal sealed record WeightMapping(
+    string HfName,
+    string CanonicalName,
+    bool Transposed,
+    long ColumnStart = 0,
+    long? Columns = null,
+    Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? FromHf = null,
+    Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>? ToHf = null
+);
 
 /// <summary>The HF weight names of a <see cref="ModelSpec"/>'s architecture.</summary>
 internal static class HfWeightMap
 {
-    /// <summary>Every parameter of a model built from <paramref name="spec"/>, as written by transformers' save_pretrained.</summary>
+    /// <summary>Every parameter of a model built from <paramref name="spec"/>, as its family's checkpoints name them.</summary>
     /// <param name="spec">The architecture.</param>
-    /// <param name="present">Which tensors a checkpoint holds, when reading one: lets a table follow the naming the
+    /// <param name="present">Which tensors a checkpoint holds, when reading one: lets a family follow the naming the
     /// checkpoint actually uses (GPT-2 checkpoints with or without the <c>transformer.</c> prefix).</param>
     public static IReadOnlyList<WeightMapping> For(ModelSpec spec, Func<string, bool>? present = null) =>
-        spec.Architecture switch
-        {
-            ModelArchitecture.Gpt2 => Gpt2WeightMap.For(spec, present),
-            _ => LlamaWeightMap.For(spec),
-        };
+        Families.ModelFamilies.Of(spec).Weights(spec, present);
 
     /// <summary>HF tensors that carry no weights of their own (buffers, a repeated tied head) and are skipped when present.</summary>
-    public static bool IsIgnorable(string hfName, ModelSpec spec) =>
-        spec.Architecture switch
-        {
-            ModelArchitecture.Gpt2 => Gpt2WeightMap.IsIgnorable(hfName, spec),
-            _ => LlamaWeightMap.IsIgnorable(hfName, spec),
-        };
+    public static bool IsIgnorable(string hfName, ModelSpec spec) => Families.ModelFamilies.Of(spec).IsIgnorable(hfName, spec);
 }

@@ -48,9 +48,51 @@ public static class HookNames
     /// <summary>Block <paramref name="layer"/>'s pre-MLP norm output before its weight (and bias), [batch, pos, d_model].</summary>
     public static string Ln2Normalized(int layer) => $"blocks.{layer}.ln2.hook_normalized";
 
+    /// <summary>Block <paramref name="layer"/>'s post-attention norm output before its weight (sandwich and post-norm
+    /// layouts), [batch, pos, d_model].</summary>
+    public static string Ln1PostNormalized(int layer) => $"blocks.{layer}.ln1_post.hook_normalized";
+
+    /// <summary>Block <paramref name="layer"/>'s post-MLP norm output before its weight (sandwich and post-norm layouts).</summary>
+    public static string Ln2PostNormalized(int layer) => $"blocks.{layer}.ln2_post.hook_normalized";
+
+    /// <summary>Block <paramref name="layer"/>'s normalised queries (q/k norm), [batch, n_heads, pos, d_head] per head or
+    /// [batch, pos, n_heads · d_head] over the projection.</summary>
+    public static string QNormalized(int layer) => $"blocks.{layer}.attn.q_norm.hook_normalized";
+
+    /// <summary>Block <paramref name="layer"/>'s normalised keys (q/k norm).</summary>
+    public static string KNormalized(int layer) => $"blocks.{layer}.attn.k_norm.hook_normalized";
+
     /// <summary>Every hook point of a model of <paramref name="spec"/>, in forward order.</summary>
-    public static IReadOnlyList<string> All(ModelSpec spec) =>
-        spec.Architecture == ModelArchitecture.Gpt2 ? [Embed, PosEmbed, .. All(spec.NumLayers).Skip(1)] : All(spec.NumLayers);
+    public static IReadOnlyList<string> All(ModelSpec spec)
+    {
+        var design = spec.Block;
+        if (design.Mixer != MixerKind.Attention)
+            throw new NotSupportedException($"the hook points of the {design.Mixer} mixer are not listed");
+        var names = new List<string> { Embed };
+        if (design.Positions == PositionKind.Learned)
+            names.Add(PosEmbed);
+        for (var l = 0; l < spec.NumLayers; l++)
+        {
+            var preNorms = design.Residual != ResidualLayout.PostNorm;
+            var postNorms = design.Residual is ResidualLayout.Sandwich or ResidualLayout.PostNorm;
+            names.Add(ResidPre(l));
+            if (preNorms)
+                names.Add(Ln1Normalized(l));
+            if (design.QkNorm != QkNormKind.None)
+                names.AddRange([QNormalized(l), KNormalized(l)]);
+            names.Add(AttnPattern(l));
+            if (postNorms)
+                names.Add(Ln1PostNormalized(l));
+            names.AddRange([AttnOut(l), ResidMid(l)]);
+            if (preNorms)
+                names.Add(Ln2Normalized(l));
+            if (postNorms)
+                names.Add(Ln2PostNormalized(l));
+            names.AddRange([MlpOut(l), ResidPost(l)]);
+        }
+        names.AddRange([FinalNormalized, Logits]);
+        return names;
+    }
 
     /// <summary>The hook points every architecture has, for a model with <paramref name="numLayers"/> blocks, in forward
     /// order: all of a Llama-family model's.</summary>
@@ -117,6 +159,18 @@ public static class ParameterNames
 
     /// <summary>Output bias, [d_model].</summary>
     public const string BO = "attn.b_O";
+
+    /// <summary>Post-attention norm weight (sandwich and post-norm layouts), [d_model].</summary>
+    public const string Ln1PostW = "ln1_post.w";
+
+    /// <summary>Post-MLP norm weight (sandwich and post-norm layouts), [d_model].</summary>
+    public const string Ln2PostW = "ln2_post.w";
+
+    /// <summary>Query norm weight: [d_head] per head, or [n_heads · d_head] over the projection.</summary>
+    public const string QNormW = "attn.q_norm.w";
+
+    /// <summary>Key norm weight: [d_head] per head, or [n_kv_heads · d_head] over the projection.</summary>
+    public const string KNormW = "attn.k_norm.w";
 
     /// <summary>Pre-MLP norm weight, [d_model].</summary>
     public const string Ln2W = "ln2.w";

@@ -23,8 +23,10 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="TorchDType">config.json's torch_dtype (<c>float32</c>, <c>float16</c>, <c>bfloat16</c>), or null.</param>
 /// <param name="BosTokenId">Beginning-of-sequence token id, or null.</param>
 /// <param name="EosTokenIds">End-of-sequence token ids (config.json may give one or a list).</param>
-/// <param name="SlidingWindow">Mistral/Qwen2 sliding-window size, or null. Recorded only: attention here is always full,
-/// which equals sliding-window attention as long as the sequence is no longer than the window.</param>
+/// <param name="SlidingWindow">Sliding-window size of every attention layer (Mistral, Qwen2 with use_sliding_window), or
+/// null: a query attends to itself and the W − 1 positions before it. Per-layer windows are in the design.</param>
+/// <param name="Design">How the blocks are built (norm, MLP, residual layout, attention variants, mixer); null for the
+/// Llama design (GPT-2's for gpt2).</param>
 public sealed record ModelSpec(
     string ModelType,
     int VocabSize,
@@ -44,11 +46,15 @@ public sealed record ModelSpec(
     string? TorchDType = null,
     int? BosTokenId = null,
     IReadOnlyList<int>? EosTokenIds = null,
-    int? SlidingWindow = null
+    int? SlidingWindow = null,
+    BlockDesign? Design = null
 )
 {
+    /// <summary>How the blocks are built: <see cref="Design"/>, or the Llama design (GPT-2's for gpt2) when none is given.</summary>
+    public BlockDesign Block => Design ?? (ModelType == "gpt2" ? BlockDesign.Gpt2 : BlockDesign.Llama);
+
     /// <summary>The model types this implementation covers.</summary>
-    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2", "gpt2"];
+    public static IReadOnlyList<string> SupportedModelTypes => Families.ModelFamilies.ModelTypes;
 
     /// <summary>The decoder family of <see cref="ModelType"/>.</summary>
     public ModelArchitecture Architecture => ModelType == "gpt2" ? ModelArchitecture.Gpt2 : ModelArchitecture.Llama;
@@ -145,10 +151,10 @@ public sealed record ModelSpec(
     {
         if (!SupportedModelTypes.Contains(ModelType))
             return ("model_type", $"'{ModelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
-        return Architecture == ModelArchitecture.Gpt2 ? FindGpt2Problem() : FindLlamaProblem();
+        return Families.ModelFamilies.Of(this).FindProblem(this);
     }
 
-    private (string Key, string Problem)? FindGpt2Problem()
+    internal (string Key, string Problem)? FindGpt2Problem()
     {
         foreach (
             var (key, value) in new[]
@@ -175,7 +181,7 @@ public sealed record ModelSpec(
         return null;
     }
 
-    private (string Key, string Problem)? FindLlamaProblem()
+    internal (string Key, string Problem)? FindLlamaProblem()
     {
         foreach (
             var (key, value) in new[]

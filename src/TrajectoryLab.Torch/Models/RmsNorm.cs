@@ -12,28 +12,48 @@ namespace TrajectoryLab.Torch.Models;
 internal sealed class RmsNorm : Module<Tensor, Tensor>
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Parameter w; // [d_model]
+    private readonly Parameter w; // [width]
     private readonly HookPoint hook_normalized;
     private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
+    private readonly bool _offset;
 
-    public RmsNorm(int dModel, double eps, ScalarType dtype)
+    /// <param name="width">Features normalised (the last dimension): d_model, or d_head for a per-head q/k norm.</param>
+    /// <param name="eps">ε inside the root.</param>
+    /// <param name="dtype">The model dtype.</param>
+    /// <param name="offset">Gemma's form: the weight is the offset from 1, y = (1 + w) ⊙ x / rms(x), applied in float32.</param>
+    public RmsNorm(int width, double eps, ScalarType dtype, bool offset = false)
         : base(nameof(RmsNorm))
     {
-        w = new Parameter(ones(dModel, dtype));
+        w = new Parameter(offset ? zeros(width, dtype) : ones(width, dtype));
         hook_normalized = new HookPoint();
         _eps = eps.ToScalar();
+        _offset = offset;
         RegisterComponents();
     }
 
-    /// <param name="x">[batch, pos, d_model]</param>
-    /// <returns>[batch, pos, d_model]</returns>
+    /// <summary>True for Gemma's (1 + w) form.</summary>
+    public bool Offset => _offset;
+
+    /// <param name="x">[..., width]</param>
+    /// <returns>[..., width]</returns>
     public override Tensor forward(Tensor x)
     {
         var dtype = x.dtype;
-        var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32); // [batch, pos, d_model]
-        var inverseRms = x32.mul(x32).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [batch, pos, 1]
-        var scaled = x32.mul(inverseRms); // [batch, pos, d_model]
+        var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32); // [..., width]
+        var inverseRms = x32.mul(x32).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [..., 1]
+        var scaled = x32.mul(inverseRms); // [..., width]
+        if (_offset)
+        {
+            // Gemma multiplies in float32 by (1 + w) and casts the product (transformers' GemmaRMSNorm); a hook sees (and
+            // may replace) the normalised value in the model dtype.
+            var basis = hook_normalized.HasHooks
+                ? hook_normalized.Apply(dtype == ScalarType.Float32 ? scaled : scaled.to_type(dtype)).to_type(ScalarType.Float32)
+                : scaled; // [..., width]
+            var gain = w.to_type(ScalarType.Float32).add(KeptScalars.One, KeptScalars.One); // [width]
+            var y = basis.mul(gain); // [..., width]
+            return dtype == ScalarType.Float32 ? y : y.to_type(dtype);
+        }
         var normalized = hook_normalized.Apply(dtype == ScalarType.Float32 ? scaled : scaled.to_type(dtype));
-        return normalized.mul(w); // [batch, pos, d_model]
+        return normalized.mul(w); // [..., width]
     }
 }

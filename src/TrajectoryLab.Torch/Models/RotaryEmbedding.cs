@@ -8,7 +8,10 @@ namespace TrajectoryLab.Torch.Models;
 /// <summary>Computes rotary angles for a range of positions and rotates query/key heads by them.</summary>
 internal sealed class RotaryEmbedding(ModelSpec spec)
 {
-    private readonly int _half = spec.HeadDim / 2;
+    /// <summary>Features of each head that rotate: all d_head, or the design's first RotaryDims (partial rotary).</summary>
+    private readonly int _dims = spec.Block.RotaryDims ?? spec.HeadDim;
+
+    private int _half => _dims / 2;
 
     /// <summary>The inverse frequencies θ_i for a forward pass whose last position is <paramref name="sequenceLength"/> - 1.</summary>
     /// <remarks>
@@ -21,7 +24,7 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     /// </remarks>
     public double[] InverseFrequencies(long sequenceLength)
     {
-        var d = (double)spec.HeadDim;
+        var d = (double)_dims;
         var theta = spec.RopeTheta;
         var scaling = spec.RopeScaling;
         if (scaling is { Kind: RopeScalingKind.Dynamic })
@@ -84,7 +87,10 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     /// <returns>[batch, heads, pos, d_head]</returns>
     public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
-        var half = cos.shape[^1] / 2;
+        var rotated = cos.shape[^1]; // R: all of d_head, or the first R features (partial rotary)
+        if (rotated < x.shape[^1])
+            return cat([Rotate(x.narrow(-1, 0, rotated), cos, sin), x.narrow(-1, rotated, x.shape[^1] - rotated)], -1);
+        var half = rotated / 2;
         var swapped = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1); // [batch, heads, pos, d_head]
         return x.mul(cos).add_(swapped.mul_(sin), KeptScalars.One); // explicit alpha: see KeptScalars.cs
     }

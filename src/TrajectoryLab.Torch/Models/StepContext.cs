@@ -1,5 +1,6 @@
-// What every block needs to know about the current forward pass besides its input: where the new tokens sit,
-// their rotary angles (rotary models only), the causal mask, and the cache to read and write.
+// What every block needs to know about the current forward pass besides its input: where the new tokens sit, their
+// rotary angles (global, and local for sliding-window layers with their own base), the causal mask (and, per window
+// size, the sliding-window mask), and the state to read and write.
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -8,10 +9,11 @@ namespace TrajectoryLab.Torch.Models;
 /// <param name="StartPos">Position of the first new token.</param>
 /// <param name="Count">Number of new tokens (pos).</param>
 /// <param name="Positions">[pos] int64: StartPos … StartPos + pos - 1.</param>
-/// <param name="Rotary">Rotary cosine and sine tables, each [pos, d_head] (<see cref="RotaryEmbedding.Angles"/>); null for a model with
-/// learned positions.</param>
+/// <param name="Rotary">Rotary cosine and sine tables, each [pos, R] (<see cref="RotaryEmbedding.Angles"/>); null for a model
+/// without rotary positions.</param>
 /// <param name="Mask">[pos, StartPos + pos] bool, true where a query may attend to a key; null for a single new token.</param>
-/// <param name="State">The state of the generation map (caches of earlier positions), or null to attend only within the new tokens.</param>
+/// <param name="State">The state of the generation map (caches of earlier positions), or null to attend only within the new
+/// tokens.</param>
 internal sealed record StepContext(
     long StartPos,
     long Count,
@@ -21,36 +23,71 @@ internal sealed record StepContext(
     ModelState? State
 )
 {
+    private readonly Dictionary<int, Tensor?> _windowMasks = [];
+
     /// <summary>Compute attention as softmax(QKᵀ/√d)·V instead of fused SDPA, whose CPU kernel has no second derivative
     /// (the double-VJP of DepthDynamics needs one). Same result up to rounding.</summary>
     public bool ExplicitAttention { get; init; }
 
+    /// <summary>The rotary tables of sliding-window layers when they have their own base (Gemma 3); null to use
+    /// <see cref="Rotary"/>.</summary>
+    public (Tensor Cos, Tensor Sin)? LocalRotary { get; init; }
+
     /// <summary>Number of key positions each query sees at most: StartPos + pos.</summary>
     public long Length => StartPos + Count;
 
+    /// <summary>The rotary tables of a layer: the local ones for a sliding-window layer when the model has them.</summary>
+    public (Tensor Cos, Tensor Sin)? RotaryFor(bool slidingWindow) => slidingWindow && LocalRotary is { } local ? local : Rotary;
+
+    /// <summary>The mask of a layer with sliding window <paramref name="window"/> (null: the causal <see cref="Mask"/>): a
+    /// query at position p attends to keys p − W + 1 … p. [pos, StartPos + pos] bool, or null when nothing is masked.</summary>
+    public Tensor? MaskFor(int? window)
+    {
+        if (window is not { } w || Length <= w)
+            return Mask;
+        if (_windowMasks.TryGetValue(w, out var cached))
+            return cached;
+        var queries = Positions.unsqueeze(1); // [pos, 1]
+        var keys = arange(0, Length, ScalarType.Int64, Positions.device).unsqueeze(0); // [1, length]
+        var inWindow = keys.gt(queries.sub(w)).logical_and(keys.le(queries)); // [pos, length]
+        return _windowMasks[w] = inWindow;
+    }
+
     /// <summary>Checks the arguments of a forward pass over <paramref name="tokens"/> and builds its context.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids.</param>
-    /// <param name="cache">The cache holding positions before <paramref name="startPos"/>, or null.</param>
-    /// <param name="startPos">Position of the first token; 0 without a cache.</param>
+    /// <param name="state">The state holding positions before <paramref name="startPos"/>, or null.</param>
+    /// <param name="startPos">Position of the first token; 0 without a state.</param>
     /// <param name="rotary">The model's rotary embedding, or null for learned positions.</param>
+    /// <param name="localRotary">The rotary embedding of sliding-window layers with their own base, or null.</param>
     /// <param name="dtype">The model's dtype (for the rotary angles).</param>
     /// <param name="device">The model's device.</param>
-    /// <exception cref="ArgumentException">A start position without a cache, or a cache of the wrong batch or too small.</exception>
-    public static StepContext Begin(Tensor tokens, ModelState? cache, long startPos, RotaryEmbedding? rotary, ScalarType dtype, Device device)
+    /// <exception cref="ArgumentException">A start position without a state, or a state of the wrong batch or too small.</exception>
+    public static StepContext Begin(
+        Tensor tokens,
+        ModelState? state,
+        long startPos,
+        RotaryEmbedding? rotary,
+        RotaryEmbedding? localRotary,
+        ScalarType dtype,
+        Device device
+    )
     {
         long batch = tokens.shape[0],
             pos = tokens.shape[1];
-        if (cache is null && startPos != 0)
-            throw new ArgumentException($"startPos {startPos} needs a cache holding the earlier positions", nameof(startPos));
-        if (cache is not null && (cache.Batch != batch || startPos + pos > cache.Capacity))
+        if (state is null && startPos != 0)
+            throw new ArgumentException($"startPos {startPos} needs a state holding the earlier positions", nameof(startPos));
+        if (state is not null && (state.Batch != batch || startPos + pos > state.Capacity))
             throw new ArgumentException(
-                $"cache of batch {cache.Batch} and capacity {cache.Capacity} "
+                $"state of batch {state.Batch} and capacity {state.Capacity} "
                     + $"cannot take batch {batch} at positions {startPos}..{startPos + pos - 1}",
-                nameof(cache)
+                nameof(state)
             );
 
-        var angles = rotary?.Angles(startPos, pos, dtype, device); // [pos, d_head] each
+        var angles = rotary?.Angles(startPos, pos, dtype, device); // [pos, R] each
         var mask = pos == 1 ? null : ones([pos, startPos + pos], ScalarType.Bool, device).tril(startPos); // [pos, startPos + pos]
-        return new StepContext(startPos, pos, arange(startPos, startPos + pos, ScalarType.Int64, device), angles, mask, cache);
+        return new StepContext(startPos, pos, arange(startPos, startPos + pos, ScalarType.Int64, device), angles, mask, state)
+        {
+            LocalRotary = localRotary?.Angles(startPos, pos, dtype, device),
+        };
     }
 }

@@ -1,33 +1,52 @@
-// One pre-norm decoder block: resid_mid = resid_pre + attn(ln1(resid_pre)); resid_post = resid_mid + mlp(ln2(resid_mid)).
-// The architecture picks the norm (RMSNorm or LayerNorm) and the MLP (SwiGLU or GELU); the wiring is the same.
+// One decoder block, wired as the design's residual layout says (BlockDesign.Residual):
+//   pre-norm (Llama, GPT-2):  mid = x + attn(ln1 x);              post = mid + mlp(ln2 mid)
+//   parallel (GPT-NeoX):      mid = x + attn(ln1 x);              post = mid + mlp(ln2 x)
+//   sandwich (Gemma 2, 3):    mid = x + ln1_post(attn(ln1 x));    post = mid + ln2_post(mlp(ln2 mid))
+//   post-norm (OLMo 2):       mid = x + ln1_post(attn(x));        post = mid + ln2_post(mlp(mid))
+// hook_attn_out and hook_mlp_out see what is added to the stream (after a post norm, when there is one).
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace TrajectoryLab.Torch.Models;
 
 /// <summary>A decoder block with TransformerLens hook points on the residual stream and both sublayer outputs.</summary>
-internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
+internal sealed class TransformerBlock : DecoderBlock
 {
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
-    private readonly Module<Tensor, Tensor> ln1;
+    private readonly Module<Tensor, Tensor>? ln1; // absent in the post-norm layout
     private readonly Attention attn;
-    private readonly Module<Tensor, Tensor> ln2;
+    private readonly Module<Tensor, Tensor>? ln1_post; // sandwich and post-norm layouts
+    private readonly Module<Tensor, Tensor>? ln2; // absent in the post-norm layout
     private readonly Module<Tensor, Tensor> mlp;
+    private readonly Module<Tensor, Tensor>? ln2_post; // sandwich and post-norm layouts
     private readonly HookPoint hook_resid_pre;
     private readonly HookPoint hook_attn_out;
     private readonly HookPoint hook_resid_mid;
     private readonly HookPoint hook_mlp_out;
     private readonly HookPoint hook_resid_post;
+    private readonly ResidualLayout _layout;
+    private readonly ModelSpec _spec;
 
-    /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s architecture with uninitialised weights.</summary>
+    /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s design with uninitialised weights.</summary>
     public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype)
         : base(nameof(TransformerBlock))
     {
-        var gpt2 = spec.Architecture == ModelArchitecture.Gpt2;
-        ln1 = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
+        var design = spec.Block;
+        _spec = spec;
+        _layout = design.Residual;
+        Module<Tensor, Tensor> Norm() => Norms.Create(design.Norm, spec.HiddenSize, spec.RmsNormEps, dtype);
+        if (_layout != ResidualLayout.PostNorm)
+        {
+            ln1 = Norm();
+            ln2 = Norm();
+        }
+        if (_layout is ResidualLayout.Sandwich or ResidualLayout.PostNorm)
+        {
+            ln1_post = Norm();
+            ln2_post = Norm();
+        }
         attn = new Attention(spec, layer, dtype);
-        ln2 = gpt2 ? new LayerNorm(spec.HiddenSize, spec.RmsNormEps, dtype) : new RmsNorm(spec.HiddenSize, spec.RmsNormEps, dtype);
-        mlp = gpt2 ? new GeluMlp(spec, dtype) : new SwiGluMlp(spec, dtype);
+        mlp = GatedMlp.Create(design, spec, dtype);
         hook_resid_pre = new HookPoint();
         hook_attn_out = new HookPoint();
         hook_resid_mid = new HookPoint();
@@ -37,14 +56,23 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
     }
 
     /// <param name="x">[batch, pos, d_model]</param>
-    /// <param name="step">Positions, rotary angles (if any), mask and cache of this forward pass.</param>
+    /// <param name="step">Positions, rotary angles (if any), masks and state of this forward pass.</param>
     /// <returns>[batch, pos, d_model]</returns>
     public override Tensor forward(Tensor x, StepContext step)
     {
         var residPre = hook_resid_pre.Apply(x); // [batch, pos, d_model]
-        var attnOut = hook_attn_out.Apply(attn.call(ln1.call(residPre), step)); // [batch, pos, d_model]
+        var attnRaw = attn.call(ln1 is null ? residPre : ln1.call(residPre), step); // [batch, pos, d_model]
+        var attnOut = hook_attn_out.Apply(ln1_post is null ? attnRaw : ln1_post.call(attnRaw)); // [batch, pos, d_model]
         var residMid = hook_resid_mid.Apply(Ablation.Skip ? residPre.add(attnOut, KeptScalars.One) : attnOut); // [batch, pos, d_model]
-        var mlpOut = hook_mlp_out.Apply(Ablation.Mlp ? mlp.call(ln2.call(residMid)) : zeros_like(residMid)); // [batch, pos, d_model]
+        Tensor mlpOut; // [batch, pos, d_model]
+        if (Ablation.Mlp)
+        {
+            var mlpSource = _layout == ResidualLayout.Parallel ? residPre : residMid; // [batch, pos, d_model]
+            var mlpRaw = mlp.call(ln2 is null ? mlpSource : ln2.call(mlpSource));
+            mlpOut = hook_mlp_out.Apply(ln2_post is null ? mlpRaw : ln2_post.call(mlpRaw));
+        }
+        else
+            mlpOut = hook_mlp_out.Apply(zeros_like(residMid));
         var residPost =
             !Ablation.Mlp ? residMid
             : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One)
@@ -52,8 +80,9 @@ internal sealed class TransformerBlock : Module<Tensor, StepContext, Tensor>
         return hook_resid_post.Apply(residPost);
     }
 
-    /// <summary>The paths this block keeps (<see cref="BlockAblation"/>); <see cref="BlockAblation.Full"/>, the unchanged
-    /// block, by default. Without the skip connections resid_mid = attn_out and resid_post = mlp_out; without the MLP
-    /// hook_mlp_out carries zeros and resid_post = resid_mid.</summary>
-    public BlockAblation Ablation { get; set; } = BlockAblation.Full;
+    /// <summary>An attention cache: every position's keys and values (a sliding-window layer reads only the last W).</summary>
+    /// <remarks>Without the skip connections (<see cref="DecoderBlock.Ablation"/>) resid_mid = attn_out and resid_post =
+    /// mlp_out; without the MLP hook_mlp_out carries zeros and resid_post = resid_mid.</remarks>
+    public override ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device) =>
+        new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device);
 }
