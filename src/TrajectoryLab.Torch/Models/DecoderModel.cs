@@ -122,7 +122,8 @@ internal sealed class DecoderModel : CausalLm
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)
     {
         using var positions = zeros([h.shape[0], h.shape[1]], ScalarType.Int64, Device); // only its shape is read
-        var step = StepContext.Begin(positions, null, 0, _rotary, _localRotary, DType, Device) with { ExplicitAttention = true }; // twice differentiable
+        // Explicit attention: the pass must be twice differentiable.
+        var step = StepContext.Begin(positions, null, 0, _rotary, _localRotary, DType, Device) with { ExplicitAttention = true };
         for (var l = fromSite; l < toSite; l++)
             h = blocks[l].call(h, step);
         return h;
