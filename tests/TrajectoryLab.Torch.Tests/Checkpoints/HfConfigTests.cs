@@ -105,7 +105,7 @@ public sealed class HfConfigTests
     }
 
     [Theory]
-    [InlineData("""{"model_type":"gpt_neox","hidden_size":8}""", "key 'model_type'", "not supported")]
+    [InlineData("""{"model_type":"bloom","hidden_size":8}""", "key 'model_type'", "not supported")]
     [InlineData("""{"model_type":"llama","num_attention_heads":2,"intermediate_size":8,"num_hidden_layers":1,"vocab_size":5,"max_position_embeddings":8}""", "key 'hidden_size'", "required")]
     [InlineData("""{"model_type":"llama","hidden_size":"8"}""", "key 'hidden_size'", "integer")]
     [InlineData("""{"model_type":"llama","hidden_act":"gelu"}""", "key 'hidden_act'", "gelu")]

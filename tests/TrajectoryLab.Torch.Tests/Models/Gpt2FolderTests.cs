@@ -109,6 +109,6 @@ public sealed class Gpt2FolderTests
         File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"gpt_neox\""));
         var e = Assert.Throws<CheckpointException>(() => HfModelFolder.Load(folder.Path).Dispose());
         Assert.Contains(configPath, e.Message);
-        Assert.Contains("key 'model_type': 'gpt_neox' is not supported", e.Message);
+        Assert.Contains("key 'model_type': 'bloom' is not supported", e.Message);
     }
 }
