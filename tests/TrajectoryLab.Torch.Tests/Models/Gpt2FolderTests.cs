@@ -106,7 +106,7 @@ public sealed class Gpt2FolderTests
         using var model = TinyGpt2s.Create("gpt2-tied");
         HfModelFolder.Save(model, folder.Path);
         var configPath = folder.File(HfConfigReader.FileName);
-        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"gpt_neox\""));
+        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"model_type\": \"gpt2\"", "\"model_type\": \"bloom\""));
         var e = Assert.Throws<CheckpointException>(() => HfModelFolder.Load(folder.Path).Dispose());
         Assert.Contains(configPath, e.Message);
         Assert.Contains("key 'model_type': 'bloom' is not supported", e.Message);
