@@ -110,6 +110,26 @@ public sealed class GemmaParityTests(ITestOutputHelper output)
         Assert.DoesNotContain(model.named_parameters(), p => p.name == ParameterNames.EmbedW);
     }
 
+    [Fact]
+    public void InBfloat16TheEmbeddingScaleIsRoundedFirstAsTransformersDoes()
+    {
+        // transformers: embed_tokens(ids) * embed_scale.to(bfloat16), i.e. √32 = 5.656854… taken as 5.65625.
+        using var model = TinyGemmas.Create("gemma-untied-bias-linear", dtype: ScalarType.BFloat16);
+        double[]? embedded = null;
+        model.Hook(HookNames.Embed).register_forward_hook((_, _, result) =>
+        {
+            embedded = TinyLlamas.ToDoubles(result);
+            return result;
+        });
+        int[] ids = [5, 9, 17, 33];
+        TinyLlamas.Logits(model, [ids]);
+        using var scope = NewDisposeScope();
+        var table = model.named_parameters().Single(p => p.name == ParameterNames.EmbedW).parameter; // [vocab, d_model]
+        var rows = table.index_select(0, tensor(ids.Select(i => (long)i).ToArray())); // [4, d_model]
+        var expected = rows.mul(tensor(Math.Sqrt(32), ScalarType.BFloat16)); // bfloat16 × bfloat16
+        Assert.Equal(TinyLlamas.ToDoubles(expected), embedded!);
+    }
+
     /// <summary>max |a − b| and max |a − b| / max |b|.</summary>
     private static (double Absolute, double Relative) Errors(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected)
     {
