@@ -64,6 +64,9 @@ internal sealed class ConfigKeys(string filePath, JsonElement element, string pr
             _ => [Int(key)!.Value],
         };
 
+    /// <summary>True when the object has <paramref name="key"/>, even with the value null (which can differ from a default).</summary>
+    public bool Contains(string key) => element.TryGetProperty(key, out _);
+
     /// <summary>True when the object has <paramref name="key"/> (null counts as absent).</summary>
     public bool Has(string key) => Get(key) is not null;
 

@@ -34,7 +34,8 @@ public static class HfConfigReader
         var family = ModelFamilies.Find(modelType)
             ?? throw c.Error(
                 "model_type",
-                $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})"
+                ModelFamilies.Refusal(modelType)
+                    ?? $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})"
             );
         return family.Read(c, modelType);
     }

@@ -56,7 +56,12 @@ internal sealed class DecoderModel : CausalLm
                 _localRotary = new RotaryEmbedding(spec with { RopeTheta = local, RopeScaling = null });
         }
         if (design.EmbeddingScale != 1)
-            _embeddingScale = design.EmbeddingScale.ToScalar();
+        {
+            // Rounded to the model dtype first, as Gemma multiplies by embed_scale.to(dtype) (√3072 is 55.5 in bfloat16); a
+            // float Scalar would stay unrounded in a bfloat16 product. In float32 this is the float Scalar's own rounding.
+            using var rounded = tensor(design.EmbeddingScale, dtype).to_type(ScalarType.Float64);
+            _embeddingScale = rounded.item<double>().ToScalar();
+        }
         if (design.FinalSoftcap is { } cap)
             _finalSoftcap = cap.ToScalar();
         blocks = new ModuleList<DecoderBlock>([.. Enumerable.Range(0, spec.NumLayers).Select(l => Blocks.Create(spec, l, dtype))]);

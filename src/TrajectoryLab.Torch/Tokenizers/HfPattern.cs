@@ -48,6 +48,35 @@ internal static class HfPattern
             output.Add(text.Substring(start, length));
     }
 
+    /// <summary>Appends the pieces of <paramref name="text"/> split after each match of <paramref name="regex"/> (Hugging Face's
+    /// "MergedWithPrevious" behaviour): a match joins the text before it, unless that text is itself a match or nothing
+    /// ("a  b" split at " " gives "a ", " ", "b").</summary>
+    public static void SplitMergedWithPrevious(string text, Regex regex, List<string> output)
+    {
+        var first = output.Count;
+        var done = 0;
+        var previousWasMatch = false;
+        void Emit(int start, int end, bool isMatch)
+        {
+            if (end <= start)
+                return;
+            if (isMatch && !previousWasMatch && output.Count > first)
+                output[^1] += text[start..end];
+            else
+                output.Add(text[start..end]);
+            previousWasMatch = isMatch;
+        }
+        for (var match = regex.Match(text); match.Success; match = match.NextMatch())
+        {
+            if (match.Length == 0)
+                continue;
+            Emit(done, match.Index, false);
+            Emit(match.Index, match.Index + match.Length, true);
+            done = match.Index + match.Length;
+        }
+        Emit(done, text.Length, false);
+    }
+
     /// <summary>As <see cref="SplitIsolated(string, Regex, List{string})"/> for <c>text[start..(start + length)]</c>, giving ranges of
     /// <paramref name="text"/>.</summary>
     public static void SplitIsolated(string text, int start, int length, Regex regex, List<(int Start, int Length)> output)

@@ -1,6 +1,7 @@
 // tokenizer.json's "pre_tokenizer": splits normalized text into the pieces BPE works on. Supported: ByteLevel
 // (GPT-2: optional prefix space, GPT-2 regex split, bytes shown in the byte-level alphabet), Split with a pattern
-// and the "Isolated" behaviour (Llama 3, Qwen2), Digits (SmolLM), Metaspace (SentencePiece "▁" for spaces), and Sequence.
+// and the "Isolated" (Llama 3, Qwen2) or "MergedWithPrevious" (Gemma's Split on " ") behaviour, Digits (SmolLM),
+// Metaspace (SentencePiece "▁" for spaces), and Sequence.
 // References: Radford et al. 2019 (GPT-2 byte-level BPE); Kudo & Richardson 2018 (SentencePiece's "▁").
 using System.Text.RegularExpressions;
 
@@ -73,11 +74,17 @@ internal sealed class PreTokenizerChain
                 break;
             case "Split":
                 var behavior = node.Required("behavior");
-                if (behavior.String() != "Isolated")
-                    throw behavior.Error($"Split behavior '{behavior.String()}' is not supported (only Isolated)");
+                var kind = behavior.String() switch
+                {
+                    "Isolated" => StepKind.Split,
+                    "MergedWithPrevious" => StepKind.SplitMergedWithPrevious,
+                    var other => throw behavior.Error(
+                        $"Split behavior '{other}' is not supported (supported: Isolated, MergedWithPrevious)"
+                    ),
+                };
                 if (node.Bool("invert", false))
                     throw node.Required("invert").Error("inverted Split is not supported");
-                steps.Add(new Step(StepKind.Split, HfPattern.Read(node.Required("pattern")), false, '\0', Prepend.Never, false));
+                steps.Add(new Step(kind, HfPattern.Read(node.Required("pattern")), false, '\0', Prepend.Never, false));
                 break;
             case "Digits":
                 // Hugging Face cuts at char::is_numeric, i.e. \p{N}: each digit alone, or runs of digits.
@@ -123,6 +130,7 @@ internal sealed class PreTokenizerChain
     {
         ByteLevel,
         Split,
+        SplitMergedWithPrevious,
         Metaspace,
     }
 
@@ -134,6 +142,9 @@ internal sealed class PreTokenizerChain
             {
                 case StepKind.Split:
                     HfPattern.SplitIsolated(piece, Regex!, output);
+                    break;
+                case StepKind.SplitMergedWithPrevious:
+                    HfPattern.SplitMergedWithPrevious(piece, Regex!, output);
                     break;
                 case StepKind.ByteLevel:
                     if (AddPrefixSpace && !piece.StartsWith(' '))
