@@ -40,18 +40,24 @@ internal interface IModelFamily
 
     /// <summary>The canonical shape of a parameter leaf only this family has (null when the leaf is a common one).</summary>
     long[]? ParameterShape(string leaf, ModelSpec spec) => null;
+
+    /// <summary>Why a related model_type the family does not read is refused (qwen3_moe next to qwen3), or null.</summary>
+    string? Refusal(string modelType) => null;
 }
 
 /// <summary>The families TrajectoryLab reads, by model_type.</summary>
 internal static class ModelFamilies
 {
-    private static readonly IModelFamily[] All = [new LlamaFamily(), new Gpt2Family()];
+    private static readonly IModelFamily[] All = [new LlamaFamily(), new Gpt2Family(), new Qwen3Family(), new Olmo2Family()];
 
     /// <summary>Every supported model_type, in a stable order.</summary>
     public static IReadOnlyList<string> ModelTypes { get; } = [.. All.SelectMany(f => f.ModelTypes)];
 
     /// <summary>The family that reads <paramref name="modelType"/>, or null.</summary>
     public static IModelFamily? Find(string modelType) => All.FirstOrDefault(f => f.ModelTypes.Contains(modelType));
+
+    /// <summary>A family's reason for refusing <paramref name="modelType"/> (a variant it does not implement), or null.</summary>
+    public static string? Refusal(string modelType) => All.Select(f => f.Refusal(modelType)).FirstOrDefault(r => r is not null);
 
     /// <summary>The family of <paramref name="spec"/>.</summary>
     /// <exception cref="ArgumentException">Its model_type is not supported.</exception>
