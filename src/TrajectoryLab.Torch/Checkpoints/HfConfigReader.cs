@@ -58,7 +58,11 @@ public static class HfConfigReader
         // slides, by 4096 positions when the key is absent (MistralConfig's default), not at all when it is null.
         var (slidingWindow, layerWindows) = isQwen2
             ? LlamaStyleKeys.ReadQwenWindows(c, layers)
-            : (c.Int("sliding_window") ?? (modelType == "mistral" && !c.IsNull("sliding_window") ? LlamaStyleKeys.DefaultSlidingWindow : null), null);
+            : (
+                c.Int("sliding_window")
+                    ?? (modelType == "mistral" && !c.IsNull("sliding_window") ? LlamaStyleKeys.DefaultSlidingWindow : null),
+                null
+            );
 
         return new ModelSpec(
             ModelType: modelType,

@@ -26,7 +26,8 @@ public sealed class LlamaStyleConfigTests
         using var folder = new TempFolder();
         // Qwen/Qwen3-0.6B's config.json.
         var spec = ReadJson(folder, """
-            {"architectures":["Qwen3ForCausalLM"],"attention_bias":false,"attention_dropout":0.0,"bos_token_id":151643,"eos_token_id":151645,
+            {"architectures":["Qwen3ForCausalLM"],"attention_bias":false,"attention_dropout":0.0,"bos_token_id":151643,
+             "eos_token_id":151645,
              "head_dim":128,"hidden_act":"silu","hidden_size":1024,"initializer_range":0.02,"intermediate_size":3072,
              "max_position_embeddings":40960,"max_window_layers":28,"model_type":"qwen3","num_attention_heads":16,"num_hidden_layers":28,
              "num_key_value_heads":8,"rms_norm_eps":1e-06,"rope_scaling":null,"rope_theta":1000000,"sliding_window":null,
@@ -107,7 +108,8 @@ public sealed class LlamaStyleConfigTests
     {
         using var folder = new TempFolder();
         var spec = ReadJson(folder, """
-            {"model_type":"qwen3","hidden_size":16,"intermediate_size":24,"num_hidden_layers":4,"num_attention_heads":2,"num_key_value_heads":1,
+            {"model_type":"qwen3","hidden_size":16,"intermediate_size":24,"num_hidden_layers":4,"num_attention_heads":2,
+             "num_key_value_heads":1,
              "head_dim":8,"vocab_size":50,"use_sliding_window":true,"sliding_window":7,"max_window_layers":2}
             """);
         Assert.Equal([null, null, 7, 7], Windows(spec));
@@ -183,7 +185,8 @@ public sealed class LlamaStyleConfigTests
         Assert.Equal("model_type", (olmo2 with { Design = Qwen3Family.Design }).FindProblem()!.Value.Key);
         Assert.Equal("sliding_window", (olmo2 with { SlidingWindow = 4 }).FindProblem()!.Value.Key);
         Assert.Equal("attention_bias", (qwen3 with { QkvBias = true }).FindProblem()!.Value.Key);
-        Assert.Equal("sliding_window", (qwen3 with { Design = Qwen3Family.Design with { LayerWindows = [3, 4] } }).FindProblem()!.Value.Key);
+        var twoSizes = qwen3 with { Design = Qwen3Family.Design with { LayerWindows = [3, 4] } };
+        Assert.Equal("sliding_window", twoSizes.FindProblem()!.Value.Key);
         Assert.Throws<ArgumentException>(() => new DecoderModel(qwen3 with { Design = null }));
     }
 }

@@ -51,7 +51,8 @@ public sealed class LlamaStyleFolderTests
         var expected = TinyLlamas.Logits(model, prompt);
         using var lm = LanguageModel.Load(folder.Path);
         Assert.Equal(model.Spec.ModelType, lm.Spec.ModelType);
-        using var session = lm.StartSession(new GenerationOptions { MaxNewTokens = 1, Sampler = Sampling.SamplerOptions.Greedy, Outputs = StepOutputs.Logits });
+        using var session = lm.StartSession(
+            new GenerationOptions { MaxNewTokens = 1, Sampler = Sampling.SamplerOptions.Greedy, Outputs = StepOutputs.Logits });
         var step = session.Prefill(prompt);
         var last = expected[^model.Spec.VocabSize..];
         Assert.True(TinyLlamas.RelativeError(step.Logits![0].Select(v => (double)v).ToArray(), last) < 1e-6);

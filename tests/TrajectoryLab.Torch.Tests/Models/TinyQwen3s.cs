@@ -41,17 +41,20 @@ internal static class TinyQwen3s
     public static readonly IReadOnlyDictionary<string, (ModelSpec Spec, int?[] Windows)> Olmo2 = new Dictionary<string, (ModelSpec, int?[])>
     {
         ["olmo2-gqa"] = (Olmo2Base, [null, null]),
-        ["olmo2-mqa-rope-linear"] = (Olmo2Base with { NumKvHeads = 1, RopeScaling = new RopeScaling(RopeScalingKind.Linear, 2) }, [null, null]),
+        ["olmo2-mqa-rope-linear"] = (Olmo2Base with { NumKvHeads = 1, RopeScaling = new RopeScaling(RopeScalingKind.Linear, 2) },
+            [null, null]),
         ["olmo2-bias-tied-head-dim"] = (Olmo2Base with { NumLayers = 3, NumKvHeads = 4, HeadDim = 6, QkvBias = true, OutputBias = true,
             TieWordEmbeddings = true }, [null, null, null]),
     };
 
     /// <summary>Mistral and Qwen2 with windows shorter than the test sequences (Qwen2: only the layers from
     /// max_window_layers = 1 on slide).</summary>
-    public static readonly IReadOnlyDictionary<string, (ModelSpec Spec, int?[] Windows)> Windowed = new Dictionary<string, (ModelSpec, int?[])>
+    public static readonly IReadOnlyDictionary<string, (ModelSpec Spec, int?[] Windows)> Windowed =
+        new Dictionary<string, (ModelSpec, int?[])>
     {
         ["mistral-window-3"] = (Qwen3Base with { ModelType = "mistral", HeadDim = 8, SlidingWindow = 3, Design = null }, [3, 3]),
-        ["mistral-window-1"] = (Qwen3Base with { ModelType = "mistral", HeadDim = 8, NumKvHeads = 1, SlidingWindow = 1, Design = null }, [1, 1]),
+        ["mistral-window-1"] = (Qwen3Base with { ModelType = "mistral", HeadDim = 8, NumKvHeads = 1, SlidingWindow = 1, Design = null },
+            [1, 1]),
         ["qwen2-window-upper-layers"] = (Qwen3Base with { ModelType = "qwen2", NumLayers = 3, HeadDim = 8, QkvBias = true,
             TieWordEmbeddings = true, Design = BlockDesign.Llama with { LayerWindows = [null, 4, 4] } }, [null, 4, 4]),
     };

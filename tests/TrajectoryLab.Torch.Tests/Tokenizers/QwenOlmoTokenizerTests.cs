@@ -44,13 +44,19 @@ public sealed class QwenOlmoTokenizerTests : IDisposable
                 ["id"] = 265 + i, ["content"] = extraAdded[i], ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
                 ["normalized"] = false, ["special"] = true,
             });
-        var byteLevel = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = !nfc, ["use_regex"] = false };
+        var byteLevel = new JsonObject
+        {
+            ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = !nfc, ["use_regex"] = false,
+        };
         json["normalizer"] = nfc ? new JsonObject { ["type"] = "NFC" } : null;
         json["pre_tokenizer"] = new JsonObject
         {
             ["type"] = "Sequence",
             ["pretokenizers"] = new JsonArray(
-                new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = pattern }, ["behavior"] = "Isolated", ["invert"] = false },
+                new JsonObject
+                {
+                    ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = pattern }, ["behavior"] = "Isolated", ["invert"] = false,
+                },
                 byteLevel),
         };
         json["post_processor"] = byteLevel.DeepClone();

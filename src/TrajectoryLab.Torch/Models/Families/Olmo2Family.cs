@@ -89,10 +89,7 @@ internal sealed class Olmo2Family : IModelFamily
     public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null) =>
         LlamaStyleWeights.For(
             spec,
-            [
-                ("post_attention_layernorm.weight", ParameterNames.Ln1PostW),
-                ("post_feedforward_layernorm.weight", ParameterNames.Ln2PostW),
-            ]
+            [("post_attention_layernorm.weight", ParameterNames.Ln1PostW), ("post_feedforward_layernorm.weight", ParameterNames.Ln2PostW)]
         );
 
     /// <inheritdoc/>

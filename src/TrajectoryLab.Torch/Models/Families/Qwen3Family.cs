@@ -23,10 +23,7 @@ internal sealed class Qwen3Family : IModelFamily
 
     /// <inheritdoc/>
     public string? Refusal(string modelType) =>
-        modelType == "qwen3_moe"
-            ? "'qwen3_moe' (Qwen3 with mixture-of-experts MLPs) is not supported; of the Qwen3 family only the dense "
-                + "'qwen3' is"
-            : null;
+        modelType == "qwen3_moe" ? "'qwen3_moe' (Qwen3 with mixture-of-experts MLPs) is not supported; only the dense 'qwen3' is" : null;
 
     /// <inheritdoc/>
     public ModelSpec Read(ConfigKeys c, string modelType)
@@ -59,7 +56,10 @@ internal sealed class Qwen3Family : IModelFamily
             BosTokenId: c.Int("bos_token_id"),
             EosTokenIds: c.IntList("eos_token_id"),
             SlidingWindow: window,
-            Design: Design with { LayerWindows = layerWindows }
+            Design: Design with
+            {
+                LayerWindows = layerWindows,
+            }
         );
     }
 
