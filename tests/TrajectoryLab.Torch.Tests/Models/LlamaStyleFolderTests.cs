@@ -76,6 +76,20 @@ public sealed class LlamaStyleFolderTests
         Assert.Contains("missing", e.Message);
     }
 
+    [Theory]
+    [InlineData("qwen3-gqa-head-dim")]
+    [InlineData("olmo2-gqa")]
+    [InlineData("mistral-window-3")]
+    public void Llama2cExportRefusesWhatRunCDoesNotCompute(string config)
+    {
+        using var folder = new TempFolder();
+        var spec = TinyQwen3s.All[config].Spec with { RopeTheta = 10000, RmsNormEps = 1e-5, HeadDim = 8 }; // all else run.c takes
+        using var model = new DecoderModel(spec);
+        model.InitializeRandom(1);
+        var e = Assert.Throws<NotSupportedException>(() => Llama2cCheckpoint.Write(model, folder.File("model.bin")));
+        Assert.Contains(config[..config.IndexOf('-')], e.Message);
+    }
+
     [Fact]
     public void ATiedCheckpointMayRepeatTheHead()
     {
