@@ -67,6 +67,10 @@ internal sealed class ConfigKeys(string filePath, JsonElement element, string pr
     /// <summary>True when the object has <paramref name="key"/>, even with the value null (which can differ from a default).</summary>
     public bool Contains(string key) => element.TryGetProperty(key, out _);
 
+    /// <summary>True when the object has <paramref name="key"/> set to null (for defaults that differ between an absent key
+    /// and an explicit null, as transformers' configs do).</summary>
+    public bool IsNull(string key) => element.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Null;
+
     /// <summary>True when the object has <paramref name="key"/> (null counts as absent).</summary>
     public bool Has(string key) => Get(key) is not null;
 

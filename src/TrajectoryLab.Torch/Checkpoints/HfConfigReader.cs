@@ -52,19 +52,35 @@ public static class HfConfigReader
         var heads = c.Int("num_attention_heads") ?? throw c.Error("num_attention_heads", "is required");
         var attentionBias = c.Bool("attention_bias") ?? false;
         var isQwen2 = modelType == "qwen2";
+        var layers = c.Int("num_hidden_layers") ?? throw c.Error("num_hidden_layers", "is required");
         var rope = c.Object("rope_parameters") is { } parameters ? c.At("rope_parameters", parameters) : null;
-        var slidingWindow = c.Int("sliding_window");
-        if (isQwen2 && c.Bool("use_sliding_window") != true)
-            slidingWindow = null;
+        // Qwen2: use_sliding_window, max_window_layers and layer_types choose the sliding layers; Mistral: every layer
+        // slides, by 4096 positions when the key is absent (MistralConfig's default), not at all when it is null.
+        var (slidingWindow, layerWindows) = isQwen2
+            ? LlamaStyleKeys.ReadQwenWindows(c, layers)
+            : (
+                c.Int("sliding_window")
+                    ?? (modelType == "mistral" && !c.IsNull("sliding_window") ? LlamaStyleKeys.DefaultSlidingWindow : null),
+                null
+            );
 
         return new ModelSpec(
             ModelType: modelType,
             VocabSize: c.Int("vocab_size") ?? throw c.Error("vocab_size", "is required"),
             HiddenSize: hidden,
             IntermediateSize: c.Int("intermediate_size") ?? throw c.Error("intermediate_size", "is required"),
-            NumLayers: c.Int("num_hidden_layers") ?? throw c.Error("num_hidden_layers", "is required"),
+            NumLayers: layers,
             NumHeads: heads,
-            NumKvHeads: c.Int("num_key_value_heads") ?? heads,
+            NumKvHeads: LlamaStyleKeys.ReadKvHeads(
+                c,
+                heads,
+                modelType switch
+                {
+                    "qwen2" => 32,
+                    "mistral" => 8,
+                    _ => null,
+                }
+            ),
             HeadDim: c.Int("head_dim")
                 ?? (
                     heads > 0 && hidden % heads == 0
@@ -81,7 +97,8 @@ public static class HfConfigReader
             TorchDType: c.String("torch_dtype") ?? c.String("dtype"),
             BosTokenId: c.Int("bos_token_id"),
             EosTokenIds: c.IntList("eos_token_id"),
-            SlidingWindow: slidingWindow
+            SlidingWindow: slidingWindow,
+            Design: layerWindows is null ? null : BlockDesign.Llama with { LayerWindows = layerWindows }
         );
     }
 
@@ -115,7 +132,7 @@ public static class HfConfigReader
     }
 
     /// <summary>Reads rope_scaling (or, with <paramref name="key"/> null, the scaling fields of rope_parameters itself).</summary>
-    private static RopeScaling? ReadScaling(ConfigKeys c, string? key)
+    internal static RopeScaling? ReadScaling(ConfigKeys c, string? key)
     {
         var s =
             key is null ? c

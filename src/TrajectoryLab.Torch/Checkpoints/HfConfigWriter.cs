@@ -66,6 +66,8 @@ public static class HfConfigWriter
                 $"{spec.ModelType} cannot express QkvBias={spec.QkvBias} with OutputBias={spec.OutputBias}",
                 nameof(spec)
             );
+        if (!qwen2 && spec.Design?.LayerWindows is not null)
+            throw new ArgumentException($"{spec.ModelType} cannot express per-layer sliding windows", nameof(spec));
         json.WriteStartArray("architectures");
         json.WriteStringValue(
             spec.ModelType switch
@@ -113,11 +115,11 @@ public static class HfConfigWriter
         if (!qwen2)
             json.WriteBoolean("attention_bias", spec.QkvBias);
         json.WriteNumber("max_position_embeddings", spec.MaxPositionEmbeddings);
-        if (spec.SlidingWindow is { } window)
-        {
+        if (qwen2)
+            LlamaStyleKeys.WriteQwenWindows(json, spec);
+        else if (spec.SlidingWindow is { } window)
             json.WriteNumber("sliding_window", window);
-            if (qwen2)
-                json.WriteBoolean("use_sliding_window", true);
-        }
+        else if (spec.ModelType == "mistral")
+            json.WriteNull("sliding_window"); // absent would mean MistralConfig's default of 4096
     }
 }

@@ -120,6 +120,8 @@ internal static class Llama2cCheckpoint
         var spec = model.Spec;
         if (
             spec.Architecture != ModelArchitecture.Llama
+            || spec.Block != BlockDesign.Llama // q/k norms, other layouts, per-layer windows (Qwen3, OLMo 2, ...)
+            || spec.SlidingWindow is not null
             || spec.QkvBias
             || spec.OutputBias
             || spec.RopeScaling is not null
@@ -128,7 +130,7 @@ internal static class Llama2cCheckpoint
             || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize
         )
             throw new NotSupportedException(
-                "run.c computes a Llama without biases or rotary scaling, "
+                "run.c computes a Llama without biases, rotary scaling, sliding windows or q/k norms, "
                     + string.Create(
                         CultureInfo.InvariantCulture,
                         $"rope_theta {RopeTheta}, rms_norm_eps {RmsNormEps} and d_model = heads × d_head; "

@@ -41,7 +41,8 @@ internal interface IModelFamily
     /// <summary>The canonical shape of a parameter leaf only this family has (null when the leaf is a common one).</summary>
     long[]? ParameterShape(string leaf, ModelSpec spec) => null;
 
-    /// <summary>Why a model_type the family does not read but knows of (a multimodal sibling) is refused, or null.</summary>
+    /// <summary>Why a related model_type the family does not read is refused (a multimodal sibling such as gemma3, a
+    /// mixture-of-experts variant such as qwen3_moe), or null.</summary>
     string? Refusal(string modelType) => null;
 }
 
@@ -55,6 +56,8 @@ internal static class ModelFamilies
         new GptNeoXFamily(),
         new Phi3Family(),
         new GemmaFamily(),
+        new Qwen3Family(),
+        new Olmo2Family(),
     ];
 
     /// <summary>Every supported model_type, in a stable order.</summary>
