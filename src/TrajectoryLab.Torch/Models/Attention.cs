@@ -93,16 +93,17 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
                 ],
                 -1
             );
-        // qkv: [batch, n_heads + 2·n_kv_heads, pos, d_head]
-        var qkv = projected.view(batch, pos, heads + 2 * kvHeads, dHead).transpose(1, 2);
-        var qk = qkv.narrow(1, 0, heads + kvHeads); // [batch, n_heads + n_kv_heads, pos, d_head]
+        var split = projected.view(batch, pos, heads + 2 * kvHeads, dHead); // [batch, pos, n_heads + 2·n_kv_heads, d_head]
+        var qk = split.narrow(2, 0, heads + kvHeads); // [batch, pos, n_heads + n_kv_heads, d_head]
         if (_design.QkNorm == QkNormKind.PerHead)
-            qk = cat([q_norm!.call(qk.narrow(1, 0, heads)), k_norm!.call(qk.narrow(1, heads, kvHeads))], 1);
+            // Normalised in the [batch, pos, head, d_head] layout, so the hooks keep position on axis 1 like every other hook.
+            qk = cat([q_norm!.call(split.narrow(2, 0, heads)), k_norm!.call(split.narrow(2, heads, kvHeads))], 2);
+        qk = qk.transpose(1, 2); // [batch, n_heads + n_kv_heads, pos, d_head]
         if (step.RotaryFor(_window is not null) is { } angles)
             qk = RotaryEmbedding.Rotate(qk, angles.Cos, angles.Sin); // queries and keys in one rotation
         var q = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         var k = qk.narrow(1, heads, kvHeads); // [batch, n_kv_heads, pos, d_head]
-        var v = qkv.narrow(1, heads + kvHeads, kvHeads); // [batch, n_kv_heads, pos, d_head]
+        var v = split.narrow(2, heads + kvHeads, kvHeads).transpose(1, 2); // [batch, n_kv_heads, pos, d_head]
         if (step.State is { } state)
             (k, v) = state.Layer<AttentionCache>(_layer).Write(k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]

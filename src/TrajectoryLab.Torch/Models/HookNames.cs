@@ -55,7 +55,7 @@ public static class HookNames
     /// <summary>Block <paramref name="layer"/>'s post-MLP norm output before its weight (sandwich and post-norm layouts).</summary>
     public static string Ln2PostNormalized(int layer) => $"blocks.{layer}.ln2_post.hook_normalized";
 
-    /// <summary>Block <paramref name="layer"/>'s normalised queries (q/k norm), [batch, n_heads, pos, d_head] per head or
+    /// <summary>Block <paramref name="layer"/>'s normalised queries (q/k norm), [batch, pos, n_heads, d_head] per head or
     /// [batch, pos, n_heads · d_head] over the projection.</summary>
     public static string QNormalized(int layer) => $"blocks.{layer}.attn.q_norm.hook_normalized";
 

@@ -190,7 +190,7 @@ internal sealed class ReferenceGemma
         return z.Select(r => Linear(r, _hf[H("o_proj.weight")], B("o_proj.bias"))).ToArray();
     }
 
-    /// <summary>RMSNorm (1 + w) over each head's d_head features; records x/rms as [heads, pos, d_head].</summary>
+    /// <summary>RMSNorm (1 + w) over each head's d_head features; records x/rms as [pos, heads, d_head].</summary>
     private double[][] HeadNorm(double[][] rows, int heads, double[] w, Dictionary<string, double[]>? hooks, string hook)
     {
         var normalized = new double[heads * rows.Length * _hd];
@@ -201,7 +201,7 @@ internal sealed class ReferenceGemma
                 var unit = Norm(rows[p].AsSpan(head * _hd, _hd).ToArray(), null);
                 for (var e = 0; e < _hd; e++)
                 {
-                    normalized[(head * rows.Length + p) * _hd + e] = unit[e];
+                    normalized[(p * heads + head) * _hd + e] = unit[e];
                     result[p][head * _hd + e] = unit[e] * (1 + w[e]);
                 }
             }

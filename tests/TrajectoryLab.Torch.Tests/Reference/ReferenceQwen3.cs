@@ -61,7 +61,7 @@ internal sealed class ReferenceQwen3(ModelSpec spec, IReadOnlyDictionary<string,
         var v = h.Select(r => Linear(r, hf[H("v_proj.weight")], kvHeads * _hd, B("v_proj.bias"))).ToArray();
         if (hf.TryGetValue(H("q_norm.weight"), out var qNorm))
         {
-            // Qwen3: RMSNorm over each head's d_head features; the hooks see [heads, pos, d_head] before the weight.
+            // Qwen3: RMSNorm over each head's d_head features; the hooks see [pos, heads, d_head] before the weight.
             if (hooks is not null)
             {
                 hooks[HookNames.QNormalized(l)] = PerHead(q, heads, r => Norm(r, null, spec.RmsNormEps));
@@ -85,9 +85,9 @@ internal sealed class ReferenceQwen3(ModelSpec spec, IReadOnlyDictionary<string,
         return result;
     }
 
-    /// <summary>[heads, pos, d_head] flattening of f applied to each head's slice of rows [pos][heads·d_head].</summary>
+    /// <summary>[pos, heads, d_head] flattening of f applied to each head's slice of rows [pos][heads·d_head].</summary>
     private double[] PerHead(double[][] rows, int heads, Func<double[], double[]> f) =>
-        [.. Enumerable.Range(0, heads).SelectMany(head => rows.SelectMany(r => f(r[(head * _hd)..((head + 1) * _hd)])))];
+        [.. rows.SelectMany(r => Enumerable.Range(0, heads).SelectMany(head => f(r[(head * _hd)..((head + 1) * _hd)])))];
 
     /// <summary>Causal grouped-query attention of rotated queries and keys: query head h reads key/value head
     /// h / (heads / kvHeads); with a window W the query at i sees the keys j with 0 ≤ i − j &lt; W. Records the pattern
