@@ -74,7 +74,7 @@ public sealed class DecodingTests
     }
 
     /// <summary>Prefill 5, then 1, 1, a chunk of 3 (causal mask offset by startPos), then 1, 1: the pieces' logits equal one full pass.</summary>
-    private static void AssertCachedDecodingEqualsFullRecomputation(CausalLm model)
+    internal static void AssertCachedDecodingEqualsFullRecomputation(CausalLm model)
     {
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 12, seed: 9);
         var full = TinyLlamas.Logits(model, tokens);
@@ -98,7 +98,7 @@ public sealed class DecodingTests
         Assert.True(TinyLlamas.RelativeError(incremental, full) < Tolerance);
     }
 
-    private static void AssertBatchEqualsOneAtATime(CausalLm model)
+    internal static void AssertBatchEqualsOneAtATime(CausalLm model)
     {
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 3, length: 9, seed: 1);
         var batched = TinyLlamas.Logits(model, tokens);
@@ -106,7 +106,7 @@ public sealed class DecodingTests
         Assert.True(TinyLlamas.RelativeError(batched, single) < Tolerance);
     }
 
-    private static void AssertBatchedGreedyEqualsOneAtATime(CausalLm model)
+    internal static void AssertBatchedGreedyEqualsOneAtATime(CausalLm model)
     {
         var prompts = TinyLlamas.Tokens(model.Spec, batch: 3, length: 4, seed: 8);
         var batched = Greedy(model, prompts, steps: 6);

@@ -45,7 +45,7 @@ internal interface IModelFamily
 /// <summary>The families TrajectoryLab reads, by model_type.</summary>
 internal static class ModelFamilies
 {
-    private static readonly IModelFamily[] All = [new LlamaFamily(), new Gpt2Family()];
+    private static readonly IModelFamily[] All = [new LlamaFamily(), new Gpt2Family(), new MambaFamily()];
 
     /// <summary>Every supported model_type, in a stable order.</summary>
     public static IReadOnlyList<string> ModelTypes { get; } = [.. All.SelectMany(f => f.ModelTypes)];
