@@ -50,7 +50,10 @@ public sealed class RankCollapseOptions : ExperimentOptions, IPreflight
             return ("promptTokens", "must be smaller than text.tokens, so that something is generated");
         if (Model.Check(paths, out var model) is { } problem)
             return problem;
-        if (Ablations && AttentionRequirement.Problem(model!.Spec, "rank-collapse", "Dong et al.'s attention path ablations") is { } attention)
+        if (
+            Ablations
+            && AttentionRequirement.Problem(model!.Spec, "rank-collapse", "Dong et al.'s attention path ablations") is { } attention
+        )
             return ("ablations", attention + "; set ablations = false to measure without them");
         return Text.Check(model!);
     }

@@ -3,6 +3,7 @@
 // last one started reads the state that pass read (as an attention cache's rewrite does), a pass that skips positions
 // is refused, a change a hook makes to the state carries forward exactly as the recurrence would have, and
 // MixDeviations re-combines the rows' deviations of both parts of the state.
+using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
 
@@ -88,6 +89,22 @@ public sealed class MambaDecodingTests
         var unchanged = TinyLlamas.Logits(model, tokens);
         Assert.True(TinyLlamas.RelativeError(stepped, whole) < 1e-5);
         Assert.NotEqual(whole[0], unchanged[4 * model.Spec.VocabSize]); // the change mattered
+    }
+
+    [Fact]
+    public void ANonFiniteDecodingStepIsTracedToTheStateThatWentNonFinite()
+    {
+        // After a healthy prefill, A = −exp(NaN) in block 1: the step's re-run (from the state before it) finds the
+        // selective state the first non-finite activation, everything before it in the pass finite.
+        using var model = new LanguageModel(TinyMambas.Create("mamba-tied"));
+        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 3 });
+        session.Prefill([[1, 2, 3]]);
+        using (no_grad())
+            foreach (var (name, p) in model.Model.named_parameters())
+                if (name == ParameterNames.Block(1, ParameterNames.MambaALog))
+                    p.fill_(double.NaN);
+        var e = Assert.Throws<NonFiniteValueException>(() => session.Step());
+        Assert.Equal((1, 3, HookNames.MambaSsmState(1)), (e.Step, e.Position, e.Site));
     }
 
     [Fact]
