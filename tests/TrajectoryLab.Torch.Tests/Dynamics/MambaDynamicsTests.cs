@@ -36,8 +36,8 @@ public sealed class MambaDynamicsTests(ITestOutputHelper output)
             using var run = TeacherForcedDynamics.Start(model, text, options with { Directions = k });
             var spectrum = LyapunovSpectrum.Compute(run, new LyapunovSpectrumOptions(Transient: 25, Steps: 120));
             Assert.True(spectrum.Succeeded, spectrum.Breakdown);
-            output.WriteLine(FormattableString.Invariant(
-                $"QR k = {k}: λ = {string.Join(", ", spectrum.Exponents.Select(x => x.ToString("F5", System.Globalization.CultureInfo.InvariantCulture)))}; λ1 − pair = {spectrum.Exponents[0] - pair.Exponent:E2}"));
+            var exponents = string.Join(", ", spectrum.Exponents.Select(x => x.ToString("F5", System.Globalization.CultureInfo.InvariantCulture)));
+            output.WriteLine(FormattableString.Invariant($"QR k = {k}: λ = {exponents}; λ1 − pair = {spectrum.Exponents[0] - pair.Exponent:E2}"));
             Assert.InRange(spectrum.Exponents[0] - pair.Exponent, -1e-3, 1e-3);
         }
     }
