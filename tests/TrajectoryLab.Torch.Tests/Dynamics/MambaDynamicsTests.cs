@@ -36,8 +36,9 @@ public sealed class MambaDynamicsTests(ITestOutputHelper output)
             using var run = TeacherForcedDynamics.Start(model, text, options with { Directions = k });
             var spectrum = LyapunovSpectrum.Compute(run, new LyapunovSpectrumOptions(Transient: 25, Steps: 120));
             Assert.True(spectrum.Succeeded, spectrum.Breakdown);
-            var exponents = string.Join(", ", spectrum.Exponents.Select(x => x.ToString("F5", System.Globalization.CultureInfo.InvariantCulture)));
-            output.WriteLine(FormattableString.Invariant($"QR k = {k}: λ = {exponents}; λ1 − pair = {spectrum.Exponents[0] - pair.Exponent:E2}"));
+            var exponents = string.Join(", ", spectrum.Exponents.Select(x => FormattableString.Invariant($"{x:F5}")));
+            var gap = spectrum.Exponents[0] - pair.Exponent;
+            output.WriteLine(FormattableString.Invariant($"QR k = {k}: λ = {exponents}; λ1 − pair = {gap:E2}"));
             Assert.InRange(spectrum.Exponents[0] - pair.Exponent, -1e-3, 1e-3);
         }
     }
