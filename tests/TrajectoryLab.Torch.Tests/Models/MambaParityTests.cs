@@ -178,6 +178,9 @@ public sealed class MambaParityTests(ITestOutputHelper output)
         Assert.DoesNotContain(names, n => n.Contains("attn", StringComparison.Ordinal) || n.Contains("mlp", StringComparison.Ordinal));
         var e = Assert.Throws<ArgumentException>(() => model.Hook(HookNames.AttnPattern(0)));
         Assert.Contains(HookNames.MambaSsmState(0), e.Message);
+        Assert.Equal(ModelArchitecture.Mamba, model.Spec.Architecture);
+        using var folder = new TempFolder();
+        Assert.Throws<NotSupportedException>(() => Llama2cCheckpoint.Write(model, folder.File("model.bin"))); // run.c has no Mamba
     }
 
     /// <summary>max |a − b| and max |a − b| / max |b|.</summary>
