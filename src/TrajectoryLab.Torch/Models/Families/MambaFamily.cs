@@ -26,7 +26,7 @@ internal sealed class MambaFamily : IModelFamily
     public ModelSpec Read(ConfigKeys c, string modelType)
     {
         var activation = c.String("hidden_act") ?? "silu";
-        if (activation != "silu")
+        if (activation is not ("silu" or "swish")) // transformers' ACT2FN maps both to SiLU
             throw c.Error("hidden_act", $"'{activation}' is not supported (Mamba's mixer gates and activates with silu)");
         if (c.Bool("rms_norm") == false)
             throw c.Error("rms_norm", "LayerNorm blocks are not supported (transformers' Mamba normalises with RMSNorm)");
