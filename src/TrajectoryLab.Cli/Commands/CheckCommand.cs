@@ -57,6 +57,15 @@ public sealed class CheckCommand(ProjectPaths paths) : ICommand
             CultureInfo.InvariantCulture,
             $"d_mlp {spec.IntermediateSize}, vocabulary {spec.VocabSize}, context {spec.MaxPositionEmbeddings}"
         );
+        if (spec.Block.Mamba is { } mamba) // no attention, no MLP, no context limit: the mixer's sizes instead
+            (heads, sizes) = (
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Mamba mixer (d_inner {spec.IntermediateSize}, d_state {mamba.StateSize}, d_conv {mamba.ConvKernel}, "
+                        + $"dt_rank {mamba.TimeStepRank})"
+                ),
+                string.Create(CultureInfo.InvariantCulture, $"vocabulary {spec.VocabSize}, no context limit")
+            );
         var tying = spec.TieWordEmbeddings ? "tied" : "untied";
         Console.WriteLine(
             string.Create(

@@ -27,6 +27,11 @@ public sealed class AttentionDilutionOptions : ExperimentOptions, IPreflight
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
         Model.Check(paths, out var model)
+        ?? (
+            AttentionRequirement.Problem(model!.Spec, "attention-dilution", "attention patterns") is { } attention
+                ? ("model:name", attention)
+                : ((string, string)?)null
+        )
         ?? Text.Check(model!)
         ?? (
             Retrieval.Pairs > 0 && model!.Tokenizer is null

@@ -68,7 +68,9 @@ public sealed class SpectrumBenchOptions : ExperimentOptions, IPreflight
 
     /// <inheritdoc/>
     public (string Key, string Problem)? Check(ProjectPaths paths) =>
-        ModelPreflight.Check(Model, null, paths, out _) is { } problem ? ("model", problem.Message)
+        ModelPreflight.Check(Model, null, paths, out var model) is { } problem ? ("model", problem.Message)
+        : AttentionRequirement.Problem(model!.Spec, "bench-spectrum", "the cost of re-combining a key–value cache") is { } attention
+            ? ("model", attention)
         : ModelOptions.DeviceProblem(Device) is { } device ? ("device", device)
         : null;
 }

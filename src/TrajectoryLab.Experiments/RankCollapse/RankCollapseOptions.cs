@@ -48,6 +48,13 @@ public sealed class RankCollapseOptions : ExperimentOptions, IPreflight
             return ("prefixes", "every prefix must hold at least 2 positions");
         if (PromptTokens >= Text.Tokens)
             return ("promptTokens", "must be smaller than text.tokens, so that something is generated");
-        return Model.Check(paths, out var model) ?? Text.Check(model!);
+        if (Model.Check(paths, out var model) is { } problem)
+            return problem;
+        if (
+            Ablations
+            && AttentionRequirement.Problem(model!.Spec, "rank-collapse", "Dong et al.'s attention path ablations") is { } attention
+        )
+            return ("ablations", attention + "; set ablations = false to measure without them");
+        return Text.Check(model!);
     }
 }

@@ -71,6 +71,10 @@ internal sealed class ConfigKeys(string filePath, JsonElement element, string pr
     /// and an explicit null, as transformers' configs do).</summary>
     public bool IsNull(string key) => element.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Null;
 
+    /// <summary>The JSON kind of <paramref name="key"/>'s value, or null when absent (for keys that take a number or a
+    /// word, such as Mamba's time_step_rank "auto").</summary>
+    public JsonValueKind? KindOf(string key) => Get(key)?.ValueKind;
+
     /// <summary>True when the object has <paramref name="key"/> (null counts as absent).</summary>
     public bool Has(string key) => Get(key) is not null;
 

@@ -161,11 +161,14 @@ public sealed record BlockDesign
 /// <param name="TimeStepRank">dt_rank: the rank of the Δ projection.</param>
 /// <param name="ConvBias">The convolution carries a bias.</param>
 /// <param name="ProjectionBias">in_proj and out_proj carry biases.</param>
+/// <param name="ResidualInFp32">residual_in_fp32: the residual sum is taken in float32 (a model computing in float32 is
+/// unaffected; in float16/bfloat16 the sum is rounded back to the model dtype between blocks).</param>
 public sealed record MambaDesign(
     int StateSize,
     int ConvKernel,
     int Expand,
     int TimeStepRank,
     bool ConvBias = true,
-    bool ProjectionBias = false
+    bool ProjectionBias = false,
+    bool ResidualInFp32 = true
 );

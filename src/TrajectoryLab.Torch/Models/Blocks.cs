@@ -14,6 +14,7 @@ internal static class Blocks
         spec.Block.Mixer switch
         {
             MixerKind.Attention => new TransformerBlock(spec, layer, dtype),
+            MixerKind.Mamba => new MambaBlock(spec, layer, dtype),
             _ => throw new NotSupportedException($"the {spec.Block.Mixer} mixer is not implemented"),
         };
 }

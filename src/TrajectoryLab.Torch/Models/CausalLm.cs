@@ -55,7 +55,8 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     }
 
     /// <summary>Fills the weights with N(0, <paramref name="std"/>²) draws from a generator seeded with <paramref name="seed"/>,
-    /// norm gains with 1 and biases with 0 (GPT-2/Llama-style initialisation).</summary>
+    /// norm gains with 1 and biases with 0 (GPT-2/Llama-style initialisation); a Mamba mixer's A_log, D and Δ bias as
+    /// Mamba initialises them (<see cref="MambaMixer.TryInitialize"/>).</summary>
     public void InitializeRandom(long seed, double std = 0.02)
     {
         using var noGrad = no_grad();
@@ -63,6 +64,8 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
         foreach (var (name, p) in named_parameters())
         {
             var leaf = name[(name.LastIndexOf('.') + 1)..];
+            if (MambaMixer.TryInitialize(leaf, p, generator))
+                continue; // Mamba's A_log, D and Δ bias are set by rule, not drawn
             if (leaf == "w")
                 p.fill_(Spec.Block.Norm == NormKind.RmsOffset ? 0.0 : 1.0); // a norm's gain of 1 (Gemma stores it as 1 + w)
             else if (leaf == "b" || leaf.StartsWith("b_", StringComparison.Ordinal))

@@ -1,4 +1,4 @@
-// The one name table of every architecture (Llama family, GPT-2): hook points (TransformerLens names) and canonical
+// The one name table of every architecture (Llama family, GPT-2, Mamba): hook points (TransformerLens names) and canonical
 // parameter names. Module fields are named after these leaves, so TorchSharp's named_modules()/named_parameters() yield
 // exactly these strings (tests check it). Reference: TransformerLens (HookedTransformer hook and weight names).
 namespace TrajectoryLab.Torch.Models;
@@ -62,10 +62,58 @@ public static class HookNames
     /// <summary>Block <paramref name="layer"/>'s normalised keys (q/k norm).</summary>
     public static string KNormalized(int layer) => $"blocks.{layer}.attn.k_norm.hook_normalized";
 
+    /// <summary>Mamba block <paramref name="layer"/>'s input projection x W_in (+ b_in), [batch, pos, 2·d_inner]: the SSM
+    /// branch x (first d_inner features) and the gate z side by side.</summary>
+    public static string MambaInProj(int layer) => $"blocks.{layer}.mixer.hook_in_proj";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s u = silu(causal depthwise conv(x)), the SSM's input, [batch, pos,
+    /// d_inner].</summary>
+    public static string MambaConv(int layer) => $"blocks.{layer}.mixer.hook_conv";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s step sizes Δ = softplus(u W_x[:, :R] W_dt + b_dt), [batch, pos,
+    /// d_inner].</summary>
+    public static string MambaDelta(int layer) => $"blocks.{layer}.mixer.hook_delta";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s input-dependent B (how u enters the state), [batch, pos, d_state].</summary>
+    public static string MambaB(int layer) => $"blocks.{layer}.mixer.hook_B";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s input-dependent C (how the state is read out), [batch, pos, d_state].</summary>
+    public static string MambaC(int layer) => $"blocks.{layer}.mixer.hook_C";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s selective state after each position, s_t = exp(Δ_t A) ⊙ s_{t−1} +
+    /// Δ_t B_t u_t, [batch, pos, d_inner, d_state]: the fixed-size memory the block carries. A change a hook makes at
+    /// position t is carried by the recurrence to the later positions of the pass and to the state kept for the next.</summary>
+    public static string MambaSsmState(int layer) => $"blocks.{layer}.mixer.hook_ssm_state";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s SSM output y = C·s + D ⊙ u before the gate, [batch, pos, d_inner].</summary>
+    public static string MambaY(int layer) => $"blocks.{layer}.mixer.hook_y";
+
+    /// <summary>Mamba block <paramref name="layer"/>'s mixer output (y ⊙ silu(z)) W_out (+ b_out), added to the residual
+    /// stream, [batch, pos, d_model].</summary>
+    public static string MixerOut(int layer) => $"blocks.{layer}.hook_mixer_out";
+
+    /// <summary>The hook points of Mamba block <paramref name="layer"/>, in forward order.</summary>
+    public static IEnumerable<string> MambaBlock(int layer) =>
+        [
+            ResidPre(layer),
+            Ln1Normalized(layer),
+            MambaInProj(layer),
+            MambaConv(layer),
+            MambaB(layer),
+            MambaC(layer),
+            MambaDelta(layer),
+            MambaSsmState(layer),
+            MambaY(layer),
+            MixerOut(layer),
+            ResidPost(layer),
+        ];
+
     /// <summary>Every hook point of a model of <paramref name="spec"/>, in forward order.</summary>
     public static IReadOnlyList<string> All(ModelSpec spec)
     {
         var design = spec.Block;
+        if (design.Mixer == MixerKind.Mamba)
+            return [Embed, .. Enumerable.Range(0, spec.NumLayers).SelectMany(MambaBlock), FinalNormalized, Logits];
         if (design.Mixer != MixerKind.Attention)
             throw new NotSupportedException($"the hook points of the {design.Mixer} mixer are not listed");
         var names = new List<string> { Embed };
@@ -193,4 +241,40 @@ public static class ParameterNames
 
     /// <summary>GPT-2's MLP output bias, [d_model].</summary>
     public const string BOut = "mlp.b_out";
+
+    /// <summary>Mamba's input projection, [d_model, 2·d_inner]: columns [0, d_inner) feed the SSM branch x, the rest the
+    /// gate z (HF in_proj, transposed).</summary>
+    public const string MambaWIn = "mixer.W_in";
+
+    /// <summary>Mamba's input projection bias (use_bias), [2·d_inner].</summary>
+    public const string MambaBIn = "mixer.b_in";
+
+    /// <summary>Mamba's depthwise causal convolution, [d_inner, 1, d_conv] as HF's conv1d stores it: tap d_conv − 1
+    /// multiplies the current position, tap 0 the position d_conv − 1 steps back.</summary>
+    public const string MambaWConv = "mixer.W_conv";
+
+    /// <summary>Mamba's convolution bias (use_conv_bias), [d_inner].</summary>
+    public const string MambaBConv = "mixer.b_conv";
+
+    /// <summary>Mamba's selection projection, [d_inner, dt_rank + 2·d_state]: columns Δ (low rank) | B | C (HF x_proj,
+    /// transposed).</summary>
+    public const string MambaWX = "mixer.W_x";
+
+    /// <summary>Mamba's Δ up-projection, [dt_rank, d_inner] (HF dt_proj, transposed).</summary>
+    public const string MambaWDt = "mixer.W_dt";
+
+    /// <summary>Mamba's Δ bias, [d_inner] (softplus⁻¹ of the initial step sizes).</summary>
+    public const string MambaBDt = "mixer.b_dt";
+
+    /// <summary>Mamba's log(−A), [d_inner, d_state]: A = −exp(A_log), one real diagonal per channel.</summary>
+    public const string MambaALog = "mixer.A_log";
+
+    /// <summary>Mamba's skip gain D, [d_inner].</summary>
+    public const string MambaD = "mixer.D";
+
+    /// <summary>Mamba's output projection, [d_inner, d_model] (HF out_proj, transposed).</summary>
+    public const string MambaWOut = "mixer.W_out";
+
+    /// <summary>Mamba's output projection bias (use_bias), [d_model].</summary>
+    public const string MambaBOut = "mixer.b_out";
 }

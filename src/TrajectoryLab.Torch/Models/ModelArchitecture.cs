@@ -11,4 +11,7 @@ public enum ModelArchitecture
 
     /// <summary>Pre-LayerNorm blocks, learned positions, GELU (tanh) MLP, biases on every projection (gpt2).</summary>
     Gpt2,
+
+    /// <summary>Pre-RMSNorm blocks with a selective state-space mixer and no attention, MLP or positions (mamba).</summary>
+    Mamba,
 }

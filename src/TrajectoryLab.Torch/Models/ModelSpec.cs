@@ -57,7 +57,10 @@ public sealed record ModelSpec(
     public static IReadOnlyList<string> SupportedModelTypes => Families.ModelFamilies.ModelTypes;
 
     /// <summary>The decoder family of <see cref="ModelType"/>.</summary>
-    public ModelArchitecture Architecture => ModelType == "gpt2" ? ModelArchitecture.Gpt2 : ModelArchitecture.Llama;
+    public ModelArchitecture Architecture =>
+        ModelType == "gpt2" ? ModelArchitecture.Gpt2
+        : Block.Mixer == MixerKind.Mamba ? ModelArchitecture.Mamba
+        : ModelArchitecture.Llama;
 
     /// <summary>Query heads sharing one key/value head.</summary>
     public int QueriesPerKvHead => NumHeads / NumKvHeads;

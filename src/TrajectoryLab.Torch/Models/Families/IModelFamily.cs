@@ -58,6 +58,7 @@ internal static class ModelFamilies
         new GemmaFamily(),
         new Qwen3Family(),
         new Olmo2Family(),
+        new MambaFamily(),
     ];
 
     /// <summary>Every supported model_type, in a stable order.</summary>
