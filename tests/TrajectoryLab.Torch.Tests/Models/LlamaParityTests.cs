@@ -40,7 +40,7 @@ public sealed class LlamaParityTests(ITestOutputHelper output)
     {
         using var model = new DecoderModel(TinyLlamas.Specs[config]);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
-        var map = LlamaWeightMap.For(model.Spec);
+        var map = HfWeightMap.For(model.Spec);
         Assert.Equal(map.Select(m => m.CanonicalName).Distinct().Order(), parameters.Keys.Order());
         foreach (var fused in map.GroupBy(m => m.CanonicalName))
         {

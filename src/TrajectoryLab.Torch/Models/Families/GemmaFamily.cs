@@ -15,7 +15,6 @@
 // in hidden_activation, or in a gemma2/gemma3_text config, is refused.
 // References: Gemma Team 2024 (arXiv:2403.08295), Gemma 2 (arXiv:2408.00118), Gemma 3 (arXiv:2503.19786);
 // transformers' configuration_gemma/gemma2/gemma3.py, modeling_gemma/gemma2/gemma3.py, masking_utils.py.
-using System.Globalization;
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -210,22 +209,16 @@ internal sealed class GemmaFamily : IModelFamily
                 nameof(spec)
             );
         var design = spec.Block;
-        json.WriteStartArray("architectures");
-        json.WriteStringValue(
+        FamilyConventions.WriteHead(
+            json,
             spec.ModelType switch
             {
                 Gemma => "GemmaForCausalLM",
                 Gemma2 => "Gemma2ForCausalLM",
                 _ => "Gemma3ForCausalLM",
-            }
+            },
+            spec
         );
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
         json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
         json.WriteNumber("head_dim", spec.HeadDim);
         json.WriteString("hidden_act", TanhGelu[0]);
@@ -274,63 +267,25 @@ internal sealed class GemmaFamily : IModelFamily
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null)
-    {
-        var design = spec.Block;
-        var sandwich = design.Residual == ResidualLayout.Sandwich;
-        // A tied model keeps its one matrix in the head's [in, out] layout (Embeddings.cs).
-        var map = new List<WeightMapping>
-        {
-            spec.TieWordEmbeddings
-                ? new("model.embed_tokens.weight", ParameterNames.UnembedW, true)
-                : new("model.embed_tokens.weight", ParameterNames.EmbedW, false),
-        };
-        long q = (long)spec.NumHeads * spec.HeadDim,
-            kv = (long)spec.NumKvHeads * spec.HeadDim,
-            mlp = spec.IntermediateSize;
-        for (var l = 0; l < spec.NumLayers; l++)
-        {
-            var hf = $"model.layers.{l}.";
-            WeightMapping M(string hfLeaf, string leaf, bool transposed, long start = 0, long? columns = null) =>
-                new(hf + hfLeaf, ParameterNames.Block(l, leaf), transposed, start, columns);
-            map.Add(M("input_layernorm.weight", ParameterNames.Ln1W, false));
-            map.Add(M("self_attn.q_proj.weight", ParameterNames.WQkv, true, 0, q));
-            map.Add(M("self_attn.k_proj.weight", ParameterNames.WQkv, true, q, kv));
-            map.Add(M("self_attn.v_proj.weight", ParameterNames.WQkv, true, q + kv, kv));
-            if (spec.QkvBias)
-            {
-                map.Add(M("self_attn.q_proj.bias", ParameterNames.BQkv, false, 0, q));
-                map.Add(M("self_attn.k_proj.bias", ParameterNames.BQkv, false, q, kv));
-                map.Add(M("self_attn.v_proj.bias", ParameterNames.BQkv, false, q + kv, kv));
-            }
-            if (design.QkNorm == QkNormKind.PerHead)
-            {
-                map.Add(M("self_attn.q_norm.weight", ParameterNames.QNormW, false));
-                map.Add(M("self_attn.k_norm.weight", ParameterNames.KNormW, false));
-            }
-            map.Add(M("self_attn.o_proj.weight", ParameterNames.WO, true));
-            if (spec.OutputBias)
-                map.Add(M("self_attn.o_proj.bias", ParameterNames.BO, false));
-            if (sandwich)
-            {
-                map.Add(M("post_attention_layernorm.weight", ParameterNames.Ln1PostW, false));
-                map.Add(M("pre_feedforward_layernorm.weight", ParameterNames.Ln2W, false));
-                map.Add(M("post_feedforward_layernorm.weight", ParameterNames.Ln2PostW, false));
-            }
-            else
-                map.Add(M("post_attention_layernorm.weight", ParameterNames.Ln2W, false));
-            map.Add(M("mlp.gate_proj.weight", ParameterNames.WGateIn, true, 0, mlp));
-            map.Add(M("mlp.up_proj.weight", ParameterNames.WGateIn, true, mlp, mlp));
-            map.Add(M("mlp.down_proj.weight", ParameterNames.WOut, true));
-        }
-        map.Add(new("model.norm.weight", ParameterNames.FinalNormW, false));
-        if (!spec.TieWordEmbeddings)
-            map.Add(new("lm_head.weight", ParameterNames.UnembedW, true));
-        return map;
-    }
+    /// <remarks>Gemma 2 and 3 name their four sandwich norms post_attention_layernorm (after attention, ln1_post),
+    /// pre_feedforward_layernorm (ln2) and post_feedforward_layernorm (ln2_post); Gemma 1's post_attention_layernorm is the
+    /// Llama one before the MLP (ln2).</remarks>
+    public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null) =>
+        LlamaStyleWeights.For(
+            spec,
+            spec.Block.Residual == ResidualLayout.Sandwich
+                ?
+                [
+                    ("input_layernorm.weight", ParameterNames.Ln1W),
+                    ("post_attention_layernorm.weight", ParameterNames.Ln1PostW),
+                    ("pre_feedforward_layernorm.weight", ParameterNames.Ln2W),
+                    ("post_feedforward_layernorm.weight", ParameterNames.Ln2PostW),
+                ]
+                : LlamaStyleWeights.PreNorms
+        );
 
     /// <inheritdoc/>
-    public bool IsIgnorable(string hfName, ModelSpec spec) => LlamaWeightMap.IsIgnorable(hfName, spec);
+    public bool IsIgnorable(string hfName, ModelSpec spec) => FamilyConventions.IsRotaryBufferOrTiedHead(hfName, spec);
 
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec)
@@ -377,10 +332,5 @@ internal sealed class GemmaFamily : IModelFamily
     }
 
     /// <inheritdoc/>
-    public string DescribeSizes(ModelSpec spec) =>
-        string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-                + $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-        );
+    public string DescribeSizes(ModelSpec spec) => FamilyConventions.AttentionSizes(spec);
 }

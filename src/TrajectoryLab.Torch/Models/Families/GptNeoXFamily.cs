@@ -122,15 +122,7 @@ internal sealed class GptNeoXFamily : IModelFamily
     public void Write(Utf8JsonWriter json, ModelSpec spec)
     {
         var design = spec.Block;
-        json.WriteStartArray("architectures");
-        json.WriteStringValue("GPTNeoXForCausalLM");
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
+        FamilyConventions.WriteHead(json, "GPTNeoXForCausalLM", spec);
         json.WriteString("hidden_act", design.Mlp == MlpKind.GeluExact ? "gelu" : "gelu_new");
         json.WriteNumber("rotary_pct", RopeKeys.Factor(design.RotaryDims ?? spec.HeadDim, spec.HeadDim));
         json.WriteNumber("rotary_emb_base", spec.RopeTheta);
@@ -214,19 +206,18 @@ internal sealed class GptNeoXFamily : IModelFamily
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec)
     {
-        foreach (
-            var (key, value) in new[]
-            {
+        if (
+            FamilyConventions.NonPositive(
                 ("vocab_size", spec.VocabSize),
                 ("hidden_size", spec.HiddenSize),
                 ("intermediate_size", spec.IntermediateSize),
                 ("num_hidden_layers", spec.NumLayers),
                 ("num_attention_heads", spec.NumHeads),
-                ("max_position_embeddings", spec.MaxPositionEmbeddings),
-            }
+                ("max_position_embeddings", spec.MaxPositionEmbeddings)
+            ) is
+            { } size
         )
-            if (value <= 0)
-                return (key, $"must be positive, is {value}");
+            return size;
         if (spec.NumKvHeads != spec.NumHeads || (long)spec.NumHeads * spec.HeadDim != spec.HiddenSize)
             return (
                 "num_attention_heads",
@@ -247,12 +238,8 @@ internal sealed class GptNeoXFamily : IModelFamily
             return ("layer_norm_eps", "must be positive");
         if (!(spec.RopeTheta > 1))
             return ("rotary_emb_base", "must exceed 1");
-        var rotary = design.RotaryDims ?? spec.HeadDim;
-        if (rotary <= 0 || rotary > spec.HeadDim || rotary % 2 != 0)
-            return (
-                "rotary_pct",
-                $"rotates {rotary} of each head's {spec.HeadDim} features; rotary embeddings need an even number from 2 to {spec.HeadDim}"
-            );
+        if (FamilyConventions.RotaryDimsProblem(spec, "rotary_pct") is { } rotary)
+            return rotary;
         if (spec.RopeScaling is { } s)
         {
             if (s.Kind is not (RopeScalingKind.Linear or RopeScalingKind.Dynamic))

@@ -1,6 +1,5 @@
 // The Llama family: llama, mistral and qwen2 configs (transformers' LlamaConfig, MistralConfig, Qwen2Config): RMSNorm,
 // rotary positions with scaling, SwiGLU, grouped-query attention, optional q/k/v(/o) biases, sliding windows.
-using System.Globalization;
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -19,19 +18,15 @@ internal sealed class LlamaFamily : IModelFamily
     public void Write(Utf8JsonWriter json, ModelSpec spec) => HfConfigWriter.WriteLlama(json, spec);
 
     /// <inheritdoc/>
-    public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null) => LlamaWeightMap.For(spec);
+    public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null) =>
+        LlamaStyleWeights.For(spec, LlamaStyleWeights.PreNorms);
 
     /// <inheritdoc/>
-    public bool IsIgnorable(string hfName, ModelSpec spec) => LlamaWeightMap.IsIgnorable(hfName, spec);
+    public bool IsIgnorable(string hfName, ModelSpec spec) => FamilyConventions.IsRotaryBufferOrTiedHead(hfName, spec);
 
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec) => spec.FindLlamaProblem();
 
     /// <inheritdoc/>
-    public string DescribeSizes(ModelSpec spec) =>
-        string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-                + $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-        );
+    public string DescribeSizes(ModelSpec spec) => FamilyConventions.AttentionSizes(spec);
 }

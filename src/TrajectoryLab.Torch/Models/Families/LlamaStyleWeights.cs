@@ -2,15 +2,16 @@
 // mlp.gate/up/down_proj, q_norm/k_norm, model.norm, lm_head) and their canonical parameters. HF linear weights are
 // [out, in]; canonical ones are [in, out], so those are transposed; q/k/v_proj fill column ranges of the one W_QKV,
 // gate/up_proj those of W_gate_in. Each family adds its own block norms. References: transformers'
-// modeling_qwen3.py, modeling_olmo2.py (module names under Qwen3ForCausalLM / Olmo2ForCausalLM).
+// modeling_llama.py, modeling_gemma*.py, modeling_qwen3.py, modeling_olmo2.py (module names under *ForCausalLM).
 namespace TrajectoryLab.Torch.Models.Families;
 
 /// <summary>Weight-map pieces of the Llama-style families.</summary>
 internal static class LlamaStyleWeights
 {
-    /// <summary>Old checkpoints store rotary inverse frequencies; tied checkpoints may repeat the embedding as lm_head.</summary>
-    public static bool IsIgnorable(string hfName, ModelSpec spec) =>
-        hfName.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (spec.TieWordEmbeddings && hfName == "lm_head.weight");
+    /// <summary>The block norms of a pre-norm block: input_layernorm (ln1) and post_attention_layernorm (ln2, before the
+    /// MLP despite its name).</summary>
+    public static IReadOnlyList<(string HfLeaf, string Leaf)> PreNorms { get; } =
+    [("input_layernorm.weight", ParameterNames.Ln1W), ("post_attention_layernorm.weight", ParameterNames.Ln2W)];
 
     /// <summary>Every parameter of <paramref name="spec"/>: the embedding, per layer the block norms that
     /// <paramref name="blockNorms"/> names (HF leaf under model.layers.N, canonical leaf) followed by attention (with

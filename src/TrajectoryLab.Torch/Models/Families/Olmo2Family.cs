@@ -3,7 +3,6 @@
 // h = x + post_attention_layernorm(attn(x)), out = h + post_feedforward_layernorm(mlp(h)), no input norm
 // (ResidualLayout.PostNorm) — with RMSNorm over the whole query and key projections (n_heads·d_head and
 // n_kv_heads·d_head features, QkNormKind.FullProjection) before the rotation, SwiGLU, a final norm and an untied head.
-using System.Globalization;
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -65,15 +64,7 @@ internal sealed class Olmo2Family : IModelFamily
     /// <inheritdoc/>
     public void Write(Utf8JsonWriter json, ModelSpec spec)
     {
-        json.WriteStartArray("architectures");
-        json.WriteStringValue("Olmo2ForCausalLM");
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
+        FamilyConventions.WriteHead(json, "Olmo2ForCausalLM", spec);
         json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
         if ((long)spec.NumHeads * spec.HeadDim != spec.HiddenSize)
             json.WriteNumber("head_dim", spec.HeadDim);
@@ -93,7 +84,7 @@ internal sealed class Olmo2Family : IModelFamily
         );
 
     /// <inheritdoc/>
-    public bool IsIgnorable(string hfName, ModelSpec spec) => LlamaStyleWeights.IsIgnorable(hfName, spec);
+    public bool IsIgnorable(string hfName, ModelSpec spec) => FamilyConventions.IsRotaryBufferOrTiedHead(hfName, spec);
 
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec) =>
@@ -105,10 +96,5 @@ internal sealed class Olmo2Family : IModelFamily
         );
 
     /// <inheritdoc/>
-    public string DescribeSizes(ModelSpec spec) =>
-        string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-                + $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-        );
+    public string DescribeSizes(ModelSpec spec) => FamilyConventions.AttentionSizes(spec);
 }

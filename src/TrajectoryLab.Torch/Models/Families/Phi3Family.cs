@@ -5,7 +5,6 @@
 // features (Phi-4-mini) and an optional sliding window. The window is used as transformers' Phi-3 (Mistral's mask,
 // masking_utils.sliding_window_overlay) uses it: the query at position p sees keys p − W + 1 … p, W = sliding_window as
 // config.json gives it (Phi-3-mini-4k's 2047 means 2047 positions). Only unscaled rotary embeddings are computed.
-using System.Globalization;
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -79,15 +78,7 @@ internal sealed class Phi3Family : IModelFamily
     /// the model reads it when present), partial_rotary_factor only when some features do not rotate.</remarks>
     public void Write(Utf8JsonWriter json, ModelSpec spec)
     {
-        json.WriteStartArray("architectures");
-        json.WriteStringValue("Phi3ForCausalLM");
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
+        FamilyConventions.WriteHead(json, "Phi3ForCausalLM", spec);
         json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
         if ((long)spec.NumHeads * spec.HeadDim != spec.HiddenSize)
             json.WriteNumber("head_dim", spec.HeadDim);
@@ -131,15 +122,13 @@ internal sealed class Phi3Family : IModelFamily
     }
 
     /// <inheritdoc/>
-    public bool IsIgnorable(string hfName, ModelSpec spec) =>
-        hfName.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || (spec.TieWordEmbeddings && hfName == "lm_head.weight");
+    public bool IsIgnorable(string hfName, ModelSpec spec) => FamilyConventions.IsRotaryBufferOrTiedHead(hfName, spec);
 
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec)
     {
-        foreach (
-            var (key, value) in new[]
-            {
+        if (
+            FamilyConventions.NonPositive(
                 ("vocab_size", spec.VocabSize),
                 ("hidden_size", spec.HiddenSize),
                 ("intermediate_size", spec.IntermediateSize),
@@ -147,11 +136,11 @@ internal sealed class Phi3Family : IModelFamily
                 ("num_attention_heads", spec.NumHeads),
                 ("num_key_value_heads", spec.NumKvHeads),
                 ("head_dim", spec.HeadDim),
-                ("max_position_embeddings", spec.MaxPositionEmbeddings),
-            }
+                ("max_position_embeddings", spec.MaxPositionEmbeddings)
+            ) is
+            { } size
         )
-            if (value <= 0)
-                return (key, $"must be positive, is {value}");
+            return size;
         if (spec.NumHeads % spec.NumKvHeads != 0)
             return ("num_key_value_heads", $"{spec.NumKvHeads} does not divide num_attention_heads {spec.NumHeads}");
         if (spec.Block with { RotaryDims = null } != BlockDesign.Llama)
@@ -160,12 +149,8 @@ internal sealed class Phi3Family : IModelFamily
             return ("rms_norm_eps", "must be positive");
         if (!(spec.RopeTheta > 1))
             return ("rope_theta", "must exceed 1");
-        var rotary = spec.Block.RotaryDims ?? spec.HeadDim;
-        if (rotary <= 0 || rotary > spec.HeadDim || rotary % 2 != 0)
-            return (
-                "partial_rotary_factor",
-                $"rotates {rotary} of each head's {spec.HeadDim} features; rotary embeddings need an even number from 2 to {spec.HeadDim}"
-            );
+        if (FamilyConventions.RotaryDimsProblem(spec, "partial_rotary_factor") is { } rotary)
+            return rotary;
         if (spec.RopeScaling is not null)
             return ("rope_scaling", "is not supported for phi3 (only unscaled rotary embeddings)");
         if (spec.QkvBias || spec.OutputBias)
@@ -176,10 +161,5 @@ internal sealed class Phi3Family : IModelFamily
     }
 
     /// <inheritdoc/>
-    public string DescribeSizes(ModelSpec spec) =>
-        string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-                + $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-        );
+    public string DescribeSizes(ModelSpec spec) => FamilyConventions.AttentionSizes(spec);
 }

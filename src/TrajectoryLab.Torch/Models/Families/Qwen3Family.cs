@@ -3,7 +3,6 @@
 // d_head before the rotation (q_norm, k_norm), an explicit head_dim (128 by default, independent of hidden_size),
 // q/k/v/o biases together under attention_bias, and Qwen's sliding windows (use_sliding_window, sliding_window,
 // max_window_layers, layer_types). The mixture-of-experts variant (qwen3_moe) is refused.
-using System.Globalization;
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -66,15 +65,7 @@ internal sealed class Qwen3Family : IModelFamily
     /// <inheritdoc/>
     public void Write(Utf8JsonWriter json, ModelSpec spec)
     {
-        json.WriteStartArray("architectures");
-        json.WriteStringValue("Qwen3ForCausalLM");
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
+        FamilyConventions.WriteHead(json, "Qwen3ForCausalLM", spec);
         json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
         json.WriteNumber("head_dim", spec.HeadDim);
         json.WriteString("hidden_act", "silu");
@@ -88,13 +79,10 @@ internal sealed class Qwen3Family : IModelFamily
 
     /// <inheritdoc/>
     public IReadOnlyList<WeightMapping> Weights(ModelSpec spec, Func<string, bool>? present = null) =>
-        LlamaStyleWeights.For(
-            spec,
-            [("input_layernorm.weight", ParameterNames.Ln1W), ("post_attention_layernorm.weight", ParameterNames.Ln2W)]
-        );
+        LlamaStyleWeights.For(spec, LlamaStyleWeights.PreNorms);
 
     /// <inheritdoc/>
-    public bool IsIgnorable(string hfName, ModelSpec spec) => LlamaStyleWeights.IsIgnorable(hfName, spec);
+    public bool IsIgnorable(string hfName, ModelSpec spec) => FamilyConventions.IsRotaryBufferOrTiedHead(hfName, spec);
 
     /// <inheritdoc/>
     public (string Key, string Problem)? FindProblem(ModelSpec spec)
@@ -106,10 +94,5 @@ internal sealed class Qwen3Family : IModelFamily
     }
 
     /// <inheritdoc/>
-    public string DescribeSizes(ModelSpec spec) =>
-        string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocab_size {spec.VocabSize}, hidden_size {spec.HiddenSize}, intermediate_size {spec.IntermediateSize}, "
-                + $"num_attention_heads {spec.NumHeads}, num_key_value_heads {spec.NumKvHeads}, head_dim {spec.HeadDim}"
-        );
+    public string DescribeSizes(ModelSpec spec) => FamilyConventions.AttentionSizes(spec);
 }
