@@ -30,7 +30,7 @@ public sealed class Gpt2ParityTests(ITestOutputHelper output)
     {
         using var model = TinyGpt2s.Create(config, seed: 11);
         var tokens = TinyLlamas.Tokens(model.Spec, batch: 2, length: 10, seed: 5);
-        var worst = ParityChecks.WorstHookError(model, tokens, TinyGpt2s.Reference(model).Forward, Tolerance, config);
+        var worst = ParityChecks.WorstHookError(model, tokens, TinyGpt2s.Reference(model).Forward, Tolerance, config, output.WriteLine);
         output.WriteLine(FormattableString.Invariant($"{config}: worst hook-point relative error {worst:E2}"));
     }
 

@@ -18,9 +18,15 @@ internal static class ParityChecks
             logits.AsSpan(b * perSequence, perSequence), reference(sequence, null).SelectMany(r => r).ToArray())).ToArray();
     }
 
+    /// <summary>The absolute bar: every logit and hook-point value within 1e-4 of the double-precision reference.</summary>
+    public const double AbsoluteTolerance = 1e-4;
+
     /// <summary>Captures every hook point in one batched pass, checks the set of names, and asserts that each activation
-    /// of each sequence agrees with the reference within <paramref name="tolerance"/>; returns the worst relative error.</summary>
-    public static double WorstHookError(CausalLm model, int[][] tokens, ReferenceForward reference, double tolerance, string config)
+    /// of each sequence agrees with the reference within <paramref name="tolerance"/> relative and
+    /// <see cref="AbsoluteTolerance"/> absolute (hook_logits included); returns the worst relative error and reports the
+    /// largest absolute difference through <paramref name="log"/>.</summary>
+    public static double WorstHookError(
+        CausalLm model, int[][] tokens, ReferenceForward reference, double tolerance, string config, Action<string>? log = null)
     {
         var captured = new Dictionary<string, double[]>();
         var hookPoints = model.named_modules().Where(m => m.module is HookPoint).ToList();
@@ -34,6 +40,7 @@ internal static class ParityChecks
 
         var logits = TinyLlamas.Logits(model, tokens);
         var worst = 0.0;
+        var (largest, largestAt) = (0.0, "");
         for (var b = 0; b < tokens.Length; b++)
         {
             var expected = new Dictionary<string, double[]>();
@@ -45,9 +52,26 @@ internal static class ParityChecks
                 var error = TinyLlamas.RelativeError(captured[name].AsSpan(b * per, per), values);
                 worst = Math.Max(worst, error);
                 Assert.True(error < tolerance, FormattableString.Invariant($"{config} {name} sequence {b}: relative error {error:E2}"));
+                var absolute = MaxAbsoluteDifference(captured[name].AsSpan(b * per, per), values);
+                if (absolute > largest)
+                    (largest, largestAt) = (absolute, name);
+                Assert.True(
+                    absolute < AbsoluteTolerance,
+                    FormattableString.Invariant($"{config} {name} sequence {b}: max |Δ| {absolute:E2}"));
             }
         }
+        log?.Invoke(FormattableString.Invariant($"{config}: largest absolute hook-point difference {largest:E2} ({largestAt})"));
         Assert.Equal(captured[HookNames.Logits], logits);
         return worst;
+    }
+
+    /// <summary>max_i |actual_i − expected_i|.</summary>
+    public static double MaxAbsoluteDifference(ReadOnlySpan<double> actual, double[] expected)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var max = 0.0;
+        for (var i = 0; i < expected.Length; i++)
+            max = Math.Max(max, Math.Abs(actual[i] - expected[i]));
+        return max;
     }
 }
