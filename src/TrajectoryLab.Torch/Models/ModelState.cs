@@ -35,7 +35,13 @@ internal sealed class ModelState : IDisposable
     /// <param name="device">Where <see cref="PadTensor"/> lives; needed when some row is padded.</param>
     /// <exception cref="ArgumentOutOfRangeException">A nonpositive batch or capacity, or pads that are negative, not one
     /// per row, or fill a row's capacity.</exception>
-    public ModelState(long batch, long capacity, IEnumerable<ILayerState> layers, IReadOnlyList<long>? leftPad = null, Device? device = null)
+    public ModelState(
+        long batch,
+        long capacity,
+        IEnumerable<ILayerState> layers,
+        IReadOnlyList<long>? leftPad = null,
+        Device? device = null
+    )
     {
         if (batch <= 0 || capacity <= 0)
             throw new ArgumentOutOfRangeException(nameof(capacity), $"batch {batch} and capacity {capacity} must be positive");
