@@ -2,6 +2,7 @@
 // then the query "key:", scored on the first token of the correct value — ranked first among the values of the context,
 // ranked first over the whole vocabulary, and its probability share among the context's values.
 // The measurement runs it on each model (it needs the model); RetrievalScore is in AttentionDilutionResult.cs.
+// All contexts share one left-padded prefill (docs/padding.md).
 // Reference: Liu et al. (2024), "Lost in the Middle: How Language Models Use Long Contexts", TACL 12 (key–value retrieval).
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Tokenizers;
@@ -39,30 +40,27 @@ public static class KeyValueProbe
             queries.Add((position, trial, values, [.. (start is { } s ? new[] { s } : []).Concat(tokenizer.Encode(text))]));
         }
 
+        cancel.ThrowIfCancellationRequested();
         var scores = new List<RetrievalScore>();
-        foreach (var batch in queries.GroupBy(q => q.Tokens.Length)) // one prefill per context length (rows must be equally long)
+        // One prefill: contexts of unequal length are left-padded (docs/padding.md), each row read as if alone.
+        using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, Outputs = StepOutputs.LogProbs });
+        var logProbs = session.Prefill([.. queries.Select(r => r.Tokens)]).LogProbs!; // [batch][d_vocab]
+        for (var i = 0; i < queries.Count; i++)
         {
-            cancel.ThrowIfCancellationRequested();
-            var rows = batch.ToArray();
-            using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 1, Outputs = StepOutputs.LogProbs });
-            var logProbs = session.Prefill([.. rows.Select(r => r.Tokens)]).LogProbs!; // [batch][d_vocab]
-            for (var i = 0; i < rows.Length; i++)
-            {
-                var lp = logProbs[i];
-                var candidates = rows[i].Values.Select(v => (double)lp[firstToken[v]]).ToArray();
-                var correct = candidates[0];
-                var share = 1 / candidates.Sum(c => Math.Exp(c - correct)); // p(correct) / Σ p(values)
-                scores.Add(
-                    new RetrievalScore(
-                        rows[i].Position,
-                        rows[i].Trial,
-                        correct >= candidates.Max(),
-                        lp.Max() <= (float)correct,
-                        share,
-                        rows[i].Tokens.Length
-                    )
-                );
-            }
+            var lp = logProbs[i];
+            var candidates = queries[i].Values.Select(v => (double)lp[firstToken[v]]).ToArray();
+            var correct = candidates[0];
+            var share = 1 / candidates.Sum(c => Math.Exp(c - correct)); // p(correct) / Σ p(values)
+            scores.Add(
+                new RetrievalScore(
+                    queries[i].Position,
+                    queries[i].Trial,
+                    correct >= candidates.Max(),
+                    lp.Max() <= (float)correct,
+                    share,
+                    queries[i].Tokens.Length
+                )
+            );
         }
         return [.. scores.OrderBy(r => r.Position).ThenBy(r => r.Trial)];
     }

@@ -1,5 +1,6 @@
 // An intervention bound to a session: its rows and vectors as device tensors (kept outside the step scopes), and the
-// rule for the pass and position it fires at.
+// rule for the pass and position it fires at. In a left-padded session (docs/padding.md) a position is each row's own:
+// position p of row b is column p + pad_b, so rows of unequal padding reach it in different passes.
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Generation;
@@ -7,14 +8,21 @@ namespace TrajectoryLab.Torch.Generation;
 /// <summary>An <see cref="Generation.Intervention"/> ready to apply to activations of a batch.</summary>
 internal sealed class ActiveIntervention : IDisposable
 {
-    private readonly Tensor _rows; // [rows] int64
-    private readonly Tensor? _vectors; // [rows, size] in the model dtype; null for Scale
+    // Its rows grouped by left padding: rows of one group reach a given position of theirs at the same column. An unpadded
+    // batch has one group holding every row.
+    private readonly (long Pad, Tensor Rows, Tensor? Vectors)[] _groups; // Rows: [n] int64; Vectors: [n, size] or null (Scale)
+    private readonly long _maxPad; // the largest padding among its rows
 
+    /// <param name="intervention">What it does and where.</param>
+    /// <param name="leftPad">[batch] the session's left padding per row (all 0 when unpadded).</param>
+    /// <param name="dtype">The model's dtype.</param>
+    /// <param name="device">The model's device.</param>
     /// <exception cref="ArgumentException">Attention-pattern hook, rows out of range or repeated, wrong vector count or
     /// unequal vector lengths, or a non-finite factor.</exception>
-    public ActiveIntervention(Intervention intervention, int batch, ScalarType dtype, Device device)
+    public ActiveIntervention(Intervention intervention, IReadOnlyList<int> leftPad, ScalarType dtype, Device device)
     {
         Intervention = intervention;
+        var batch = leftPad.Count;
         var hook = intervention.Hook;
         if (hook.EndsWith(".hook_pattern", StringComparison.Ordinal))
             throw new ArgumentException(
@@ -27,6 +35,7 @@ internal sealed class ActiveIntervention : IDisposable
         if (intervention.Position is < 0 || intervention.Step is < 0)
             throw new ArgumentException($"intervention at '{hook}': step and position must be ≥ 0", nameof(intervention));
 
+        var vectors = intervention.Vectors;
         if (intervention.Kind == InterventionKind.Scale)
         {
             if (!double.IsFinite(intervention.Factor))
@@ -34,7 +43,6 @@ internal sealed class ActiveIntervention : IDisposable
         }
         else
         {
-            var vectors = intervention.Vectors;
             if (vectors.Count != 1 && vectors.Count != rows.Length)
                 throw new ArgumentException(
                     $"intervention at '{hook}': {vectors.Count} vectors for {rows.Length} rows (give 1 or {rows.Length})",
@@ -45,59 +53,101 @@ internal sealed class ActiveIntervention : IDisposable
                     $"intervention at '{hook}': vectors must be nonempty and of equal length",
                     nameof(intervention)
                 );
-            var size = vectors[0].Length;
-            var data = rows.SelectMany((_, i) => vectors[vectors.Count == 1 ? 0 : i]).ToArray();
-            _vectors = tensor(data, [rows.Length, size], dtype, device).DetachFromDisposeScope();
         }
-        _rows = tensor(rows.Select(r => (long)r).ToArray(), [rows.Length], ScalarType.Int64, device).DetachFromDisposeScope();
+        _groups =
+        [
+            .. Enumerable
+                .Range(0, rows.Length)
+                .GroupBy(i => leftPad[rows[i]])
+                .Select(g => Group(g.Key, [.. g], rows, intervention.Kind == InterventionKind.Scale ? null : vectors, dtype, device)),
+        ];
+        _maxPad = rows.Max(r => leftPad[r]);
+    }
+
+    /// <summary>One group's rows and vectors as device tensors, kept outside the step scopes.</summary>
+    /// <param name="pad">The group's left padding.</param>
+    /// <param name="members">Indices into <paramref name="rows"/> of the group's rows, in order.</param>
+    /// <param name="rows">Every row of the intervention.</param>
+    /// <param name="vectors">One vector, or one per row of <paramref name="rows"/>; null for Scale.</param>
+    /// <param name="dtype">The model's dtype.</param>
+    /// <param name="device">The model's device.</param>
+    private static (long, Tensor, Tensor?) Group(
+        long pad,
+        int[] members,
+        int[] rows,
+        IReadOnlyList<float[]>? vectors,
+        ScalarType dtype,
+        Device device
+    )
+    {
+        Tensor? values = null;
+        if (vectors is not null)
+        {
+            var size = vectors[0].Length;
+            var data = members.SelectMany(i => vectors[vectors.Count == 1 ? 0 : i]).ToArray();
+            values = tensor(data, [members.Length, size], dtype, device).DetachFromDisposeScope(); // [n, size]
+        }
+        var ids = members.Select(i => (long)rows[i]).ToArray();
+        return (pad, tensor(ids, [ids.Length], ScalarType.Int64, device).DetachFromDisposeScope(), values); // [n] int64
     }
 
     /// <summary>What it does and where.</summary>
     public Intervention Intervention { get; }
 
-    /// <summary>The index on the position axis where it fires in the pass of <paramref name="step"/> over
-    /// startPos … startPos + count - 1, or null when it does not fire there.</summary>
-    public long? PassIndex(int step, long startPos, long count)
+    /// <summary>Where it fires in the pass of <paramref name="step"/> over columns first … first + count − 1: for each
+    /// group of rows it changes there, the group and the index on the position axis. A row's <see
+    /// cref="Intervention.Position"/> is its own position, at column Position + its left padding; the default, the pass's
+    /// last column, is every row's last position.</summary>
+    public IEnumerable<(int Group, long Index)> Targets(int step, long first, long count)
     {
         if (Intervention.Step is { } s && s != step)
-            return null;
-        var target = Intervention.Position ?? startPos + count - 1;
-        return target >= startPos && target < startPos + count ? target - startPos : null;
+            yield break;
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            var target = Intervention.Position is { } p ? p + _groups[g].Pad : first + count - 1;
+            if (target >= first && target < first + count)
+                yield return (g, target - first);
+        }
     }
 
-    /// <summary>True when it cannot fire in this or any later pass.</summary>
-    public bool Expired(int step, long startPos) => Intervention.Step < step || Intervention.Position < startPos;
+    /// <summary>True when it cannot fire in this or any later pass (over columns from <paramref name="startPos"/> on).</summary>
+    public bool Expired(int step, long startPos) => Intervention.Step < step || Intervention.Position + _maxPad < startPos;
 
-    /// <summary>Applies it in place at <paramref name="index"/> on axis 1.</summary>
+    /// <summary>Applies it in place to the rows of <paramref name="group"/> at <paramref name="index"/> on axis 1.</summary>
     /// <param name="activation">[batch, pos, ...] a tensor the hook owns.</param>
+    /// <param name="group">A group <see cref="Targets"/> named.</param>
     /// <param name="index">Position index within the pass.</param>
     /// <exception cref="ArgumentException">The vectors' length is not the activation's size per position.</exception>
-    public void Apply(Tensor activation, long index)
+    public void Apply(Tensor activation, int group, long index)
     {
+        var (_, rows, vectors) = _groups[group];
         var at = activation.select(1, index); // [batch, ...]
         if (Intervention.Kind == InterventionKind.Scale)
         {
-            at.index_copy_(0, _rows, at.index_select(0, _rows).mul_(Intervention.Factor));
+            at.index_copy_(0, rows, at.index_select(0, rows).mul_(Intervention.Factor));
             return;
         }
         var shape = at.shape.Skip(1).ToArray(); // [...]
         var size = shape.Aggregate(1L, (a, b) => a * b);
-        if (_vectors!.shape[1] != size)
+        if (vectors!.shape[1] != size)
             throw new ArgumentException(
-                $"intervention at '{Intervention.Hook}': vectors of length {_vectors.shape[1]}, "
+                $"intervention at '{Intervention.Hook}': vectors of length {vectors.shape[1]}, "
                     + $"but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])"
             );
-        var vectors = _vectors.view([_rows.shape[0], .. shape]); // [rows, ...]
+        var shaped = vectors.view([rows.shape[0], .. shape]); // [rows, ...]
         if (Intervention.Kind == InterventionKind.Add)
-            at.index_add_(0, _rows, vectors, 1);
+            at.index_add_(0, rows, shaped, 1);
         else
-            at.index_copy_(0, _rows, vectors);
+            at.index_copy_(0, rows, shaped);
     }
 
     /// <summary>Frees the rows and vectors.</summary>
     public void Dispose()
     {
-        _rows.Dispose();
-        _vectors?.Dispose();
+        foreach (var (_, rows, vectors) in _groups)
+        {
+            rows.Dispose();
+            vectors?.Dispose();
+        }
     }
 }

@@ -50,7 +50,8 @@ public sealed record GenerationOptions
     /// otherwise spends most of its arithmetic on logits nobody reads). Decoding steps have one position either way.</summary>
     public bool PromptLogits { get; init; }
 
-    /// <summary>Interventions active from the prefill on. Default none.</summary>
+    /// <summary>Interventions active from the prefill on (positions are each row's own, see
+    /// <see cref="Intervention.Position"/>). Default none.</summary>
     public IReadOnlyList<Intervention> Interventions { get; init; } = [];
 
     /// <summary>The paths every block keeps during this session (skip connections, MLP), for path ablations; reset to the

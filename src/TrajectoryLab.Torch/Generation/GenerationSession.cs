@@ -1,6 +1,8 @@
 // Decoding a batch of trajectories through one KV cache: Prefill(prompts) then Step() repeatedly. Each step is one
 // dispose scope under no_grad: forward the new tokens, apply each row's sampler with its own random stream, append
 // the chosen tokens; logits, log-probs and captured activations leave as float arrays. Runs synchronously on one thread.
+// Prompts of unequal length are left-padded to the longest (docs/padding.md): the padding is part of the model state, so
+// each row computes what it would compute alone (up to rounding), and every position a caller names is the row's own.
 using TrajectoryLab.Torch.Models;
 using TrajectoryLab.Torch.Sampling;
 using static TorchSharp.torch;
@@ -16,13 +18,20 @@ namespace TrajectoryLab.Torch.Generation;
 /// position P+s. Row b's uniform at step s is a function of (<see cref="GenerationOptions.Seed"/>, its stream id, s)
 /// only, so a row's tokens do not depend on the rest of the batch. The repetition context of a row is every token the
 /// model has read in it (the prompt and the tokens chosen before this step).
+/// Prompts of unequal length are left-padded to the longest, P columns (docs/padding.md): row b gets
+/// <see cref="LeftPad"/>(b) = P − P_b pad columns before its prompt, and its position p sits at column p + LeftPad(b). Its
+/// logits and tokens are those of the row run alone (up to rounding). Every position a caller names is the row's own:
+/// <see cref="Intervention.Position"/> (so rows of unequal padding reach it in different steps), the position in a
+/// <see cref="NonFiniteValueException"/>; what the session reports per column is marked as such:
+/// <see cref="StepResult.Position"/> and the position axis of captured activations (see <see cref="Activation"/>).
 /// </remarks>
 public sealed class GenerationSession : IDisposable
 {
     private readonly LanguageModel _owner;
     private readonly CausalLm _model;
     private readonly GenerationOptions _options;
-    private List<int>[] _tokens = []; // [batch][length] each row's context
+    private List<int>[] _tokens = []; // [batch][length] each row's context, without its padding
+    private int[] _pads = []; // [batch] each row's left padding
     private ModelState? _cache;
     private TokenSampler? _sampler;
     private SessionHooks? _hooks;
@@ -44,16 +53,24 @@ public sealed class GenerationSession : IDisposable
     /// <summary>Steps taken so far (the prefill counts as one).</summary>
     public int StepsTaken { get; private set; }
 
-    /// <summary>Tokens in each row's context: prompt plus generated.</summary>
-    public int Length => _tokens.Length == 0 ? 0 : _tokens[0].Count;
+    /// <summary>Columns of the batch: the tokens in the longest row's context, prompt plus generated (in an unpadded
+    /// session every row's). Row b holds <see cref="RowLength"/>(b) = Length − <see cref="LeftPad"/>(b) tokens.</summary>
+    public int Length => _tokens.Length == 0 ? 0 : _tokens[0].Count + _pads[0];
 
-    /// <summary>Row <paramref name="row"/>'s context: its prompt followed by its generated tokens.</summary>
+    /// <summary>Tokens in row <paramref name="row"/>'s context: its prompt plus its generated tokens.</summary>
+    public int RowLength(int row) => _tokens[row].Count;
+
+    /// <summary>Pad columns before row <paramref name="row"/>'s prompt: the longest prompt's length minus its own (0 in an
+    /// unpadded session).</summary>
+    public int LeftPad(int row) => _pads[row];
+
+    /// <summary>Row <paramref name="row"/>'s context: its prompt followed by its generated tokens (no padding).</summary>
     public int[] Tokens(int row) => [.. _tokens[row]];
 
     /// <summary>Step 0: reads the prompts through the cache and chooses each row's first new token.</summary>
-    /// <param name="prompts">[batch][P] token ids, P ≥ 1 equal for all rows.</param>
+    /// <param name="prompts">[batch][P_b] token ids, P_b ≥ 1; prompts shorter than the longest are left-padded to it.</param>
     /// <param name="force">Tokens to append instead of sampled ones ([batch]; teacher forcing), or null to sample.</param>
-    /// <exception cref="ArgumentException">Empty or ragged prompts, ids outside the vocabulary, sampler/stream/intervention
+    /// <exception cref="ArgumentException">No prompt or an empty one, ids outside the vocabulary, sampler/stream/intervention
     /// lists that do not fit the batch, an unknown hook name, or an intervention on ln_final/hook_logits at a prompt position
     /// the head does not run at (see <see cref="GenerationOptions.PromptLogits"/>).</exception>
     /// <exception cref="InvalidOperationException">Prefill was already called.</exception>
@@ -62,20 +79,24 @@ public sealed class GenerationSession : IDisposable
         ObjectDisposedException.ThrowIf(_owner.Session != this, this);
         if (_cache is not null)
             throw new InvalidOperationException("Prefill was already called on this session");
-        if (prompts.Length == 0 || prompts[0].Length == 0 || prompts.Any(p => p.Length != prompts[0].Length))
-            throw new ArgumentException("prompts must be a nonempty batch of nonempty prompts of equal length", nameof(prompts));
+        if (prompts.Length == 0 || prompts.Any(p => p is null || p.Length == 0))
+            throw new ArgumentException("prompts must be a nonempty batch of nonempty prompts", nameof(prompts));
         foreach (var p in prompts)
             CheckIds(p, nameof(prompts));
-        if (
-            !_options.PromptLogits
-            && _options.Interventions.FirstOrDefault(i => HookNames.IsHeadHook(i.Hook) && i.Position < prompts[0].Length - 1) is { } early
-        )
-            throw new ArgumentException(
-                $"intervention at '{early.Hook}' position {early.Position}: the prefill runs the head at the last prompt position "
-                    + $"({prompts[0].Length - 1}) only; set PromptLogits to reach earlier ones",
-                nameof(prompts)
-            );
         var batch = prompts.Length;
+        var columns = prompts.Max(p => p.Length);
+        int[] pads = [.. prompts.Select(p => columns - p.Length)];
+        if (!_options.PromptLogits)
+            foreach (var i in _options.Interventions.Where(i => HookNames.IsHeadHook(i.Hook) && i.Position is not null))
+            {
+                var rows = i.Rows ?? Enumerable.Range(0, batch).ToArray();
+                if (rows.FirstOrDefault(r => r >= 0 && r < batch && i.Position < prompts[r].Length - 1, -1) is var early and >= 0)
+                    throw new ArgumentException(
+                        $"intervention at '{i.Hook}' position {i.Position}: the prefill runs the head at the last prompt "
+                            + $"position ({prompts[early].Length - 1} in row {early}) only; set PromptLogits to reach earlier ones",
+                        nameof(prompts)
+                    );
+            }
         CheckForce(force, batch);
         var samplers = _options.RowSamplers ?? Enumerable.Repeat(_options.Sampler, batch).ToArray();
         if (samplers.Count != batch)
@@ -88,7 +109,7 @@ public sealed class GenerationSession : IDisposable
         SessionHooks? hooks = null;
         try
         {
-            hooks = new SessionHooks(_model, batch, _options.Capture);
+            hooks = new SessionHooks(_model, pads, _options.Capture);
             foreach (var intervention in _options.Interventions)
                 hooks.Add(intervention);
         }
@@ -100,9 +121,12 @@ public sealed class GenerationSession : IDisposable
         }
         (_sampler, _hooks) = (sampler, hooks);
         BlockAblation.Apply(_model, _options.Ablation);
-        _cache = _model.NewState(batch, prompts[0].Length + _options.MaxNewTokens - 1);
+        _cache = _model.NewState(batch, columns + _options.MaxNewTokens - 1, pads.Any(p => p > 0) ? [.. pads.Select(p => (long)p)] : null);
         _tokens = [.. prompts.Select(p => new List<int>(p))];
-        return Advance(prompts, 0, force);
+        _pads = pads;
+        // A pad column holds the row's first token: any id would do (no real position reads it), and this one leaves the
+        // row's repetition context (TokenSampler.Observe) as its prompt's.
+        return Advance([.. prompts.Select(p => Enumerable.Repeat(p[0], columns - p.Length).Concat(p).ToArray())], 0, force);
     }
 
     /// <summary>Step s ≥ 1: reads the tokens chosen last and chooses the next ones.</summary>
@@ -132,7 +156,7 @@ public sealed class GenerationSession : IDisposable
 
     /// <summary>One pass over <paramref name="input"/> at startPos, then the choice of the next tokens.</summary>
     /// <param name="input">[batch][count] token ids.</param>
-    /// <param name="startPos">Position of input's first column.</param>
+    /// <param name="startPos">Input's first column (its position in the rows without padding).</param>
     /// <param name="force">Tokens to append instead of sampled ones (checked), or null.</param>
     private StepResult Advance(int[][] input, int startPos, int[]? force)
     {
@@ -152,7 +176,7 @@ public sealed class GenerationSession : IDisposable
             var site = NonFiniteLocator.FirstSite(_model, row, () =>
                 _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits)
             );
-            throw new NonFiniteValueException("logits", StepsTaken, startPos + count - 1, row, site);
+            throw new NonFiniteValueException("logits", StepsTaken, startPos + count - 1 - _pads[row], row, site);
         }
         var activations = _hooks.End();
         var rawLogits = _options.Outputs.HasFlag(StepOutputs.Logits) ? Rows(logits) : null;

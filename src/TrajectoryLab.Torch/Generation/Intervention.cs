@@ -38,7 +38,9 @@ public sealed record Intervention(string Hook, InterventionKind Kind, IReadOnlyL
     /// <summary>Rows it changes, or null for all.</summary>
     public IReadOnlyList<int>? Rows { get; init; }
 
-    /// <summary>Absolute token position it changes, or null for the last position of each pass it fires in.</summary>
+    /// <summary>Absolute token position it changes, or null for the last position of each pass it fires in. In a
+    /// left-padded session each row's own position (column Position + <see cref="GenerationSession.LeftPad"/>(row)): it
+    /// fires in the pass that computes that column, which differs between rows of unequal padding.</summary>
     public int? Position { get; init; }
 
     /// <summary>Adds <paramref name="vector"/> to every selected row.</summary>

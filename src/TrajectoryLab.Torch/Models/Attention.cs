@@ -6,6 +6,7 @@
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
 // side by side as one W_QKV so that one product computes all three (docs/performance.md).
 // Fused SDPA unless hook_pattern is hooked, the scores are soft-capped or the pass must be twice differentiable.
+// A left-padded pass (docs/padding.md) brings per-row rotary tables and a per-row mask; the code is the same.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -108,7 +109,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             (k, v) = state.Layer<AttentionCache>(_layer).Write(k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
         k = RepeatKv(k); // [batch, n_heads, length, d_head]
         v = RepeatKv(v); // [batch, n_heads, length, d_head]
-        var mask = step.MaskFor(_window); // [pos, length] or null
+        var mask = step.MaskFor(_window); // [pos, length], [batch, 1, pos, length] when padded, or null
 
         Tensor z; // [batch, n_heads, pos, d_head]
         if (hook_pattern.HasHooks || step.ExplicitAttention || _softcap is not null)
@@ -126,8 +127,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         {
             if (_queryScale is { } queryScale)
                 q = q.mul(queryScale);
-            // SDPA's is_causal aligns the mask top-left, which is right only when queries start at position 0.
-            var causalFromZero = step.StartPos == 0 && pos > 1 && _window is null;
+            // SDPA's is_causal aligns the mask top-left, which is right only when queries start at position 0; it knows no
+            // padding.
+            var causalFromZero = step.StartPos == 0 && pos > 1 && _window is null && !step.Padded;
             z = functional.scaled_dot_product_attention(q, k, v, causalFromZero ? null : mask, is_casual: causalFromZero);
         }
         var merged = z.transpose(1, 2).reshape(batch, pos, heads * dHead); // [batch, pos, n_heads * d_head]

@@ -24,10 +24,11 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => new DecoderModel(spec, dtype);
 
     /// <summary>The forward pass with the final norm and head run at every position or only at the last one.</summary>
-    /// <param name="tokens">[batch, pos] int64 token ids at positions startPos … startPos + pos - 1.</param>
+    /// <param name="tokens">[batch, pos] int64 token ids at columns startPos … startPos + pos - 1 (positions in an unpadded
+    /// state; a left-padded one shifts each row's, see <see cref="NewState"/>).</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without
     /// a cache.</param>
-    /// <param name="startPos">Position of the first token; 0 without a cache.</param>
+    /// <param name="startPos">Column of the first token; 0 without a cache.</param>
     /// <param name="lastPositionOnly">Run ln_final and the head (and their hook points) at the last position only.</param>
     /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
     public abstract Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly);
@@ -41,8 +42,14 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     internal abstract Tensor ResidualMap(Tensor h, int fromSite, int toSite);
 
     /// <summary>The state of the generation map (every layer's cache or recurrent state) for <paramref name="batch"/>
-    /// sequences of up to <paramref name="capacity"/> positions, in this model's dtype and device.</summary>
-    public abstract ModelState NewState(long batch, long capacity);
+    /// sequences of up to <paramref name="capacity"/> columns, in this model's dtype and device.</summary>
+    /// <param name="batch">Rows.</param>
+    /// <param name="capacity">Columns each row can hold, its padding included.</param>
+    /// <param name="leftPad">[batch] pad columns before each row's first token (docs/padding.md), or null for none: row b
+    /// then reads column c as its position c − leftPad[b], and its logits equal those of the row run alone.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A nonpositive size, or pads that do not fit (see <see
+    /// cref="ModelState(long, long, IEnumerable{ILayerState}, IReadOnlyList{long}?, Device?)"/>).</exception>
+    public abstract ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad = null);
 
     /// <summary>The hook point registered under <paramref name="hookName"/> (a <see cref="HookNames"/> name).</summary>
     /// <exception cref="ArgumentException">No hook point has that name; the message lists the valid ones.</exception>

@@ -94,9 +94,10 @@ internal sealed class DecoderModel : CausalLm
     {
         long batch = tokens.shape[0],
             pos = tokens.shape[1];
-        if (pos_embed is not null && startPos + pos > Spec.MaxPositionEmbeddings)
+        var unpadded = startPos - (cache?.LeftPad.Min() ?? 0); // the first column's position in the rows without padding
+        if (pos_embed is not null && unpadded + pos > Spec.MaxPositionEmbeddings)
             throw new ArgumentException(
-                $"positions {startPos}..{startPos + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)",
+                $"positions {unpadded}..{unpadded + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)",
                 nameof(tokens)
             );
         var step = StepContext.Begin(tokens, cache, startPos, _rotary, _localRotary, DType, Device);
@@ -106,8 +107,12 @@ internal sealed class DecoderModel : CausalLm
             embedded = embedded.mul(scale); // in the model dtype, as Gemma rounds √d_model to it
         var x = hook_embed.Apply(embedded); // [batch, pos, d_model]
         if (pos_embed is not null)
-            // x: [batch, pos, d_model]
-            x = x.add(hook_pos_embed!.Apply(pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize)), KeptScalars.One);
+        {
+            var learned = step.RowPositions is { } own
+                ? pos_embed.call(own) // [batch, pos, d_model]: each row's own positions (padded)
+                : pos_embed.call(step.Positions).expand(batch, pos, Spec.HiddenSize); // [batch, pos, d_model]
+            x = x.add(hook_pos_embed!.Apply(learned), KeptScalars.One); // [batch, pos, d_model]
+        }
         foreach (var block in blocks)
             x = block.call(x, step);
         if (lastPositionOnly)
@@ -120,8 +125,8 @@ internal sealed class DecoderModel : CausalLm
     }
 
     /// <inheritdoc/>
-    public override ModelState NewState(long batch, long capacity) =>
-        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device)));
+    public override ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad = null) =>
+        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device)), leftPad, Device);
 
     /// <inheritdoc/>
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)

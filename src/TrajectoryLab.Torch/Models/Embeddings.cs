@@ -54,9 +54,13 @@ internal sealed class PosEmbed : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="positions">[pos] int64, each below n_ctx.</param>
-    /// <returns>[pos, d_model]</returns>
-    public override Tensor forward(Tensor positions) => W_pos.index_select(0, positions);
+    /// <param name="positions">[pos] int64, or [batch, pos] with each row's own positions (a padded batch), each below
+    /// n_ctx.</param>
+    /// <returns>[pos, d_model], or [batch, pos, d_model].</returns>
+    public override Tensor forward(Tensor positions) =>
+        positions.dim() == 1
+            ? W_pos.index_select(0, positions)
+            : W_pos.index_select(0, positions.reshape(-1)).reshape(positions.shape[0], positions.shape[1], -1);
 }
 
 /// <summary>Maps the final residual stream to logits with W_U (which a tied model's embedding also reads).</summary>

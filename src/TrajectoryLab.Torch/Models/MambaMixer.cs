@@ -9,6 +9,10 @@
 // its own dispose scope so that a long prompt keeps one step's temporaries, not all of them. Every op is out of place
 // and twice differentiable (the depth map's double-VJP runs through it). Weights are stored [in, out] like every
 // projection of the model; the convolution keeps HF's [d_inner, 1, d_conv].
+// Left padding (docs/padding.md): a pad column must leave the state exactly as it was. Its conv input x is set to 0, so
+// the window holds zeros as the empty state's does, and its Δ to 0, so that exp(ΔA) = 1 and ΔB·u = 0 (B is finite) make
+// the selective update the identity, bit for bit; the pad columns precede every token of their row, so the row's first
+// token reads exactly the empty state.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -95,6 +99,9 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
 
         var projected = hook_in_proj.Apply(Project(h, W_in, b_in)); // [batch, pos, 2·d_inner]
         var x = projected.narrow(-1, 0, _inner); // [batch, pos, d_inner]
+        var pad = step.Real?.logical_not().unsqueeze(-1); // [batch, pos, 1], true at pad columns; null without any
+        if (pad is not null)
+            x = x.masked_fill(pad, 0); // a pad column enters the window as the zeros of the empty state
         var z = projected.narrow(-1, _inner, _inner); // [batch, pos, d_inner]
 
         // Causal depthwise convolution over [window | x]: out_t = Σ_j w_j · full_{t + j}, tap d_conv − 1 on x_t itself.
@@ -115,6 +122,8 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
         var c = hook_C.Apply(selection.narrow(-1, _rank + _stateSize, _stateSize)); // [batch, pos, d_state]
         var raw = WeightProduct.Apply(selection.narrow(-1, 0, _rank), W_dt).add(b_dt, KeptScalars.One); // [batch, pos, d_inner]
         var delta = hook_delta.Apply(Softplus(raw)); // [batch, pos, d_inner]
+        if (pad is not null)
+            delta = delta.masked_fill(pad, 0); // Δ = 0: exp(ΔA) = 1 and ΔB·u = 0, so a pad column leaves s as it was
 
         var (scanned, last) = Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
         var y = hook_y.Apply(scanned.to_type(dtype).add(u.mul(D), KeptScalars.One)); // [batch, pos, d_inner]

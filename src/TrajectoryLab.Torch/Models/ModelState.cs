@@ -3,6 +3,9 @@
 // halves batched decoding speed, docs/performance.md); a recurrent layer carries a fixed-size state. Everything that
 // works on the state — perturbed rows, the re-combination of their deviations (QR of the tangents), stepping —
 // works through ModelState and ILayerState, whatever the architecture.
+// A state may be left-padded (docs/padding.md): row b's first LeftPad[b] columns hold no token of it, and every layer
+// reads column c of row b as its position c − LeftPad[b]; StepContext.Begin derives positions, rotary angles, masks and
+// the pad columns a recurrent layer must skip from it, so the padding is part of the generation map's state.
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -26,22 +29,55 @@ internal sealed class ModelState : IDisposable
     private readonly ILayerState[] _layers;
 
     /// <param name="batch">Rows.</param>
-    /// <param name="capacity">Positions each row can hold.</param>
+    /// <param name="capacity">Columns each row can hold (its left padding included).</param>
     /// <param name="layers">One state per layer, in order.</param>
-    public ModelState(long batch, long capacity, IEnumerable<ILayerState> layers)
+    /// <param name="leftPad">[batch] pad columns before each row's first token, or null for none.</param>
+    /// <param name="device">Where <see cref="PadTensor"/> lives; needed when some row is padded.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A nonpositive batch or capacity, or pads that are negative, not one
+    /// per row, or fill a row's capacity.</exception>
+    public ModelState(
+        long batch,
+        long capacity,
+        IEnumerable<ILayerState> layers,
+        IReadOnlyList<long>? leftPad = null,
+        Device? device = null
+    )
     {
         if (batch <= 0 || capacity <= 0)
             throw new ArgumentOutOfRangeException(nameof(capacity), $"batch {batch} and capacity {capacity} must be positive");
+        if (leftPad is not null && (leftPad.Count != batch || leftPad.Any(p => p < 0 || p >= capacity)))
+            throw new ArgumentOutOfRangeException(
+                nameof(leftPad),
+                $"left padding needs one count in [0, {capacity}) per row of {batch}, got [{string.Join(", ", leftPad)}]"
+            );
         Batch = batch;
         Capacity = capacity;
+        var pads = leftPad?.ToArray() ?? new long[batch];
+        LeftPad = pads;
+        IsPadded = pads.Any(p => p > 0);
+        if (IsPadded)
+            PadTensor = tensor(pads, [batch], ScalarType.Int64, device ?? CPU).DetachFromDisposeScope(); // [batch]
         _layers = [.. layers];
     }
 
     /// <summary>Number of sequences.</summary>
     public long Batch { get; }
 
-    /// <summary>Positions each sequence can hold.</summary>
+    /// <summary>Columns each sequence can hold, its left padding included.</summary>
     public long Capacity { get; }
+
+    /// <summary>[batch] pad columns before each row's first token (all 0 in an unpadded state).</summary>
+    public IReadOnlyList<long> LeftPad { get; }
+
+    /// <summary>Whether some row is padded; an unpadded state computes exactly as before padding existed.</summary>
+    public bool IsPadded { get; }
+
+    /// <summary><see cref="LeftPad"/> as a [batch] int64 tensor on the model's device; null when no row is padded.</summary>
+    public Tensor? PadTensor { get; }
+
+    /// <summary>The largest left padding: columns before it may hold pad entries, columns from it on hold tokens in every
+    /// row.</summary>
+    public long MaxPad => LeftPad.Max();
 
     /// <summary>The state of layer <paramref name="layer"/>, as the kind the layer carries.</summary>
     public T Layer<T>(int layer)
@@ -65,6 +101,7 @@ internal sealed class ModelState : IDisposable
     {
         foreach (var layer in _layers)
             layer.Dispose();
+        PadTensor?.Dispose();
     }
 }
 

@@ -79,11 +79,43 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
         return (tensor(cos, [count, head], dtype, device), tensor(sin, [count, head], dtype, device)); // [count, d_head] each
     }
 
+    /// <summary>The rotation of columns startPos … startPos + count − 1 of a left-padded batch, row b reading column c as
+    /// its position c − <paramref name="leftPad"/>[b] (a pad column, c &lt; pad_b, gets position 0's angles): two
+    /// [batch, 1, count, d_head] tables that broadcast over the heads. Each row's values are those
+    /// <see cref="Angles(long, long, ScalarType, Device)"/> gives the row run alone, bit for bit: the same positions and,
+    /// for dynamic scaling, the frequencies of the row's own length startPos + count − pad_b.</summary>
+    public (Tensor Cos, Tensor Sin) Angles(long startPos, long count, IReadOnlyList<long> leftPad, ScalarType dtype, Device device)
+    {
+        var batch = leftPad.Count;
+        var head = 2 * _half;
+        var cos = new float[batch * count * head];
+        var sin = new float[batch * count * head];
+        for (var b = 0; b < batch; b++)
+        {
+            var inv = InverseFrequencies(startPos + count - leftPad[b]);
+            for (long p = 0; p < count; p++)
+            {
+                var position = Math.Max(startPos + p - leftPad[b], 0);
+                var at = (b * count + p) * head;
+                for (var i = 0; i < _half; i++)
+                {
+                    var angle = position * inv[i];
+                    cos[at + i] = cos[at + _half + i] = (float)Math.Cos(angle);
+                    sin[at + _half + i] = (float)Math.Sin(angle);
+                    sin[at + i] = -sin[at + _half + i];
+                }
+            }
+        }
+        long[] shape = [batch, 1, count, head];
+        return (tensor(cos, shape, dtype, device), tensor(sin, shape, dtype, device)); // [batch, 1, count, d_head] each
+    }
+
     /// <summary>Rotates each pair (x_i, x_{i + d/2}) of every head by its position's angle θ_i:
     /// (x_i cos θ_i − x_{i+d/2} sin θ_i, x_{i+d/2} cos θ_i + x_i sin θ_i), computed as x ⊙ Cos + [x_{d/2…} | x_{…d/2}] ⊙ Sin.</summary>
     /// <param name="x">[batch, heads, pos, d_head]</param>
-    /// <param name="cos">[pos, d_head] from <see cref="Angles"/>.</param>
-    /// <param name="sin">[pos, d_head] from <see cref="Angles"/>.</param>
+    /// <param name="cos">[pos, d_head], or [batch, 1, pos, d_head] for a padded batch, from <see cref="Angles(long, long,
+    /// ScalarType, Device)"/>.</param>
+    /// <param name="sin">Shaped as <paramref name="cos"/>.</param>
     /// <returns>[batch, heads, pos, d_head]</returns>
     public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {

@@ -106,7 +106,8 @@ public sealed class GenerationSessionTests
         {
             Assert.Throws<InvalidOperationException>(() => session.Step());
             Assert.Throws<InvalidOperationException>(() => model.StartSession(new GenerationOptions()));
-            Assert.Throws<ArgumentException>(() => session.Prefill([[1, 2], [3]]));
+            Assert.Throws<ArgumentException>(() => session.Prefill([[1, 2], []])); // ragged is fine (left-padded), empty is not
+            Assert.Throws<ArgumentException>(() => session.Prefill([]));
             Assert.Throws<ArgumentException>(() => session.Prefill([[1, 61]]));
             session.Prefill([[1, 2]]);
             Assert.Throws<InvalidOperationException>(() => session.Prefill([[1, 2]]));
