@@ -232,7 +232,7 @@ internal sealed class GemmaFamily : IModelFamily
         {
             "default" => null,
             "linear" => new RopeScaling(RopeScalingKind.Linear, s.Double("factor") ?? throw s.Error("factor", "is required")),
-            _ => throw s.Error("rope_type", $"'{type}' is not supported for Gemma (supported: default, linear)"),
+            _ => throw s.Error(RopeKeys.TypeKey(s), $"'{type}' is not supported for Gemma (supported: default, linear)"),
         };
     }
 

@@ -73,8 +73,15 @@ internal static class ModelFamilies
     /// <summary>The family that reads <paramref name="modelType"/>, or null.</summary>
     public static IModelFamily? Find(string modelType) => All.FirstOrDefault(f => f.ModelTypes.Contains(modelType));
 
-    /// <summary>Why an unsupported <paramref name="modelType"/> is refused, when a family knows better than "not supported".</summary>
-    public static string? Refusal(string modelType) => All.Select(f => f.Refusal(modelType)).FirstOrDefault(r => r is not null);
+    /// <summary>Why an unsupported <paramref name="modelType"/> is refused, when a family knows better than "not supported"
+    /// (a multimodal or mixture-of-experts sibling), or any other mixture-of-experts type (its name says moe).</summary>
+    public static string? Refusal(string modelType) =>
+        All.Select(f => f.Refusal(modelType)).FirstOrDefault(r => r is not null)
+        ?? (
+            modelType.Contains("moe", StringComparison.OrdinalIgnoreCase)
+                ? $"'{modelType}' has mixture-of-experts MLPs, which are not supported; only dense models are"
+                : null
+        );
 
     /// <summary>The family of <paramref name="spec"/>.</summary>
     /// <exception cref="ArgumentException">Its model_type is not supported.</exception>

@@ -37,6 +37,15 @@ internal sealed class LlamaFamily : IModelFamily
     }
 
     /// <inheritdoc/>
+    public string? Refusal(string modelType) =>
+        modelType switch
+        {
+            "mixtral" => "'mixtral' (Mistral with mixture-of-experts MLPs) is not supported; only the dense 'mistral' is",
+            "qwen2_moe" => "'qwen2_moe' (Qwen2 with mixture-of-experts MLPs) is not supported; only the dense 'qwen2' is",
+            _ => null,
+        };
+
+    /// <inheritdoc/>
     public ModelSpec Read(ConfigKeys config, string modelType) => HfConfigReader.ParseLlama(config, modelType);
 
     /// <inheritdoc/>
