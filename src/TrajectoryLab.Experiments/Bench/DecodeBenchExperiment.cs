@@ -1,7 +1,8 @@
 // bench-decode: decode tokens/s (single stream and batched, aggregate) and prefill tokens/s of a Llama of the
 // stories15M shape (Karpathy's llama2.c: dim 288, 6 layers, 6 heads, hidden 768, vocab 32000) with random weights,
 // against the machine's own floors measured in the same run (calls, bandwidth, arithmetic); DecodeBenchReport reads them
-// against the targets.
+// against the targets. With "architectures", the other families are shaped from the same sizes
+// (ModelSpec.Shaped) and timed the same way, to be read as ratios to the Llama.
 using Microsoft.Extensions.Logging;
 using TrajectoryLab.Torch.Bench;
 using TrajectoryLab.Torch.Models;
@@ -23,22 +24,33 @@ public sealed class DecodeBenchExperiment : Experiment<DecodeBenchOptions, Decod
                 run.Logger.LogInformation("{Step}", step)
             )
         );
-        return new DecodeBenchResult(r);
+        var others = o
+            .Architectures.Where(a => a != spec.ModelType)
+            .Select(a =>
+                run.Phase($"benchmark {a}", () =>
+                    DecodeBenchmark.Throughput(
+                        Spec(o, a),
+                        o.Batches,
+                        o.PromptTokens,
+                        o.NewTokens,
+                        o.PrefillTokens,
+                        o.Repeats,
+                        o.Seed,
+                        o.Threads,
+                        step => run.Logger.LogInformation("{Step}", step)
+                    )
+                )
+            )
+            .ToArray();
+        return new DecodeBenchResult(r, others);
     }
 
     /// <inheritdoc/>
     public override void Report(DecodeBenchOptions o, DecodeBenchResult result, RunContext run) => DecodeBenchReport.Render(o, result, run);
 
-    /// <summary>The model the options describe (KV heads 0 = one per query head).</summary>
-    public static ModelSpec Spec(DecodeBenchOptions o) =>
-        ModelSpec.Llama(
-            o.Vocab,
-            o.Dim,
-            o.Hidden,
-            o.Layers,
-            o.Heads,
-            o.KvHeads == 0 ? null : o.KvHeads,
-            context: o.Context,
-            tieWordEmbeddings: o.Tied
-        );
+    /// <summary>The Llama the options describe (KV heads 0 = one per query head), the reference of every comparison.</summary>
+    public static ModelSpec Spec(DecodeBenchOptions o) => Spec(o, "llama");
+
+    /// <summary>The <paramref name="modelType"/> model of the options' sizes, with its family's design.</summary>
+    public static ModelSpec Spec(DecodeBenchOptions o, string modelType) => ModelSpec.Shaped(modelType, o.Sizes);
 }

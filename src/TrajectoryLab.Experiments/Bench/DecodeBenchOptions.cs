@@ -1,12 +1,13 @@
 // Options of bench-decode: the shape of the random-weight Llama (stories15M by default: dim 288, 6 layers, 6 heads,
-// hidden 768, vocab 32000, tied), what is timed (batches, prompt, new and prefill tokens, repeats, threads) and the
-// issue's throughput targets the figures are read against.
+// hidden 768, vocab 32000, tied), what is timed (batches, prompt, new and prefill tokens, repeats, threads), the
+// issue's throughput targets the figures are read against, and the architectures compared with it at the same sizes.
 using System.ComponentModel.DataAnnotations;
+using TrajectoryLab.Torch.Models;
 
 namespace TrajectoryLab.Experiments.Bench;
 
 /// <summary>Options of <c>bench-decode</c>.</summary>
-public sealed class DecodeBenchOptions : ExperimentOptions
+public sealed class DecodeBenchOptions : ExperimentOptions, IValidatableObject
 {
     [Range(8, 65_536)]
     public int Dim { get; set; } = 288;
@@ -61,4 +62,34 @@ public sealed class DecodeBenchOptions : ExperimentOptions
 
     [Range(0, 1e9)]
     public double TargetPrefill { get; set; } = 10_000;
+
+    /// <summary>model_types measured at the same sizes, each shaped with its family's design (<see cref="ModelSpec.Shaped"/>),
+    /// tokens/s read as ratios to the Llama, which is always measured (with the floors and targets). Default: the Llama
+    /// alone.</summary>
+    public string[] Architectures { get; set; } = ["llama"];
+
+    /// <summary>The sizes every architecture is shaped from.</summary>
+    public ModelSizes Sizes => new(Vocab, Dim, Layers, Heads, Hidden, Context, KvHeads == 0 ? null : KvHeads, Tied);
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var supported = ModelSpec.SupportedModelTypes;
+        for (var i = 0; i < Architectures.Length; i++)
+        {
+            var type = Architectures[i];
+            string[] key = [$"Architectures:{i}"];
+            if (!supported.Contains(type))
+                yield return new ValidationResult($"'{type}' is not supported (supported: {string.Join(", ", supported)})", key);
+            else if (Array.IndexOf(Architectures, type) < i)
+                yield return new ValidationResult($"'{type}' is listed twice", key);
+            else if (ModelSpec.Shaped(type, Sizes).FindProblem() is var (specKey, problem))
+                yield return new ValidationResult($"{type} cannot be shaped from these sizes: {specKey} {problem}", key);
+            else if (type == "gpt2" && Math.Max(PromptTokens + NewTokens, PrefillTokens) > Context)
+                yield return new ValidationResult(
+                    $"gpt2's learned positions end at context {Context}: promptTokens + newTokens and prefillTokens must not exceed it",
+                    key
+                );
+        }
+    }
 }

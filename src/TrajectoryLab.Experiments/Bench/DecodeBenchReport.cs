@@ -1,9 +1,12 @@
 // The report of bench-decode: each throughput figure against its target, and against what bounds it (the weight bytes
-// per step at the measured bandwidth, the matmul FLOPs at the measured rate), as tables, prose and a figure.
+// per step at the measured bandwidth, the matmul FLOPs at the measured rate), as tables, prose and a figure; with
+// other architectures, their tokens/s at every batch and in the prefill, each as a ratio to the Llama of the same run.
 // References: Williams, Waterman, Patterson (2009), "Roofline".
 using System.Globalization;
 using TrajectoryLab.Reporting.Figures;
 using TrajectoryLab.Reporting.Reports;
+using TrajectoryLab.Reporting.Tables;
+using TrajectoryLab.Torch.Bench;
 
 namespace TrajectoryLab.Experiments.Bench;
 
@@ -24,6 +27,25 @@ public sealed record MachineRow(
     [property: Column("bandwidth_GBps")] double BandwidthGBps,
     [property: Column("matmul_GFLOPs")] double MatmulGflops,
     int Threads
+);
+
+/// <summary>One architecture's throughput in one phase (a row of architectures.csv): decode at a batch size, or the prefill
+/// (batch 1, its positions as tokens).</summary>
+/// <param name="ModelType">config.json's model_type.</param>
+/// <param name="Parameters">Number of model parameters.</param>
+/// <param name="Phase">"decode" or "prefill".</param>
+/// <param name="Batch">Trajectories decoded together (1 for the prefill).</param>
+/// <param name="Tokens">Tokens generated per trajectory, or the prefill's positions.</param>
+/// <param name="TokensPerSecond">Aggregate tokens per second.</param>
+/// <param name="RatioToLlama">Tokens per second over the Llama's in the same phase and batch, measured in the same run.</param>
+public sealed record ArchitectureRow(
+    string ModelType,
+    long Parameters,
+    string Phase,
+    int Batch,
+    int Tokens,
+    double TokensPerSecond,
+    double RatioToLlama
 );
 
 /// <summary>Renders a <see cref="DecodeBenchResult"/>.</summary>
@@ -158,6 +180,138 @@ public static class DecodeBenchReport
                         },
                     ],
                     Legend = LegendPosition.BottomRight,
+                }
+            )
+        );
+        RenderArchitectures(o, result, run);
+    }
+
+    /// <summary>The Llama's figures in the form of the compared architectures' (the first row of every comparison).</summary>
+    static ArchitectureThroughput LlamaThroughput(DecodeBenchmarkResult r) =>
+        new(
+            "llama",
+            r.Parameters,
+            [.. r.Decode.Select(d => new BatchThroughput(d.Batch, d.TokensPerSecond, d.MillisecondsPerStep))],
+            r.Prefill.Tokens,
+            r.Prefill.TokensPerSecond
+        );
+
+    /// <summary>The comparison of architectures at the Llama's sizes: a table, a text table, two figures and the ratio
+    /// headlines; nothing when only the Llama was measured.</summary>
+    static void RenderArchitectures(DecodeBenchOptions o, DecodeBenchResult result, RunContext run)
+    {
+        if (result.Architectures is not { Count: > 0 } others)
+            return;
+        var llama = LlamaThroughput(result.Benchmark);
+        ArchitectureThroughput[] all = [llama, .. others];
+        double DecodeRatio(ArchitectureThroughput a, BatchThroughput d) =>
+            d.TokensPerSecond / llama.Decode.First(l => l.Batch == d.Batch).TokensPerSecond;
+        double PrefillRatio(ArchitectureThroughput a) => a.PrefillTokensPerSecond / llama.PrefillTokensPerSecond;
+
+        run.Table(
+            "architectures",
+            all.SelectMany(a =>
+                a.Decode.Select(d => new ArchitectureRow(
+                        a.ModelType,
+                        a.Parameters,
+                        "decode",
+                        d.Batch,
+                        o.NewTokens,
+                        d.TokensPerSecond,
+                        DecodeRatio(a, d)
+                    ))
+                    .Append(
+                        new ArchitectureRow(
+                            a.ModelType,
+                            a.Parameters,
+                            "prefill",
+                            1,
+                            a.PrefillTokens,
+                            a.PrefillTokensPerSecond,
+                            PrefillRatio(a)
+                        )
+                    )
+            )
+        );
+        foreach (var a in others)
+        foreach (var d in a.Decode.Where(d => d.Batch == 1 || d == a.Decode.MaxBy(x => x.Batch)))
+            run.Headline($"{a.ModelType} / llama, decode batch {d.Batch}", DecodeRatio(a, d));
+
+        static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        var batches = llama.Decode.Select(d => d.Batch).ToArray();
+        var report = run.Report;
+        report.Section(
+            "Architectures at the same sizes",
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Each model type shaped from dim {o.Dim}, {o.Layers} layers, {o.Heads} heads, hidden {o.Hidden}, vocab {o.Vocab}, "
+                    + $"context {o.Context}, {(o.Tied ? "tied" : "untied")} head, with its family's own design (ModelSpec.Shaped: "
+                    + $"mistral slides a window of half the context, gpt2 learns its positions, gpt_neox runs attention and MLP in "
+                    + $"parallel with a quarter of each head rotated, phi3 rotates three quarters with a window, gemma2 alternates "
+                    + $"sliding layers and soft-caps, gemma3_text has q/k norms and local/global rotary bases, qwen3 and olmo2 "
+                    + $"normalise queries and keys, mamba replaces attention and MLP by a selective state space with d_state 16, "
+                    + $"expand 2, d_conv 4). "
+                    + $"Random weights; the same greedy loop and prefill as the Llama, best of "
+                    + $"{o.Repeats}, one architecture after the other in this process, {o.Threads} threads. "
+                    + $"Ratios are to the Llama of this run; parameters differ between designs (a GELU MLP has two matrices, "
+                    + $"a gated one three; a Mamba block has no MLP), so read a ratio with the parameter count beside it."
+            )
+        );
+        var header = new List<string> { "model_type", "params (M)" };
+        header.AddRange(batches.Select(b => $"decode b={b} tok/s (× llama)"));
+        header.Add($"prefill {llama.PrefillTokens} tok/s (× llama)");
+        report.Add(
+            new Preformatted(
+                TextTable.Table(
+                    header,
+                    all.Select(a =>
+                        (IReadOnlyList<string>)
+                            [
+                                a.ModelType,
+                                F(a.Parameters / 1e6, "F2"),
+                                .. a.Decode.Select(d => $"{F(d.TokensPerSecond, "F0")} ({F(DecodeRatio(a, d), "F2")})"),
+                                $"{F(a.PrefillTokensPerSecond, "F0")} ({F(PrefillRatio(a), "F2")})",
+                            ]
+                    )
+                )
+            )
+        );
+        var x = batches.Select(b => (double)b).ToArray();
+        report.Figure(
+            run.Figure(
+                new Figure(
+                    "architectures-throughput",
+                    "Decode throughput per architecture",
+                    new Axis("batch") { Log = true },
+                    new Axis("tokens / s (aggregate)") { Log = true }
+                )
+                {
+                    Series =
+                    [
+                        .. all.Select(a => new LineSeries(a.ModelType, x, [.. a.Decode.Select(d => d.TokensPerSecond)]) { Markers = true }),
+                    ],
+                    Legend = LegendPosition.OutsideRight,
+                }
+            )
+        );
+        report.Figure(
+            run.Figure(
+                new Figure(
+                    "architectures-ratio",
+                    "Decode throughput relative to the Llama of the same run",
+                    new Axis("batch") { Log = true },
+                    new Axis("tokens / s ÷ llama's")
+                )
+                {
+                    Series =
+                    [
+                        .. others.Select(a => new LineSeries(a.ModelType, x, [.. a.Decode.Select(d => DecodeRatio(a, d))])
+                        {
+                            Markers = true,
+                        }),
+                        new ReferenceLine("llama", ReferenceOrientation.Horizontal, 1),
+                    ],
+                    Legend = LegendPosition.OutsideRight,
                 }
             )
         );

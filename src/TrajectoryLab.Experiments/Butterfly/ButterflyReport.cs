@@ -528,7 +528,7 @@ public static class ButterflyReport
                 + "and the median first differing step of those. "
                 + $"The top residual (l = {F(layers)}) is read by the head only: "
                 + "a copy perturbed there can part at the perturbed position's token "
-                + "and nowhere else through the cache. "
+                + "and nowhere else through the state the later positions read (the key–value cache, or a Mamba's recurrent state). "
                 + "If such copies part later all the same, that is the method's noise floor: rows of one batch agree to float32 rounding "
                 + "(about 6e-7·||h|| in the tests), not bit for bit, "
                 + "because the matrix kernels are not batch-invariant, and sampling turns a near-tie into a different token."

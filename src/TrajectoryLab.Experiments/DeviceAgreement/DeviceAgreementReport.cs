@@ -136,7 +136,8 @@ public static class DeviceAgreementReport
         );
         report.Section(
             "Teacher-forced logits",
-            "Both models read the same tokens one at a time through the KV cache, the path every experiment uses. "
+            "Both models read the same tokens one at a time through the state of the generation map (the key–value cache, or a "
+                + "Mamba's recurrent state), the path every experiment uses. "
                 + "The relative error is max_k |z_cand,k − z_ref,k| / max_k |z_ref,k|; the tolerance is 8·u·√(L + 2) "
                 + "with the dtype's unit roundoff u and L blocks."
         );

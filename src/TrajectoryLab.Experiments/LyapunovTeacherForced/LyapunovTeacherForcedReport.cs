@@ -97,10 +97,15 @@ public static class LyapunovTeacherForcedReport
         var ownContinuation = o.SelfGenerated
             ? $"Each model reads its own greedy continuation of the texts' first {o.PromptLength} tokens. "
             : "";
+        var state = ReportText.GenerationState(model.Architecture);
+        var stateIs =
+            model.Architecture == "mamba"
+                ? "each block's convolution window and selective SSM state, of a fixed size whatever the text's length"
+                : "every block's keys and values at every position read so far";
         report.Lead(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"Teacher-forced generation as a map on the KV cache of {o.Model.Name} "
+                $"Teacher-forced generation as a map on the state of the generation map, the {state} ({stateIs}), of {o.Model.Name} "
                     + $"({model.Path}: {model.Layers} layers, d_model {model.Width}) "
                     + $"{(labels.Length > 1 ? "and the same architecture with random weights " : "")}"
                     + $"on {result.Texts.Length} text(s) of up to {o.Text.Tokens} tokens. "
@@ -108,7 +113,7 @@ public static class LyapunovTeacherForcedReport
                     + $"The residual stream after l blocks is perturbed at position {o.PromptLength - 1} by ε = {o.Epsilon:G3}·||h||; "
                     + $"the top residual is observed. "
                     + $"k = {o.Directions} tangents ride as batch rows, re-orthonormalised every step "
-                    + $"(QR of the observed deviations, the whole cache re-combined); "
+                    + $"(QR of the observed deviations, the whole {state} re-combined); "
                     + $"{o.Transient} transient steps, then every remaining token. Exponents are per token, natural log."
             )
         );
@@ -117,9 +122,10 @@ public static class LyapunovTeacherForcedReport
             "Spectra",
             "Mean over texts of each exponent; "
                 + "λ_i < 0 means perturbations along that direction die out token by token. "
-                + "The observed map is time-varying and has memory (the cache), so finite-text spectra need not come out ordered; "
+                + $"The observed map is time-varying and has memory (the {state}), so finite-text spectra need not come out ordered; "
                 + "a step in which one "
-                + "direction is stretched a hundredfold against the first (attention snapping onto the perturbed position) "
+                + "direction is stretched a hundredfold against the first "
+                + (model.Architecture == "mamba" ? "" : "(attention snapping onto the perturbed position) ")
                 + "marks the trailing "
                 + "exponents as unreliable."
         );
@@ -148,7 +154,7 @@ public static class LyapunovTeacherForcedReport
                 }
             );
             // Conditioning of the observed frame: the largest |ln(R_kk / R_11)| of one step. When the last direction
-            // once barely shows in the observation (R_kk ≪ R_11), R⁻¹ blows its cache deviation up out of the linear
+            // once barely shows in the observation (R_kk ≪ R_11), R⁻¹ blows its state deviation up out of the linear
             // regime and the next steps measure that blow-up: its exponent is an artefact of the observation.
             var ratios = group
                 .SelectMany(c =>

@@ -1,5 +1,6 @@
 // The words and numbers every report writes the same way: invariant number formatting, a decoding named by its
-// temperature, the sentence that reads a bootstrap correlation, a label as a file name. (Colours and text tables are
+// temperature, the sentence that reads a bootstrap correlation, a label as a file name, the name of the state a
+// generation map acts on (a key–value cache, or a Mamba's recurrent state). (Colours and text tables are
 // Reporting's: SeriesColors, TextTable.)
 using System.Globalization;
 using TrajectoryLab.Core.Statistics;
@@ -33,6 +34,12 @@ public static class ReportText
                     + $"{(r.Dropped > 0 ? $", {r.Dropped} non-finite pairs dropped" : "")})"
             )
             : $"not measured: {r.Breakdown}" + (double.IsNaN(r.R) ? "" : $" (ρ = {F(r.R, "F3")})");
+
+    /// <summary>The state of the generation map of a <paramref name="modelType"/> model, as a noun phrase: "key–value cache"
+    /// for an attention model (it grows by a row per token), "recurrent state" for a Mamba (each block's convolution window
+    /// and selective SSM state, of fixed size).</summary>
+    /// <param name="modelType">config.json's model_type (<see cref="ModelFacts.Architecture"/>).</param>
+    public static string GenerationState(string modelType) => modelType == "mamba" ? "recurrent state" : "key–value cache";
 
     /// <summary>A file-name form of a model label ("random init" → "random-init").</summary>
     /// <param name="label">The model label.</param>

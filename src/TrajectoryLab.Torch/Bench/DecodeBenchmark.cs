@@ -2,6 +2,7 @@
 // greedy decoding of B trajectories with the KV cache (one dispose scope per step), and a prefill of P tokens.
 // The figures are read against the machine floors measured in the same run (MachineBaselines): the bytes of weights a
 // token must stream (bandwidth floor), the FLOPs it needs (arithmetic floor) and the native calls it makes (call floor).
+// Throughput measures the same loop for other architectures of the same sizes (ModelSpec.Shaped), without the floors.
 using System.Diagnostics;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
@@ -43,6 +44,26 @@ public sealed record DecodeBenchmarkResult(
     PrefillMeasurement Prefill,
     MachineBaselines Machine,
     double PeakResidentMiB
+);
+
+/// <summary>Decode throughput of one compared architecture at one batch size.</summary>
+/// <param name="Batch">Trajectories decoded together.</param>
+/// <param name="TokensPerSecond">Aggregate generated tokens per second (best of the repeats).</param>
+/// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
+public sealed record BatchThroughput(int Batch, double TokensPerSecond, double MillisecondsPerStep);
+
+/// <summary>Throughput of one architecture in a comparison at equal sizes (<see cref="DecodeBenchmark.Throughput"/>).</summary>
+/// <param name="ModelType">config.json's model_type.</param>
+/// <param name="Parameters">Number of model parameters.</param>
+/// <param name="Decode">Greedy decoding, one measurement per batch size.</param>
+/// <param name="PrefillTokens">Positions of the prefill.</param>
+/// <param name="PrefillTokensPerSecond">Prefill positions per second, head at the last position (best of the repeats).</param>
+public sealed record ArchitectureThroughput(
+    string ModelType,
+    long Parameters,
+    IReadOnlyList<BatchThroughput> Decode,
+    int PrefillTokens,
+    double PrefillTokensPerSecond
 );
 
 /// <summary>Runs the decode benchmark on a randomly initialised model of a given spec.</summary>
@@ -106,6 +127,44 @@ public static class DecodeBenchmark
             ),
             machine,
             PeakResidentMiB()
+        );
+    }
+
+    /// <summary>The decode and prefill throughput of <see cref="Run"/> for a random model of <paramref name="spec"/>, without
+    /// the machine floors and the plain x·W baseline: the same greedy loop and prefill, timed the same way (best of
+    /// <paramref name="repeats"/> after a warm-up), so that architectures measured one after the other compare.</summary>
+    public static ArchitectureThroughput Throughput(
+        ModelSpec spec,
+        IReadOnlyList<int> batches,
+        int promptTokens,
+        int newTokens,
+        int prefillTokens,
+        int repeats,
+        long seed,
+        int threads,
+        Action<string>? progress = null
+    )
+    {
+        using var threadScope = LibTorchThreads.Use(threads);
+        manual_seed(seed);
+        using var model = CausalLm.Create(spec);
+        model.InitializeRandom(seed);
+        model.eval();
+        var decode = new List<BatchThroughput>();
+        foreach (var batch in batches)
+        {
+            progress?.Invoke($"{spec.ModelType}: decode batch {batch}");
+            var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed));
+            decode.Add(new BatchThroughput(batch, batch * newTokens / seconds, seconds / newTokens * 1e3));
+        }
+        progress?.Invoke($"{spec.ModelType}: prefill");
+        var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: true));
+        return new ArchitectureThroughput(
+            spec.ModelType,
+            model.parameters().Sum(p => p.numel()),
+            decode,
+            prefillTokens,
+            prefillTokens / prefillSeconds
         );
     }
 

@@ -1,6 +1,7 @@
 // Reads a Hugging Face config.json into a ModelSpec, applying the defaults of transformers' LlamaConfig,
 // MistralConfig, Qwen2Config and GPT2Config, and rejecting what this implementation does not compute (other model types
-// and activations, MLP bias, other rope_scaling types, GPT-2's attention variants) with an error naming the file and key.
+// and activations, mixture-of-experts MLPs, MLP bias, other rope_scaling types, GPT-2's attention variants) with an error
+// naming the file and key and, for model types, listing the supported ones.
 using System.Text.Json;
 using TrajectoryLab.Torch.Models;
 using TrajectoryLab.Torch.Models.Families;
@@ -28,15 +29,28 @@ public static class HfConfigReader
         }
     }
 
+    /// <summary>config.json keys that give a mixture-of-experts MLP its experts (Mixtral and PhiMoE: num_local_experts;
+    /// Qwen2-MoE, Qwen3-MoE, OLMoE: num_experts; DeepSeek: n_routed_experts).</summary>
+    private static readonly string[] ExpertKeys = ["num_local_experts", "num_experts", "n_routed_experts"];
+
     private static ModelSpec Parse(ConfigKeys c)
     {
         var modelType = c.String("model_type") ?? throw c.Error("model_type", "is required");
+        var supported = $"(supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})";
         var family = ModelFamilies.Find(modelType)
             ?? throw c.Error(
                 "model_type",
-                ModelFamilies.Refusal(modelType)
-                    ?? $"'{modelType}' is not supported (supported: {string.Join(", ", ModelSpec.SupportedModelTypes)})"
+                ModelFamilies.Refusal(modelType) is { } refusal ? $"{refusal} {supported}" : $"'{modelType}' is not supported {supported}"
             );
+        // A dense model_type with experts (a Mixtral-style config saying llama, say) would be read as a dense model and then
+        // fail on its expert tensors: name the key instead.
+        foreach (var key in ExpertKeys)
+            if (c.KindOf(key) == JsonValueKind.Number && c.Double(key) is > 0 and var experts)
+                throw c.Error(
+                    key,
+                    $"{experts} experts: mixture-of-experts MLPs are not supported, only dense ones "
+                        + $"(a {modelType} config has no {key}) {supported}"
+                );
         return family.Read(c, modelType);
     }
 
@@ -141,13 +155,14 @@ public static class HfConfigReader
         if (s is null)
             return null;
         var type = s.String("rope_type") ?? s.String("type") ?? throw s.Error("rope_type", "is required (or 'type')");
+        var typeKey = RopeKeys.TypeKey(s); // the key the file used, for the message
         var kind = type switch
         {
             "default" => (RopeScalingKind?)null,
             "linear" => RopeScalingKind.Linear,
             "dynamic" => RopeScalingKind.Dynamic,
             "llama3" => RopeScalingKind.Llama3,
-            _ => throw s.Error("rope_type", $"'{type}' is not supported (supported: default, linear, dynamic, llama3)"),
+            _ => throw s.Error(typeKey, $"'{type}' is not supported (supported: default, linear, dynamic, llama3)"),
         };
         if (kind is not { } k)
             return null;

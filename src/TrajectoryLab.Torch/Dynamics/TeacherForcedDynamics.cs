@@ -1,6 +1,7 @@
 // Teacher-forced generation as a dynamical system: the tokens are fixed (a corpus text or a generated trajectory), the
-// state is the model's KV cache, and one step reads the next token: cache_{t+1} = g(cache_t, x_{t+1}), observed through
-// h_t, the residual streams above the perturbed site at the newest position (or one chosen site). A perturbation of h after
+// state is the model's KV cache (a Mamba's recurrent state: docs/dynamics.md), and one step reads the next token:
+// cache_{t+1} = g(cache_t, x_{t+1}), observed through h_t, the residual streams above the perturbed site at the newest
+// position (or one chosen site). A perturbation of h after
 // `Layer` blocks at the last prompt position changes the keys and values of blocks Layer … n−1 there, which every later
 // position reads; it cannot reach h at or below `Layer` at later positions (their inputs are cached from below), so the
 // observed site must lie above the perturbed one, and a perturbation of the top residual (which no cache stores) reaches

@@ -110,6 +110,21 @@ public sealed record ModelSpec(
             MaxPositionEmbeddings: context
         );
 
+    /// <summary>A model of <paramref name="modelType"/> shaped from family-neutral sizes with its family's distinctive design
+    /// (each family's <c>Shaped</c> documents its choices): architectures compared at equal width, depth, heads, MLP width,
+    /// vocabulary and context.</summary>
+    /// <param name="modelType">A supported model_type (<see cref="SupportedModelTypes"/>).</param>
+    /// <param name="sizes">The sizes.</param>
+    /// <exception cref="ArgumentException"><paramref name="modelType"/> is not supported.</exception>
+    public static ModelSpec Shaped(string modelType, ModelSizes sizes) =>
+        (
+            Families.ModelFamilies.Find(modelType)
+            ?? throw new ArgumentException(
+                $"model_type '{modelType}' is not supported (supported: {string.Join(", ", SupportedModelTypes)})",
+                nameof(modelType)
+            )
+        ).Shaped(modelType, sizes);
+
     /// <summary>A GPT-2 spec from config.json's GPT2Config fields (Radford et al. 2019).</summary>
     /// <param name="vocabSize">vocab_size.</param>
     /// <param name="nEmbd">n_embd, d_model.</param>

@@ -36,6 +36,41 @@ internal sealed class GemmaFamily : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = [Gemma, Gemma2, Gemma3];
 
     /// <inheritdoc/>
+    /// <remarks>All: (1 + w) RMSNorm with ε 1e-6, embeddings scaled by √dim, GeGLU, d_head = dim / heads (not Gemma's 256).
+    /// gemma: θ 10000. gemma2: sandwich norms, scores scaled by d_head^−½ (query_pre_attn_scalar = d_head), soft-caps 50
+    /// and 30, layers 0, 2, 4, … sliding by the sizes' window. gemma3_text: per-head q/k norms, no soft-caps, one global
+    /// layer in every min(6, layers) (so at least the last is global), global θ 1e6 and local θ 10000.</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        var window = s.SlidingWindow;
+        var pattern = modelType == Gemma3 ? Math.Min(6, s.Layers) : 2;
+        int?[] windows = [.. Enumerable.Range(0, s.Layers).Select(i => (i + 1) % pattern != 0 ? window : (int?)null)];
+        var design = modelType switch
+        {
+            Gemma => DesignFor(Gemma, s.Dim),
+            Gemma2 => DesignFor(Gemma2, s.Dim, s.HeadDim, attentionSoftcap: 50, finalSoftcap: 30, layerWindows: windows),
+            _ => DesignFor(Gemma3, s.Dim, s.HeadDim, layerWindows: windows, localRopeTheta: 10_000),
+        };
+        return ModelSpec.Llama(
+            s.VocabSize,
+            s.Dim,
+            s.Hidden,
+            s.Layers,
+            s.Heads,
+            s.KvHeadCount,
+            context: s.Context,
+            tieWordEmbeddings: s.Tied
+        ) with
+        {
+            ModelType = modelType,
+            RmsNormEps = 1e-6,
+            RopeTheta = modelType == Gemma3 ? 1_000_000 : 10_000,
+            Design = design,
+        };
+    }
+
+    /// <inheritdoc/>
     public string? Refusal(string modelType) =>
         modelType == "gemma3"
             ? "'gemma3' is the multimodal Gemma 3 (Gemma3ForConditionalGeneration, with text_config and vision_config); "
@@ -196,7 +231,7 @@ internal sealed class GemmaFamily : IModelFamily
         {
             "default" => null,
             "linear" => new RopeScaling(RopeScalingKind.Linear, s.Double("factor") ?? throw s.Error("factor", "is required")),
-            _ => throw s.Error("rope_type", $"'{type}' is not supported for Gemma (supported: default, linear)"),
+            _ => throw s.Error(RopeKeys.TypeKey(s), $"'{type}' is not supported for Gemma (supported: default, linear)"),
         };
     }
 

@@ -13,6 +13,12 @@ internal sealed class Gpt2Family : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["gpt2"];
 
     /// <inheritdoc/>
+    /// <remarks>LayerNorm, learned positions (n_positions = the context), a GELU MLP of width hidden with biases, one
+    /// key/value head per query head.</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes) =>
+        ModelSpec.Gpt2(sizes.VocabSize, sizes.Dim, sizes.Layers, sizes.Heads, sizes.Context, sizes.Hidden, tieWordEmbeddings: sizes.Tied);
+
+    /// <inheritdoc/>
     public string LayerCountKey => "n_layer";
 
     /// <inheritdoc/>

@@ -28,6 +28,36 @@ internal sealed class GptNeoXFamily : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["gpt_neox"];
 
     /// <inheritdoc/>
+    /// <remarks>Pythia's design: the parallel residual, exact GELU, biases everywhere, rotary embeddings on the first quarter
+    /// of each head (rotary_pct 0.25, rounded down to an even count), θ 10000, one key/value head per query head.</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        var rotary = s.RotaryDims(0.25);
+        return new ModelSpec(
+            ModelType: modelType,
+            VocabSize: s.VocabSize,
+            HiddenSize: s.Dim,
+            IntermediateSize: s.Hidden,
+            NumLayers: s.Layers,
+            NumHeads: s.Heads,
+            NumKvHeads: s.Heads,
+            HeadDim: s.HeadDim,
+            RmsNormEps: 1e-5,
+            RopeTheta: 10_000,
+            RopeScaling: null,
+            TieWordEmbeddings: s.Tied,
+            QkvBias: true,
+            OutputBias: true,
+            MaxPositionEmbeddings: s.Context,
+            Design: Base with
+            {
+                RotaryDims = rotary == s.HeadDim ? null : rotary,
+            }
+        );
+    }
+
+    /// <inheritdoc/>
     /// <remarks>GPTNeoXConfig's defaults: hidden_act gelu, rotary_pct 0.25, rotary_emb_base 10000, layer_norm_eps 1e-5,
     /// use_parallel_residual and attention_bias true, untied head, max_position_embeddings 2048. New transformers
     /// versions keep the rotary keys in rope_parameters (rope_theta, partial_rotary_factor), which win when present.</remarks>

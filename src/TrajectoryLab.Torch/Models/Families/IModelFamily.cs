@@ -1,7 +1,8 @@
 // A model family: everything that differs between architectures at the file boundary — which config.json model_types
 // it reads, how their keys become a ModelSpec (with its BlockDesign) and back, which Hugging Face tensors hold which
-// canonical parameters, and what makes a spec impossible. Adding a family = one file here and one line in
-// ModelFamilies; the modules read the spec's BlockDesign and need no change unless the family brings a new layer.
+// canonical parameters, what makes a spec impossible, and how it shapes a comparable model from family-neutral sizes
+// (ModelSizes). Adding a family = one file here and one line in ModelFamilies; the modules read the spec's BlockDesign
+// and need no change unless the family brings a new layer.
 using System.Text.Json;
 using TrajectoryLab.Torch.Checkpoints;
 
@@ -41,6 +42,11 @@ internal interface IModelFamily
     /// <summary>The canonical shape of a parameter leaf only this family has (null when the leaf is a common one).</summary>
     long[]? ParameterShape(string leaf, ModelSpec spec) => null;
 
+    /// <summary>A model of <paramref name="modelType"/> (one of <see cref="ModelTypes"/>) shaped from family-neutral sizes
+    /// with the family's distinctive design, so that architectures can be compared at equal sizes; each family documents
+    /// what it chooses. The spec has no problem (<see cref="FindProblem"/>) for sizes that fit the family.</summary>
+    ModelSpec Shaped(string modelType, ModelSizes sizes);
+
     /// <summary>Why a related model_type the family does not read is refused (a multimodal sibling such as gemma3, a
     /// mixture-of-experts variant such as qwen3_moe), or null.</summary>
     string? Refusal(string modelType) => null;
@@ -67,8 +73,15 @@ internal static class ModelFamilies
     /// <summary>The family that reads <paramref name="modelType"/>, or null.</summary>
     public static IModelFamily? Find(string modelType) => All.FirstOrDefault(f => f.ModelTypes.Contains(modelType));
 
-    /// <summary>Why an unsupported <paramref name="modelType"/> is refused, when a family knows better than "not supported".</summary>
-    public static string? Refusal(string modelType) => All.Select(f => f.Refusal(modelType)).FirstOrDefault(r => r is not null);
+    /// <summary>Why an unsupported <paramref name="modelType"/> is refused, when a family knows better than "not supported"
+    /// (a multimodal or mixture-of-experts sibling), or any other mixture-of-experts type (its name says moe).</summary>
+    public static string? Refusal(string modelType) =>
+        All.Select(f => f.Refusal(modelType)).FirstOrDefault(r => r is not null)
+        ?? (
+            modelType.Contains("moe", StringComparison.OrdinalIgnoreCase)
+                ? $"'{modelType}' has mixture-of-experts MLPs, which are not supported; only dense models are"
+                : null
+        );
 
     /// <summary>The family of <paramref name="spec"/>.</summary>
     /// <exception cref="ArgumentException">Its model_type is not supported.</exception>

@@ -12,6 +12,39 @@ internal sealed class LlamaFamily : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["llama", "mistral", "qwen2"];
 
     /// <inheritdoc/>
+    /// <remarks>llama: RMSNorm ε 1e-5, θ 10000, grouped-query attention with the sizes' key/value heads. mistral: the same
+    /// with every layer sliding (the sizes' window). qwen2: q/k/v biases, θ 1e6 and ε 1e-6 (Qwen2's).</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        var llama = ModelSpec.Llama(
+            s.VocabSize,
+            s.Dim,
+            s.Hidden,
+            s.Layers,
+            s.Heads,
+            s.KvHeadCount,
+            context: s.Context,
+            tieWordEmbeddings: s.Tied
+        );
+        return modelType switch
+        {
+            "mistral" => llama with { ModelType = modelType, SlidingWindow = s.SlidingWindow },
+            "qwen2" => llama with { ModelType = modelType, QkvBias = true, RopeTheta = 1_000_000, RmsNormEps = 1e-6 },
+            _ => llama,
+        };
+    }
+
+    /// <inheritdoc/>
+    public string? Refusal(string modelType) =>
+        modelType switch
+        {
+            "mixtral" => "'mixtral' (Mistral with mixture-of-experts MLPs) is not supported; only the dense 'mistral' is",
+            "qwen2_moe" => "'qwen2_moe' (Qwen2 with mixture-of-experts MLPs) is not supported; only the dense 'qwen2' is",
+            _ => null,
+        };
+
+    /// <inheritdoc/>
     public ModelSpec Read(ConfigKeys config, string modelType) => HfConfigReader.ParseLlama(config, modelType);
 
     /// <inheritdoc/>

@@ -21,6 +21,18 @@ internal sealed class MambaFamily : IModelFamily
     /// <inheritdoc/>
     public IReadOnlyList<string> ModelTypes { get; } = ["mamba"];
 
+    /// <inheritdoc/>
+    /// <remarks>d_model = dim, the sizes' layers, expand 2, d_state N = 16, d_conv 4, dt_rank ⌈dim / 16⌉, a convolution bias
+    /// and no projection biases (the published mamba-*-hf checkpoints); heads, hidden and context do not apply.</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes) =>
+        Spec(
+            sizes.VocabSize,
+            sizes.Dim,
+            sizes.Layers,
+            new MambaDesign(StateSize: 16, ConvKernel: 4, Expand: 2, TimeStepRank: (sizes.Dim + 15) / 16, ProjectionBias: false),
+            tieWordEmbeddings: sizes.Tied
+        );
+
     /// <summary>MambaConfig's keys with its defaults (hidden_size 768, state_size 16, 32 layers, expand 2, conv_kernel 4,
     /// use_bias and use_conv_bias true, residual_in_fp32 true, time_step_rank "auto" = ⌈hidden_size / 16⌉, a tied head).</summary>
     public ModelSpec Read(ConfigKeys c, string modelType)

@@ -23,6 +23,29 @@ internal sealed class Olmo2Family : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["olmo2"];
 
     /// <inheritdoc/>
+    /// <remarks>Norms after the sublayers only, q/k RMSNorm over the whole projections, θ 500000 and ε 1e-6 (OLMo 2's).</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        return ModelSpec.Llama(
+            s.VocabSize,
+            s.Dim,
+            s.Hidden,
+            s.Layers,
+            s.Heads,
+            s.KvHeadCount,
+            context: s.Context,
+            tieWordEmbeddings: s.Tied
+        ) with
+        {
+            ModelType = modelType,
+            RopeTheta = 500_000,
+            RmsNormEps = 1e-6,
+            Design = Design,
+        };
+    }
+
+    /// <inheritdoc/>
     public ModelSpec Read(ConfigKeys c, string modelType)
     {
         var activation = c.String("hidden_act") ?? "silu";

@@ -17,6 +17,31 @@ internal sealed class Phi3Family : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["phi3"];
 
     /// <inheritdoc/>
+    /// <remarks>A Llama block (fused q/k/v and gate/up in the checkpoint) with Phi-3-mini-4k's sliding window (2047 of a
+    /// 4096 context: the sizes' window, or half the context less one) and Phi-4-mini's partial rotary factor 0.75
+    /// (rounded down to an even count).</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        var rotary = s.RotaryDims(0.75);
+        return ModelSpec.Llama(
+            s.VocabSize,
+            s.Dim,
+            s.Hidden,
+            s.Layers,
+            s.Heads,
+            s.KvHeadCount,
+            context: s.Context,
+            tieWordEmbeddings: s.Tied
+        ) with
+        {
+            ModelType = modelType,
+            SlidingWindow = s.Window ?? Math.Max(1, s.Context / 2 - 1),
+            Design = BlockDesign.Llama with { RotaryDims = rotary == s.HeadDim ? null : rotary },
+        };
+    }
+
+    /// <inheritdoc/>
     /// <remarks>Phi3Config's defaults: hidden_act silu, rms_norm_eps 1e-5, rope_theta 10000, partial_rotary_factor 1,
     /// num_key_value_heads = num_attention_heads, head_dim = hidden_size / num_attention_heads, untied head, no window,
     /// max_position_embeddings 4096. Dropouts (resid_pdrop, embd_pdrop, attention_dropout) do not act at inference.</remarks>

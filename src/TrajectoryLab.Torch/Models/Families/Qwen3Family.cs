@@ -21,6 +21,29 @@ internal sealed class Qwen3Family : IModelFamily
     public IReadOnlyList<string> ModelTypes { get; } = ["qwen3"];
 
     /// <inheritdoc/>
+    /// <remarks>Per-head q/k RMSNorm, d_head = dim / heads (not Qwen3's default of 128), θ 1e6, ε 1e-6, no window.</remarks>
+    public ModelSpec Shaped(string modelType, ModelSizes sizes)
+    {
+        var s = sizes;
+        return ModelSpec.Llama(
+            s.VocabSize,
+            s.Dim,
+            s.Hidden,
+            s.Layers,
+            s.Heads,
+            s.KvHeadCount,
+            context: s.Context,
+            tieWordEmbeddings: s.Tied
+        ) with
+        {
+            ModelType = modelType,
+            RopeTheta = 1_000_000,
+            RmsNormEps = 1e-6,
+            Design = Design,
+        };
+    }
+
+    /// <inheritdoc/>
     public string? Refusal(string modelType) =>
         modelType == "qwen3_moe" ? "'qwen3_moe' (Qwen3 with mixture-of-experts MLPs) is not supported; only the dense 'qwen3' is" : null;
 
