@@ -42,7 +42,8 @@ internal static class FamilyConventions
                 key,
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"rotates {rotary} of each head's {spec.HeadDim} features; rotary embeddings need an even number from 2 to {spec.HeadDim}"
+                    $"rotates {rotary} of each head's {spec.HeadDim} features; "
+                        + $"rotary embeddings need an even number from 2 to {spec.HeadDim}"
                 )
             )
             : null;
