@@ -24,25 +24,24 @@ public sealed class DecodeBenchExperiment : Experiment<DecodeBenchOptions, Decod
                 run.Logger.LogInformation("{Step}", step)
             )
         );
-        var others = o
-            .Architectures.Where(a => a != spec.ModelType)
-            .Select(a =>
-                run.Phase($"benchmark {a}", () =>
-                    DecodeBenchmark.Throughput(
-                        Spec(o, a),
-                        o.Batches,
-                        o.PromptTokens,
-                        o.NewTokens,
-                        o.PrefillTokens,
-                        o.Repeats,
-                        o.Seed,
-                        o.Threads,
-                        step => run.Logger.LogInformation("{Step}", step)
-                    )
+        // The comparison measures the Llama again, interleaved with the others (DecodeBenchmark.Compare), so that every ratio
+        // is read against a Llama timed in the same rounds.
+        var compared = o.Architectures.Any(a => a != spec.ModelType)
+            ? run.Phase("compare architectures", () =>
+                DecodeBenchmark.Compare(
+                    [spec, .. o.Architectures.Where(a => a != spec.ModelType).Select(a => Spec(o, a))],
+                    o.Batches,
+                    o.PromptTokens,
+                    o.NewTokens,
+                    o.PrefillTokens,
+                    o.Repeats,
+                    o.Seed,
+                    o.Threads,
+                    step => run.Logger.LogInformation("{Step}", step)
                 )
             )
-            .ToArray();
-        return new DecodeBenchResult(r, others);
+            : [];
+        return new DecodeBenchResult(r, compared);
     }
 
     /// <inheritdoc/>

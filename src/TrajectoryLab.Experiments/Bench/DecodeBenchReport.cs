@@ -37,7 +37,7 @@ public sealed record MachineRow(
 /// <param name="Batch">Trajectories decoded together (1 for the prefill).</param>
 /// <param name="Tokens">Tokens generated per trajectory, or the prefill's positions.</param>
 /// <param name="TokensPerSecond">Aggregate tokens per second.</param>
-/// <param name="RatioToLlama">Tokens per second over the Llama's in the same phase and batch, measured in the same run.</param>
+/// <param name="RatioToLlama">Tokens per second over the Llama's in the same phase and batch, timed in the same rounds.</param>
 public sealed record ArchitectureRow(
     string ModelType,
     long Parameters,
@@ -186,24 +186,14 @@ public static class DecodeBenchReport
         RenderArchitectures(o, result, run);
     }
 
-    /// <summary>The Llama's figures in the form of the compared architectures' (the first row of every comparison).</summary>
-    static ArchitectureThroughput LlamaThroughput(DecodeBenchmarkResult r) =>
-        new(
-            "llama",
-            r.Parameters,
-            [.. r.Decode.Select(d => new BatchThroughput(d.Batch, d.TokensPerSecond, d.MillisecondsPerStep))],
-            r.Prefill.Tokens,
-            r.Prefill.TokensPerSecond
-        );
-
     /// <summary>The comparison of architectures at the Llama's sizes: a table, a text table, two figures and the ratio
     /// headlines; nothing when only the Llama was measured.</summary>
     static void RenderArchitectures(DecodeBenchOptions o, DecodeBenchResult result, RunContext run)
     {
-        if (result.Architectures is not { Count: > 0 } others)
+        if (result.Architectures is not { Count: > 1 } all)
             return;
-        var llama = LlamaThroughput(result.Benchmark);
-        ArchitectureThroughput[] all = [llama, .. others];
+        var llama = all[0];
+        var others = all.Skip(1).ToArray();
         double DecodeRatio(ArchitectureThroughput a, BatchThroughput d) =>
             d.TokensPerSecond / llama.Decode.First(l => l.Batch == d.Batch).TokensPerSecond;
         double PrefillRatio(ArchitectureThroughput a) => a.PrefillTokensPerSecond / llama.PrefillTokensPerSecond;
@@ -251,8 +241,9 @@ public static class DecodeBenchReport
                     + $"sliding layers and soft-caps, gemma3_text has q/k norms and local/global rotary bases, qwen3 and olmo2 "
                     + $"normalise queries and keys, mamba replaces attention and MLP by a selective state space with d_state 16, "
                     + $"expand 2, d_conv 4). "
-                    + $"Random weights; the same greedy loop and prefill as the Llama, best of "
-                    + $"{o.Repeats}, one architecture after the other in this process, {o.Threads} threads. "
+                    + $"Random weights; the same greedy loop and prefill as the Llama above, every model warmed up once and then timed "
+                    + $"in {o.Repeats} rounds that visit every model in turn (so that the machine's drift falls on all alike), best "
+                    + $"of the rounds, {o.Threads} threads; the Llama is timed again in these rounds. "
                     + $"Ratios are to the Llama of this run; parameters differ between designs (a GELU MLP has two matrices, "
                     + $"a gated one three; a Mamba block has no MLP), so read a ratio with the parameter count beside it."
             )

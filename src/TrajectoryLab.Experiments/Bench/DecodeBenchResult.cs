@@ -7,6 +7,7 @@ namespace TrajectoryLab.Experiments.Bench;
 
 /// <summary>One decode benchmark run.</summary>
 /// <param name="Benchmark">Everything <see cref="DecodeBenchmark.Run"/> measured on the Llama.</param>
-/// <param name="Architectures">The other architectures of <see cref="DecodeBenchOptions.Architectures"/>, in its order
-/// (<see cref="DecodeBenchmark.Throughput"/>); empty or null (a result saved before the option existed) for none.</param>
+/// <param name="Architectures">The comparison of <see cref="DecodeBenchOptions.Architectures"/> (<see cref="DecodeBenchmark.Compare"/>):
+/// the Llama first, timed again in the same rounds as the others, then the others in the option's order; empty or null (a
+/// result saved before the option existed) when only the Llama was asked for.</param>
 public sealed record DecodeBenchResult(DecodeBenchmarkResult Benchmark, IReadOnlyList<ArchitectureThroughput>? Architectures = null);

@@ -2,7 +2,8 @@
 // greedy decoding of B trajectories with the KV cache (one dispose scope per step), and a prefill of P tokens.
 // The figures are read against the machine floors measured in the same run (MachineBaselines): the bytes of weights a
 // token must stream (bandwidth floor), the FLOPs it needs (arithmetic floor) and the native calls it makes (call floor).
-// Throughput measures the same loop for other architectures of the same sizes (ModelSpec.Shaped), without the floors.
+// Compare measures the same loop for several architectures of the same sizes (ModelSpec.Shaped), interleaved, without the
+// floors.
 using System.Diagnostics;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public sealed record DecodeBenchmarkResult(
 /// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
 public sealed record BatchThroughput(int Batch, double TokensPerSecond, double MillisecondsPerStep);
 
-/// <summary>Throughput of one architecture in a comparison at equal sizes (<see cref="DecodeBenchmark.Throughput"/>).</summary>
+/// <summary>Throughput of one architecture in a comparison at equal sizes (<see cref="DecodeBenchmark.Compare"/>).</summary>
 /// <param name="ModelType">config.json's model_type.</param>
 /// <param name="Parameters">Number of model parameters.</param>
 /// <param name="Decode">Greedy decoding, one measurement per batch size.</param>
@@ -130,11 +131,14 @@ public static class DecodeBenchmark
         );
     }
 
-    /// <summary>The decode and prefill throughput of <see cref="Run"/> for a random model of <paramref name="spec"/>, without
-    /// the machine floors and the plain x·W baseline: the same greedy loop and prefill, timed the same way (best of
-    /// <paramref name="repeats"/> after a warm-up), so that architectures measured one after the other compare.</summary>
-    public static ArchitectureThroughput Throughput(
-        ModelSpec spec,
+    /// <summary>The decode and prefill throughput of <see cref="Run"/> for a random model of each of <paramref name="specs"/>,
+    /// without the machine floors and the plain x·W baseline: the same greedy loop and prefill, each model warmed up once,
+    /// then timed in <paramref name="repeats"/> rounds that visit every model in turn, best of the rounds. Interleaving
+    /// the models spreads the machine's drift (±30% from minute to minute on a shared virtual machine) over all of them
+    /// alike, so that their ratios compare; timing one model after the other would fold the drift into the ratios.</summary>
+    /// <returns>One entry per spec, in order.</returns>
+    public static IReadOnlyList<ArchitectureThroughput> Compare(
+        IReadOnlyList<ModelSpec> specs,
         IReadOnlyList<int> batches,
         int promptTokens,
         int newTokens,
@@ -146,26 +150,61 @@ public static class DecodeBenchmark
     )
     {
         using var threadScope = LibTorchThreads.Use(threads);
-        manual_seed(seed);
-        using var model = CausalLm.Create(spec);
-        model.InitializeRandom(seed);
-        model.eval();
-        var decode = new List<BatchThroughput>();
-        foreach (var batch in batches)
+        var models = new List<CausalLm>();
+        try
         {
-            progress?.Invoke($"{spec.ModelType}: decode batch {batch}");
-            var seconds = MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed));
-            decode.Add(new BatchThroughput(batch, batch * newTokens / seconds, seconds / newTokens * 1e3));
+            foreach (var spec in specs)
+            {
+                manual_seed(seed);
+                var model = CausalLm.Create(spec);
+                models.Add(model);
+                model.InitializeRandom(seed);
+                model.eval();
+            }
+            // Seconds of each model's decode per batch (then its prefill), best so far.
+            var best = models.Select(_ => Enumerable.Repeat(double.PositiveInfinity, batches.Count + 1).ToArray()).ToArray();
+            for (int round = 0; round <= repeats; round++) // round 0 warms up and is not kept
+            {
+                progress?.Invoke(round == 0 ? "warm-up of every architecture" : $"round {round} of {repeats}");
+                for (int m = 0; m < models.Count; m++)
+                {
+                    var model = models[m];
+                    for (int b = 0; b < batches.Count; b++)
+                    {
+                        var clock = Stopwatch.StartNew();
+                        Greedy(model, batches[b], promptTokens, newTokens, seed, Untimed);
+                        if (round > 0)
+                            best[m][b] = Math.Min(best[m][b], clock.Elapsed.TotalSeconds);
+                    }
+                    var prefillClock = Stopwatch.StartNew();
+                    Prefill(model, prefillTokens, seed, lastPositionOnly: true);
+                    if (round > 0)
+                        best[m][batches.Count] = Math.Min(best[m][batches.Count], prefillClock.Elapsed.TotalSeconds);
+                }
+            }
+            return
+            [
+                .. models.Select(
+                    (model, m) =>
+                        new ArchitectureThroughput(
+                            model.Spec.ModelType,
+                            model.parameters().Sum(p => p.numel()),
+                            [
+                                .. batches.Select(
+                                    (batch, b) => new BatchThroughput(batch, batch * newTokens / best[m][b], best[m][b] / newTokens * 1e3)
+                                ),
+                            ],
+                            prefillTokens,
+                            prefillTokens / best[m][batches.Count]
+                        )
+                ),
+            ];
         }
-        progress?.Invoke($"{spec.ModelType}: prefill");
-        var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: true));
-        return new ArchitectureThroughput(
-            spec.ModelType,
-            model.parameters().Sum(p => p.numel()),
-            decode,
-            prefillTokens,
-            prefillTokens / prefillSeconds
-        );
+        finally
+        {
+            foreach (var model in models)
+                model.Dispose();
+        }
     }
 
     /// <summary>Runs <paramref name="measure"/> with the column-blocked weight product turned off.</summary>

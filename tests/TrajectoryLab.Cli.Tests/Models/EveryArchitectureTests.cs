@@ -1,12 +1,13 @@
 // Every experiment that takes a model, on a tiny random checkpoint of every architecture: each experiment's tiny
 // configuration (ExperimentEndToEndTests.SmallConfigs) with "model" pointing at a Hugging Face folder written at test
-// time — one representative config per family, shaped by ModelSpec.Shaped with the family's distinctive design (mistral's
-// window, gpt2's learned positions, gpt_neox's parallel residual and partial rotary, phi3's window and partial rotary,
-// gemma2's sliding layers and soft-caps, gemma3_text's local/global rotary bases and q/k norms, qwen3's per-head and
-// olmo2's whole-projection q/k norms with post-norms, a Mamba) over the default model's tokenizer (4096 ids), so that the
-// configurations' texts and prompts read as they are. A run completes with exit code 0, a completed manifest and numeric
-// headlines that are finite; only the experiments that measure attention itself refuse a Mamba, in one preflight line with
-// exit code 2 and no run folder. Filter with --filter "FullyQualifiedName~EveryArchitectureTests".
+// time — every supported model_type but the default's llama, shaped by ModelSpec.Shaped with the family's distinctive
+// design (mistral's window, gpt2's learned positions, gpt_neox's parallel residual and partial rotary, phi3's window and
+// partial rotary, gemma's (1 + w) norms and scaled embeddings, gemma2's sliding layers and soft-caps, gemma3_text's
+// local/global rotary bases and q/k norms, qwen3's per-head and olmo2's whole-projection q/k norms with post-norms, a
+// Mamba) over the default model's tokenizer (4096 ids), so that the configurations' texts and prompts read as they are.
+// A run completes with exit code 0, a completed manifest and numeric headlines that are finite; only the experiments
+// that measure attention itself refuse a Mamba, in one preflight line with exit code 2 and no run folder.
+// Filter with --filter "FullyQualifiedName~EveryArchitectureTests".
 using System.Text.Json;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
@@ -21,8 +22,9 @@ public sealed class TinyArchitectures : IDisposable
     /// tokenizer's 4096 ids.</summary>
     public static readonly ModelSizes Sizes = new(4096, 32, 4, 4, 64, 64, KvHeads: 2, Window: 8);
 
-    /// <summary>One model_type per family (llama itself is the default model, run by ExperimentEndToEndTests).</summary>
-    public static readonly string[] Names = ["mistral", "gpt2", "gpt_neox", "phi3", "gemma2", "gemma3_text", "qwen3", "olmo2", "mamba"];
+    /// <summary>Every supported model_type but llama, which is the default model that ExperimentEndToEndTests runs.</summary>
+    public static readonly string[] Names =
+        ["mistral", "qwen2", "gpt2", "gpt_neox", "phi3", "gemma", "gemma2", "gemma3_text", "qwen3", "olmo2", "mamba"];
 
     readonly string _root = Directory.CreateTempSubdirectory("tlab-archs-").FullName;
     readonly Dictionary<string, string> _folders = [];
@@ -125,6 +127,11 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
         Assert.True(code == 0, $"exit {code}: {stderr}");
         AssertCompletedWithFiniteHeadlines(experiment);
     }
+
+    /// <summary>No supported model_type is left out of the runs above.</summary>
+    [Fact]
+    public void EverySupportedModelTypeIsRun() =>
+        Assert.Equal(ModelSpec.SupportedModelTypes.Order(), TinyArchitectures.Names.Append("llama").Order());
 
     /// <summary>rank-collapse without its attention-path ablations measures a Mamba's residual stream like any other.</summary>
     [Fact]
