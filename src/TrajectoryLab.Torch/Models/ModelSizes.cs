@@ -1,7 +1,7 @@
 // The sizes every model family can be shaped from — width, depth, heads, MLP width, vocabulary, context — so that one
 // set of numbers (llama2.c's stories15M: dim 288, 6 layers, 6 heads, hidden 768, vocab 32000) gives a comparable model
 // of each architecture, each with its own distinctive design (ModelSpec.Shaped, IModelFamily.Shaped). Used by the
-// per-architecture decode benchmark, the every-architecture end-to-end tests and train-lm's modelType.
+// per-architecture decode benchmark and the every-architecture end-to-end tests.
 namespace TrajectoryLab.Torch.Models;
 
 /// <summary>Family-neutral sizes of a decoder; each family reads the ones it has (a Mamba has no heads and no MLP).</summary>
@@ -40,4 +40,8 @@ public sealed record ModelSizes(
     /// <summary>The first <paramref name="fraction"/> of d_head rounded down to an even count (rotary embeddings rotate pairs),
     /// at least 2.</summary>
     public int RotaryDims(double fraction) => Math.Max(2, (int)(HeadDim * fraction) / 2 * 2);
+
+    /// <summary>The Llama of these sizes (no window), the base that the Llama-style families change.</summary>
+    public ModelSpec Llama() =>
+        ModelSpec.Llama(VocabSize, Dim, Hidden, Layers, Heads, KvHeadCount, context: Context, tieWordEmbeddings: Tied);
 }

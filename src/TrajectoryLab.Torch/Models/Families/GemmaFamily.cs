@@ -52,16 +52,7 @@ internal sealed class GemmaFamily : IModelFamily
             Gemma2 => DesignFor(Gemma2, s.Dim, s.HeadDim, attentionSoftcap: 50, finalSoftcap: 30, layerWindows: windows),
             _ => DesignFor(Gemma3, s.Dim, s.HeadDim, layerWindows: windows, localRopeTheta: 10_000),
         };
-        return ModelSpec.Llama(
-            s.VocabSize,
-            s.Dim,
-            s.Hidden,
-            s.Layers,
-            s.Heads,
-            s.KvHeadCount,
-            context: s.Context,
-            tieWordEmbeddings: s.Tied
-        ) with
+        return s.Llama() with
         {
             ModelType = modelType,
             RmsNormEps = 1e-6,

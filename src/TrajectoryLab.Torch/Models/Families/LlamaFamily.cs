@@ -17,16 +17,7 @@ internal sealed class LlamaFamily : IModelFamily
     public ModelSpec Shaped(string modelType, ModelSizes sizes)
     {
         var s = sizes;
-        var llama = ModelSpec.Llama(
-            s.VocabSize,
-            s.Dim,
-            s.Hidden,
-            s.Layers,
-            s.Heads,
-            s.KvHeadCount,
-            context: s.Context,
-            tieWordEmbeddings: s.Tied
-        );
+        var llama = s.Llama();
         return modelType switch
         {
             "mistral" => llama with { ModelType = modelType, SlidingWindow = s.SlidingWindow },

@@ -27,22 +27,7 @@ internal sealed class Olmo2Family : IModelFamily
     public ModelSpec Shaped(string modelType, ModelSizes sizes)
     {
         var s = sizes;
-        return ModelSpec.Llama(
-            s.VocabSize,
-            s.Dim,
-            s.Hidden,
-            s.Layers,
-            s.Heads,
-            s.KvHeadCount,
-            context: s.Context,
-            tieWordEmbeddings: s.Tied
-        ) with
-        {
-            ModelType = modelType,
-            RopeTheta = 500_000,
-            RmsNormEps = 1e-6,
-            Design = Design,
-        };
+        return s.Llama() with { ModelType = modelType, RopeTheta = 500_000, RmsNormEps = 1e-6, Design = Design };
     }
 
     /// <inheritdoc/>

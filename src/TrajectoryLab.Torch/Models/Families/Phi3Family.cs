@@ -24,16 +24,7 @@ internal sealed class Phi3Family : IModelFamily
     {
         var s = sizes;
         var rotary = s.RotaryDims(0.75);
-        return ModelSpec.Llama(
-            s.VocabSize,
-            s.Dim,
-            s.Hidden,
-            s.Layers,
-            s.Heads,
-            s.KvHeadCount,
-            context: s.Context,
-            tieWordEmbeddings: s.Tied
-        ) with
+        return s.Llama() with
         {
             ModelType = modelType,
             SlidingWindow = s.Window ?? Math.Max(1, s.Context / 2 - 1),

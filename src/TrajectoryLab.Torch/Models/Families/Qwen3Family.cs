@@ -25,22 +25,7 @@ internal sealed class Qwen3Family : IModelFamily
     public ModelSpec Shaped(string modelType, ModelSizes sizes)
     {
         var s = sizes;
-        return ModelSpec.Llama(
-            s.VocabSize,
-            s.Dim,
-            s.Hidden,
-            s.Layers,
-            s.Heads,
-            s.KvHeadCount,
-            context: s.Context,
-            tieWordEmbeddings: s.Tied
-        ) with
-        {
-            ModelType = modelType,
-            RopeTheta = 1_000_000,
-            RmsNormEps = 1e-6,
-            Design = Design,
-        };
+        return s.Llama() with { ModelType = modelType, RopeTheta = 1_000_000, RmsNormEps = 1e-6, Design = Design };
     }
 
     /// <inheritdoc/>
