@@ -105,11 +105,14 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         var q = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         var k = qk.narrow(1, heads, kvHeads); // [batch, n_kv_heads, pos, d_head]
         var v = split.narrow(2, heads + kvHeads, kvHeads).transpose(1, 2); // [batch, n_kv_heads, pos, d_head]
+        long first = 0; // the oldest key column read: > 0 once a sliding-window cache has dropped the columns before it
         if (step.State is { } state)
-            (k, v) = state.Layer<AttentionCache>(_layer).Write(k, v, step.Positions, step.Length); // [batch, n_kv_heads, length, d_head]
-        k = RepeatKv(k); // [batch, n_heads, length, d_head]
-        v = RepeatKv(v); // [batch, n_heads, length, d_head]
+            (k, v, first) = state.Layer<IAttentionState>(_layer).Write(k, v, step); // [batch, n_kv_heads, length − first, d_head]
+        k = RepeatKv(k); // [batch, n_heads, keys, d_head] with keys = length − first
+        v = RepeatKv(v); // [batch, n_heads, keys, d_head]
         var mask = step.MaskFor(_window); // [pos, length], [batch, 1, pos, length] when padded, or null
+        if (first > 0 && mask is not null)
+            mask = mask.narrow(-1, first, step.Length - first); // [..., pos, keys]: the dropped columns were masked anyway
 
         Tensor z; // [batch, n_heads, pos, d_head]
         if (hook_pattern.HasHooks || step.ExplicitAttention || _softcap is not null)
@@ -120,7 +123,14 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
                 scores = scores.div_(cap).tanh_().mul_(cap);
             if (mask is not null)
                 scores = scores.masked_fill(mask.logical_not(), KeptScalars.NegativeInfinity);
-            var pattern = hook_pattern.Apply(scores.softmax(-1)); // [batch, n_heads, pos, length]
+            var pattern = scores.softmax(-1); // [batch, n_heads, pos, keys]
+            if (first > 0 && hook_pattern.HasHooks)
+                // Hooks see every column, as with a full cache: the dropped ones get the 0 the masked softmax gave them.
+                pattern = hook_pattern
+                    .Apply(functional.pad(pattern, [first, 0])) // [batch, n_heads, pos, length]
+                    .narrow(-1, first, step.Length - first);
+            else
+                pattern = hook_pattern.Apply(pattern); // [batch, n_heads, pos, length]
             z = pattern.matmul(v);
         }
         else

@@ -25,7 +25,7 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
 
     /// <summary>The forward pass with the final norm and head run at every position or only at the last one.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids at columns startPos … startPos + pos - 1 (positions in an unpadded
-    /// state; a left-padded one shifts each row's, see <see cref="NewState"/>).</param>
+    /// state; a left-padded one shifts each row's, see <see cref="NewState(long, long, IReadOnlyList{long}?)"/>).</param>
     /// <param name="cache">Keys/values of positions before startPos (written with the new ones), or null for a pass from position 0 without
     /// a cache.</param>
     /// <param name="startPos">Column of the first token; 0 without a cache.</param>
@@ -50,6 +50,11 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     /// <exception cref="ArgumentOutOfRangeException">A nonpositive size, or pads that do not fit (see <see
     /// cref="ModelState(long, long, IEnumerable{ILayerState}, IReadOnlyList{long}?, Device?)"/>).</exception>
     public abstract ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad = null);
+
+    /// <summary>The public NewState, or with <paramref name="keepAll"/> a state whose
+    /// sliding-window layers keep every column instead of the last ones their queries can see (same logits; for tests
+    /// that compare the two).</summary>
+    internal abstract ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad, bool keepAll);
 
     /// <summary>The hook point registered under <paramref name="hookName"/> (a <see cref="HookNames"/> name).</summary>
     /// <exception cref="ArgumentException">No hook point has that name; the message lists the valid ones.</exception>

@@ -10,7 +10,13 @@ namespace TrajectoryLab.Torch.Models;
 internal abstract class DecoderBlock(string name) : Module<Tensor, StepContext, Tensor>(name)
 {
     /// <summary>This layer's state for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions.</summary>
-    public abstract ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device);
+    /// <param name="batch">Rows.</param>
+    /// <param name="capacity">Columns each row can hold.</param>
+    /// <param name="dtype">The model's dtype.</param>
+    /// <param name="device">The model's device.</param>
+    /// <param name="keepAll">Keep every column even where the layer could drop old ones (a sliding window): the state of
+    /// a comparison, same numbers, more memory.</param>
+    public abstract ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device, bool keepAll = false);
 
     /// <summary>The paths this block keeps (<see cref="BlockAblation"/>); the unchanged block by default.</summary>
     public BlockAblation Ablation { get; set; } = BlockAblation.Full;

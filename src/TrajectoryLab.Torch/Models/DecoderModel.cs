@@ -126,7 +126,11 @@ internal sealed class DecoderModel : CausalLm
 
     /// <inheritdoc/>
     public override ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad = null) =>
-        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device)), leftPad, Device);
+        NewState(batch, capacity, leftPad, keepAll: false);
+
+    /// <inheritdoc/>
+    internal override ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad, bool keepAll) =>
+        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device, keepAll)), leftPad, Device);
 
     /// <inheritdoc/>
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)

@@ -1,6 +1,7 @@
 // The state of the generation map: whatever each layer carries from one step to the next. An attention layer carries
 // its keys and values (AttentionCache, preallocated and written in place with index_copy_: growing by torch.cat
-// halves batched decoding speed, docs/performance.md); a recurrent layer carries a fixed-size state. Everything that
+// halves batched decoding speed, docs/performance.md), or a sliding-window layer only the columns its queries can still
+// see (WindowCache); a recurrent layer carries a fixed-size state. Everything that
 // works on the state — perturbed rows, the re-combination of their deviations (QR of the tangents), stepping —
 // works through ModelState and ILayerState, whatever the architecture.
 // A state may be left-padded (docs/padding.md): row b's first LeftPad[b] columns hold no token of it, and every layer
@@ -105,8 +106,21 @@ internal sealed class ModelState : IDisposable
     }
 }
 
-/// <summary>An attention layer's keys and values: [batch, kv_heads, capacity, d_head] each.</summary>
-internal sealed class AttentionCache : ILayerState
+/// <summary>An attention layer's keys and values, whichever columns it keeps.</summary>
+internal interface IAttentionState : ILayerState
+{
+    /// <summary>Writes the keys/values of the pass's new columns (<see cref="StepContext.StartPos"/> …
+    /// <see cref="StepContext.Length"/> − 1) and returns those of every column from <c>First</c> to the last new one,
+    /// First being the oldest column any query of the pass may see (0 for a cache that keeps everything).</summary>
+    /// <param name="k">[batch, kv_heads, pos, d_head]</param>
+    /// <param name="v">[batch, kv_heads, pos, d_head]</param>
+    /// <param name="step">The pass.</param>
+    /// <returns>Keys and values, each [batch, kv_heads, length − First, d_head], and First.</returns>
+    (Tensor Keys, Tensor Values, long First) Write(Tensor k, Tensor v, StepContext step);
+}
+
+/// <summary>An attention layer's keys and values of every column: [batch, kv_heads, capacity, d_head] each.</summary>
+internal sealed class AttentionCache : IAttentionState
 {
     private readonly Tensor _keys; // [batch, kv_heads, capacity, d_head]
     private readonly Tensor _values; // [batch, kv_heads, capacity, d_head]
@@ -118,33 +132,36 @@ internal sealed class AttentionCache : ILayerState
         _values = zeros(shape, dtype, device).DetachFromDisposeScope();
     }
 
-    /// <summary>Writes the new keys/values at <paramref name="positions"/> and returns views of everything cached up to
-    /// the last of them.</summary>
-    /// <param name="k">[batch, kv_heads, pos, d_head]</param>
-    /// <param name="v">[batch, kv_heads, pos, d_head]</param>
-    /// <param name="positions">[pos] int64: startPos … startPos + pos - 1.</param>
-    /// <param name="length">startPos + pos.</param>
-    /// <returns>Keys and values, each [batch, kv_heads, length, d_head].</returns>
-    public (Tensor Keys, Tensor Values) Write(Tensor k, Tensor v, Tensor positions, long length)
+    /// <inheritdoc/>
+    public (Tensor Keys, Tensor Values, long First) Write(Tensor k, Tensor v, StepContext step)
     {
-        _keys.index_copy_(2, positions, k);
-        _values.index_copy_(2, positions, v);
-        return (_keys.narrow(2, 0, length), _values.narrow(2, 0, length));
+        _keys.index_copy_(2, step.Positions, k);
+        _values.index_copy_(2, step.Positions, v);
+        return (_keys.narrow(2, 0, step.Length), _values.narrow(2, 0, step.Length), 0);
     }
 
     /// <inheritdoc/>
     public void MixDeviations(Tensor mix, long from, long length)
     {
-        var k = _keys.shape[0] - 1;
-        foreach (var buffer in new[] { _keys, _values })
-        {
-            using var scope = NewDisposeScope();
-            var used = buffer.narrow(2, from, length - from); // [1 + k, kv_heads, length − from, d_head]
-            var reference = used.narrow(0, 0, 1); // [1, kv_heads, length − from, d_head]
-            var rows = used.narrow(0, 1, k).sub_(reference); // [k, …]: the deviations, in place
-            var mixed = mix.t().matmul(rows.reshape(k, -1)); // [k, kv_heads · (length − from) · d_head]
-            rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
-        }
+        Mix(_keys, mix, from, length - from);
+        Mix(_values, mix, from, length - from);
+    }
+
+    /// <summary>Re-combines the deviations of rows 1…k from row 0 in slots <paramref name="offset"/> … offset + count − 1
+    /// of <paramref name="buffer"/> (see <see cref="ILayerState.MixDeviations"/>).</summary>
+    /// <param name="buffer">[1 + k, kv_heads, slots, d_head]</param>
+    /// <param name="mix">[k, k]</param>
+    /// <param name="offset">First slot.</param>
+    /// <param name="count">Slots.</param>
+    internal static void Mix(Tensor buffer, Tensor mix, long offset, long count)
+    {
+        using var scope = NewDisposeScope();
+        var k = buffer.shape[0] - 1;
+        var used = buffer.narrow(2, offset, count); // [1 + k, kv_heads, count, d_head]
+        var reference = used.narrow(0, 0, 1); // [1, kv_heads, count, d_head]
+        var rows = used.narrow(0, 1, k).sub_(reference); // [k, …]: the deviations, in place
+        var mixed = mix.t().matmul(rows.reshape(k, -1)); // [k, kv_heads · count · d_head]
+        rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
     }
 
     /// <summary>Frees the buffers.</summary>

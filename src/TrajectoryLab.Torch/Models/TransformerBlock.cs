@@ -26,6 +26,7 @@ internal sealed class TransformerBlock : DecoderBlock
     private readonly HookPoint hook_resid_post;
     private readonly ResidualLayout _layout;
     private readonly ModelSpec _spec;
+    private readonly int _layer;
 
     /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s design with uninitialised weights.</summary>
     public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype)
@@ -33,6 +34,7 @@ internal sealed class TransformerBlock : DecoderBlock
     {
         var design = spec.Block;
         _spec = spec;
+        _layer = layer;
         _layout = design.Residual;
         Module<Tensor, Tensor> Norm() => Norms.Create(design.Norm, spec.HiddenSize, spec.RmsNormEps, dtype);
         if (_layout != ResidualLayout.PostNorm)
@@ -83,6 +85,10 @@ internal sealed class TransformerBlock : DecoderBlock
     /// <summary>An attention cache: every position's keys and values (a sliding-window layer reads only the last W).</summary>
     /// <remarks>Without the skip connections (<see cref="DecoderBlock.Ablation"/>) resid_mid = attn_out and resid_post =
     /// mlp_out; without the MLP hook_mlp_out carries zeros and resid_post = resid_mid.</remarks>
-    public override ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device) =>
-        new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device);
+    /// <remarks>A sliding-window layer keeps only the columns its queries can still see (<see cref="WindowCache"/>) when
+    /// that is fewer than the capacity; <paramref name="keepAll"/> keeps every column (a full cache, for comparisons).</remarks>
+    public override ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device, bool keepAll = false) =>
+        _spec.Block.WindowOf(_spec, _layer) is { } window && 2L * window < capacity && !keepAll
+            ? new WindowCache(batch, window, _spec.NumKvHeads, _spec.HeadDim, dtype, device)
+            : new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device);
 }

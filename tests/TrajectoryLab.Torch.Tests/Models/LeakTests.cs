@@ -1,5 +1,5 @@
 // Leak test: 2,000 greedy steps with one dispose scope per step leave the live tensor count flat (GPT-2, which shares
-// the blocks and cache, runs 300 to keep the suite short).
+// the blocks and cache, runs 300 to keep the suite short; a Mistral whose window drops old columns, 500).
 // Tensor.TotalCount is process-wide, so this runs alone (no parallel tests), after collecting earlier garbage, and
 // inside a no-GC region so that finalizers cannot quietly dispose tensors that escaped their scope.
 using TrajectoryLab.Torch.Models;
@@ -26,6 +26,14 @@ public sealed class LeakTests
     {
         using var model = new DecoderModel(TinyGpt2s.Specs["gpt2-tied"] with { NumLayers = 1, MaxPositionEmbeddings = 300 });
         AssertLiveTensorCountStaysFlat(model, steps: 300);
+    }
+
+    /// <summary>A sliding window of 3 drops its old columns every few steps (WindowCache): the moves leave nothing behind.</summary>
+    [Fact]
+    public void SlidingWindowStepsKeepTheLiveTensorCountFlat()
+    {
+        using var model = TinyQwen3s.Create("mistral-window-3");
+        AssertLiveTensorCountStaysFlat(model, steps: 500);
     }
 
     private static void AssertLiveTensorCountStaysFlat(CausalLm model, int steps)
