@@ -155,13 +155,17 @@ internal sealed class AttentionCache : IAttentionState
     /// <param name="count">Slots.</param>
     internal static void Mix(Tensor buffer, Tensor mix, long offset, long count)
     {
+        // Three passes over the rows: the deviations (subtracted explicitly, so float32 keeps their digits), the product
+        // with the reference added in the same kernel, the copy back. The state is strided (a window of its slots), so
+        // fewer passes is what makes this fast; it had five, one of them a hidden reshape copy.
         using var scope = NewDisposeScope();
         var k = buffer.shape[0] - 1;
         var used = buffer.narrow(2, offset, count); // [1 + k, kv_heads, count, d_head]
         var reference = used.narrow(0, 0, 1); // [1, kv_heads, count, d_head]
-        var rows = used.narrow(0, 1, k).sub_(reference); // [k, …]: the deviations, in place
-        var mixed = mix.t().matmul(rows.reshape(k, -1)); // [k, kv_heads · count · d_head]
-        rows.copy_(mixed.view(rows.shape)).add_(reference, KeptScalars.One);
+        var rows = used.narrow(0, 1, k); // [k, kv_heads, count, d_head]
+        var deviations = rows.sub(reference).view(k, -1); // [k, kv_heads · count · d_head], contiguous
+        var mixed = addmm(reference.reshape(1, -1), mix.t(), deviations, beta: 1, alpha: 1); // [k, …] = reference + mixᵀ · deviations
+        rows.copy_(mixed.view(rows.shape));
     }
 
     /// <summary>Frees the buffers.</summary>
