@@ -86,6 +86,11 @@ public static class DecodeBenchReport
         {
             run.Headline("decode tok/s, batch 1", single.TokensPerSecond);
             checks.Add(AtLeast("decode tok/s, batch 1", single.TokensPerSecond, o.TargetSingle));
+            if (r.SimdMatVecTokensPerSecond is { } simd)
+            {
+                run.Headline("C# SIMD matrix-vector baseline tok/s", simd);
+                run.Headline("decode batch 1 / C# SIMD matrix-vector baseline", single.TokensPerSecond / simd);
+            }
         }
         if (batched is not null)
         {
@@ -129,7 +134,7 @@ public static class DecodeBenchReport
                         + $"{d.UnblockedTokensPerSecond:F0} tok/s), {d.MillisecondsPerStep:F2} ms/step = "
                         + $"{d.MillisecondsPerStep / bandwidthFloorMs:F1}× the bandwidth floor, "
                         + $"{d.MillisecondsPerStep / ArithmeticFloorMs(d.Batch):F1}× the arithmetic floor"
-                )
+                ) + (d.Batch == 1 ? SimdComparison(d, r.SimdMatVecTokensPerSecond) : "")
             )),
             new KeyValue(
                 "prefill",
@@ -307,6 +312,17 @@ public static class DecodeBenchReport
             )
         );
     }
+
+    /// <summary>How a batch-1 step compares with the plain C# SIMD stream of the same weights (empty when a saved result
+    /// predates that baseline).</summary>
+    static string SimdComparison(DecodeMeasurement d, double? simd) =>
+        simd is { } s
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"; {d.TokensPerSecond / s:F2}× the C# SIMD matrix-vector baseline of this run ({s:F0} tok/s, {1e3 / s:F2} ms: "
+                    + $"the same weights streamed once in plain C#, nothing else)"
+            )
+            : "";
 
     /// <summary>A minimum target as a table row: the measured value, the target and whether it is met.</summary>
     static KeyValue AtLeast(string name, double measured, double target) =>

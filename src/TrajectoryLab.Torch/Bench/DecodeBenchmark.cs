@@ -37,6 +37,8 @@ public sealed record PrefillMeasurement(int Tokens, double TokensPerSecond, doub
 /// <param name="Prefill">The prefill measurement.</param>
 /// <param name="Machine">The machine floors measured in the same run.</param>
 /// <param name="PeakResidentMiB">Peak resident memory of the process.</param>
+/// <param name="SimdMatVecTokensPerSecond">Passes per second of <see cref="SimdMatVecBaseline"/> over the same matrices
+/// (the plain C# SIMD stream of the weights a batch-1 step reads); null in a result saved before it was measured.</param>
 public sealed record DecodeBenchmarkResult(
     long Parameters,
     long WeightBytes,
@@ -44,7 +46,8 @@ public sealed record DecodeBenchmarkResult(
     IReadOnlyList<DecodeMeasurement> Decode,
     PrefillMeasurement Prefill,
     MachineBaselines Machine,
-    double PeakResidentMiB
+    double PeakResidentMiB,
+    double? SimdMatVecTokensPerSecond = null
 );
 
 /// <summary>Decode throughput of one compared architecture at one batch size.</summary>
@@ -94,6 +97,8 @@ public static class DecodeBenchmark
 
         progress?.Invoke("machine floors");
         var machine = MachineBaselines.Measure();
+        progress?.Invoke("C# SIMD matrix-vector baseline");
+        var simdSeconds = SimdMatVecBaseline.SecondsPerToken(StreamedMatrices(model), threads, tokens: 32, repeats, seed: 1);
         var decode = new List<DecodeMeasurement>();
         foreach (var batch in batches)
         {
@@ -127,7 +132,8 @@ public static class DecodeBenchmark
                 prefillTokens / allPositionsSeconds
             ),
             machine,
-            PeakResidentMiB()
+            PeakResidentMiB(),
+            1 / simdSeconds
         );
     }
 
@@ -206,6 +212,17 @@ public static class DecodeBenchmark
                 model.Dispose();
         }
     }
+
+    /// <summary>(outputs, inputs) of every weight matrix a decoding step streams, in the model's order: every 2-D
+    /// parameter but the token and position tables, whose rows are gathered, not streamed (a tied model's table is the
+    /// head's W_U, which is streamed).</summary>
+    static List<(int Rows, int Columns)> StreamedMatrices(CausalLm model) =>
+        [
+            .. model
+                .named_parameters()
+                .Where(p => p.parameter.dim() == 2 && p.name != ParameterNames.EmbedW && p.name != ParameterNames.PosEmbedW)
+                .Select(p => ((int)p.parameter.shape[1], (int)p.parameter.shape[0])), // stored [in, out]
+        ];
 
     /// <summary>Runs <paramref name="measure"/> with the column-blocked weight product turned off.</summary>
     static double Unblocked(Func<double> measure)
