@@ -44,12 +44,18 @@ public sealed record MachineBaselines(double CallMicroseconds, double BandwidthG
 
     /// <summary>The shortest wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up run, in
     /// seconds.</summary>
-    public static double Best(int repeats, Action work)
+    public static double Best(int repeats, Action work) => Best(repeats, () => { }, work);
+
+    /// <summary><see cref="Best(int, Action)"/> with <paramref name="between"/> run untimed before each timing (and the
+    /// warm-up): another measurement interleaved with this one.</summary>
+    public static double Best(int repeats, Action between, Action work)
     {
+        between();
         work();
         var best = double.PositiveInfinity;
         for (int r = 0; r < repeats; r++)
         {
+            between();
             var clock = Stopwatch.StartNew();
             work();
             best = Math.Min(best, clock.Elapsed.TotalSeconds);

@@ -11,17 +11,20 @@ using System.Numerics.Tensors;
 
 namespace TrajectoryLab.Torch.Bench;
 
-/// <summary>Times y = W x over a model's matrices in plain multi-threaded C# SIMD.</summary>
-public static class SimdMatVecBaseline
+/// <summary>y = W x over a model's matrices in plain multi-threaded C# SIMD, timed.</summary>
+public sealed class SimdMatVecBaseline
 {
-    /// <summary>Seconds for one pass over every matrix (one "token"), best of <paramref name="repeats"/> timings of
-    /// <paramref name="tokens"/> passes after a warm-up.</summary>
+    private readonly IReadOnlyList<(int Rows, int Columns)> _matrices;
+    private readonly float[][] _weights; // [rows, columns] each
+    private readonly float[][] _inputs; // [columns] each
+    private readonly float[][] _outputs; // [rows] each
+    private readonly int _threads;
+    private readonly ParallelOptions _options;
+
     /// <param name="matrices">(rows, columns) of each matrix, rows = outputs, in the order a step reads them.</param>
     /// <param name="threads">Threads sharing each matrix's rows.</param>
-    /// <param name="tokens">Passes per timing.</param>
-    /// <param name="repeats">Timings.</param>
     /// <param name="seed">Seed of the random weights and inputs.</param>
-    public static double SecondsPerToken(IReadOnlyList<(int Rows, int Columns)> matrices, int threads, int tokens, int repeats, int seed)
+    public SimdMatVecBaseline(IReadOnlyList<(int Rows, int Columns)> matrices, int threads, int seed)
     {
         var random = new Random(seed);
         float[] Fill(long n)
@@ -31,40 +34,40 @@ public static class SimdMatVecBaseline
                 a[i] = (float)(random.NextDouble() - 0.5);
             return a;
         }
-        var weights = matrices.Select(m => Fill((long)m.Rows * m.Columns)).ToArray(); // [rows, columns] each
-        var inputs = matrices.Select(m => Fill(m.Columns)).ToArray(); // [columns] each
-        var outputs = matrices.Select(m => new float[m.Rows]).ToArray(); // [rows] each
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        _matrices = matrices;
+        _weights = [.. matrices.Select(m => Fill((long)m.Rows * m.Columns))];
+        _inputs = [.. matrices.Select(m => Fill(m.Columns))];
+        _outputs = [.. matrices.Select(m => new float[m.Rows])];
+        _threads = threads;
+        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+    }
 
-        void Pass()
+    /// <summary>Seconds per pass over every matrix (one "token"), timed over <paramref name="tokens"/> passes.</summary>
+    public double SecondsPerToken(int tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int t = 0; t < tokens; t++)
+            Pass();
+        return clock.Elapsed.TotalSeconds / tokens;
+    }
+
+    /// <summary>y = W x for every matrix, in order.</summary>
+    private void Pass()
+    {
+        for (int m = 0; m < _matrices.Count; m++)
         {
-            for (int m = 0; m < matrices.Count; m++)
+            var (rows, columns) = _matrices[m];
+            var w = _weights[m];
+            var x = _inputs[m];
+            var y = _outputs[m];
+            Parallel.For(0, _threads, _options, t =>
             {
-                var (rows, columns) = matrices[m];
-                var w = weights[m];
-                var x = inputs[m];
-                var y = outputs[m];
-                Parallel.For(0, threads, options, t =>
-                {
-                    int from = (int)((long)rows * t / threads),
-                        to = (int)((long)rows * (t + 1) / threads);
-                    var xs = x.AsSpan();
-                    for (int o = from; o < to; o++)
-                        y[o] = TensorPrimitives.Dot(w.AsSpan(o * columns, columns), xs);
-                });
-            }
+                int from = (int)((long)rows * t / _threads),
+                    to = (int)((long)rows * (t + 1) / _threads);
+                var xs = x.AsSpan();
+                for (int o = from; o < to; o++)
+                    y[o] = TensorPrimitives.Dot(w.AsSpan(o * columns, columns), xs);
+            });
         }
-
-        var best = double.PositiveInfinity;
-        Pass();
-        for (int r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int t = 0; t < tokens; t++)
-                Pass();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds / tokens);
-        }
-        GC.KeepAlive(outputs);
-        return best;
     }
 }
