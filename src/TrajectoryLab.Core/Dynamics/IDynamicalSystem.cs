@@ -14,7 +14,8 @@ namespace TrajectoryLab.Core.Dynamics;
 /// algorithms do not use it directly: they are written against the two narrow capabilities
 /// <see cref="ITangentDynamics"/> and <see cref="IPerturbedPair"/>, which a state-vector system gets
 /// through <c>TangentBundle</c> and <c>StatePair</c>, and which the language model
-/// implements itself (its state is a KV cache plus hidden states, and its k tangents ride as one batch).
+/// implements itself (its state is the model's state of the generation map, key–value caches or a recurrent state, plus
+/// hidden states, and its k tangents ride as one batch).
 /// </remarks>
 public interface IDynamicalSystem
 {

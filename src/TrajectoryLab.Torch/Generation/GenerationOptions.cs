@@ -22,7 +22,7 @@ public enum StepOutputs
 /// <summary>Options of a <see cref="GenerationSession"/>.</summary>
 public sealed record GenerationOptions
 {
-    /// <summary>Tokens each row may generate (the prefill's one included); sizes the KV cache. Default 256.</summary>
+    /// <summary>Tokens each row may generate (the prefill's one included); sizes the model state. Default 256.</summary>
     public int MaxNewTokens { get; init; } = 256;
 
     /// <summary>The sampler of every row unless <see cref="RowSamplers"/> is set. Default greedy.</summary>

@@ -1,5 +1,5 @@
-// The contract every architecture implements (Llama family, GPT-2): logits = model(tokens, cache, startPos), a KV cache
-// factory, and hook points under the canonical TransformerLens names. Generation, sampling, hooks-at-every-step and the
+// The contract every architecture implements (docs/architectures.md): logits = model(tokens, state, startPos), a factory
+// of the generation map's state (attention caches, sliding-window caches, Mamba's recurrent state), and hook points under the canonical TransformerLens names. Generation, sampling, hooks-at-every-step and the
 // dynamical-system wrappers are written once against this class.
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,7 +7,7 @@ using static TorchSharp.torch.nn;
 
 namespace TrajectoryLab.Torch.Models;
 
-/// <summary>A causal language model with a KV cache and named hook points.</summary>
+/// <summary>A causal language model with a state of the generation map and named hook points.</summary>
 internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long, Tensor>(name)
 {
     /// <summary>The architecture.</summary>
