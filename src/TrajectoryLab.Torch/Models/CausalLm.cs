@@ -1,6 +1,7 @@
 // The contract every architecture implements (docs/architectures.md): logits = model(tokens, state, startPos), a factory
-// of the generation map's state (attention caches, sliding-window caches, Mamba's recurrent state), and hook points under the canonical TransformerLens names. Generation, sampling, hooks-at-every-step and the
-// dynamical-system wrappers are written once against this class.
+// of the generation map's state (attention caches, sliding-window caches, Mamba's recurrent state), and hook points
+// under the canonical TransformerLens names. Generation, sampling, hooks-at-every-step and the dynamical-system wrappers
+// are written once against this class.
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
