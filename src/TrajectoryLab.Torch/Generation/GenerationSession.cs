@@ -1,6 +1,7 @@
 // Decoding a batch of trajectories through one state of the generation map (ModelState): Prefill(prompts) then Step()
-// repeatedly. Each step is one dispose scope under no_grad: forward the new tokens, apply each row's sampler with its own random stream, append
-// the chosen tokens; logits, log-probs and captured activations leave as float arrays. Runs synchronously on one thread.
+// repeatedly. Each step is one dispose scope under no_grad: forward the new tokens, apply each row's sampler with its
+// own random stream, append the chosen tokens; logits, log-probs and captured activations leave as float arrays. Runs
+// synchronously on one thread.
 // Prompts of unequal length are left-padded to the longest (docs/padding.md): the padding is part of the model state, so
 // each row computes what it would compute alone (up to rounding), and every position a caller names is the row's own.
 using TrajectoryLab.Torch.Models;
