@@ -108,7 +108,7 @@ public static class DecodeBenchReport
                 $"Random-weight Llama: dim {o.Dim}, {o.Layers} layers, {o.Heads} heads ({spec.NumKvHeads} KV), hidden {o.Hidden}, vocab "
                     + $"{o.Vocab}, {(o.Tied ? "tied" : "untied")} head; {r.Parameters:N0} parameters, "
                     + $"{r.WeightBytes / 1e6:F1} MB of fp32 weights streamed per step. "
-                    + $"Greedy decoding of {o.NewTokens} tokens after a {o.PromptTokens}-token prompt through the KV cache, one "
+                    + $"Greedy decoding of {o.NewTokens} tokens after a {o.PromptTokens}-token prompt through the model state, one "
                     + $"dispose scope per step, {o.Threads} threads; best of {o.Repeats}."
             )
         );
@@ -199,8 +199,7 @@ public static class DecodeBenchReport
             return;
         var llama = all[0];
         var others = all.Skip(1).ToArray();
-        double DecodeRatio(ArchitectureThroughput a, BatchThroughput d) =>
-            d.TokensPerSecond / llama.Decode.First(l => l.Batch == d.Batch).TokensPerSecond;
+        double DecodeRatio(BatchThroughput d) => d.TokensPerSecond / llama.Decode.First(l => l.Batch == d.Batch).TokensPerSecond;
         double PrefillRatio(ArchitectureThroughput a) => a.PrefillTokensPerSecond / llama.PrefillTokensPerSecond;
 
         run.Table(
@@ -213,7 +212,7 @@ public static class DecodeBenchReport
                         d.Batch,
                         o.NewTokens,
                         d.TokensPerSecond,
-                        DecodeRatio(a, d)
+                        DecodeRatio(d)
                     ))
                     .Append(
                         new ArchitectureRow(
@@ -230,7 +229,7 @@ public static class DecodeBenchReport
         );
         foreach (var a in others)
         foreach (var d in a.Decode.Where(d => d.Batch == 1 || d == a.Decode.MaxBy(x => x.Batch)))
-            run.Headline($"{a.ModelType} / llama, decode batch {d.Batch}", DecodeRatio(a, d));
+            run.Headline($"{a.ModelType} / llama, decode batch {d.Batch}", DecodeRatio(d));
 
         static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
         var batches = llama.Decode.Select(d => d.Batch).ToArray();
@@ -265,7 +264,7 @@ public static class DecodeBenchReport
                             [
                                 a.ModelType,
                                 F(a.Parameters / 1e6, "F2"),
-                                .. a.Decode.Select(d => $"{F(d.TokensPerSecond, "F0")} ({F(DecodeRatio(a, d), "F2")})"),
+                                .. a.Decode.Select(d => $"{F(d.TokensPerSecond, "F0")} ({F(DecodeRatio(d), "F2")})"),
                                 $"{F(a.PrefillTokensPerSecond, "F0")} ({F(PrefillRatio(a), "F2")})",
                             ]
                     )
@@ -301,10 +300,7 @@ public static class DecodeBenchReport
                 {
                     Series =
                     [
-                        .. others.Select(a => new LineSeries(a.ModelType, x, [.. a.Decode.Select(d => DecodeRatio(a, d))])
-                        {
-                            Markers = true,
-                        }),
+                        .. others.Select(a => new LineSeries(a.ModelType, x, [.. a.Decode.Select(d => DecodeRatio(d))]) { Markers = true }),
                         new ReferenceLine("llama", ReferenceOrientation.Horizontal, 1),
                     ],
                     Legend = LegendPosition.OutsideRight,

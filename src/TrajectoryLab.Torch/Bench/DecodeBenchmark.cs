@@ -1,5 +1,5 @@
 // Decode and prefill throughput of a causal LM through the one forward implementation that every experiment uses:
-// greedy decoding of B trajectories with the KV cache (one dispose scope per step), and a prefill of P tokens.
+// greedy decoding of B trajectories through the model state (one dispose scope per step), and a prefill of P tokens.
 // The figures are read against the machine floors measured in the same run (MachineBaselines): the bytes of weights a
 // token must stream (bandwidth floor), the FLOPs it needs (arithmetic floor) and the native calls it makes (call floor).
 // Compare measures the same loop for several architectures of the same sizes (ModelSpec.Shaped), interleaved, without the

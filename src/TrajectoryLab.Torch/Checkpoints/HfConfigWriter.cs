@@ -68,22 +68,16 @@ public static class HfConfigWriter
             );
         if (!qwen2 && spec.Design?.LayerWindows is not null)
             throw new ArgumentException($"{spec.ModelType} cannot express per-layer sliding windows", nameof(spec));
-        json.WriteStartArray("architectures");
-        json.WriteStringValue(
+        FamilyConventions.WriteHead(
+            json,
             spec.ModelType switch
             {
                 "llama" => "LlamaForCausalLM",
                 "mistral" => "MistralForCausalLM",
                 _ => "Qwen2ForCausalLM",
-            }
+            },
+            spec
         );
-        json.WriteEndArray();
-        json.WriteString("model_type", spec.ModelType);
-        json.WriteNumber("vocab_size", spec.VocabSize);
-        json.WriteNumber("hidden_size", spec.HiddenSize);
-        json.WriteNumber("intermediate_size", spec.IntermediateSize);
-        json.WriteNumber("num_hidden_layers", spec.NumLayers);
-        json.WriteNumber("num_attention_heads", spec.NumHeads);
         json.WriteNumber("num_key_value_heads", spec.NumKvHeads);
         json.WriteNumber("head_dim", spec.HeadDim);
         json.WriteString("hidden_act", "silu");
