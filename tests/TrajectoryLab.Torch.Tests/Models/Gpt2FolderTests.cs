@@ -10,8 +10,6 @@ namespace TrajectoryLab.Torch.Tests.Models;
 
 public sealed class Gpt2FolderTests
 {
-    private static Dictionary<string, byte[]> Bytes(CausalLm model) =>
-        model.named_parameters().ToDictionary(p => p.name, p => p.parameter.contiguous().bytes.ToArray());
 
     [Theory]
     [InlineData("gpt2-tied", ScalarType.Float32)]
@@ -25,10 +23,7 @@ public sealed class Gpt2FolderTests
         using var loaded = HfModelFolder.Load(folder.Path, dtype);
         Assert.IsType<DecoderModel>(loaded);
         Assert.Equal(model.Spec with { TorchDType = null, EosTokenIds = null }, loaded.Spec with { TorchDType = null, EosTokenIds = null });
-        var expected = Bytes(model);
-        var actual = Bytes(loaded);
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (name, bytes) in expected) Assert.Equal(bytes, actual[name]);
+        SavedWeights.AssertSame(model, loaded);
         var tokens = TinyLlamas.Tokens(model.Spec, 2, 8, seed: 4);
         Assert.Equal(TinyLlamas.Logits(model, tokens), TinyLlamas.Logits(loaded, tokens));
     }
@@ -58,8 +53,8 @@ public sealed class Gpt2FolderTests
         }
 
         using var loaded = HfModelFolder.Load(bare.Path);
-        var expected = Bytes(model);
-        foreach (var (name, bytes) in Bytes(loaded)) Assert.Equal(expected[name], bytes);
+        var expected = SavedWeights.Bytes(model);
+        foreach (var (name, bytes) in SavedWeights.Bytes(loaded)) Assert.Equal(expected[name], bytes);
     }
 
     [Fact]
