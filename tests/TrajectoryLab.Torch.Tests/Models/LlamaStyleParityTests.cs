@@ -119,15 +119,8 @@ public sealed class LlamaStyleParityTests(ITestOutputHelper output)
     public void BatchEqualsOneAtATime(string config)
     {
         using var model = TinyQwen3s.Create(config);
-        var tokens = TinyLlamas.Tokens(model.Spec, batch: 3, length: 9, seed: 1);
-        var batched = TinyLlamas.Logits(model, tokens);
-        var single = tokens.SelectMany(t => TinyLlamas.Logits(model, [t])).ToArray();
-        Assert.True(TinyLlamas.RelativeError(batched, single) < DecodingTolerance);
-
-        var prompts = TinyLlamas.Tokens(model.Spec, batch: 3, length: 4, seed: 8);
-        var greedy = Greedy(model, prompts, steps: 6);
-        for (var b = 0; b < prompts.Length; b++)
-            Assert.Equal(Greedy(model, [prompts[b]], steps: 6)[0], greedy[b]);
+        DecodingTests.AssertBatchEqualsOneAtATime(model);
+        DecodingTests.AssertBatchedGreedyEqualsOneAtATime(model);
     }
 
     /// <summary>The logits of <paramref name="tokens"/> fed through a cache in chunks of the given sizes, reassembled as
@@ -147,27 +140,5 @@ public sealed class LlamaStyleParityTests(ITestOutputHelper output)
                 Array.Copy(piece, b * chunks[c] * vocab, result, (b * length + start) * vocab, chunks[c] * vocab);
         }
         return result;
-    }
-
-    /// <summary>Greedy continuation of equal-length prompts with a cache: [batch][steps] token ids.</summary>
-    private static long[][] Greedy(CausalLm model, int[][] prompts, int steps)
-    {
-        using var cache = model.NewState(prompts.Length, prompts[0].Length + steps);
-        var generated = prompts.Select(_ => new long[steps]).ToArray();
-        var input = TinyLlamas.AsTensor(prompts);
-        long position = 0;
-        for (var s = 0; s < steps; s++)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var logits = model.call(input, cache, position); // [batch, pos, vocab]
-            position += input.shape[1];
-            var next = logits.select(1, -1).argmax(-1); // [batch]
-            var ids = next.data<long>().ToArray();
-            for (var b = 0; b < ids.Length; b++) generated[b][s] = ids[b];
-            input = next.unsqueeze(1).MoveToOuterDisposeScope(); // [batch, 1]
-        }
-        input.Dispose();
-        return generated;
     }
 }
