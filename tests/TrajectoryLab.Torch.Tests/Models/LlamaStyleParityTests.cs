@@ -84,23 +84,7 @@ public sealed class LlamaStyleParityTests(ITestOutputHelper output)
     public void ParametersCarryTheCanonicalNamesAndShapes(string config)
     {
         using var model = new DecoderModel(TinyQwen3s.All[config].Spec);
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
-        var map = HfWeightMap.For(model.Spec);
-        Assert.Equal(map.Select(m => m.CanonicalName).Distinct().Order(), parameters.Keys.Order());
-        Assert.Equal(map.Count, map.Select(m => m.HfName).Distinct().Count());
-        foreach (var fused in map.GroupBy(m => m.CanonicalName))
-        {
-            var shape = HfModelFolder.CanonicalShape(fused.Key, model.Spec);
-            Assert.Equal(shape, parameters[fused.Key]);
-            // The HF tensors filling one parameter tile its columns exactly: no gap, no overlap (q|k|v, gate|up).
-            var next = 0L;
-            foreach (var m in fused.OrderBy(m => m.ColumnStart))
-            {
-                Assert.Equal(next, m.ColumnStart);
-                next += m.Columns ?? shape[^1];
-            }
-            Assert.Equal(shape[^1], next);
-        }
+        ParityChecks.AssertWeightMapFillsTheParameters(model);
     }
 
     [Theory]

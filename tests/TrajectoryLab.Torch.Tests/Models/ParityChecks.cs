@@ -1,5 +1,6 @@
 // Comparisons of any CausalLm with a double-precision reference forward, shared by the architectures' parity tests:
-// logits per sequence, and every hook point (whose names must be exactly HookNames.All of the model's spec).
+// logits per sequence, and every hook point (whose names must be exactly HookNames.All of the model's spec); and the
+// weight map of a model against its parameters.
 using TrajectoryLab.Torch.Models;
 
 namespace TrajectoryLab.Torch.Tests.Models;
@@ -73,5 +74,28 @@ internal static class ParityChecks
         for (var i = 0; i < expected.Length; i++)
             max = Math.Max(max, Math.Abs(actual[i] - expected[i]));
         return max;
+    }
+
+    /// <summary>Asserts that the model's parameters are exactly the canonical names its HF weight map fills, each HF tensor
+    /// named once, each parameter of its canonical shape, and that the HF tensors filling one parameter tile its columns
+    /// exactly: no gap, no overlap (q|k|v, gate|up).</summary>
+    public static void AssertWeightMapFillsTheParameters(CausalLm model)
+    {
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        var map = HfWeightMap.For(model.Spec);
+        Assert.Equal(map.Select(m => m.CanonicalName).Distinct().Order(), parameters.Keys.Order());
+        Assert.Equal(map.Count, map.Select(m => m.HfName).Distinct().Count());
+        foreach (var fused in map.GroupBy(m => m.CanonicalName))
+        {
+            var shape = HfModelFolder.CanonicalShape(fused.Key, model.Spec);
+            Assert.Equal(shape, parameters[fused.Key]);
+            var next = 0L;
+            foreach (var m in fused.OrderBy(m => m.ColumnStart))
+            {
+                Assert.Equal(next, m.ColumnStart);
+                next += m.Columns ?? shape[^1];
+            }
+            Assert.Equal(shape[^1], next);
+        }
     }
 }
