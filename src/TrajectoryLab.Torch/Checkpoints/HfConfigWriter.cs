@@ -82,29 +82,7 @@ public static class HfConfigWriter
         json.WriteNumber("head_dim", spec.HeadDim);
         json.WriteString("hidden_act", "silu");
         json.WriteNumber("rms_norm_eps", spec.RmsNormEps);
-        json.WriteNumber("rope_theta", spec.RopeTheta);
-        if (spec.RopeScaling is { } s)
-        {
-            json.WriteStartObject("rope_scaling");
-            json.WriteString(
-                "rope_type",
-                s.Kind switch
-                {
-                    RopeScalingKind.Linear => "linear",
-                    RopeScalingKind.Dynamic => "dynamic",
-                    _ => "llama3",
-                }
-            );
-            json.WriteNumber("factor", s.Factor);
-            if (s.Kind == RopeScalingKind.Llama3)
-            {
-                json.WriteNumber("low_freq_factor", s.LowFreqFactor);
-                json.WriteNumber("high_freq_factor", s.HighFreqFactor);
-            }
-            if (s.OriginalMaxPositionEmbeddings is { } original)
-                json.WriteNumber("original_max_position_embeddings", original);
-            json.WriteEndObject();
-        }
+        LlamaStyleKeys.WriteRope(json, spec);
         json.WriteBoolean("tie_word_embeddings", spec.TieWordEmbeddings);
         if (!qwen2)
             json.WriteBoolean("attention_bias", spec.QkvBias);
