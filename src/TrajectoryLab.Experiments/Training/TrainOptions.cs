@@ -26,9 +26,30 @@ public sealed class TokenizerOptions
     public int VocabSize { get; set; } = 4096;
 }
 
-/// <summary>Llama model shape.</summary>
+/// <summary>Model shape: a Llama transformer or a Mamba-1 state-space model.</summary>
 public sealed class ModelOptions
 {
+    /// <summary><c>llama</c> (attention + SwiGLU, rotary positions) or <c>mamba</c> (selective state-space blocks; heads, kvHeads and
+    /// hidden are not used, the inner width is expand · dim).</summary>
+    [Required, RegularExpression("^(llama|mamba)$")]
+    public string Architecture { get; set; } = "llama";
+
+    /// <summary>Mamba's d_state.</summary>
+    [Range(1, 1024)]
+    public int StateSize { get; set; } = 16;
+
+    /// <summary>Mamba's causal convolution width d_conv.</summary>
+    [Range(1, 64)]
+    public int ConvKernel { get; set; } = 4;
+
+    /// <summary>Mamba's d_inner / d_model.</summary>
+    [Range(1, 16)]
+    public int Expand { get; set; } = 2;
+
+    /// <summary>Mamba's dt_rank; 0 for ⌈dim / 16⌉.</summary>
+    [Range(0, 65536)]
+    public int TimeStepRank { get; set; }
+
     [Range(8, 8192)]
     public int Dim { get; set; } = 256;
 
@@ -163,7 +184,20 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
     /// <summary>The training configuration these options describe.</summary>
     public TrainingConfig ToTrainingConfig() =>
         new(
-            new ModelShape(Model.Dim, Model.Layers, Model.Heads, Model.KvHeads, Model.Hidden, Model.Context, Model.TieEmbeddings),
+            new ModelShape(
+                Model.Dim,
+                Model.Layers,
+                Model.Heads,
+                Model.KvHeads,
+                Model.Hidden,
+                Model.Context,
+                Model.TieEmbeddings,
+                Model.Architecture,
+                Model.StateSize,
+                Model.ConvKernel,
+                Model.Expand,
+                Model.TimeStepRank
+            ),
             new OptimizerSettings(
                 Optimizer.LearningRate,
                 Optimizer.MinLearningRate,
@@ -187,11 +221,9 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
             Device
         );
 
-    /// <inheritdoc/>
-    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    /// <summary>Heads that do not divide the width or each other (a Mamba block has no heads, so only Llama is checked).</summary>
+    private IEnumerable<ValidationResult> AttentionShapeProblems()
     {
-        if (TrajectoryLab.Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device)
-            yield return new ValidationResult(device, ["Device"]);
         if (Model.Dim % Model.Heads != 0)
             yield return new ValidationResult($"model.dim {Model.Dim} is not a multiple of model.heads {Model.Heads}", ["Model:Dim"]);
         else if (Model.Dim / Model.Heads % 2 != 0)
@@ -204,6 +236,15 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
                 $"model.kvHeads {Model.KvHeads} does not divide model.heads {Model.Heads}",
                 ["Model:KvHeads"]
             );
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext context)
+    {
+        if (TrajectoryLab.Torch.Generation.ModelOptions.DeviceProblem(Device) is { } device)
+            yield return new ValidationResult(device, ["Device"]);
+        foreach (var problem in Model.Architecture == "llama" ? AttentionShapeProblems() : [])
+            yield return problem;
         if (Optimizer.MinLearningRate > Optimizer.LearningRate)
             yield return new ValidationResult(
                 $"optimizer.minLearningRate {Optimizer.MinLearningRate} exceeds learningRate {Optimizer.LearningRate}",

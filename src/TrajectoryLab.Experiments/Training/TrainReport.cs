@@ -72,8 +72,7 @@ public static class TrainReport
         report.Lead(
             string.Create(
                 CultureInfo.InvariantCulture,
-                $"A {o.Model.Layers}-layer Llama (d_model {o.Model.Dim}, {o.Model.Heads} heads, SwiGLU {o.Model.Hidden}, context "
-                    + $"{o.Model.Context}; {result.Parameters:N0} parameters) "
+                $"{Describe(o.Model)}; {result.Parameters:N0} parameters) "
                     + $"trained for {o.Steps} steps of {o.BatchSize} × {o.Model.Context} tokens on {data.Corpus}, "
                     + $"byte-level BPE tokens learned from the training split (vocabulary {data.Vocabulary}). "
                     + $"AdamW (β = {o.Optimizer.Beta1}, {o.Optimizer.Beta2}; weight decay {o.Optimizer.WeightDecay} on matrices), "
@@ -140,6 +139,20 @@ public static class TrainReport
                 report.Add(new Preformatted($"prompt:  {s.Prompt}\ngreedy:  {s.Prompt}{s.Greedy}\nsampled: {s.Prompt}{s.Sampled}"));
         }
     }
+
+    /// <summary>"A 6-layer Llama (d_model 256, 8 heads, SwiGLU 768, context 256" or the Mamba equivalent; the caller closes
+    /// the parenthesis.</summary>
+    static string Describe(ModelOptions m) =>
+        m.Architecture == "mamba"
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"A {m.Layers}-layer Mamba-1 (d_model {m.Dim}, d_inner {m.Expand * m.Dim}, d_state {m.StateSize}, d_conv {m.ConvKernel}, "
+                    + $"trained on windows of {m.Context}"
+            )
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"A {m.Layers}-layer Llama (d_model {m.Dim}, {m.Heads} heads, SwiGLU {m.Hidden}, context {m.Context}"
+            );
 
     static void WriteTables(TrainResult result, RunContext run)
     {

@@ -6,7 +6,8 @@
 //   s_t = exp(Δ_t A) ⊙ s_{t−1} + Δ_t B_t u_t        (zero-order hold for A, Euler for B: the paper's discretisation)
 //   y_t = C_t · s_t + D ⊙ u_t,  out = (y ⊙ silu(z)) W_out (+ b_out)
 // The scan is a plain loop over positions, vectorised over batch, channels and state, in float32; each step runs in
-// its own dispose scope so that a long prompt keeps one step's temporaries, not all of them. Every op is out of place
+// its own dispose scope so that a long prompt keeps one step's temporaries, not all of them. A model in training mode
+// (train-lm) runs the whole scan as one CPU kernel with its own backward pass instead (SelectiveScan.cs). Every op is out of place
 // and twice differentiable (the depth map's double-VJP runs through it). Weights are stored [in, out] like every
 // projection of the model; the convolution keeps HF's [d_inner, 1, d_conv].
 // Left padding (docs/padding.md): a pad column must leave the state exactly as it was. Its conv input x is set to 0, so
@@ -125,7 +126,10 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
         if (pad is not null)
             delta = delta.masked_fill(pad, 0); // Δ = 0: exp(ΔA) = 1 and ΔB·u = 0, so a pad column leaves s as it was
 
-        var (scanned, last) = Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
+        var (scanned, last) =
+            training && state is null && !hook_ssm_state.HasHooks && h.device_type == DeviceType.CPU
+                ? (SelectiveScanFunction.apply(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm), ssm) // training: one kernel
+                : Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
         var y = hook_y.Apply(scanned.to_type(dtype).add(u.mul(D), KeptScalars.One)); // [batch, pos, d_inner]
         state?.Write(step.Length, full.narrow(1, pos, _kernel - 1), last);
         var gated = y.mul(functional.silu(z)); // [batch, pos, d_inner]
@@ -142,7 +146,7 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
     private (Tensor Readout, Tensor Last) Scan(Tensor u, Tensor delta, Tensor b, Tensor c, Tensor initial)
     {
         var pos = u.shape[1];
-        var a = A_log.to_type(ScalarType.Float32).exp().neg(); // [d_inner, d_state]
+        var a = NegativeA(); // [d_inner, d_state]
         var deltaU = delta.mul(u); // [batch, pos, d_inner]
         var keep = hook_ssm_state.HasHooks;
         var states = keep ? new Tensor[pos] : null; // [batch, d_inner, d_state] each
@@ -184,6 +188,9 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
         var read = hooked.matmul(c.unsqueeze(-1)).squeeze(-1); // [batch, pos, d_inner]
         return (read, hooked.select(1, pos - 1));
     }
+
+    /// <summary>A = −exp(A_log), [d_inner, d_state] float32.</summary>
+    private Tensor NegativeA() => A_log.to_type(ScalarType.Float32).exp().neg();
 
     /// <summary>exp(Δ_t A), [batch, d_inner, d_state].</summary>
     private static Tensor Decay(Tensor delta, Tensor a, long t) => delta.select(1, t).unsqueeze(-1).mul(a).exp();

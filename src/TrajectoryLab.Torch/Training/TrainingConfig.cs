@@ -2,15 +2,41 @@
 // checkpoint intervals, threads and seed. A resumed run must have the same configuration as the run it continues.
 namespace TrajectoryLab.Torch.Training;
 
-/// <summary>Shape of the Llama-architecture model being trained (Touvron et al. 2023).</summary>
+/// <summary>Shape of the model being trained: a Llama transformer (Touvron et al. 2023) or a Mamba-1 state-space model
+/// (Gu &amp; Dao 2023).</summary>
 /// <param name="Dim">d_model.</param>
-/// <param name="Layers">Transformer blocks.</param>
-/// <param name="Heads">Query heads (d_head = Dim / Heads).</param>
-/// <param name="KvHeads">Key/value heads (grouped-query attention when below Heads).</param>
-/// <param name="Hidden">d_mlp of the SwiGLU layer.</param>
-/// <param name="Context">Training window length in tokens = max_position_embeddings.</param>
+/// <param name="Layers">Transformer or Mamba blocks.</param>
+/// <param name="Heads">Query heads (d_head = Dim / Heads); Llama only.</param>
+/// <param name="KvHeads">Key/value heads (grouped-query attention when below Heads); Llama only.</param>
+/// <param name="Hidden">d_mlp of the SwiGLU layer; Llama only (Mamba's inner width is Expand · Dim).</param>
+/// <param name="Context">Training window length in tokens (Llama's max_position_embeddings; Mamba has no position limit).</param>
 /// <param name="TieEmbeddings">The output head reuses the embedding matrix.</param>
-public sealed record ModelShape(int Dim, int Layers, int Heads, int KvHeads, int Hidden, int Context, bool TieEmbeddings);
+/// <param name="Architecture"><c>llama</c> or <c>mamba</c>.</param>
+/// <param name="StateSize">Mamba's d_state, N.</param>
+/// <param name="ConvKernel">Mamba's causal convolution width, d_conv.</param>
+/// <param name="Expand">Mamba's d_inner / d_model.</param>
+/// <param name="TimeStepRank">Mamba's dt_rank; 0 for ⌈Dim / 16⌉ (the paper's default).</param>
+public sealed record ModelShape(
+    int Dim,
+    int Layers,
+    int Heads,
+    int KvHeads,
+    int Hidden,
+    int Context,
+    bool TieEmbeddings,
+    string Architecture = "llama",
+    int StateSize = 16,
+    int ConvKernel = 4,
+    int Expand = 2,
+    int TimeStepRank = 0
+)
+{
+    /// <summary>Whether this is a Mamba model.</summary>
+    public bool IsMamba => Architecture == "mamba";
+
+    /// <summary>Mamba's dt_rank with the default resolved.</summary>
+    public int ResolvedTimeStepRank => TimeStepRank > 0 ? TimeStepRank : (Dim + 15) / 16;
+}
 
 /// <summary>AdamW (Loshchilov &amp; Hutter 2019) with linear warm-up and cosine decay to a floor, and gradient clipping.</summary>
 /// <param name="LearningRate">Peak learning rate, reached after <paramref name="WarmupSteps"/>.</param>

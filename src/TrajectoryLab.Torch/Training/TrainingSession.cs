@@ -1,6 +1,7 @@
-// Trains a Llama-architecture model (Touvron et al. 2023) on packed token windows with AdamW (Loshchilov & Hutter 2019),
-// warm-up + cosine schedule and global-norm clipping, measuring next-token entropy on fixed batches as it goes, with
-// checkpoints that resume bit-identically. The public surface returns numbers and strings; tensors stay inside.
+// Trains a Llama transformer (Touvron et al. 2023) or a Mamba-1 state-space model (Gu & Dao 2023) on packed token
+// windows with AdamW (Loshchilov & Hutter 2019), warm-up + cosine schedule and global-norm clipping, measuring next-token
+// entropy on fixed batches as it goes, with checkpoints that resume bit-identically. The public surface returns numbers
+// and strings; tensors stay inside.
 using TorchSharp;
 using TorchSharp.Modules;
 using TrajectoryLab.Core.Randomness;
@@ -43,16 +44,7 @@ public sealed class TrainingSession : IDisposable
         _data = data;
         _threads = Bench.LibTorchThreads.Use(config.Threads); // until Dispose
         var m = config.Model;
-        var spec = ModelSpec.Llama(
-            data.Tokenizer.Tokenizer.VocabularySize,
-            m.Dim,
-            m.Hidden,
-            m.Layers,
-            m.Heads,
-            m.KvHeads,
-            context: m.Context,
-            tieWordEmbeddings: m.TieEmbeddings
-        ) with
+        var spec = Spec(m, data.Tokenizer.Tokenizer.VocabularySize) with
         {
             TorchDType = "float32",
             EosTokenIds = [data.Tokenizer.EndOfText],
@@ -61,6 +53,7 @@ public sealed class TrainingSession : IDisposable
             .Resolve()
             .Device;
         _model = new DecoderModel(spec);
+        _model.train(); // a Mamba mixer in training mode runs its scan as one kernel (SelectiveScan.cs)
         _model.InitializeRandom(config.Seed); // drawn on the CPU, so a seed gives the same initial weights on every device
         if (_device.type != DeviceType.CPU)
             _model.to(_device);
@@ -94,6 +87,29 @@ public sealed class TrainingSession : IDisposable
         _snapshotSteps = [0, early, config.Steps];
         ProbeBaselines = _baseline.Perplexity(_validationProbe.Inputs, _validationProbe.Targets);
     }
+
+    /// <summary>The model the shape describes, float32, before the tokenizer's ids are recorded.</summary>
+    /// <param name="m">The shape.</param>
+    /// <param name="vocabulary">vocab_size.</param>
+    public static ModelSpec Spec(ModelShape m, int vocabulary) =>
+        m.IsMamba
+            ? Models.Families.MambaFamily.Spec(
+                vocabulary,
+                m.Dim,
+                m.Layers,
+                new MambaDesign(m.StateSize, m.ConvKernel, m.Expand, m.ResolvedTimeStepRank),
+                tieWordEmbeddings: m.TieEmbeddings
+            )
+            : ModelSpec.Llama(
+                vocabulary,
+                m.Dim,
+                m.Hidden,
+                m.Layers,
+                m.Heads,
+                m.KvHeads,
+                context: m.Context,
+                tieWordEmbeddings: m.TieEmbeddings
+            );
 
     /// <summary>The run's configuration.</summary>
     public TrainingConfig Config { get; }

@@ -20,6 +20,13 @@ internal static class TinyTraining
         Steps: steps, BatchSize: 8, MonitorEvery: 10, MonitorBatch: 4, HighEntropyQuantile: 0.8,
         CheckpointEvery: 10, KeepCheckpoints: 2, AddK: 0.5, Threads: 1, Seed: 11);
 
+    /// <summary>The same run with a 2-layer Mamba (d_model 32, d_inner 64, d_state 8) in place of the Llama.</summary>
+    public static TrainingConfig MambaConfig(int steps = 40) => Config(steps) with
+    {
+        Model = new ModelShape(Dim: 32, Layers: 2, Heads: 1, KvHeads: 1, Hidden: 0, Context: 32, TieEmbeddings: true,
+            Architecture: "mamba", StateSize: 8, ConvKernel: 4, Expand: 2, TimeStepRank: 0),
+    };
+
     static readonly string[] Sentences =
     [
         "The cat sat on the mat and the dog sat on the log.",
