@@ -1,7 +1,8 @@
 // train-lm: trains a Llama transformer (Touvron et al. 2023) or a Mamba-1 (Gu & Dao 2023) on a corpus (the Brown
-// corpus, Francis & Kučera 1964/1979, by default) with AdamW (Loshchilov & Hutter 2019), watching next-token entropy fall
-// on fixed training and validation batches; writes an HF model folder (and checkpoints) into the run folder as it trains, evaluates validation
-// perplexity against unigram and bigram baselines on the same windows, and continues prompts with the saved model.
+// corpus, Francis & Kučera 1964/1979, by default) with AdamW (Loshchilov & Hutter 2019), watching next-token entropy
+// fall on fixed training and validation batches; writes an HF model folder (and checkpoints) into the run folder as it
+// trains, evaluates validation perplexity against unigram and bigram baselines on the same windows, and continues
+// prompts with the saved model.
 // TrainReport renders the curves. `--set resume=<run folder>` continues a killed or paused (stopAfter) run from its newest
 // checkpoint in that folder; the new run folder gets the report and the model.
 using TrajectoryLab.Core.Corpus;
