@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TrajectoryLab.Cli.Commands;
 using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Cli.Sweeps.Bench;
+using TrajectoryLab.Experiments.ArchitectureStability;
 using TrajectoryLab.Experiments.AttentionDilution;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
@@ -43,6 +44,7 @@ public static class Services
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
+        services.AddSingleton<IExperiment, ArchitectureStabilityExperiment>();
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
         services.AddSingleton<IExperiment, DecodeBenchExperiment>();
         services.AddSingleton<IExperiment, SpectrumBenchExperiment>();

@@ -123,6 +123,9 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The architecture.</summary>
     public ModelSpec Spec => _model.Spec;
 
+    /// <summary>Number of weights (a tied head counted once).</summary>
+    public long ParameterCount => _model.parameters().Sum(p => p.numel());
+
     /// <summary>Where the weights live, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
     public string Device => _model.Device.ToString();
 
