@@ -1,8 +1,9 @@
 // A plotting-library-agnostic figure: what an experiment wants drawn, saved as <name>.figure.json so
 // `trajectorylab report` can re-render it. FigureRenderer turns it into OxyPlot SVG/PNG; nothing here knows OxyPlot.
+// A figure is either one plot (axes + series) or a grid of such plots (Panels), e.g. a 2×2 summary for a paper.
 namespace TrajectoryLab.Reporting.Figures;
 
-/// <summary>One plot panel: axes, series and reference lines.</summary>
+/// <summary>One plot panel (axes, series and reference lines), or a grid of panels when <see cref="Panels"/> is set.</summary>
 /// <param name="Name">File stem: the renderer writes <c>{Name}.svg</c>, <c>{Name}.png</c> and <c>{Name}.figure.json</c>.</param>
 /// <param name="Title">Title drawn above the plot.</param>
 /// <param name="XAxis">The bottom axis.</param>
@@ -27,6 +28,15 @@ public sealed record Figure(string Name, string Title, Axis XAxis, Axis YAxis)
 
     /// <summary>Image height in pixels (SVG user units). Default 560.</summary>
     public int Height { get; init; } = 560;
+
+    /// <summary>When non-empty, the figure is a grid of these plots, filled row by row, each with its own title, axes, series
+    /// and legend in an equal cell of the <see cref="Width"/> × <see cref="Height"/> image. <see cref="Title"/> is drawn once
+    /// above the grid; the outer figure's axes, <see cref="Subtitle"/> and <see cref="Legend"/> are not drawn, and it must
+    /// have no <see cref="Series"/>. A panel's own Name, Width and Height are ignored, and a panel cannot have panels.</summary>
+    public IReadOnlyList<Figure> Panels { get; init; } = [];
+
+    /// <summary>Panels per row of the grid (at least 1; a grid with fewer panels has that many columns). Default 2.</summary>
+    public int Columns { get; init; } = 2;
 }
 
 /// <summary>An axis: title, scale and optional fixed range (null bounds are fitted to the data).</summary>

@@ -13,20 +13,24 @@ public static class ScatterThinning
     /// <summary>Series with more points than this are thinned. 20 000.</summary>
     public const int Threshold = 20_000;
 
-    /// <summary>The figure with every scatter series thinned against its own axes (others untouched).</summary>
-    public static Figure Apply(Figure figure) =>
+    /// <summary>The figure with every scatter series thinned against its own axes (others untouched); in a panel figure, every
+    /// panel's scatter series against that panel's axes and cell size.</summary>
+    /// <exception cref="ArgumentException">A panel figure is malformed (see <see cref="Figure.Panels"/>).</exception>
+    public static Figure Apply(Figure figure)
+    {
+        if (figure.Panels.Count == 0)
+            return ThinSeries(figure, figure.Width, figure.Height);
+        var cells = PanelGrid.Cells(figure);
+        return figure with { Panels = figure.Panels.Select((p, i) => ThinSeries(p, cells[i].Width, cells[i].Height)).ToArray() };
+    }
+
+    private static Figure ThinSeries(Figure figure, int width, int height) =>
         figure with
         {
             Series = figure
                 .Series.Select(s =>
                     s is ScatterSeries sc
-                        ? Thin(
-                            sc,
-                            figure.XAxis,
-                            sc.YAxis == "y2" && figure.Y2Axis is { } y2 ? y2 : figure.YAxis,
-                            figure.Width,
-                            figure.Height
-                        )
+                        ? Thin(sc, figure.XAxis, sc.YAxis == "y2" && figure.Y2Axis is { } y2 ? y2 : figure.YAxis, width, height)
                         : s
                 )
                 .ToArray(),

@@ -19,9 +19,12 @@ public static class PlotModelBuilder
     /// <summary>Maps <paramref name="figure"/> to a plot model, drawing exactly the points given (thin first with <see
     /// cref="ScatterThinning.Apply"/>).</summary>
     /// <exception cref="ArgumentException">A series is inconsistent (array lengths) or uses <c>"y2"</c> without <see
-    /// cref="Figure.Y2Axis"/>.</exception>
+    /// cref="Figure.Y2Axis"/>, or the figure has <see cref="Figure.Panels"/> (one model per panel; FigureRenderer composes them).
+    /// </exception>
     public static PlotModel Build(Figure figure)
     {
+        if (figure.Panels.Count > 0)
+            throw new ArgumentException($"figure '{figure.Name}' is a panel figure: build a model per panel, not one for the grid");
         var model = new PlotModel
         {
             Title = figure.Title,
