@@ -52,20 +52,26 @@ public static class ArchitectureStabilityReport
             "Models"
         );
 
-        var spectra = Spectra(o, result, run);
-        var butterfly = Butterfly(o, result, run);
-        var memory = Memory(o, result, run);
-        var length = Length(o, result, run);
+        Figure[] panels = [Spectra(o, result, run), Butterfly(o, result, run), Memory(o, result, run), Length(o, result, run)];
         report.Section(
             "Summary",
-            "The four contrasts side by side: the spectrum of the teacher-forced map, how soon perturbed free-running copies part, "
-                + "how long a substituted token is felt, and surprisal past the training length."
+            "The four contrasts in one figure: the spectrum of the teacher-forced map, how soon perturbed free-running copies part, "
+                + "how long a substituted token is felt, and surprisal past the training length (dashed: random-init twins)."
         );
-        foreach (var figure in new[] { spectra, butterfly, memory, length })
-            report.Figure(figure);
+        report.Figure(
+            run.Figure(
+                new Figure("summary", "Transformer vs state-space model: four contrasts", new Axis(""), new Axis(""))
+                {
+                    Panels = [.. panels.Select(p => p with { Legend = LegendPosition.TopRight })],
+                    Columns = 2,
+                    Width = 1500,
+                    Height = 1050,
+                }
+            )
+        );
     }
 
-    private static string Spectra(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
+    private static Figure Spectra(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
     {
         var report = run.Report;
         report.Section(
@@ -87,12 +93,7 @@ public static class ArchitectureStabilityReport
             if (lambda.Length > 0)
             {
                 double[] index = [.. Enumerable.Range(1, lambda.Length).Select(k => (double)k)];
-                series.Add(
-                    new BandSeries($"{m.Label} 95 %", index, [.. lambda.Select(l => l.Lower)], [.. lambda.Select(l => l.Upper)])
-                    {
-                        Color = color,
-                    }
-                );
+                series.Add(new BandSeries("", index, [.. lambda.Select(l => l.Lower)], [.. lambda.Select(l => l.Upper)]) { Color = color });
                 series.Add(
                     new LineSeries(m.Label, index, [.. lambda.Select(l => l.Mean)])
                     {
@@ -111,7 +112,7 @@ public static class ArchitectureStabilityReport
                             + (broken > 0 ? $"; {broken} text(s) broke down and are left out" : "")
                     )
                 );
-                run.Headline($"lambda1 {Slug(m.Label)}", lambda[0].Mean, "breakdown: every text's spectrum broke down");
+                run.Headline($"lambda1 {Key(m.Label)}", lambda[0].Mean, "breakdown: every text's spectrum broke down");
                 var grid = cells.Where(c => c.Breakdown is null).Select(c => c.ConvergenceStep).MinBy(s => s.Length)!;
                 var curve = grid.Select(
                     (_, j) => cells.Where(c => c.Breakdown is null && c.ConvergenceLambda1.Length > j).Average(c => c.ConvergenceLambda1[j])
@@ -121,17 +122,16 @@ public static class ArchitectureStabilityReport
             else
             {
                 rows.Add(new KeyValue(m.Label, "breakdown: every text's spectrum broke down"));
-                run.Headline($"lambda1 {Slug(m.Label)}", "breakdown: every text's spectrum broke down");
+                run.Headline($"lambda1 {Key(m.Label)}", "breakdown: every text's spectrum broke down");
             }
         }
         report.Numbers(rows, "λ1 (mean over texts) and the spectrum's end");
-        var name = run.Figure(
-            new Figure("spectra", "Lyapunov spectrum of the teacher-forced map", new Axis("index i"), new Axis("λ_i (nats/token)"))
-            {
-                Series = series,
-                Legend = LegendPosition.OutsideRight,
-            }
-        );
+        var figure = new Figure("spectra", "Lyapunov spectrum of the teacher-forced map", new Axis("index i"), new Axis("λ_i (nats/token)"))
+        {
+            Series = series,
+            Legend = LegendPosition.OutsideRight,
+        };
+        var name = run.Figure(figure);
         report.Figure(name, "Mean over texts with its 95 % t-band; dashed: random-init twins.");
         report.Figure(
             run.Figure(
@@ -147,10 +147,10 @@ public static class ArchitectureStabilityReport
                 }
             )
         );
-        return name;
+        return figure;
     }
 
-    private static string Butterfly(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
+    private static Figure Butterfly(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
     {
         var s = o.Butterfly;
         var report = run.Report;
@@ -191,25 +191,24 @@ public static class ArchitectureStabilityReport
             var parted = steps.Select(x => copies.Count(c => c.FirstDivergence is { } f && f <= x) / (double)copies.Length).ToArray();
             series.Add(new LineSeries(m.Label, steps, parted) { Color = Color(i, result), Dashed = !m.Trained });
             var median = ContrastStatistics.MedianDivergence(copies, o.BootstrapResamples, (ulong)o.Seed);
-            run.Headline($"median first divergence {Slug(m.Label)}", median.Value, "not measured: no copy parted");
+            run.Headline($"median first divergence {Key(m.Label)}", median.Value, "not measured: no copy parted");
         }
-        var name = run.Figure(
-            new Figure(
-                "butterfly-parting",
-                $"Copies whose tokens have parted ({Temperature(tHead)}, ε = {F(eHead)})",
-                new Axis("generated step"),
-                new Axis("fraction parted") { Min = 0, Max = 1 }
-            )
-            {
-                Series = series,
-                Legend = LegendPosition.BottomRight,
-            }
-        );
+        var figure = new Figure(
+            "butterfly-parting",
+            $"Copies whose tokens have parted ({Temperature(tHead)}, ε = {F(eHead)})",
+            new Axis("generated step"),
+            new Axis("fraction parted") { Min = 0, Max = 1 }
+        )
+        {
+            Series = series,
+            Legend = LegendPosition.BottomRight,
+        };
+        var name = run.Figure(figure);
         report.Figure(name);
-        return name;
+        return figure;
     }
 
-    private static string Memory(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
+    private static Figure Memory(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
     {
         var report = run.Report;
         var distances = result.Distances;
@@ -235,10 +234,7 @@ public static class ArchitectureStabilityReport
             {
                 var per = distances.Select((_, j) => Core.Statistics.Sample.MeanWithInterval(samples.Select(s => s[j]))).ToArray();
                 kl.Add(
-                    new BandSeries($"{m.Label} 95 %", x, [.. per.Select(p => Math.Max(p.Lower, 1e-12))], [.. per.Select(p => p.Upper)])
-                    {
-                        Color = color,
-                    }
+                    new BandSeries("", x, [.. per.Select(p => Math.Max(p.Lower, 1e-12))], [.. per.Select(p => p.Upper)]) { Color = color }
                 );
                 kl.Add(
                     new LineSeries(m.Label, x, [.. per.Select(p => p.Mean)])
@@ -260,13 +256,14 @@ public static class ArchitectureStabilityReport
                         m.Label,
                         (
                             reached
-                                ? $"half-life {F(half.Value)} tokens [{F(half.Lower)}, {F(half.Upper)}] ({half.Resamples}/{o.BootstrapResamples} resamples reach half)"
+                                ? $"half-life {F(half.Value)} tokens [{F(half.Lower)}, {F(half.Upper)}] "
+                                    + $"({half.Resamples}/{o.BootstrapResamples} resamples reach half)"
                                 : $"the mean KL never falls to half within d = {F(distances[^1])}"
                         ) + $"; KL at d = {F(distances[0])}: {F(per[0].Mean)}, at d = {F(distances[^1])}: {F(per[^1].Mean)} nats"
                     )
                 );
                 run.Headline(
-                    $"memory half-life {Slug(m.Label)}",
+                    $"memory half-life {Key(m.Label)}",
                     half.Value,
                     $"not reached: the KL stays above half within d = {distances[^1]}"
                 );
@@ -276,9 +273,7 @@ public static class ArchitectureStabilityReport
             {
                 var acc = points.Select(p => ContrastStatistics.Wilson(p.Correct, p.Tested)).ToArray();
                 double[] px = [.. points.Select(p => (double)Math.Max(p.Distance, 0.5))];
-                probe.Add(
-                    new BandSeries($"{m.Label} 95 %", px, [.. acc.Select(a => a.Lower)], [.. acc.Select(a => a.Upper)]) { Color = color }
-                );
+                probe.Add(new BandSeries("", px, [.. acc.Select(a => a.Lower)], [.. acc.Select(a => a.Upper)]) { Color = color });
                 probe.Add(
                     new LineSeries(m.Label, px, [.. acc.Select(a => a.P)])
                     {
@@ -288,24 +283,23 @@ public static class ArchitectureStabilityReport
                     }
                 );
                 var at = points.MinBy(p => Math.Abs(p.Distance - 16))!;
-                run.Headline($"probe accuracy d={at.Distance} {Slug(m.Label)}", at.Correct / (double)at.Tested);
+                run.Headline($"probe accuracy d={at.Distance} {Key(m.Label)}", at.Correct / (double)at.Tested);
             }
         }
         if (result.Probe.Count > 0)
             probe.Add(new ReferenceLine("majority class", ReferenceOrientation.Horizontal, result.Probe.Average(p => p.Majority)));
         report.Numbers(rows, "Substitution KL");
-        var name = run.Figure(
-            new Figure(
-                "memory-kl",
-                "How long a substituted token is felt",
-                new Axis("distance d (tokens)") { Log = true },
-                new Axis("KL(p ‖ p′) at t + d (nats)") { Log = true }
-            )
-            {
-                Series = kl,
-                Legend = LegendPosition.OutsideRight,
-            }
-        );
+        var figure = new Figure(
+            "memory-kl",
+            "How long a substituted token is felt",
+            new Axis("distance d (tokens)") { Log = true },
+            new Axis("KL(p ‖ p′) at t + d (nats)") { Log = true }
+        )
+        {
+            Series = kl,
+            Legend = LegendPosition.OutsideRight,
+        };
+        var name = run.Figure(figure);
         report.Figure(name, "Mean over substituted positions and texts, 95 % t-band; dashed: random-init twins.");
         report.Figure(
             run.Figure(
@@ -322,10 +316,10 @@ public static class ArchitectureStabilityReport
             ),
             "Wilson 95 % bands; the horizontal line is the accuracy of always answering the most frequent class."
         );
-        return name;
+        return figure;
     }
 
-    private static string Length(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
+    private static Figure Length(ArchitectureStabilityOptions o, ArchitectureStabilityResult result, RunContext run)
     {
         var report = run.Report;
         var context = o.Length.TrainingContext;
@@ -348,7 +342,7 @@ public static class ArchitectureStabilityReport
                 continue;
             var color = Color(i, result);
             var s = ContrastStatistics.Windows([.. profiles.Select(p => p.Surprisal)], o.Length.Window);
-            surprisal.Add(new BandSeries($"{m.Label} 95 %", s.X, s.Lower, s.Upper) { Color = color });
+            surprisal.Add(new BandSeries("", s.X, s.Lower, s.Upper) { Color = color });
             surprisal.Add(new LineSeries(m.Label, s.X, s.Mean) { Color = color, Dashed = !m.Trained });
             var n = ContrastStatistics.Windows([.. profiles.Select(p => p.Norm)], o.Length.Window);
             norm.Add(new LineSeries(m.Label, n.X, n.Mean) { Color = color, Dashed = !m.Trained });
@@ -369,24 +363,23 @@ public static class ArchitectureStabilityReport
                         )
                 )
             );
-            run.Headline($"surprisal past minus within {Slug(m.Label)}", dS.Mean, "not measured: no text reaches past the context");
-            run.Headline($"greedy loops {Slug(m.Label)}", loops.Length);
+            run.Headline($"surprisal past minus within {Key(m.Label)}", dS.Mean, "not measured: no text reaches past the context");
+            run.Headline($"greedy loops {Key(m.Label)}", loops.Length);
         }
         report.Numbers(rows, $"Past minus within the training context ({F(context)})");
         surprisal.Add(new ReferenceLine($"training context ({F(context)})", ReferenceOrientation.Vertical, context));
         norm.Add(new ReferenceLine($"training context ({F(context)})", ReferenceOrientation.Vertical, context));
-        var name = run.Figure(
-            new Figure(
-                "length-surprisal",
-                "Surprisal up to and past the training length",
-                new Axis("position"),
-                new Axis("−ln p(next token) (nats)")
-            )
-            {
-                Series = surprisal,
-                Legend = LegendPosition.OutsideRight,
-            }
-        );
+        var figure = new Figure(
+            "length-surprisal",
+            "Surprisal up to and past the training length",
+            new Axis("position"),
+            new Axis("−ln p(next token) (nats)")
+        )
+        {
+            Series = surprisal,
+            Legend = LegendPosition.OutsideRight,
+        };
+        var name = run.Figure(figure);
         report.Figure(name, "Window means over texts with their 95 % t-bands; dashed: random-init twins.");
         report.Figure(
             run.Figure(
@@ -397,7 +390,7 @@ public static class ArchitectureStabilityReport
                 }
             )
         );
-        return name;
+        return figure;
     }
 
     private static void Tables(ArchitectureStabilityResult result, RunContext run)
@@ -419,6 +412,10 @@ public static class ArchitectureStabilityReport
             result.Lengths.SelectMany(p => p.Entropy.Select((h, t) => new LengthRow(p.Model, p.Text, t, h, p.Surprisal[t], p.Norm[t])))
         );
     }
+
+    /// <summary>"brown-small (trained)" → "brown-small trained", as headline names have it.</summary>
+    private static string Key(string label) =>
+        label.Replace(" (", " ", StringComparison.Ordinal).Replace(")", "", StringComparison.Ordinal);
 
     /// <summary>One colour per architecture (a model and its twin share it, the twin dashed).</summary>
     private static string Color(int index, ArchitectureStabilityResult result)

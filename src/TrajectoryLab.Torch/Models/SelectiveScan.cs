@@ -146,34 +146,34 @@ internal static class SelectiveScanKernel
         var gaRows = new float[batch][]; // ∂L/∂A of each row, summed in row order at the end
         Parallel.For(0, batch, row =>
         {
-            var states = new float[(pos + 1) * width]; // s_0 … s_pos, [pos + 1, d_inner, d_state]
-            var decays = new float[pos * width]; // exp(Δ_t A), [pos, d_inner, d_state]
+            var states = Scratch.States((pos + 1) * width); // s_0 … s_pos, [pos + 1, d_inner, d_state]
+            var decays = Scratch.Decays(pos * width); // exp(Δ_t A), [pos, d_inner, d_state]
             initial.AsSpan(row * width, width).CopyTo(states);
-            var s = states.AsSpan(0, width).ToArray();
+            var s = states[..width].ToArray();
             for (var t = 0; t < pos; t++)
             {
                 var at = (row * pos + t) * inner;
-                var decay = decays.AsSpan(t * width, width);
+                var decay = decays.Slice(t * width, width);
                 Step(s, decay, a, delta.AsSpan(at, inner), u.AsSpan(at, inner), b.AsSpan((row * pos + t) * n, n), n);
-                s.CopyTo(states.AsSpan((t + 1) * width, width));
+                s.CopyTo(states.Slice((t + 1) * width, width));
             }
 
-            var gs = new float[width]; // ∂L/∂s_t, [d_inner, d_state]
+            var gs = Scratch.Gradient(width); // ∂L/∂s_t, [d_inner, d_state]
             var ga = new float[width]; // this row's ∂L/∂A
             for (var t = pos - 1; t >= 0; t--)
             {
                 int at = (row * pos + t) * inner,
                     atN = (row * pos + t) * n;
-                ReadOnlySpan<float> st = states.AsSpan((t + 1) * width, width),
-                    previous = states.AsSpan(t * width, width),
-                    decay = decays.AsSpan(t * width, width),
+                ReadOnlySpan<float> st = states.Slice((t + 1) * width, width),
+                    previous = states.Slice(t * width, width),
+                    decay = decays.Slice(t * width, width),
                     bt = b.AsSpan(atN, n),
                     ct = c.AsSpan(atN, n);
                 var gc = g.C.AsSpan(atN, n);
                 var gb = g.B.AsSpan(atN, n);
                 for (var d = 0; d < inner; d++)
                 {
-                    var gsd = gs.AsSpan(d * n, n);
+                    var gsd = gs.Slice(d * n, n);
                     float gyd = gy[at + d],
                         dt = delta[at + d],
                         ud = u[at + d];
@@ -199,6 +199,41 @@ internal static class SelectiveScanKernel
         foreach (var ga in gaRows)
             TensorPrimitives.Add(g.A, ga, g.A);
         return g;
+    }
+
+    /// <summary>Per-thread buffers of the backward pass, reused from call to call: a fresh 13 MB state history per batch row
+    /// and layer kept the garbage collector and page faults busy.</summary>
+    private static class Scratch
+    {
+        [ThreadStatic]
+        private static float[]? _states;
+
+        [ThreadStatic]
+        private static float[]? _decays;
+
+        [ThreadStatic]
+        private static float[]? _gradient;
+
+        /// <summary>A buffer of <paramref name="length"/> floats, contents undefined.</summary>
+        public static Span<float> States(int length) => Get(ref _states, length);
+
+        /// <summary>A buffer of <paramref name="length"/> floats, contents undefined.</summary>
+        public static Span<float> Decays(int length) => Get(ref _decays, length);
+
+        /// <summary>A zeroed buffer of <paramref name="length"/> floats.</summary>
+        public static Span<float> Gradient(int length)
+        {
+            var span = Get(ref _gradient, length);
+            span.Clear();
+            return span;
+        }
+
+        private static Span<float> Get(ref float[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length)
+                buffer = new float[length];
+            return buffer.AsSpan(0, length);
+        }
     }
 
     /// <summary>s ← exp(Δ A) ⊙ s + (Δ u) ⊗ B for one row and position; leaves exp(Δ A) in <paramref name="decay"/>.</summary>
