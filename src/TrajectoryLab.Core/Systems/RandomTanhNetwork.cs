@@ -60,7 +60,10 @@ public sealed class RandomTanhNetwork : DifferentiableMap, IKnownSystem
         if (w.RowCount != w.ColumnCount || !w.ForAll(double.IsFinite))
             throw new ArgumentException("W must be square and finite.", nameof(w));
         if (initialState.Length != w.RowCount)
-            throw new ArgumentException($"The state must have {w.RowCount} components.", nameof(initialState));
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The state must have {w.RowCount} components."),
+                nameof(initialState)
+            );
         return new RandomTanhNetwork(w.ToRowMajorArray(), gain, initialState, -1);
     }
 
@@ -89,19 +92,23 @@ public sealed class RandomTanhNetwork : DifferentiableMap, IKnownSystem
 
     /// <summary>The gain from which the mean-field λ1 is a reference for a finite network: below it, finite-N orbits near
     /// the transition are fixed points, periodic or quasi-periodic instead of weakly chaotic (docs/dynamics.md).</summary>
-    public const double MeanFieldFrom = 1.5;
+    public const double MeanFieldFrom = 1.8;
 
     /// <summary>The smallest N for which <see cref="MeanFieldTolerance"/> was measured.</summary>
     public const int MeanFieldUnits = 1000;
 
     /// <summary>The accepted |λ1 − mean field| of one network of <paramref name="units"/> units at gain <paramref name="gain"/>:
-    /// 0.03 for N ≥ 1000 and g ≥ 1.5, from the spread measured over networks (docs/dynamics.md); NaN elsewhere (no claim).</summary>
+    /// 0.01 for N ≥ 1000 and g ≥ 1.8, NaN elsewhere (no claim). Measured at N = 1000 with 1500 steps: over 5 networks
+    /// (seeds 42-46) at 7 gains in [1.8, 3] the mean lay 0.0013-0.0028 below the mean field (a finite-N bias) with a standard
+    /// deviation over networks of at most 0.0016; over 20 more (seeds 100-119) at g = 1.8 and 2 the standard deviation was
+    /// at most 0.0018. The largest mean deviation plus 4 standard deviations is 0.0100; no single network of the 25 deviated
+    /// by more than 0.0050. At g = 1.5 two of those 20 networks lay 0.012 below, so the claim starts at 1.8 (docs/dynamics.md).</summary>
     /// <param name="units">N.</param>
     /// <param name="gain">g.</param>
-    public static double MeanFieldTolerance(int units, double gain) => units >= MeanFieldUnits && gain >= MeanFieldFrom ? 0.03 : double.NaN;
+    public static double MeanFieldTolerance(int units, double gain) => units >= MeanFieldUnits && gain >= MeanFieldFrom ? 0.01 : double.NaN;
 
     /// <summary>The mean-field (N → ∞) λ1 (<see cref="MeanFieldChaos"/>) with <see cref="MeanFieldTolerance"/>, where that is
-    /// defined (N ≥ 1000, g ≥ 1.5); null elsewhere (below g = 1 the exact finite-N value is ln(g ρ(W))).</summary>
+    /// defined (N ≥ 1000, g ≥ 1.8); null elsewhere (below g = 1 the exact finite-N value is ln(g ρ(W))).</summary>
     public KnownExponents? Literature =>
         double.IsNaN(MeanFieldTolerance(Units, Gain))
             ? null
@@ -151,7 +158,10 @@ public sealed class RandomTanhNetwork : DifferentiableMap, IKnownSystem
     {
         ArgumentNullException.ThrowIfNull(tangents);
         if (tangents.RowCount != Units)
-            throw new ArgumentException($"Tangents must have {Units} rows, got {tangents.RowCount}.", nameof(tangents));
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Tangents must have {Units} rows, got {tangents.RowCount}."),
+                nameof(tangents)
+            );
         int n = Units,
             k = tangents.ColumnCount;
         if (tangentIn.Length != n * k)

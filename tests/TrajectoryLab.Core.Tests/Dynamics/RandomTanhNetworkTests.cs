@@ -140,11 +140,32 @@ public sealed class RandomTanhNetworkTests(ITestOutputHelper output)
         Assert.Equal(sum / steps, spectrum.Exponents.Sum(), 1e-9);
     }
 
-    [Fact(DisplayName = "The mean-field λ1 is its reference only for N ≥ 1000 and g ≥ 1.5")]
+    [Theory(DisplayName = "λ1 of single networks of N = 1000 (seeds 0-2, not those the tolerance was measured on) is within 0.01 of the mean field")]
+    [InlineData(1.8)]
+    [InlineData(2.0)]
+    [InlineData(3.0)]
+    public void MeanFieldHoldsWithinTheMeasuredTolerance(double g)
+    {
+        // The tolerance (RandomTanhNetwork.MeanFieldTolerance) comes from the spread of 25 other networks (seeds 42-46,
+        // 100-119) in random-network-chaos; the run lengths are that experiment's (300 + 1500 steps, renormalised every 10).
+        var expected = new MeanFieldChaos().MaximalExponent(g);
+        var tolerance = RandomTanhNetwork.MeanFieldTolerance(1000, g);
+        Assert.Equal(0.01, tolerance);
+        for (var seed = 0; seed < 3; seed++)
+        {
+            var network = new RandomTanhNetwork(1000, g, seed);
+            var qr = LyapunovSpectrum.Compute(new TangentBundle(network, 1, seed), new LyapunovSpectrumOptions(300, 1500, 10, 1));
+            output.WriteLine($"g = {g}, seed {seed}: λ1 = {qr.Exponents[0]:F5}, mean field {expected:F5}");
+            Assert.Equal(expected, qr.Exponents[0], tolerance);
+            Assert.Equal(tolerance, network.Literature!.Tolerances[0]);
+        }
+    }
+
+    [Fact(DisplayName = "The mean-field λ1 is its reference only for N ≥ 1000 and g ≥ 1.8")]
     public void LiteratureOnlyWhereTheMeanFieldHolds()
     {
         Assert.Null(new RandomTanhNetwork(200, 2.0, 0).Literature);
-        Assert.Null(new RandomTanhNetwork(1000, 1.2, 0).Literature);
+        Assert.Null(new RandomTanhNetwork(1000, 1.5, 0).Literature);
         var reference = new RandomTanhNetwork(1000, 2.0, 0).Literature!;
         Assert.Equal(new MeanFieldChaos().MaximalExponent(2.0), reference.Exponents[0], 1e-15);
         Assert.True(double.IsNaN(new RandomTanhNetwork(10, 2.0, 0).VolumeRate));
