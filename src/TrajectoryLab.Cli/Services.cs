@@ -15,6 +15,7 @@ using TrajectoryLab.Experiments.Generate;
 using TrajectoryLab.Experiments.KnownSystems;
 using TrajectoryLab.Experiments.LogisticSweep;
 using TrajectoryLab.Experiments.LyapunovTeacherForced;
+using TrajectoryLab.Experiments.RandomNetworkChaos;
 using TrajectoryLab.Experiments.RankCollapse;
 using TrajectoryLab.Experiments.RepetitionAttractors;
 using TrajectoryLab.Experiments.Training;
@@ -45,6 +46,7 @@ public static class Services
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
         services.AddSingleton<IExperiment, ArchitectureStabilityExperiment>();
+        services.AddSingleton<IExperiment, RandomNetworkChaosExperiment>();
         services.AddSingleton<IExperiment, EntropyIdentitiesExperiment>();
         services.AddSingleton<IExperiment, DecodeBenchExperiment>();
         services.AddSingleton<IExperiment, SpectrumBenchExperiment>();

@@ -16,6 +16,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "henon-spectrum", ["--set", "spectrum.steps=20000", "--set", "portraitPoints=2000"] },
         { "lorenz-spectrum", ["--set", "spectrum.steps=20000", "--set", "spectrum.transient=500", "--set", "portraitPoints=2000"] },
         { "logistic-sweep", ["--set", "rCount=120", "--set", "steps=1000", "--set", "points=50"] },
+        { "random-network-chaos", ["--set", "units=40", "--set", "gains=[0.5, 0.9, 1.2, 2.0, 3.0]", "--set", "networks=2", "--set", "transient=100", "--set", "steps=300", "--set", "spectrumDirections=40", "--set", "spectrumSteps=300", "--set", "spectrumTransient=100", "--set", "spectrumQrInterval=1"] }, // full spectrum (k = N): Σλ is checked
         { "entropy-identities", ["--set", "rows=4", "--set", "vocabulary=2000", "--set", "tCount=20"] },
         { "generate", ["--set", "maxNewTokens=8"] }, // the committed default model, models/brown-small
         { "device-agreement", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "randomLlama:dim=64", "--set", "randomLlama:heads=4", "--set", "randomLlama:layers=2", "--set", "randomLlama:hidden=128", "--set", "randomLlama:vocab=512", "--set", "greedyTokens=6", "--set", "promptTokens=3"] },

@@ -55,7 +55,9 @@ public abstract class DifferentiableMap : IDynamicalSystem
     }
 
     /// <inheritdoc />
-    public void StepWithTangents(Matrix<double> tangents)
+    /// <remarks>Forms J(x_n) densely and multiplies; a map whose Jacobian has structure (a diagonal times a fixed matrix)
+    /// overrides this with the same product computed without forming J.</remarks>
+    public virtual void StepWithTangents(Matrix<double> tangents)
     {
         ArgumentNullException.ThrowIfNull(tangents);
         if (tangents.RowCount != state.Length)

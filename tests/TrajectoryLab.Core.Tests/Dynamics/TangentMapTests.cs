@@ -7,13 +7,14 @@ namespace TrajectoryLab.Core.Tests.Dynamics;
 
 public sealed class TangentMapTests
 {
-    public static TheoryData<string> Systems => ["logistic", "henon", "lorenz", "linear"];
+    public static TheoryData<string> Systems => ["logistic", "henon", "lorenz", "linear", "network"];
 
     private static IDynamicalSystem Create(string name) => name switch
     {
         "logistic" => new LogisticMap(3.7, 0.3),
         "henon" => new HenonMap(x0: 0.3, y0: 0.1),
         "lorenz" => new LorenzSystem(initialState: [1.0, 2.0, 20.0]),
+        "network" => new RandomTanhNetwork(9, 1.8, 3), // 9 units: the blocked product's 4-column blocks, odd rows and tails
         _ => new LinearMap(Matrix<double>.Build.DenseOfArray(new[,] { { 0.5, 2.0 }, { -1.0, 0.3 } }), [0.7, -0.2]),
     };
 
