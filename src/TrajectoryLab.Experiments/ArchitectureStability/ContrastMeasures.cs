@@ -114,7 +114,10 @@ internal static class ContrastMeasures
         {
             var t = positions[i];
             var kl = s.Distances.Select(d =>
-                Kl(logits[0].AsSpan((t + d) * vocabulary, vocabulary), logits[i + 1].AsSpan((t + d) * vocabulary, vocabulary))
+                ContrastStatistics.Kl(
+                    logits[0].AsSpan((t + d) * vocabulary, vocabulary),
+                    logits[i + 1].AsSpan((t + d) * vocabulary, vocabulary)
+                )
             );
             yield return new SubstitutionSample(label, textIndex, t, [.. kl]);
         }
@@ -187,7 +190,7 @@ internal static class ContrastMeasures
         var logProbs = new double[vocabulary];
         for (var t = 0; t < n - 1; t++)
         {
-            LogSoftmax(capture.Logits.AsSpan(t * vocabulary, vocabulary), logProbs);
+            ContrastStatistics.LogSoftmax(capture.Logits.AsSpan(t * vocabulary, vocabulary), logProbs);
             entropy[t] = TokenEntropy.Entropy(logProbs);
             surprisal[t] = TokenEntropy.Surprisal(logProbs, tokens[t + 1]);
             var h = capture.TopResidual.AsSpan(t * width, width);
@@ -228,31 +231,5 @@ internal static class ContrastMeasures
             }
         );
         return session.Prefill(rows).Activations[HookNames.Logits].Rows;
-    }
-
-    /// <summary>KL(p ‖ q) in nats of the softmaxes of two logit rows (float64).</summary>
-    internal static double Kl(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
-    {
-        var (lp, lq) = (new double[p.Length], new double[q.Length]);
-        LogSoftmax(p, lp);
-        LogSoftmax(q, lq);
-        var kl = 0.0;
-        for (var i = 0; i < lp.Length; i++)
-            kl += Math.Exp(lp[i]) * (lp[i] - lq[i]);
-        return Math.Max(kl, 0);
-    }
-
-    /// <summary>ln softmax of a logit row, in float64.</summary>
-    private static void LogSoftmax(ReadOnlySpan<float> logits, Span<double> result)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var z in logits)
-            max = Math.Max(max, z);
-        var sum = 0.0;
-        foreach (var z in logits)
-            sum += Math.Exp(z - max);
-        var log = max + Math.Log(sum);
-        for (var i = 0; i < logits.Length; i++)
-            result[i] = logits[i] - log;
     }
 }

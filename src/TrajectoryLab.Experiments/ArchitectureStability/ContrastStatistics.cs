@@ -7,7 +7,7 @@ using TrajectoryLab.Core.Statistics;
 namespace TrajectoryLab.Experiments.ArchitectureStability;
 
 /// <summary>Statistics of one model's measurements.</summary>
-internal static class ContrastStatistics
+public static class ContrastStatistics
 {
     /// <summary>Mean λ_i over texts with its 95 % t-interval, for i = 0 … k − 1 (cells that broke down left out).</summary>
     public static MeanInterval[] Spectrum(IEnumerable<SpectrumCell> cells)
@@ -82,5 +82,35 @@ internal static class ContrastStatistics
             (x[w], mean[w], lower[w], upper[w]) = (w * window + window / 2.0, m.Mean, m.Lower, m.Upper);
         }
         return (x, mean, lower, upper);
+    }
+
+    /// <summary>KL(p ‖ q) in nats of the softmaxes of two logit rows, computed in float64.</summary>
+    /// <param name="p">Logits of p.</param>
+    /// <param name="q">Logits of q, the same length.</param>
+    public static double Kl(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
+    {
+        var (lp, lq) = (new double[p.Length], new double[q.Length]);
+        LogSoftmax(p, lp);
+        LogSoftmax(q, lq);
+        var kl = 0.0;
+        for (var i = 0; i < lp.Length; i++)
+            kl += Math.Exp(lp[i]) * (lp[i] - lq[i]);
+        return Math.Max(kl, 0);
+    }
+
+    /// <summary>ln softmax of a logit row, in float64.</summary>
+    /// <param name="logits">The row.</param>
+    /// <param name="result">Its log-probabilities, the same length.</param>
+    public static void LogSoftmax(ReadOnlySpan<float> logits, Span<double> result)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var z in logits)
+            max = Math.Max(max, z);
+        var sum = 0.0;
+        foreach (var z in logits)
+            sum += Math.Exp(z - max);
+        var log = max + Math.Log(sum);
+        for (var i = 0; i < logits.Length; i++)
+            result[i] = logits[i] - log;
     }
 }
