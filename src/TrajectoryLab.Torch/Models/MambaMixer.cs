@@ -6,8 +6,10 @@
 //   s_t = exp(Δ_t A) ⊙ s_{t−1} + Δ_t B_t u_t        (zero-order hold for A, Euler for B: the paper's discretisation)
 //   y_t = C_t · s_t + D ⊙ u_t,  out = (y ⊙ silu(z)) W_out (+ b_out)
 // The scan is a plain loop over positions, vectorised over batch, channels and state, in float32; each step runs in
-// its own dispose scope so that a long prompt keeps one step's temporaries, not all of them. A model in training mode
-// (train-lm) runs the whole scan as one CPU kernel with its own backward pass instead (SelectiveScan.cs). Every op is out of place
+// its own dispose scope so that a long prompt keeps one step's temporaries, not all of them. On the CPU, a model in
+// training mode (train-lm) runs the whole scan as one kernel with its own backward pass instead, and a prompt read
+// without gradients (a prefill) runs that kernel's forward pass (SelectiveScan.cs); a decoding step (one position) and
+// every pass that records gradients for a tangent map keep the loop. Every op of the loop is out of place
 // and twice differentiable (the depth map's double-VJP runs through it). Weights are stored [in, out] like every
 // projection of the model; the convolution keeps HF's [d_inner, 1, d_conv].
 // Left padding (docs/padding.md): a pad column must leave the state exactly as it was. Its conv input x is set to 0, so
@@ -126,10 +128,12 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
         if (pad is not null)
             delta = delta.masked_fill(pad, 0); // Δ = 0: exp(ΔA) = 1 and ΔB·u = 0, so a pad column leaves s as it was
 
+        var kernel = h.device_type == DeviceType.CPU && !hook_ssm_state.HasHooks;
         var (scanned, last) =
-            training && state is null && !hook_ssm_state.HasHooks && h.device_type == DeviceType.CPU
-                ? (SelectiveScanFunction.apply(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm), ssm) // training: one kernel
-                : Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
+            kernel && training && state is null ? (SelectiveScanFunction.apply(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm), ssm) // training: one kernel
+            : kernel && pos > 1 && !is_grad_enabled()
+                ? SelectiveScanFunction.Inference(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm) // a prefill: its forward
+            : Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
         var y = hook_y.Apply(scanned.to_type(dtype).add(u.mul(D), KeptScalars.One)); // [batch, pos, d_inner]
         state?.Write(step.Length, full.narrow(1, pos, _kernel - 1), last);
         var gated = y.mul(functional.silu(z)); // [batch, pos, d_inner]

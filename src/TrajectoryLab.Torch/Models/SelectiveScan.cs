@@ -45,6 +45,25 @@ internal sealed class SelectiveScanFunction : autograd.SingleTensorFunction<Sele
         return tensor(y, [shape.Batch, shape.Positions, shape.Inner], ScalarType.Float32); // [batch, pos, d_inner]
     }
 
+    /// <summary>The scan without autograd (inference): the readout and the last state.</summary>
+    /// <param name="u">[batch, pos, d_inner]</param>
+    /// <param name="delta">[batch, pos, d_inner]</param>
+    /// <param name="b">[batch, pos, d_state]</param>
+    /// <param name="c">[batch, pos, d_state]</param>
+    /// <param name="a">[d_inner, d_state]</param>
+    /// <param name="initial">[batch, d_inner, d_state]</param>
+    /// <returns>[batch, pos, d_inner] and [batch, d_inner, d_state], float32.</returns>
+    public static (Tensor Readout, Tensor Last) Inference(Tensor u, Tensor delta, Tensor b, Tensor c, Tensor a, Tensor initial)
+    {
+        var shape = SelectiveScanKernel.Shape.Of(u, b);
+        var last = new float[shape.Batch * shape.Inner * shape.State];
+        var y = SelectiveScanKernel.Forward(shape, Floats(u), Floats(delta), Floats(b), Floats(c), Floats(a), Floats(initial), last);
+        return (
+            tensor(y, [shape.Batch, shape.Positions, shape.Inner], ScalarType.Float32),
+            tensor(last, [shape.Batch, shape.Inner, shape.State], ScalarType.Float32)
+        );
+    }
+
     /// <summary>The gradients of u, Δ, B, C, A and the initial state, in that order.</summary>
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
@@ -108,8 +127,18 @@ internal static class SelectiveScanKernel
     /// <param name="c">[batch, pos, d_state]</param>
     /// <param name="a">[d_inner, d_state]</param>
     /// <param name="initial">[batch, d_inner, d_state]</param>
+    /// <param name="last">Receives the last state, [batch, d_inner, d_state]; null when not wanted.</param>
     /// <returns>[batch, pos, d_inner]</returns>
-    public static float[] Forward(Shape shape, float[] u, float[] delta, float[] b, float[] c, float[] a, float[] initial)
+    public static float[] Forward(
+        Shape shape,
+        float[] u,
+        float[] delta,
+        float[] b,
+        float[] c,
+        float[] a,
+        float[] initial,
+        float[]? last = null
+    )
     {
         var (batch, pos, inner, n) = (shape.Batch, shape.Positions, shape.Inner, shape.State);
         var y = new float[batch * pos * inner];
@@ -125,6 +154,8 @@ internal static class SelectiveScanKernel
                 for (var d = 0; d < inner; d++)
                     y[at + d] = Lanes.Dot(ct, s.AsSpan(d * n, n));
             }
+            if (last is not null)
+                s.CopyTo(last, row * inner * n);
         });
         return y;
     }

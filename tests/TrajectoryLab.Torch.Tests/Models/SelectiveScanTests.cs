@@ -1,6 +1,7 @@
-// The training kernel of Mamba's selective scan (SelectiveScan.cs) against an independent float64 loop of libtorch ops
-// differentiated by autograd, on random shapes (FsCheck); and a whole Mamba in training mode (kernel) against the same
-// model in eval mode (the libtorch loop): same logits, same gradient of every parameter.
+// The kernel of Mamba's selective scan (SelectiveScan.cs) against an independent float64 loop of libtorch ops
+// differentiated by autograd, on random shapes (FsCheck); a whole Mamba in training mode (kernel) against the same model
+// in eval mode (the libtorch loop): same logits, same gradient of every parameter; and a prefill without gradients (the
+// kernel's forward) against the loop, including the state it leaves for the next decoding step.
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -80,6 +81,31 @@ public sealed class SelectiveScanTests
         Compare("logits", fused, loop, problems);
         foreach (var (parameter, grad) in loopGrads)
             Compare(parameter, fusedGrads[parameter], grad, problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyMambas.Names), MemberType = typeof(TinyMambas))]
+    public void APrefillWithoutGradientsMatchesTheLoopAndLeavesTheSameState(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var model = TinyMambas.Create(name);
+        model.eval();
+        manual_seed(13);
+        var ids = randint(0, model.Spec.VocabSize, [2, 12]); // [batch, pos]
+
+        // Prefill 11 positions, then decode the 12th from the state the prefill left.
+        Tensor Run(bool gradients)
+        {
+            using var state = model.NewState(2, 16);
+            using var mode = gradients ? enable_grad() : no_grad(); // no_grad: the kernel; with gradients: the loop
+            var prompt = model.call(ids.narrow(1, 0, 11), state, 0); // [batch, 11, vocab]
+            var next = model.call(ids.narrow(1, 11, 1), state, 11); // [batch, 1, vocab], one position: the loop either way
+            return cat([prompt, next], 1).detach();
+        }
+
+        var problems = new List<string>();
+        Compare("logits", Run(gradients: false), Run(gradients: true), problems);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
