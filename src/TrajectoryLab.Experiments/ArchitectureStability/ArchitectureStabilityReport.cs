@@ -52,22 +52,22 @@ public static class ArchitectureStabilityReport
             "Models"
         );
 
-        Figure[] panels = [Spectra(o, result, run), Butterfly(o, result, run), Memory(o, result, run), Length(o, result, run)];
         report.Section(
             "Summary",
             "The four contrasts in one figure: the spectrum of the teacher-forced map, how soon perturbed free-running copies part, "
-                + "how long a substituted token is felt, and surprisal past the training length (dashed: random-init twins)."
+                + "how long a substituted token is felt, and surprisal past the training length (dashed: random-init twins). "
+                + "The sections below give each with its numbers and intervals."
         );
-        report.Figure(
-            run.Figure(
-                new Figure("summary", "Transformer vs state-space model: four contrasts", new Axis(""), new Axis(""))
-                {
-                    Panels = [.. panels.Select(p => p with { Legend = LegendPosition.TopRight })],
-                    Columns = 2,
-                    Width = 1500,
-                    Height = 1050,
-                }
-            )
+        report.Figure("summary"); // drawn once the sections below have built its panels
+        Figure[] panels = [Spectra(o, result, run), Butterfly(o, result, run), Memory(o, result, run), Length(o, result, run)];
+        run.Figure(
+            new Figure("summary", "Transformer vs state-space model: four contrasts", new Axis(""), new Axis(""))
+            {
+                Panels = [.. panels.Select(p => p with { Legend = LegendPosition.TopRight })],
+                Columns = 2,
+                Width = 1500,
+                Height = 1050,
+            }
         );
     }
 
@@ -93,14 +93,14 @@ public static class ArchitectureStabilityReport
             if (lambda.Length > 0)
             {
                 double[] index = [.. Enumerable.Range(1, lambda.Length).Select(k => (double)k)];
-                series.Add(new BandSeries("", index, [.. lambda.Select(l => l.Lower)], [.. lambda.Select(l => l.Upper)]) { Color = color });
-                series.Add(
-                    new LineSeries(m.Label, index, [.. lambda.Select(l => l.Mean)])
-                    {
-                        Color = color,
-                        Markers = true,
-                        Dashed = !m.Trained,
-                    }
+                Curve(
+                    series,
+                    m,
+                    color,
+                    index,
+                    [.. lambda.Select(l => l.Mean)],
+                    [.. lambda.Select(l => l.Lower)],
+                    [.. lambda.Select(l => l.Upper)]
                 );
                 var pair = ContrastStatistics.Spectrum(cells.Select(c => c with { Exponents = [c.TwoTrajectory] }))[0];
                 rows.Add(
@@ -233,16 +233,14 @@ public static class ArchitectureStabilityReport
             if (samples.Length > 0)
             {
                 var per = distances.Select((_, j) => Core.Statistics.Sample.MeanWithInterval(samples.Select(s => s[j]))).ToArray();
-                kl.Add(
-                    new BandSeries("", x, [.. per.Select(p => Math.Max(p.Lower, 1e-12))], [.. per.Select(p => p.Upper)]) { Color = color }
-                );
-                kl.Add(
-                    new LineSeries(m.Label, x, [.. per.Select(p => p.Mean)])
-                    {
-                        Color = color,
-                        Markers = true,
-                        Dashed = !m.Trained,
-                    }
+                Curve(
+                    kl,
+                    m,
+                    color,
+                    x,
+                    [.. per.Select(p => p.Mean)],
+                    [.. per.Select(p => Math.Max(p.Lower, 1e-12))],
+                    [.. per.Select(p => p.Upper)]
                 );
                 var half = Core.Statistics.BootstrapInterval.Of(
                     samples,
@@ -273,15 +271,7 @@ public static class ArchitectureStabilityReport
             {
                 var acc = points.Select(p => ContrastStatistics.Wilson(p.Correct, p.Tested)).ToArray();
                 double[] px = [.. points.Select(p => (double)Math.Max(p.Distance, 0.5))];
-                probe.Add(new BandSeries("", px, [.. acc.Select(a => a.Lower)], [.. acc.Select(a => a.Upper)]) { Color = color });
-                probe.Add(
-                    new LineSeries(m.Label, px, [.. acc.Select(a => a.P)])
-                    {
-                        Color = color,
-                        Markers = true,
-                        Dashed = !m.Trained,
-                    }
-                );
+                Curve(probe, m, color, px, [.. acc.Select(a => a.P)], [.. acc.Select(a => a.Lower)], [.. acc.Select(a => a.Upper)]);
                 var at = points.MinBy(p => Math.Abs(p.Distance - 16))!;
                 run.Headline($"probe accuracy d={at.Distance} {Key(m.Label)}", at.Correct / (double)at.Tested);
             }
@@ -342,8 +332,7 @@ public static class ArchitectureStabilityReport
                 continue;
             var color = Color(i, result);
             var s = ContrastStatistics.Windows([.. profiles.Select(p => p.Surprisal)], o.Length.Window);
-            surprisal.Add(new BandSeries("", s.X, s.Lower, s.Upper) { Color = color });
-            surprisal.Add(new LineSeries(m.Label, s.X, s.Mean) { Color = color, Dashed = !m.Trained });
+            Curve(surprisal, m, color, s.X, s.Mean, s.Lower, s.Upper, markers: false);
             var n = ContrastStatistics.Windows([.. profiles.Select(p => p.Norm)], o.Length.Window);
             norm.Add(new LineSeries(m.Label, n.X, n.Mean) { Color = color, Dashed = !m.Trained });
             var dS = ContrastStatistics.PastMinusWithin(profiles.Select(p => p.Surprisal), context);
@@ -410,6 +399,29 @@ public static class ArchitectureStabilityReport
         run.Table(
             "length-profile",
             result.Lengths.SelectMany(p => p.Entropy.Select((h, t) => new LengthRow(p.Model, p.Text, t, h, p.Surprisal[t], p.Norm[t])))
+        );
+    }
+
+    /// <summary>Adds a model's mean curve over its unlabelled 95 % band (a twin's line dashed, in its model's colour).</summary>
+    private static void Curve(
+        List<FigureSeries> series,
+        ComparedModel m,
+        string color,
+        double[] x,
+        double[] mean,
+        double[] lower,
+        double[] upper,
+        bool markers = true
+    )
+    {
+        series.Add(new BandSeries("", x, lower, upper) { Color = color });
+        series.Add(
+            new LineSeries(m.Label, x, mean)
+            {
+                Color = color,
+                Markers = markers,
+                Dashed = !m.Trained,
+            }
         );
     }
 
