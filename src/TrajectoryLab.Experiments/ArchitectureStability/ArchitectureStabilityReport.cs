@@ -323,6 +323,7 @@ public static class ArchitectureStabilityReport
         );
         var surprisal = new List<FigureSeries>();
         var norm = new List<FigureSeries>();
+        var looping = new List<FigureSeries>();
         var rows = new List<KeyValue>();
         for (var i = 0; i < result.Models.Count; i++)
         {
@@ -339,11 +340,21 @@ public static class ArchitectureStabilityReport
             var dH = ContrastStatistics.PastMinusWithin(profiles.Select(p => p.Entropy), context);
             var dN = ContrastStatistics.PastMinusWithin(profiles.Select(p => p.Norm), context);
             var loops = profiles.Where(p => p.GeneratedLoopOnset is not null).ToArray();
+            var (_, loLoop, hiLoop) = ContrastStatistics.Wilson(loops.Length, profiles.Length);
+            double[] at = [.. Enumerable.Range(0, total + 1).Select(t => (double)t)];
+            looping.Add(
+                new LineSeries(m.Label, at, [.. at.Select(t => profiles.Count(p => p.GeneratedLoopOnset <= t) / (double)profiles.Length)])
+                {
+                    Color = color,
+                    Dashed = !m.Trained,
+                }
+            );
             rows.Add(
                 new KeyValue(
                     m.Label,
                     $"Δ surprisal {F(dS.Mean)} [{F(dS.Lower)}, {F(dS.Upper)}], Δ entropy {F(dH.Mean)} [{F(dH.Lower)}, {F(dH.Upper)}], "
-                        + $"Δ ||h|| {F(dN.Mean)} [{F(dN.Lower)}, {F(dN.Upper)}]; greedy loops {loops.Length}/{profiles.Length}"
+                        + $"Δ ||h|| {F(dN.Mean)} [{F(dN.Lower)}, {F(dN.Upper)}]; greedy loops {loops.Length}/{profiles.Length} "
+                        + $"[{F(loLoop, "F2")}, {F(hiLoop, "F2")}]"
                         + (
                             loops.Length > 0
                                 ? $" (onsets {string.Join(", ", loops.Select(l => F(l.GeneratedLoopOnset!.Value)))}, periods "
@@ -358,6 +369,7 @@ public static class ArchitectureStabilityReport
         report.Numbers(rows, $"Past minus within the training context ({F(context)})");
         surprisal.Add(new ReferenceLine($"training context ({F(context)})", ReferenceOrientation.Vertical, context));
         norm.Add(new ReferenceLine($"training context ({F(context)})", ReferenceOrientation.Vertical, context));
+        looping.Add(new ReferenceLine($"training context ({F(context)})", ReferenceOrientation.Vertical, context));
         var figure = new Figure(
             "length-surprisal",
             "Surprisal up to and past the training length",
@@ -378,6 +390,21 @@ public static class ArchitectureStabilityReport
                     Legend = LegendPosition.OutsideRight,
                 }
             )
+        );
+        report.Figure(
+            run.Figure(
+                new Figure(
+                    "length-loops",
+                    "Greedy continuations inside a loop",
+                    new Axis("position"),
+                    new Axis("fraction looping") { Min = 0, Max = 1 }
+                )
+                {
+                    Series = looping,
+                    Legend = LegendPosition.OutsideRight,
+                }
+            ),
+            "The fraction of texts whose greedy continuation has entered its terminal cycle by each position (onset ≤ position)."
         );
         return figure;
     }

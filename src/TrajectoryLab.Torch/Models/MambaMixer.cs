@@ -128,12 +128,13 @@ internal sealed class MambaMixer : Module<Tensor, StepContext, Tensor>
         if (pad is not null)
             delta = delta.masked_fill(pad, 0); // Δ = 0: exp(ΔA) = 1 and ΔB·u = 0, so a pad column leaves s as it was
 
+        // [batch, pos, d_inner], [batch, d_inner, d_state]: training runs one kernel, a prefill its forward pass, the rest the loop
         var kernel = h.device_type == DeviceType.CPU && !hook_ssm_state.HasHooks;
+        var (u32, delta32, b32, c32) = (F32(u), F32(delta), F32(b), F32(c));
         var (scanned, last) =
-            kernel && training && state is null ? (SelectiveScanFunction.apply(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm), ssm) // training: one kernel
-            : kernel && pos > 1 && !is_grad_enabled()
-                ? SelectiveScanFunction.Inference(F32(u), F32(delta), F32(b), F32(c), NegativeA(), ssm) // a prefill: its forward
-            : Scan(F32(u), F32(delta), F32(b), F32(c), ssm); // [batch, pos, d_inner], [batch, d_inner, d_state]
+            kernel && training && state is null ? (SelectiveScanFunction.apply(u32, delta32, b32, c32, NegativeA(), ssm), ssm)
+            : kernel && pos > 1 && !is_grad_enabled() ? SelectiveScanFunction.Inference(u32, delta32, b32, c32, NegativeA(), ssm)
+            : Scan(u32, delta32, b32, c32, ssm);
         var y = hook_y.Apply(scanned.to_type(dtype).add(u.mul(D), KeptScalars.One)); // [batch, pos, d_inner]
         state?.Write(step.Length, full.narrow(1, pos, _kernel - 1), last);
         var gated = y.mul(functional.silu(z)); // [batch, pos, d_inner]
