@@ -44,12 +44,14 @@ public sealed class ContrastStatisticsTests
         Prop.ForAll(
             Gen.ArrayOf(Gen.Choose(-2000, 2000).Select(i => i / 100f), 6).ToArbitrary(),
             Gen.ArrayOf(Gen.Choose(-2000, 2000).Select(i => i / 100f), 6).ToArbitrary(),
-            Gen.Choose(-500, 500).ToArbitrary(),
+            Gen.Choose(-64, 64).ToArbitrary(),
             (p, q, shift) =>
             {
+                // z + shift rounds in float32 (ulp ≤ 7.6e-6 below 84), and ∂KL/∂z_i = p_i (ln p_i/q_i − KL) sums to at most
+                // 2 (40 + KL) for logits within ±20: the shifted KL may differ by 1.2e-3 (1 + KL) at worst.
                 var kl = ContrastStatistics.Kl(p, q);
                 var shifted = ContrastStatistics.Kl([.. p.Select(z => z + shift)], q);
-                return (kl >= 0 && Math.Abs(kl - shifted) <= 1e-4 * (1 + kl)).Label($"{kl} vs {shifted}");
+                return (kl >= 0 && Math.Abs(kl - shifted) <= 1.5e-3 * (1 + kl)).Label($"{kl} vs {shifted}");
             }
         );
 
