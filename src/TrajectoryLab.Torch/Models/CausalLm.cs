@@ -34,6 +34,12 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
     public abstract Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly);
 
+    /// <summary>The head the last block's output goes through: final norm, unembedding (and a final soft cap), without the
+    /// hook_logits point. Applied to an earlier residual site it is the logit lens (nostalgebraist 2020).</summary>
+    /// <param name="x">[batch, pos, d_model] a residual stream.</param>
+    /// <returns>[batch, pos, d_vocab] logits.</returns>
+    internal abstract Tensor Head(Tensor x);
+
     /// <summary>The residual stream after <paramref name="toSite"/> blocks given it after <paramref name="fromSite"/>
     /// blocks, over positions 0 … pos − 1 without a cache (the depth map).</summary>
     /// <param name="h">[batch, pos, d_model]</param>

@@ -117,11 +117,17 @@ internal sealed class DecoderModel : CausalLm
             x = block.call(x, step);
         if (lastPositionOnly)
             x = x.narrow(1, pos - 1, 1); // [batch, 1, d_model]
-        x = ln_final.call(x); // [batch, pos or 1, d_model]
-        var logits = unembed.call(x); // [batch, pos or 1, d_vocab]
+        return hook_logits.Apply(Head(x)); // [batch, pos or 1, d_vocab]
+    }
+
+    /// <inheritdoc/>
+    internal override Tensor Head(Tensor x)
+    {
+        x = ln_final.call(x); // [batch, pos, d_model]
+        var logits = unembed.call(x); // [batch, pos, d_vocab]
         if (_finalSoftcap is { } cap)
             logits = logits.div(cap).tanh_().mul_(cap);
-        return hook_logits.Apply(logits);
+        return logits;
     }
 
     /// <inheritdoc/>

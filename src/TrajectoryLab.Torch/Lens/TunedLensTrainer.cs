@@ -1,0 +1,110 @@
+// Trains a tuned lens (Belrose et al. 2023): the model is frozen; each step reads a batch of token windows once
+// (ResidualCapture), then every site's translator is moved by Adam along the gradient of the mean over positions of
+// KL(final ‖ Head(T_s(h_s))). The sites' losses are independent (h_s is detached), so each site is back-propagated on
+// its own, keeping one site's graph in memory at a time. The loss is taken in float64: at a site whose lens is already
+// exact, float32 rounding leaves gradients of ~1e-9 that Adam, which normalises step sizes, would turn into real steps. Training starts at the logit lens (A_s = 0, b_s = 0); the last
+// site's lens is then already exact and its gradient zero, so its translator stays the identity unless started away
+// from it (the test does, and checks training brings it back to the model's own distribution). Batches are drawn by a
+// seeded SplitMix64, so a run is repeatable. The learning rate decays linearly to 0: Adam normalises its steps, so at a
+// constant rate it keeps wandering along the flat directions of the minimum (RMSNorm makes A = cI a family of exact
+// solutions at the last site), which the decay damps. References: Belrose et al. (2023), arXiv:2303.08112, §3 and App. C (they
+// train with SGD + Nesterov on 2^18 tokens per step; Adam on a few thousand tokens is what fits here); Kingma & Ba
+// (2015), "Adam", ICLR.
+using TrajectoryLab.Core.Randomness;
+using TrajectoryLab.Torch.Generation;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Lens;
+
+/// <summary>How a tuned lens is trained.</summary>
+/// <param name="Steps">Optimiser steps.</param>
+/// <param name="BatchWindows">Windows per step.</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
+/// <param name="Seed">Seed of the batch draws.</param>
+public sealed record TunedLensTraining(int Steps = 250, int BatchWindows = 4, double LearningRate = 1e-3, long Seed = 0);
+
+/// <summary>Fits the translators of a <see cref="TunedLens"/> to a frozen model.</summary>
+public static class TunedLensTrainer
+{
+    /// <summary>Trains <paramref name="lens"/> in place on <paramref name="windows"/> (token ids, position 0 first, all the
+    /// same length); returns the curve, [step][site] mean KL(final ‖ lens) in nats of the step's batch before its update.</summary>
+    /// <param name="model">The frozen model (float32 on the CPU or a device; not in use by a session).</param>
+    /// <param name="lens">The lens to train (from <see cref="TunedLens.Identity"/> or a saved one).</param>
+    /// <param name="windows">Training windows.</param>
+    /// <param name="o">Settings.</param>
+    /// <param name="cancellation">Stops between steps.</param>
+    /// <param name="onStep">Called after each step with the step number (progress).</param>
+    /// <exception cref="NonFiniteValueException">A step's loss is not finite (names the step and the site).</exception>
+    public static double[][] Train(
+        LanguageModel model,
+        TunedLens lens,
+        IReadOnlyList<int[]> windows,
+        TunedLensTraining o,
+        CancellationToken cancellation = default,
+        Action<int>? onStep = null
+    )
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.Steps, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.BatchWindows, 1);
+        if (windows.Count == 0)
+            throw new ArgumentException("no training windows", nameof(windows));
+        var length = windows[0].Length;
+        if (length < 2 || windows.Any(w => w.Length != length))
+            throw new ArgumentException("every training window must have the same length of at least 2 tokens", nameof(windows));
+        var lm = model.Model;
+        var sites = lm.Spec.NumLayers + 1;
+        var frozen = lm.parameters().Where(p => p.requires_grad).ToList();
+        foreach (var p in frozen)
+            p.requires_grad_(false);
+        var parameters = lens.Parameters().ToList();
+        foreach (var p in parameters)
+            p.requires_grad_(true);
+        using var optimizer = optim.Adam(parameters, o.LearningRate);
+        var rng = new SplitMix64((ulong)o.Seed);
+        var curve = new double[o.Steps][];
+        try
+        {
+            for (var step = 0; step < o.Steps; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var batch = Enumerable.Range(0, o.BatchWindows).Select(_ => windows[rng.NextIndex(windows.Count)]).ToArray();
+                var flat = batch.SelectMany(w => w.Select(t => (long)t)).ToArray();
+                var ids = tensor(flat, [batch.Length, length], ScalarType.Int64, lm.Device); // [batch, pos]
+                var pass = ResidualCapture.Run(model, ids);
+                var logFinal = pass.Logits.to_type(ScalarType.Float64).log_softmax(-1); // [batch, pos, d_vocab]
+                var pFinal = logFinal.exp(); // [batch, pos, d_vocab]
+                optimizer.zero_grad();
+                curve[step] = new double[sites];
+                for (var s = 0; s < sites; s++)
+                {
+                    using var siteScope = NewDisposeScope();
+                    var h = pass.Residuals[s].to_type(ScalarType.Float32); // [batch, pos, d_model]
+                    var logLens = lm.Head(lens.Translate(s, h).to_type(pass.Residuals[s].dtype))
+                        .to_type(ScalarType.Float64)
+                        .log_softmax(-1);
+                    var kl = pFinal.mul(logFinal.sub(logLens)).sum(-1).mean(); // scalar: mean over batch and positions
+                    var value = kl.item<double>();
+                    if (!double.IsFinite(value))
+                        throw new NonFiniteValueException("tuned-lens loss", step, 0, 0, ResidualSite(s, sites));
+                    curve[step][s] = value;
+                    kl.backward();
+                }
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = o.LearningRate * (1 - (double)step / o.Steps); // linear decay to 0 (Belrose et al.)
+                optimizer.step();
+                onStep?.Invoke(step + 1);
+            }
+        }
+        finally
+        {
+            foreach (var p in parameters)
+                p.requires_grad_(false);
+            foreach (var p in frozen)
+                p.requires_grad_(true);
+        }
+        return curve;
+    }
+
+    private static string ResidualSite(int s, int sites) => Dynamics.ResidualSite.HookName(s, sites - 1);
+}
