@@ -49,7 +49,8 @@ public static class LensPass
         var layers = model.Spec.NumLayers;
         if (tuned is not null && (tuned.Sites != layers + 1 || tuned.Width != model.Spec.HiddenSize))
             throw new ArgumentException(
-                $"the tuned lens has {tuned.Sites} sites of width {tuned.Width}; the model needs {layers + 1} of width {model.Spec.HiddenSize}",
+                $"the tuned lens has {tuned.Sites} sites of width {tuned.Width}; "
+                    + $"the model needs {layers + 1} of width {model.Spec.HiddenSize}",
                 nameof(tuned)
             );
         var n = tokens.Length;

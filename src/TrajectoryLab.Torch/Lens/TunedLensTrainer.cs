@@ -2,14 +2,14 @@
 // (ResidualCapture), then every site's translator is moved by Adam along the gradient of the mean over positions of
 // KL(final ‖ Head(T_s(h_s))). The sites' losses are independent (h_s is detached), so each site is back-propagated on
 // its own, keeping one site's graph in memory at a time. The loss is taken in float64: at a site whose lens is already
-// exact, float32 rounding leaves gradients of ~1e-9 that Adam, which normalises step sizes, would turn into real steps. Training starts at the logit lens (A_s = 0, b_s = 0); the last
-// site's lens is then already exact and its gradient zero, so its translator stays the identity unless started away
-// from it (the test does, and checks training brings it back to the model's own distribution). Batches are drawn by a
-// seeded SplitMix64, so a run is repeatable. The learning rate decays linearly to 0: Adam normalises its steps, so at a
-// constant rate it keeps wandering along the flat directions of the minimum (RMSNorm makes A = cI a family of exact
-// solutions at the last site), which the decay damps. References: Belrose et al. (2023), arXiv:2303.08112, §3 and App. C (they
-// train with SGD + Nesterov on 2^18 tokens per step; Adam on a few thousand tokens is what fits here); Kingma & Ba
-// (2015), "Adam", ICLR.
+// exact, float32 rounding leaves gradients that Adam, which normalises its step sizes, would turn into real steps.
+// Training starts at the logit lens (A_s = 0, b_s = 0); the last site's lens is then already exact and its gradient
+// zero to rounding, so its translator stays the identity; started away from it, training brings it back to the model's
+// own distribution (both are tests). Batches are drawn by a seeded SplitMix64, so a run is repeatable. The learning rate
+// decays linearly to 0: at a constant rate Adam keeps wandering along the flat directions of a minimum (RMSNorm makes
+// A = cI a family of exact solutions at the last site), which the decay damps. References: Belrose et al. (2023),
+// arXiv:2303.08112, §3 and App. C (SGD + Nesterov on 2^18 tokens per step, linear decay; Adam on a few thousand tokens
+// is what fits here); Kingma & Ba (2015), "Adam", ICLR.
 using TrajectoryLab.Core.Randomness;
 using TrajectoryLab.Torch.Generation;
 using static TorchSharp.torch;
