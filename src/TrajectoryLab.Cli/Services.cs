@@ -13,6 +13,7 @@ using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.EntropyProfile;
 using TrajectoryLab.Experiments.Generate;
 using TrajectoryLab.Experiments.KnownSystems;
+using TrajectoryLab.Experiments.Lens;
 using TrajectoryLab.Experiments.LogisticSweep;
 using TrajectoryLab.Experiments.LyapunovTeacherForced;
 using TrajectoryLab.Experiments.RandomNetworkChaos;
@@ -60,6 +61,7 @@ public static class Services
         services.AddSingleton<IExperiment, LyapunovTeacherForcedExperiment>();
         services.AddSingleton<IExperiment, RepetitionAttractorsExperiment>();
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
+        services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
         return services;

@@ -135,7 +135,6 @@ public static class LensPass
 
         public void Fill(int s, double[] lens, double[] logFinal, int[] finalTop, int[] tokens, int vocab, string site)
         {
-            var logLens = new double[vocab];
             (_entropy[s], _kl[s], _agrees[s], _rank[s], _surprisal[s]) = (
                 new double[n],
                 new double[n],
@@ -143,28 +142,42 @@ public static class LensPass
                 new int[n],
                 new double[n - 1]
             );
-            for (var t = 0; t < n; t++)
-            {
-                var row = lens.AsSpan(t * vocab, vocab);
-                if (LogProbabilities.FromLogits(row, logLens, 1.0, null, out _) != MetricBreakdown.None)
-                    throw new NonFiniteValueException("lens logits", 0, t, 0, site);
-                var logP = logFinal.AsSpan(t * vocab, vocab);
-                var kl = 0.0;
-                for (var k = 0; k < vocab; k++)
-                    if (!double.IsNegativeInfinity(logP[k]))
-                        kl += Math.Exp(logP[k]) * (logP[k] - logLens[k]);
-                var top = finalTop[t];
-                var higher = 0;
-                for (var k = 0; k < vocab; k++)
-                    if (row[k] > row[top])
-                        higher++;
-                _entropy[s][t] = TokenEntropy.Entropy(logLens);
-                _kl[s][t] = Math.Max(kl, 0); // rounding can leave −1e−16 where the two are equal
-                _agrees[s][t] = ArgMax(row) == top;
-                _rank[s][t] = higher + 1;
-                if (t < n - 1)
-                    _surprisal[s][t] = -logLens[tokens[t + 1]];
-            }
+            // Positions are independent; each worker keeps its own ln p buffer, and each position's sums run in a fixed order.
+            var failed = -1;
+            Parallel.For(
+                0,
+                n,
+                () => new double[vocab],
+                (t, state, logLens) =>
+                {
+                    var row = lens.AsSpan(t * vocab, vocab);
+                    if (LogProbabilities.FromLogits(row, logLens, 1.0, null, out _) != MetricBreakdown.None)
+                    {
+                        Interlocked.CompareExchange(ref failed, t, -1);
+                        return logLens;
+                    }
+                    var logP = logFinal.AsSpan(t * vocab, vocab);
+                    var kl = 0.0;
+                    for (var k = 0; k < vocab; k++)
+                        if (!double.IsNegativeInfinity(logP[k]))
+                            kl += Math.Exp(logP[k]) * (logP[k] - logLens[k]);
+                    var top = finalTop[t];
+                    var higher = 0;
+                    for (var k = 0; k < vocab; k++)
+                        if (row[k] > row[top])
+                            higher++;
+                    _entropy[s][t] = TokenEntropy.Entropy(logLens);
+                    _kl[s][t] = Math.Max(kl, 0); // rounding can leave −1e−16 where the two are equal
+                    _agrees[s][t] = ArgMax(row) == top;
+                    _rank[s][t] = higher + 1;
+                    if (t < n - 1)
+                        _surprisal[s][t] = -logLens[tokens[t + 1]];
+                    return logLens;
+                },
+                _ => { }
+            );
+            if (failed >= 0)
+                throw new NonFiniteValueException("lens logits", 0, failed, 0, site);
         }
 
         public LensMetrics Build() => new(_entropy, _kl, _agrees, _rank, _surprisal);
