@@ -83,9 +83,9 @@ public sealed class TunedLensChoice
     [Range(1, 1024)]
     public int BatchWindows { get; set; } = 4;
 
-    /// <summary>Adam's learning rate (decayed linearly to 0).</summary>
-    [Range(1e-7, 1.0)]
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>SGD's learning rate at the first step (Nesterov momentum 0.9, decayed linearly to 0; Belrose et al.'s 1.0).</summary>
+    [Range(1e-7, 100.0)]
+    public double LearningRate { get; set; } = 1.0;
 
     /// <summary>Brown training-split documents the windows are cut from (the split of <c>text</c>).</summary>
     [Range(1, 100_000)]

@@ -105,7 +105,7 @@ public sealed class LensTests
         using var model = Create("gqa-untied");
         var sites = model.Spec.NumLayers + 1;
         using var lens = TunedLens.Identity(sites, model.Spec.HiddenSize);
-        var curve = TunedLensTrainer.Train(model, lens, Windows(model, 8, 16), new TunedLensTraining(Steps: 80, LearningRate: 1e-2));
+        var curve = TunedLensTrainer.Train(model, lens, Windows(model, 8, 16), new TunedLensTraining(Steps: 80, LearningRate: 1.0));
         for (var s = 0; s < sites - 1; s++)
         {
             var late = curve[^5..].Average(c => c[s]);
@@ -125,7 +125,7 @@ public sealed class LensTests
         lens.Perturb(sites - 1, std: 0.15, seed: 4);
         var tokens = Tokens(model, 16, 9);
         var before = LensPass.Read(model, tokens, lens).Tuned!.KlToFinal[sites - 1].Average();
-        TunedLensTrainer.Train(model, lens, Windows(model, 8, 16), new TunedLensTraining(Steps: 200, LearningRate: 2e-2));
+        TunedLensTrainer.Train(model, lens, Windows(model, 8, 16), new TunedLensTraining(Steps: 200, LearningRate: 1.0));
         var after = LensPass.Read(model, tokens, lens).Tuned!.KlToFinal[sites - 1].Average();
         Assert.True(before > 0.01, $"the perturbation should move the lens: KL {before}");
         Assert.True(after < 0.1 * before, $"KL at the last site {before} → {after}");
@@ -138,7 +138,7 @@ public sealed class LensTests
         var sites = model.Spec.NumLayers + 1;
         var width = model.Spec.HiddenSize;
         using var lens = TunedLens.Identity(sites, width);
-        TunedLensTrainer.Train(model, lens, Windows(model, 4, 12), new TunedLensTraining(Steps: 5, LearningRate: 1e-2));
+        TunedLensTrainer.Train(model, lens, Windows(model, 4, 12), new TunedLensTraining(Steps: 5, LearningRate: 1.0));
         using var folder = new TempFolder();
         var path = Path.Combine(folder.Path, "tuned-lens.safetensors");
         lens.Save(path, new Dictionary<string, string> { ["model_sha256"] = "abc" });
