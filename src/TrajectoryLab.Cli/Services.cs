@@ -42,6 +42,8 @@ public static class Services
         services.AddSingleton<ICommand, CorpusCommand>();
         services.AddSingleton<ICommand, CheckCommand>();
         services.AddSingleton<ICommand, SweepCommand>();
+        services.AddSingleton<ICommand, CompressCommand>();
+        services.AddSingleton<ICommand, DecompressCommand>();
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();

@@ -44,6 +44,22 @@ public sealed class NGramBaseline
     public double BigramLogProb(long u, long w) =>
         Math.Log((_bigram.GetValueOrDefault(u * _vocab + w) + AddK) / (_context[u] + AddK * _vocab));
 
+    /// <summary>Writes P₁(w) for every w into <paramref name="probabilities"/> ([V]).</summary>
+    public void UnigramProbabilities(Span<double> probabilities)
+    {
+        var denominator = _total + AddK * _vocab;
+        for (var w = 0; w < _vocab; w++)
+            probabilities[w] = (_unigram[w] + AddK) / denominator;
+    }
+
+    /// <summary>Writes P₂(w | <paramref name="u"/>) for every w into <paramref name="probabilities"/> ([V]).</summary>
+    public void BigramProbabilities(long u, Span<double> probabilities)
+    {
+        var denominator = _context[u] + AddK * _vocab;
+        for (var w = 0; w < _vocab; w++)
+            probabilities[w] = (_bigram.GetValueOrDefault(u * _vocab + w) + AddK) / denominator;
+    }
+
     /// <summary>Unigram and bigram perplexity of <paramref name="targets"/> given the previous ids <paramref name="inputs"/> (same
     /// length).</summary>
     public (double Unigram, double Bigram) Perplexity(ReadOnlySpan<long> inputs, ReadOnlySpan<long> targets)
