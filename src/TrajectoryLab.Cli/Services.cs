@@ -7,6 +7,7 @@ using TrajectoryLab.Experiments.ArchitectureStability;
 using TrajectoryLab.Experiments.AttentionDilution;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
+using TrajectoryLab.Experiments.CodeLength;
 using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
@@ -64,6 +65,7 @@ public static class Services
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
+        services.AddSingleton<IExperiment, CodeLengthExperiment>();
         return services;
     }
 }
