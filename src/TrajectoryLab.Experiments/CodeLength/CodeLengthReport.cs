@@ -148,7 +148,8 @@ public static class CodeLengthReport
                         ? $"{F(r.BitsPerByteFile, "F3")} bits/byte ({F(r.FileBytes)} bytes), {F(r.EncodeKbPerSecond, "F1")} KB/s"
                         : $"{F(r.BitsPerBytePayload, "F3")} bits/byte payload, {F(r.BitsPerByteFile, "F3")} with headers, "
                             + $"Σ −log₂ p {F(r.IdealBitsPerByte, "F3")} bits/byte ({F(r.BitsPerToken, "F3")} bits/token); "
-                            + $"encode {F(r.EncodeKbPerSecond, "F2")} KB/s, decode {F(r.DecodeKbPerSecond, "F2")} KB/s; round trip {r.RoundTrip}"
+                            + $"encode {F(r.EncodeKbPerSecond, "F2")} KB/s, decode {F(r.DecodeKbPerSecond, "F2")} KB/s; "
+                            + $"round trip {r.RoundTrip}"
                 )),
             ],
             "Per coder"
