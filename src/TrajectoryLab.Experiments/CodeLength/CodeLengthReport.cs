@@ -44,7 +44,9 @@ public sealed record CurveRow(string Coder, string Document, double Bytes, doubl
 /// <summary>Renders a <see cref="CodeLengthResult"/>.</summary>
 public static class CodeLengthReport
 {
-    /// <summary>Payload bits may exceed Σ −log₂(f/T) by this fraction …</summary>
+    /// <summary>Payload bits may differ from Σ −log₂(f/T) by this fraction … (the proven excess is at most 9 bits per text
+    /// plus Σ −log₂(1 − T/(2^30 f)), under 0.023 bit a token and ≈ 0 for plausible tokens; measured on the default
+    /// configuration: 0.03 % over 4 texts, most of it the padding and terminating bits).</summary>
     public const double RelativeTolerance = 1e-3;
 
     /// <summary>… plus this many bytes per document (the coder's 2 terminating bits and padding fit in 2).</summary>
