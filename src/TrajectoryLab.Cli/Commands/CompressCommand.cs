@@ -54,14 +54,24 @@ public sealed class CompressCommand(ProjectPaths paths) : ICommand
 
         var clock = Stopwatch.StartNew();
         using var model = coder.Coding();
-        var (file, coded) = TextCompressor.Compress(
-            bytes,
-            ids,
-            model,
-            coder.Hash,
-            TextCompressor.StartToken(coder.Tokenizer),
-            cancellation
-        );
+        CompressedText file;
+        EncodedTokens coded;
+        try
+        {
+            (file, coded) = TextCompressor.Compress(
+                bytes,
+                ids,
+                model,
+                coder.Hash,
+                TextCompressor.StartToken(coder.Tokenizer),
+                cancellation
+            );
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"trajectorylab {Name}: cancelled; nothing written");
+            return ExitCodes.Cancelled;
+        }
         var written = file.ToBytes();
         AtomicFile.WriteAllBytes(output, written);
         var seconds = clock.Elapsed.TotalSeconds;
@@ -134,6 +144,11 @@ public sealed class DecompressCommand(ProjectPaths paths) : ICommand
         catch (CompressedTextException e)
         {
             return Fail(e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"trajectorylab {Name}: cancelled; nothing written");
+            return ExitCodes.Cancelled;
         }
         AtomicFile.WriteAllBytes(output, bytes);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file.Tokens} tokens → {bytes.Length} bytes: checksum matches"));
