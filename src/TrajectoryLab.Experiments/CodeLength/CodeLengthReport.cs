@@ -112,12 +112,13 @@ public static class CodeLengthReport
     {
         var rows = Rows(result);
         var m = result.Model;
+        var name = CodeLengthExperiment.Label(m.Name, m.Path);
         var bytes = result.Documents.Sum(d => d.Bytes);
         var tokens = result.Documents.Sum(d => (long)d.Tokens);
         run.Report.Lead(
-            $"Loss is code length: {F(result.Documents.Count)} text(s) ({F(bytes)} bytes, {F(tokens)} tokens of {m.Name}'s tokenizer"
+            $"Loss is code length: {F(result.Documents.Count)} text(s) ({F(bytes)} bytes, {F(tokens)} tokens of {name}'s tokenizer"
                 + (o.Texts.Length > 0 ? ", inline" : $", the first {F(o.MaxBytes)} bytes of {o.Corpus} validation documents")
-                + $") arithmetic-coded with the next-token distribution of {m.Name} ({m.Path}; {m.Architecture}, {F(m.Layers)} layers, "
+                + $") arithmetic-coded with the next-token distribution of {name} ({m.Path}; {m.Architecture}, {F(m.Layers)} layers, "
                 + $"d_model {F(m.Width)}; float32 softmax on the CPU, batch 1, one token per pass, libtorch on {F(result.Threads)} "
                 + $"thread(s), context restarted from BOS every n_ctx − 1 tokens)"
                 + (
@@ -200,14 +201,26 @@ public static class CodeLengthReport
             run.Report.Section(
                 "Along a document",
                 $"Cumulative code length Σ −log₂(f/T) against the bytes of the decoded prefix, text {first}; the slope is the "
-                    + "local bits per byte. The dashed line is 8 bits per byte (no compression)."
+                    + "local bits per byte. Dashed: the general-purpose compressors' whole-document bits per byte, as straight lines."
             );
             var curves = result.Curves.Where(c => c.Document == first).ToList();
             var series = new List<FigureSeries>();
             for (var i = 0; i < curves.Count; i++)
                 series.Add(new LineSeries(curves[i].Coder, curves[i].Bytes, curves[i].Bits) { Color = Palette[i % Palette.Length] });
             var end = curves.Max(c => c.Bytes[^1]);
-            series.Add(new LineSeries("8 bits per byte", [0, end], [0, 8 * end]) { Dashed = true, Color = "#888888" });
+            var general = result.Baselines.Where(b => b.Document == first).ToList();
+            for (var i = 0; i < general.Count; i++)
+                series.Add(
+                    new LineSeries(
+                        $"{general[i].Compressor} (its average)",
+                        [0, end],
+                        [0, 8.0 * general[i].CompressedBytes / general[i].Bytes * end]
+                    )
+                    {
+                        Dashed = true,
+                        Color = Palette[(curves.Count + i) % Palette.Length],
+                    }
+                );
             run.Report.Figure(
                 run.Figure(
                     new Figure("cumulative-bits", $"Cumulative code length along {first}", new Axis("bytes of text"), new Axis("bits"))
