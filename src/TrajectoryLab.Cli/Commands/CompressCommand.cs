@@ -168,9 +168,16 @@ internal sealed class CoderModel : IDisposable
     private CoderModel(string name, LanguageModel model, ITextTokenizer tokenizer, byte[] hash) =>
         (Name, Model, Tokenizer, Hash) = (name, model, tokenizer, hash);
 
+    /// <summary>The model as the user named it.</summary>
     public string Name { get; }
+
+    /// <summary>The loaded model (CPU, float32).</summary>
     public LanguageModel Model { get; }
+
+    /// <summary>Its tokenizer.</summary>
     public ITextTokenizer Tokenizer { get; }
+
+    /// <summary>Its content hash (ModelContentHash).</summary>
     public byte[] Hash { get; }
 
     /// <summary>A coder on <see cref="Model"/> (dispose it before the next).</summary>
@@ -203,5 +210,6 @@ internal sealed class CoderModel : IDisposable
         }
     }
 
+    /// <summary>Frees the model.</summary>
     public void Dispose() => Model.Dispose();
 }

@@ -39,6 +39,10 @@ public sealed record CoderRow(
 );
 
 /// <summary>One point of a cumulative code-length curve (a row of curves.csv).</summary>
+/// <param name="Coder">The coder.</param>
+/// <param name="Document">The document.</param>
+/// <param name="Bytes">Bytes of the decoded prefix.</param>
+/// <param name="Bits">Σ −log₂(f/T) of its tokens.</param>
 public sealed record CurveRow(string Coder, string Document, double Bytes, double Bits);
 
 /// <summary>Renders a <see cref="CodeLengthResult"/>.</summary>
