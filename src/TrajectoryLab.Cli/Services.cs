@@ -7,6 +7,7 @@ using TrajectoryLab.Experiments.ArchitectureStability;
 using TrajectoryLab.Experiments.AttentionDilution;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
+using TrajectoryLab.Experiments.CodeLength;
 using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
@@ -43,6 +44,8 @@ public static class Services
         services.AddSingleton<ICommand, CorpusCommand>();
         services.AddSingleton<ICommand, CheckCommand>();
         services.AddSingleton<ICommand, SweepCommand>();
+        services.AddSingleton<ICommand, CompressCommand>();
+        services.AddSingleton<ICommand, DecompressCommand>();
 
         services.AddSingleton<IExperiment, KnownSystemSpectrumExperiment>();
         services.AddSingleton<IExperiment, LogisticSweepExperiment>();
@@ -64,6 +67,7 @@ public static class Services
         services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
+        services.AddSingleton<IExperiment, CodeLengthExperiment>();
         return services;
     }
 }

@@ -153,6 +153,25 @@ public sealed class LanguageModel : IDisposable
         return session;
     }
 
+    /// <summary>Starts reading tokens one at a time for coding (batch 1, one token per pass); dispose it when done.</summary>
+    /// <param name="capacity">The most tokens one context holds (at most the model's context length for a Transformer).</param>
+    /// <exception cref="InvalidOperationException">Another session of this model is still open.</exception>
+    public NextTokenPredictor StartPredictor(int capacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var predictor = new NextTokenPredictor(this, _model, capacity);
+        try
+        {
+            Acquire(predictor);
+        }
+        catch
+        {
+            predictor.Dispose();
+            throw;
+        }
+        return predictor;
+    }
+
     internal void EndSession(GenerationSession session) => Release(session);
 
     /// <summary>Marks the model as used by <paramref name="user"/> (a session or a dynamics run), whose hooks live on it.</summary>

@@ -44,6 +44,42 @@ public sealed class NGramBaseline
     public double BigramLogProb(long u, long w) =>
         Math.Log((_bigram.GetValueOrDefault(u * _vocab + w) + AddK) / (_context[u] + AddK * _vocab));
 
+    /// <summary>Writes P₁(w) for every w into <paramref name="probabilities"/> ([V]).</summary>
+    public void UnigramProbabilities(Span<double> probabilities)
+    {
+        var denominator = _total + AddK * _vocab;
+        for (var w = 0; w < _vocab; w++)
+            probabilities[w] = (_unigram[w] + AddK) / denominator;
+    }
+
+    /// <summary>Writes P₂(w | <paramref name="u"/>) for every w into <paramref name="probabilities"/> ([V]): k/(c(u ·) + kV)
+    /// everywhere, then (c(u w) + k)/(c(u ·) + kV) at the successors of u seen in training (the values BigramLogProb
+    /// exponentiates, computed in the same way).</summary>
+    public void BigramProbabilities(long u, Span<double> probabilities)
+    {
+        var denominator = _context[u] + AddK * _vocab;
+        probabilities[.._vocab].Fill((0 + AddK) / denominator);
+        _successors ??= Successors();
+        if (_successors.TryGetValue(u, out var seen))
+            foreach (var (w, count) in seen)
+                probabilities[w] = (count + AddK) / denominator;
+    }
+
+    private Dictionary<long, List<(int W, long Count)>>? _successors; // u → its successors in training, built on first use
+
+    private Dictionary<long, List<(int, long)>> Successors()
+    {
+        var successors = new Dictionary<long, List<(int, long)>>();
+        foreach (var (key, count) in _bigram)
+        {
+            var u = key / _vocab;
+            if (!successors.TryGetValue(u, out var list))
+                successors[u] = list = [];
+            list.Add(((int)(key % _vocab), count));
+        }
+        return successors;
+    }
+
     /// <summary>Unigram and bigram perplexity of <paramref name="targets"/> given the previous ids <paramref name="inputs"/> (same
     /// length).</summary>
     public (double Unigram, double Bigram) Perplexity(ReadOnlySpan<long> inputs, ReadOnlySpan<long> targets)

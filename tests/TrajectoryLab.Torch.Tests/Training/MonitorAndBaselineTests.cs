@@ -66,6 +66,25 @@ public sealed class MonitorAndBaselineTests
     }
 
     [Fact]
+    public void ProbabilityVectorsAreTheHandComputedDistributions()
+    {
+        // Same stream as above: P1 = 3/8, 4/8, 1/8; P2(· | 0) = 1/5, 3/5, 1/5; P2(· | 1) = 2/5, 2/5, 1/5; P2(· | 2) = 1/3 each
+        // (no bigram starts with 2). The vectors are exactly exp of the log-probabilities' arguments (same divisions).
+        var baseline = new NGramBaseline([0, 1, 0, 1, 1], vocabSize: 3, addK: 1);
+        var p = new double[3];
+        baseline.UnigramProbabilities(p);
+        Assert.Equal([3.0 / 8, 4.0 / 8, 1.0 / 8], p);
+        baseline.BigramProbabilities(0, p);
+        Assert.Equal([1.0 / 5, 3.0 / 5, 1.0 / 5], p);
+        baseline.BigramProbabilities(1, p);
+        Assert.Equal([2.0 / 5, 2.0 / 5, 1.0 / 5], p);
+        baseline.BigramProbabilities(2, p);
+        Assert.Equal([1.0 / 3, 1.0 / 3, 1.0 / 3], p);
+        for (var w = 0; w < 3; w++)
+            Assert.Equal(Math.Log(p[w]), baseline.BigramLogProb(2, w));
+    }
+
+    [Fact]
     public void ScheduleWarmsUpLinearlyAndDecaysToTheFloor()
     {
         var o = TinyTraining.Config().Optimizer with { LearningRate = 1.0, MinLearningRate = 0.1, WarmupSteps = 10 };
