@@ -13,6 +13,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Parameter W_gate_in; // [d_model, 2·d_mlp]: W_gate | W_in
     private readonly Parameter W_out; // [d_mlp, d_model]
+    private readonly HookPoint hook_post; // act(x W_gate) ⊙ x W_in, [batch, pos, d_mlp]
     private readonly long _hidden;
     private readonly bool _gelu;
 
@@ -26,6 +27,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
         _hidden = spec.IntermediateSize;
         W_out = new Parameter(empty(spec.IntermediateSize, spec.HiddenSize, dtype));
         _gelu = gelu;
+        hook_post = new HookPoint();
         RegisterComponents();
     }
 
@@ -36,7 +38,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
         var gateIn = WeightProduct.Apply(x, W_gate_in); // [batch, pos, 2·d_mlp]
         var gate = gateIn.narrow(-1, 0, _hidden); // [batch, pos, d_mlp]
         var activated = _gelu ? functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh) : functional.silu(gate);
-        var hidden = activated.mul_(gateIn.narrow(-1, _hidden, _hidden)); // [batch, pos, d_mlp]
+        var hidden = hook_post.Apply(activated.mul_(gateIn.narrow(-1, _hidden, _hidden))); // [batch, pos, d_mlp]
         return WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
     }
 

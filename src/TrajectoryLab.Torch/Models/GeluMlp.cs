@@ -15,6 +15,7 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
     private readonly Parameter? b_in; // [d_mlp]
     private readonly Parameter W_out; // [d_mlp, d_model]
     private readonly Parameter? b_out; // [d_model]
+    private readonly HookPoint hook_post; // gelu(x W_in + b_in), [batch, pos, d_mlp]
     private readonly TorchSharp.Modules.GELU.Approximate _approximate;
 
     /// <param name="spec">The sizes.</param>
@@ -32,6 +33,7 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
             b_out = new Parameter(zeros(spec.HiddenSize, dtype));
         }
         _approximate = exact ? TorchSharp.Modules.GELU.Approximate.none : TorchSharp.Modules.GELU.Approximate.tanh;
+        hook_post = new HookPoint();
         RegisterComponents();
     }
 
@@ -42,7 +44,7 @@ internal sealed class GeluMlp : Module<Tensor, Tensor>
         var hidden = WeightProduct.Apply(x, W_in); // [batch, pos, d_mlp]
         if (b_in is not null)
             hidden = hidden.add_(b_in, KeptScalars.One);
-        hidden = hidden.gelu_(_approximate);
+        hidden = hook_post.Apply(hidden.gelu_(_approximate)); // [batch, pos, d_mlp]
         var output = WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
         return b_out is null ? output : output.add_(b_out, KeptScalars.One);
     }
