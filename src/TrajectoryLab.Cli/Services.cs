@@ -11,6 +11,7 @@ using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.EntropyProfile;
+using TrajectoryLab.Experiments.FfnMemory;
 using TrajectoryLab.Experiments.Generate;
 using TrajectoryLab.Experiments.KnownSystems;
 using TrajectoryLab.Experiments.LogisticSweep;
@@ -62,6 +63,7 @@ public static class Services
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
+        services.AddSingleton<IExperiment, FfnMemoryExperiment>();
         return services;
     }
 }
