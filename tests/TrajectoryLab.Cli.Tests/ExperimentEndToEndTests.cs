@@ -30,6 +30,7 @@ public sealed class ExperimentEndToEndTests : IDisposable
         { "depth-dynamics", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "directions=2", "--set", "bootstrapResamples=50"] },
         { "rank-collapse", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled, and the election was held again in the fall.\"]", "--set", "text:tokens=24", "--set", "window=12", "--set", "prefixes=[4, 8, 16]", "--set", "promptTokens=8", "--set", "trajectoryWindow=4"] }, // 2 windows, 16 generated steps
         { "attention-dilution", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "window=4", "--set", "retrieval.pairs=3", "--set", "retrieval.trials=2"] },
+        { "ffn-memory", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\", \"She looked at him and said nothing, then walked out of the room.\"]", "--set", "topPrefixes=5", "--set", "prefixesShown=2", "--set", "permutations=20", "--set", "bootstrapResamples=50"] }, // two texts, every layer ablated
         { "entropy-profile", ["--set", "text:texts=[\"The jury said it did find that many of the voters had been misled.\"]", "--set", "promptTokens=4", "--set", "generateTokens=6", "--set", "topK=3", "--set", "stripTokens=20", "--set", "sweep.count=5", "--set", "bootstrapResamples=50"] },
     };
 

@@ -51,10 +51,7 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
                     var step = Prefill(m.Model, tokens, [.. Enumerable.Range(0, layers).SelectMany(Captured)], null);
                     for (var l = 0; l < layers; l++)
                     {
-                        var post = step.Activations[HookNames.MlpPost(l)].Rows[0]; // [n, d_mlp]
-                        for (var t = 1; t + 1 < tokens.Length; t++) // a prefix has a real token and a next one
-                        for (var u = 0; u < width; u++)
-                            top[l].Offer(u, post[t * width + u], i, t, tokens[t + 1]);
+                        top[l].OfferText(step.Activations[HookNames.MlpPost(l)].Rows[0], i, tokens); // [n, d_mlp]
                         var output = step.Activations[HookNames.MlpOut(l)].Rows[0]; // [n, d_model]
                         for (var t = 0; t < tokens.Length; t++)
                         for (var j = 0; j < d; j++)
@@ -99,6 +96,7 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
             ModelFacts.Of(o.Model.Name, folder, models[0].Model),
             [.. models.Select(m => m.Label)],
             width,
+            [.. Enumerable.Range(0, spec.VocabSize).Select(id => id < tokenizer.VocabularySize ? tokenizer.TokenText(id) : $"#{id}")],
             [.. texts.Select(t => new TextTokens(t.Name, t.Tokens, [.. t.Tokens.Select(tokenizer.TokenText)]))],
             texts.Sum(t => Math.Max(0, t.Tokens.Length - 2L)),
             units,

@@ -4,6 +4,7 @@
 // paired with a permutation of the keys (the shuffled-unit baseline), and a value read through the model's own head.
 // Reference: Geva, Schuster, Berant & Levy (2021), "Transformer Feed-Forward Layers Are Key-Value Memories", EMNLP,
 // section 4 (values as distributions over the vocabulary; the agreement rate).
+using System.Runtime.CompilerServices;
 using TrajectoryLab.Core.Randomness;
 using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Torch.Generation;
@@ -20,6 +21,24 @@ public sealed class TopActivations(int units, int n)
     private readonly (int Text, int Position, int Next)[][] _where = [.. Enumerable.Range(0, units).Select(_ => new (int, int, int)[n])];
     private readonly int[] _count = new int[units];
     private readonly double[] _floor = [.. Enumerable.Repeat(double.NegativeInfinity, units)]; // the smallest kept once full
+
+    /// <summary>Offers every unit's activation at every prefix of text <paramref name="text"/>: positions 1 … n − 2 (a
+    /// prefix has a real token after BOS and a next token).</summary>
+    /// <param name="post">[n, units] row-major activations of the text's positions.</param>
+    /// <param name="text">The text's index.</param>
+    /// <param name="tokens">The text's n tokens.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void OfferText(float[] post, int text, int[] tokens)
+    {
+        var units = _count.Length;
+        for (var t = 1; t + 1 < tokens.Length; t++)
+        for (var u = 0; u < units; u++)
+        {
+            var value = post[t * units + u];
+            if (value > _floor[u] || _count[u] < _value[u].Length || !float.IsFinite(value))
+                Offer(u, value, text, t, tokens[t + 1]);
+        }
+    }
 
     /// <summary>Offers <paramref name="value"/> of <paramref name="unit"/> at a prefix; kept when among the N largest so far
     /// (the earlier of equal values wins).</summary>
@@ -78,6 +97,7 @@ public static class FfnMemoryMeasures
     /// <param name="logits">[n, d_vocab] row-major next-token logits: row t predicts token t + 1.</param>
     /// <param name="tokens">The n tokens.</param>
     /// <exception cref="ArgumentException">A non-finite logit or code length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double Bits, int Tokens) CodeLength(float[] logits, int[] tokens)
     {
         var n = tokens.Length;
@@ -202,6 +222,7 @@ public static class FfnMemoryMeasures
 
     /// <summary>The indices of the <paramref name="k"/> largest values, largest first (the smaller index first on ties).</summary>
     /// <exception cref="ArgumentException">A non-finite value.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] TopIndices(float[] values, int k)
     {
         if (values.Any(v => !float.IsFinite(v)))

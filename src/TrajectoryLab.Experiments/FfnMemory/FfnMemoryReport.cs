@@ -97,11 +97,7 @@ public static class FfnMemoryReport
 
     private static void Examples(FfnMemoryOptions o, FfnMemoryResult result, RunContext run)
     {
-        var vocabulary = result
-            .Texts.SelectMany(t => t.Ids.Zip(t.Pieces))
-            .DistinctBy(p => p.First)
-            .ToDictionary(p => p.First, p => p.Second);
-        string Token(int id) => vocabulary.TryGetValue(id, out var p) ? p.Replace("\n", "⏎", StringComparison.Ordinal) : $"#{id}";
+        string Token(int id) => result.TokenTexts[id].Replace("\n", "⏎", StringComparison.Ordinal);
         var rows = result
             .Units.Select(u => new UnitRow(
                 u.Model,

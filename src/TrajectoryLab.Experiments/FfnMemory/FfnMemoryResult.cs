@@ -16,10 +16,12 @@ namespace TrajectoryLab.Experiments.FfnMemory;
 /// needs a real token and a next token).</param>
 /// <param name="Units">Per model, per layer, per unit (in that order), the unit's readings.</param>
 /// <param name="Bits">The unablated code length of every model, then each ablation of the trained model.</param>
+/// <param name="TokenTexts">How every token id of the model's vocabulary reads ("#id" beyond the tokenizer's).</param>
 public sealed record FfnMemoryResult(
     ModelFacts Model,
     string[] Models,
     int MlpWidth,
+    string[] TokenTexts,
     IReadOnlyList<TextTokens> Texts,
     long Candidates,
     IReadOnlyList<UnitReading> Units,

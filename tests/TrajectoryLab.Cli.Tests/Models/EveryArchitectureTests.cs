@@ -24,7 +24,19 @@ public sealed class TinyArchitectures : IDisposable
 
     /// <summary>Every supported model_type but llama, which is the default model that ExperimentEndToEndTests runs.</summary>
     public static readonly string[] Names =
-        ["mistral", "qwen2", "gpt2", "gpt_neox", "phi3", "gemma", "gemma2", "gemma3_text", "qwen3", "olmo2", "mamba"];
+    [
+        "mistral",
+        "qwen2",
+        "gpt2",
+        "gpt_neox",
+        "phi3",
+        "gemma",
+        "gemma2",
+        "gemma3_text",
+        "qwen3",
+        "olmo2",
+        "mamba",
+    ];
 
     readonly string _root = Directory.CreateTempSubdirectory("tlab-archs-").FullName;
     readonly Dictionary<string, string> _folders = [];
@@ -63,6 +75,9 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
     /// <summary>Experiments that measure attention itself, which refuse a model without it.</summary>
     static readonly HashSet<string> AttentionSpecific = ["attention-dilution", "bench-spectrum", "rank-collapse"];
 
+    /// <summary>Experiments that read the MLP sublayers, which refuse a model without them.</summary>
+    static readonly HashSet<string> MlpSpecific = ["ffn-memory"];
+
     /// <summary>Overrides beyond the tiny configuration: device-agreement's extra random Llama is not the architecture under
     /// test, and the random-init twin is left out (it is LanguageModel.Random of the same spec, which wrote the checkpoint;
     /// with N(0, 0.02²) weights some of its figures are legitimately undefined, e.g. no greedy loop escapes within ε ≤ 10).</summary>
@@ -74,8 +89,13 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
 
     static JsonElement? ModelBlock(string experiment)
     {
-        var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!,
-            "experiments", experiment + ".json"))).RootElement;
+        var file = JsonDocument
+            .Parse(
+                File.ReadAllText(
+                    Path.Combine(Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!, "experiments", experiment + ".json")
+                )
+            )
+            .RootElement;
         return file.TryGetProperty("model", out var model) ? model : null;
     }
 
@@ -87,8 +107,10 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
         : model.ValueKind == JsonValueKind.Object && model.TryGetProperty("name", out _) ? "model:name"
         : null;
 
-    static readonly Dictionary<string, string[]> SmallConfigs =
-        ExperimentEndToEndTests.SmallConfigs.ToDictionary(r => (string)r[0], r => (string[])r[1]);
+    static readonly Dictionary<string, string[]> SmallConfigs = ExperimentEndToEndTests.SmallConfigs.ToDictionary(
+        r => (string)r[0],
+        r => (string[])r[1]
+    );
 
     /// <summary>Every experiment that names a model in its file, with every architecture.</summary>
     public static TheoryData<string, string> Cases
@@ -105,8 +127,15 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
 
     (int Code, string Out, string Err) Run(string experiment, string modelType, params string[] more) =>
         CliHost.Run([
-            "run", experiment, "--results", _results, .. SmallConfigs[experiment],
-            "--set", $"{ModelKey(experiment)}={models.Folder(modelType)}", .. Extra(experiment), .. more,
+            "run",
+            experiment,
+            "--results",
+            _results,
+            .. SmallConfigs[experiment],
+            "--set",
+            $"{ModelKey(experiment)}={models.Folder(modelType)}",
+            .. Extra(experiment),
+            .. more,
         ]);
 
     [Theory]
@@ -114,11 +143,11 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
     public void RunsOrRefusesAttentionExperimentsInOneLine(string experiment, string modelType)
     {
         var (code, stdout, stderr) = Run(experiment, modelType);
-        if (modelType == "mamba" && AttentionSpecific.Contains(experiment))
+        if (modelType == "mamba" && (AttentionSpecific.Contains(experiment) || MlpSpecific.Contains(experiment)))
         {
             Assert.True(code == 2, $"exit {code}: {stderr}");
             var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.Contains("this mamba model has no attention", line);
+            Assert.Contains(MlpSpecific.Contains(experiment) ? "this mamba model has no MLP" : "this mamba model has no attention", line);
             Assert.DoesNotContain("   at ", stderr);
             Assert.Equal("", stdout);
             Assert.False(Directory.Exists(Path.Combine(_results, experiment)), "no run folder may be created");
@@ -169,8 +198,10 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
             Assert.True(
                 h.Value.ValueKind == JsonValueKind.Number
                     ? double.IsFinite(h.Value.GetDouble())
-                    : h.Value.ValueKind == JsonValueKind.String && !h.Value.GetString()!.StartsWith("breakdown", StringComparison.Ordinal)
+                    : h.Value.ValueKind == JsonValueKind.String
+                        && !h.Value.GetString()!.StartsWith("breakdown", StringComparison.Ordinal)
                         && !h.Value.GetString()!.StartsWith("not measured", StringComparison.Ordinal),
-                $"{experiment}: {h.Name} = {h.Value}");
+                $"{experiment}: {h.Name} = {h.Value}"
+            );
     }
 }
