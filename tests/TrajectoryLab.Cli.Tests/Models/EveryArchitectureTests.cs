@@ -24,19 +24,7 @@ public sealed class TinyArchitectures : IDisposable
 
     /// <summary>Every supported model_type but llama, which is the default model that ExperimentEndToEndTests runs.</summary>
     public static readonly string[] Names =
-    [
-        "mistral",
-        "qwen2",
-        "gpt2",
-        "gpt_neox",
-        "phi3",
-        "gemma",
-        "gemma2",
-        "gemma3_text",
-        "qwen3",
-        "olmo2",
-        "mamba",
-    ];
+        ["mistral", "qwen2", "gpt2", "gpt_neox", "phi3", "gemma", "gemma2", "gemma3_text", "qwen3", "olmo2", "mamba"];
 
     readonly string _root = Directory.CreateTempSubdirectory("tlab-archs-").FullName;
     readonly Dictionary<string, string> _folders = [];
@@ -89,13 +77,8 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
 
     static JsonElement? ModelBlock(string experiment)
     {
-        var file = JsonDocument
-            .Parse(
-                File.ReadAllText(
-                    Path.Combine(Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!, "experiments", experiment + ".json")
-                )
-            )
-            .RootElement;
+        var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(Environment.GetEnvironmentVariable("TRAJECTORYLAB_ROOT")!,
+            "experiments", experiment + ".json"))).RootElement;
         return file.TryGetProperty("model", out var model) ? model : null;
     }
 
@@ -107,10 +90,8 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
         : model.ValueKind == JsonValueKind.Object && model.TryGetProperty("name", out _) ? "model:name"
         : null;
 
-    static readonly Dictionary<string, string[]> SmallConfigs = ExperimentEndToEndTests.SmallConfigs.ToDictionary(
-        r => (string)r[0],
-        r => (string[])r[1]
-    );
+    static readonly Dictionary<string, string[]> SmallConfigs =
+        ExperimentEndToEndTests.SmallConfigs.ToDictionary(r => (string)r[0], r => (string[])r[1]);
 
     /// <summary>Every experiment that names a model in its file, with every architecture.</summary>
     public static TheoryData<string, string> Cases
@@ -127,15 +108,8 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
 
     (int Code, string Out, string Err) Run(string experiment, string modelType, params string[] more) =>
         CliHost.Run([
-            "run",
-            experiment,
-            "--results",
-            _results,
-            .. SmallConfigs[experiment],
-            "--set",
-            $"{ModelKey(experiment)}={models.Folder(modelType)}",
-            .. Extra(experiment),
-            .. more,
+            "run", experiment, "--results", _results, .. SmallConfigs[experiment],
+            "--set", $"{ModelKey(experiment)}={models.Folder(modelType)}", .. Extra(experiment), .. more,
         ]);
 
     [Theory]
@@ -198,10 +172,8 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
             Assert.True(
                 h.Value.ValueKind == JsonValueKind.Number
                     ? double.IsFinite(h.Value.GetDouble())
-                    : h.Value.ValueKind == JsonValueKind.String
-                        && !h.Value.GetString()!.StartsWith("breakdown", StringComparison.Ordinal)
+                    : h.Value.ValueKind == JsonValueKind.String && !h.Value.GetString()!.StartsWith("breakdown", StringComparison.Ordinal)
                         && !h.Value.GetString()!.StartsWith("not measured", StringComparison.Ordinal),
-                $"{experiment}: {h.Name} = {h.Value}"
-            );
+                $"{experiment}: {h.Name} = {h.Value}");
     }
 }
