@@ -44,22 +44,25 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
             run.Phase($"keys ({m.Label})", () =>
             {
                 using var progress = run.Progress($"prefills ({m.Label})", texts.Count);
-                for (var i = 0; i < texts.Count; i++)
+                foreach (var batch in Batches(texts))
                 {
                     run.Cancellation.ThrowIfCancellationRequested();
-                    var tokens = texts[i].Tokens;
-                    var step = Prefill(m.Model, tokens, [.. Enumerable.Range(0, layers).SelectMany(Captured)], null);
-                    for (var l = 0; l < layers; l++)
+                    var step = Prefill(m.Model, texts, batch, [.. Enumerable.Range(0, layers).SelectMany(Captured)], null);
+                    for (var b = 0; b < batch.Length; b++)
                     {
-                        top[l].OfferText(step.Activations[HookNames.MlpPost(l)].Rows[0], i, tokens); // [n, d_mlp]
-                        var output = step.Activations[HookNames.MlpOut(l)].Rows[0]; // [n, d_model]
-                        for (var t = 0; t < tokens.Length; t++)
-                        for (var j = 0; j < d; j++)
-                            sums[l][j] += output[t * d + j];
+                        var (i, tokens) = (batch[b], texts[batch[b]].Tokens);
+                        for (var l = 0; l < layers; l++)
+                        {
+                            top[l].OfferText(step.Activations[HookNames.MlpPost(l)].Rows[b], i, tokens); // [n, d_mlp]
+                            var output = step.Activations[HookNames.MlpOut(l)].Rows[b]; // [n, d_model]
+                            for (var t = 0; t < tokens.Length; t++)
+                            for (var j = 0; j < d; j++)
+                                sums[l][j] += output[t * d + j];
+                        }
+                        positions += tokens.Length;
+                        (textBits[i], textTokens[i]) = FfnMemoryMeasures.CodeLength(step.Activations[HookNames.Logits].Rows[b], tokens);
+                        progress.Advance();
                     }
-                    positions += tokens.Length;
-                    (textBits[i], textTokens[i]) = FfnMemoryMeasures.CodeLength(step.Activations[HookNames.Logits].Rows[0], tokens);
-                    progress.Advance();
                 }
             });
             bits.Add(new BitsReading(m.Label, "none", -1, textBits, textTokens));
@@ -108,9 +111,24 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
     private static IEnumerable<string> Captured(int l) =>
         l == 0 ? [HookNames.Logits, HookNames.MlpPost(l), HookNames.MlpOut(l)] : [HookNames.MlpPost(l), HookNames.MlpOut(l)];
 
-    /// <summary>One prefill of <paramref name="tokens"/> with the head at every position and <paramref name="capture"/>
-    /// captured, under <paramref name="intervention"/> if given.</summary>
-    private static StepResult Prefill(LanguageModel model, int[] tokens, string[] capture, Intervention? intervention)
+    /// <summary>Texts per prefill: a batch of equal-length texts runs as one forward pass (the same numbers as one at a
+    /// time up to float32 rounding, in fewer, larger matrix products).</summary>
+    public const int BatchRows = 8;
+
+    /// <summary>The indices of the texts in batches of up to <see cref="BatchRows"/> texts of equal length, in text order
+    /// within each length.</summary>
+    public static IEnumerable<int[]> Batches(IReadOnlyList<TokenizedText> texts) =>
+        Enumerable.Range(0, texts.Count).GroupBy(i => texts[i].Tokens.Length).SelectMany(g => g.Chunk(BatchRows));
+
+    /// <summary>One prefill of the texts <paramref name="batch"/> with the head at every position and
+    /// <paramref name="capture"/> captured, under <paramref name="intervention"/> if given; row b is text batch[b].</summary>
+    private static StepResult Prefill(
+        LanguageModel model,
+        IReadOnlyList<TokenizedText> texts,
+        int[] batch,
+        string[] capture,
+        Intervention? intervention
+    )
     {
         using var session = model.StartSession(
             new GenerationOptions
@@ -121,7 +139,7 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
                 Interventions = intervention is null ? [] : [intervention],
             }
         );
-        return session.Prefill([tokens]);
+        return session.Prefill([.. batch.Select(i => texts[i].Tokens)]);
     }
 
     /// <summary>The code length of every text with each layer's MLP output replaced at every position by 0 (zero
@@ -145,15 +163,19 @@ public sealed class FfnMemoryExperiment(ProjectPaths paths) : Experiment<FfnMemo
                 var ablation = Intervention.Replace(HookNames.MlpOut(l), vector) with { EveryPosition = true };
                 var textBits = new double[texts.Count];
                 var textTokens = new int[texts.Count];
-                for (var i = 0; i < texts.Count; i++)
+                foreach (var batch in Batches(texts))
                 {
                     run.Cancellation.ThrowIfCancellationRequested();
-                    var step = Prefill(m.Model, texts[i].Tokens, [HookNames.Logits], ablation);
-                    (textBits[i], textTokens[i]) = FfnMemoryMeasures.CodeLength(
-                        step.Activations[HookNames.Logits].Rows[0],
-                        texts[i].Tokens
-                    );
-                    progress.Advance();
+                    var step = Prefill(m.Model, texts, batch, [HookNames.Logits], ablation);
+                    for (var b = 0; b < batch.Length; b++)
+                    {
+                        var i = batch[b];
+                        (textBits[i], textTokens[i]) = FfnMemoryMeasures.CodeLength(
+                            step.Activations[HookNames.Logits].Rows[b],
+                            texts[i].Tokens
+                        );
+                        progress.Advance();
+                    }
                 }
                 readings.Add(new BitsReading(m.Label, kind, l, textBits, textTokens));
             }

@@ -356,9 +356,10 @@ public static class FfnMemoryReport
                     "ablation-delta-bits",
                     "Δ bits per token with one layer's MLP ablated",
                     new Axis("layer"),
-                    new Axis("Δ bits per token")
+                    new Axis("Δ bits per token") { Log = rows.All(r => r.DeltaLower > 0) }
                 )
                 {
+                    Subtitle = rows.All(r => r.DeltaLower > 0) ? "log scale" : null,
                     Series = series,
                     Legend = LegendPosition.OutsideRight,
                 }
