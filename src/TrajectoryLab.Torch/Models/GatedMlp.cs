@@ -1,6 +1,7 @@
 // Gated feed-forward layers: SwiGLU (Shazeer 2020, arXiv:2002.05202), W_out (silu(x W_gate) ⊙ x W_in), and GeGLU as Gemma
 // computes it, W_out (gelu_tanh(x W_gate) ⊙ x W_in). Weights stored [in, out], W_gate and W_in side by side as one
-// W_gate_in so that one product computes both (docs/performance.md).
+// W_gate_in so that one product computes both (docs/performance.md). The hidden activation act(x W_gate) ⊙ x W_in is the
+// hook point mlp.hook_post (TransformerLens), the coefficients of W_out's rows (Geva et al. 2021, EMNLP).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -1,6 +1,7 @@
 // The ungated feed-forward layer: W_out gelu(x W_in + b_in) + b_out, weights stored [in, out]. GPT-2 uses the tanh
 // approximation, gelu_tanh(u) = u/2 · (1 + tanh(√(2/π) (u + 0.044715 u³))) (Hendrycks & Gimpel 2016; Hugging Face's
-// "gelu_new"); GPT-NeoX the exact u/2 · (1 + erf(u/√2)).
+// "gelu_new"); GPT-NeoX the exact u/2 · (1 + erf(u/√2)). The hidden activation gelu(x W_in + b_in) is the hook point
+// mlp.hook_post (TransformerLens).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
