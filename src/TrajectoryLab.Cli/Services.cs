@@ -12,6 +12,7 @@ using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.EntropyProfile;
+using TrajectoryLab.Experiments.FfnMemory;
 using TrajectoryLab.Experiments.Generate;
 using TrajectoryLab.Experiments.KnownSystems;
 using TrajectoryLab.Experiments.Lens;
@@ -68,6 +69,7 @@ public static class Services
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
         services.AddSingleton<IExperiment, CodeLengthExperiment>();
+        services.AddSingleton<IExperiment, FfnMemoryExperiment>();
         return services;
     }
 }

@@ -34,6 +34,8 @@ internal sealed class ActiveIntervention : IDisposable
             throw new ArgumentException($"intervention at '{hook}': rows must be distinct and in [0, {batch})", nameof(intervention));
         if (intervention.Position is < 0 || intervention.Step is < 0)
             throw new ArgumentException($"intervention at '{hook}': step and position must be ≥ 0", nameof(intervention));
+        if (intervention.EveryPosition && intervention.Position is not null)
+            throw new ArgumentException($"intervention at '{hook}': a position and every position at once", nameof(intervention));
 
         var vectors = intervention.Vectors;
         if (intervention.Kind == InterventionKind.Scale)
@@ -97,13 +99,19 @@ internal sealed class ActiveIntervention : IDisposable
     /// <summary>Where it fires in the pass of <paramref name="step"/> over columns first … first + count − 1: for each
     /// group of rows it changes there, the group and the index on the position axis. A row's <see
     /// cref="Intervention.Position"/> is its own position, at column Position + its left padding; the default, the pass's
-    /// last column, is every row's last position.</summary>
+    /// last column, is every row's last position. With <see cref="Intervention.EveryPosition"/> the index is −1: all of them.</summary>
     public IEnumerable<(int Group, long Index)> Targets(int step, long first, long count)
     {
         if (Intervention.Step is { } s && s != step)
             yield break;
         for (var g = 0; g < _groups.Length; g++)
         {
+            if (Intervention.EveryPosition)
+            {
+                if (count > 0)
+                    yield return (g, -1);
+                continue;
+            }
             var target = Intervention.Position is { } p ? p + _groups[g].Pad : first + count - 1;
             if (target >= first && target < first + count)
                 yield return (g, target - first);
@@ -116,11 +124,16 @@ internal sealed class ActiveIntervention : IDisposable
     /// <summary>Applies it in place to the rows of <paramref name="group"/> at <paramref name="index"/> on axis 1.</summary>
     /// <param name="activation">[batch, pos, ...] a tensor the hook owns.</param>
     /// <param name="group">A group <see cref="Targets"/> named.</param>
-    /// <param name="index">Position index within the pass.</param>
+    /// <param name="index">Position index within the pass, or −1 for every position.</param>
     /// <exception cref="ArgumentException">The vectors' length is not the activation's size per position.</exception>
     public void Apply(Tensor activation, int group, long index)
     {
         var (_, rows, vectors) = _groups[group];
+        if (index < 0)
+        {
+            ApplyEverywhere(activation, rows, vectors);
+            return;
+        }
         var at = activation.select(1, index); // [batch, ...]
         if (Intervention.Kind == InterventionKind.Scale)
         {
@@ -139,6 +152,33 @@ internal sealed class ActiveIntervention : IDisposable
             at.index_add_(0, rows, shaped, 1);
         else
             at.index_copy_(0, rows, shaped);
+    }
+
+    /// <summary>Applies it in place to the rows <paramref name="rows"/> at every position of <paramref name="activation"/>.</summary>
+    /// <param name="activation">[batch, pos, ...] a tensor the hook owns.</param>
+    /// <param name="rows">[n] int64 the rows changed.</param>
+    /// <param name="vectors">[n, size] or null (Scale).</param>
+    private void ApplyEverywhere(Tensor activation, Tensor rows, Tensor? vectors)
+    {
+        if (Intervention.Kind == InterventionKind.Scale)
+        {
+            activation.index_copy_(0, rows, activation.index_select(0, rows).mul_(Intervention.Factor));
+            return;
+        }
+        var shape = activation.shape.Skip(2).ToArray(); // [...]
+        var size = shape.Aggregate(1L, (a, b) => a * b);
+        if (vectors!.shape[1] != size)
+            throw new ArgumentException(
+                $"intervention at '{Intervention.Hook}': vectors of length {vectors.shape[1]}, "
+                    + $"but the activation has {size} values per position (shape [{string.Join(", ", activation.shape)}])"
+            );
+        var n = rows.shape[0];
+        var positions = activation.shape[1];
+        using var shaped = vectors.view([n, 1, .. shape]).expand([n, positions, .. shape]); // [n, pos, ...]
+        if (Intervention.Kind == InterventionKind.Add)
+            activation.index_add_(0, rows, shaped, 1);
+        else
+            activation.index_copy_(0, rows, shaped.contiguous());
     }
 
     /// <summary>Frees the rows and vectors.</summary>

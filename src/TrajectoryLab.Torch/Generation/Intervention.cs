@@ -1,5 +1,5 @@
 // A change to one named activation during generation: add a vector, replace with a vector, or scale, at a chosen step,
-// rows and position. Applied by a TorchSharp forward hook on the HookPoint (TransformerLens' hook mechanism, at every
+// rows and position (or every position). Applied by a TorchSharp forward hook on the HookPoint (TransformerLens' hook mechanism, at every
 // generation step rather than once per forward).
 namespace TrajectoryLab.Torch.Generation;
 
@@ -42,6 +42,11 @@ public sealed record Intervention(string Hook, InterventionKind Kind, IReadOnlyL
     /// left-padded session each row's own position (column Position + <see cref="GenerationSession.LeftPad"/>(row)): it
     /// fires in the pass that computes that column, which differs between rows of unequal padding.</summary>
     public int? Position { get; init; }
+
+    /// <summary>Fire at every position of every pass it fires in (all the columns a pass computes, a left-padded row's pad
+    /// columns included) instead of one; <see cref="Position"/> must then be null. An ablation of a whole activation, e.g.
+    /// an MLP's output replaced by 0 or by its mean at every position.</summary>
+    public bool EveryPosition { get; init; }
 
     /// <summary>Adds <paramref name="vector"/> to every selected row.</summary>
     public static Intervention Add(string hook, float[] vector) => new(hook, InterventionKind.Add, [vector]);

@@ -132,6 +132,30 @@ public sealed class LanguageModel : IDisposable
     /// <summary>Weights and activations: <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</summary>
     public string DType => HfModelFolder.TorchDTypeName(_model.DType);
 
+    /// <summary>A copy of the weight named <paramref name="name"/> (a canonical <see cref="ParameterNames"/> name, e.g.
+    /// <c>blocks.0.mlp.W_out</c>), as float32 on the CPU: its shape ([in, out] for a matrix) and its values, row-major.</summary>
+    /// <exception cref="ArgumentException">The model has no weight of that name; the message lists a few.</exception>
+    public (int[] Shape, float[] Values) Weight(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var (n, p) in _model.named_parameters())
+            if (n == name)
+            {
+                using var scope = NewDisposeScope();
+                var values = p.detach().to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+                return ([.. p.shape.Select(d => (int)d)], values);
+            }
+        var some = string.Join(", ", _model.named_parameters().Select(p => p.name).Take(8));
+        throw new ArgumentException($"no weight '{name}'; for example: {some}", nameof(name));
+    }
+
+    /// <summary>True when the model has a weight named <paramref name="name"/>.</summary>
+    public bool HasWeight(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _model.named_parameters().Any(p => p.name == name);
+    }
+
     /// <summary>Every hook point name, in forward order (TransformerLens names, e.g. <c>blocks.0.hook_resid_post</c>).</summary>
     public IReadOnlyList<string> HookNames => Models.HookNames.All(_model.Spec);
 

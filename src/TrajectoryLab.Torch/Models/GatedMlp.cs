@@ -1,6 +1,7 @@
 // Gated feed-forward layers: SwiGLU (Shazeer 2020, arXiv:2002.05202), W_out (silu(x W_gate) ⊙ x W_in), and GeGLU as Gemma
 // computes it, W_out (gelu_tanh(x W_gate) ⊙ x W_in). Weights stored [in, out], W_gate and W_in side by side as one
-// W_gate_in so that one product computes both (docs/performance.md).
+// W_gate_in so that one product computes both (docs/performance.md). The hidden activation act(x W_gate) ⊙ x W_in is the
+// hook point mlp.hook_post (TransformerLens), the coefficients of W_out's rows (Geva et al. 2021, EMNLP).
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,6 +14,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
     // Field names are the canonical names (HookNames.cs): RegisterComponents registers them as written.
     private readonly Parameter W_gate_in; // [d_model, 2·d_mlp]: W_gate | W_in
     private readonly Parameter W_out; // [d_mlp, d_model]
+    private readonly HookPoint hook_post; // act(x W_gate) ⊙ x W_in, [batch, pos, d_mlp]
     private readonly long _hidden;
     private readonly bool _gelu;
 
@@ -26,6 +28,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
         _hidden = spec.IntermediateSize;
         W_out = new Parameter(empty(spec.IntermediateSize, spec.HiddenSize, dtype));
         _gelu = gelu;
+        hook_post = new HookPoint();
         RegisterComponents();
     }
 
@@ -36,7 +39,7 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
         var gateIn = WeightProduct.Apply(x, W_gate_in); // [batch, pos, 2·d_mlp]
         var gate = gateIn.narrow(-1, 0, _hidden); // [batch, pos, d_mlp]
         var activated = _gelu ? functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh) : functional.silu(gate);
-        var hidden = activated.mul_(gateIn.narrow(-1, _hidden, _hidden)); // [batch, pos, d_mlp]
+        var hidden = hook_post.Apply(activated.mul_(gateIn.narrow(-1, _hidden, _hidden))); // [batch, pos, d_mlp]
         return WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
     }
 

@@ -42,6 +42,11 @@ public static class HookNames
     /// <summary>MLP output of block <paramref name="layer"/>, [batch, pos, d_model].</summary>
     public static string MlpOut(int layer) => $"blocks.{layer}.hook_mlp_out";
 
+    /// <summary>Block <paramref name="layer"/>'s MLP hidden activation after the nonlinearity, [batch, pos, d_mlp]: act(x W_gate)
+    /// ⊙ x W_in for a gated MLP, gelu(x W_in + b_in) for GPT-2's: the coefficients that multiply the rows of W_out (the
+    /// memory coefficients of Geva et al. 2021). TransformerLens' <c>blocks.{l}.mlp.hook_post</c>.</summary>
+    public static string MlpPost(int layer) => $"blocks.{layer}.mlp.hook_post";
+
     /// <summary>Block <paramref name="layer"/>'s pre-attention norm output before its weight (and bias), [batch, pos, d_model].</summary>
     public static string Ln1Normalized(int layer) => $"blocks.{layer}.ln1.hook_normalized";
 
@@ -134,6 +139,7 @@ public static class HookNames
             names.AddRange([AttnOut(l), ResidMid(l)]);
             if (preNorms)
                 names.Add(Ln2Normalized(l));
+            names.Add(MlpPost(l));
             if (postNorms)
                 names.Add(Ln2PostNormalized(l));
             names.AddRange([MlpOut(l), ResidPost(l)]);
@@ -158,6 +164,7 @@ public static class HookNames
                         AttnOut(l),
                         ResidMid(l),
                         Ln2Normalized(l),
+                        MlpPost(l),
                         MlpOut(l),
                         ResidPost(l),
                     }

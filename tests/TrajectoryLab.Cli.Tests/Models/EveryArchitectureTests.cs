@@ -63,6 +63,9 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
     /// <summary>Experiments that measure attention itself, which refuse a model without it.</summary>
     static readonly HashSet<string> AttentionSpecific = ["attention-dilution", "bench-spectrum", "rank-collapse"];
 
+    /// <summary>Experiments that read the MLP sublayers, which refuse a model without them.</summary>
+    static readonly HashSet<string> MlpSpecific = ["ffn-memory"];
+
     /// <summary>Overrides beyond the tiny configuration: device-agreement's extra random Llama is not the architecture under
     /// test, and the random-init twin is left out (it is LanguageModel.Random of the same spec, which wrote the checkpoint;
     /// with N(0, 0.02²) weights some of its figures are legitimately undefined, e.g. no greedy loop escapes within ε ≤ 10).</summary>
@@ -114,11 +117,11 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
     public void RunsOrRefusesAttentionExperimentsInOneLine(string experiment, string modelType)
     {
         var (code, stdout, stderr) = Run(experiment, modelType);
-        if (modelType == "mamba" && AttentionSpecific.Contains(experiment))
+        if (modelType == "mamba" && (AttentionSpecific.Contains(experiment) || MlpSpecific.Contains(experiment)))
         {
             Assert.True(code == 2, $"exit {code}: {stderr}");
             var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.Contains("this mamba model has no attention", line);
+            Assert.Contains(MlpSpecific.Contains(experiment) ? "this mamba model has no MLP" : "this mamba model has no attention", line);
             Assert.DoesNotContain("   at ", stderr);
             Assert.Equal("", stdout);
             Assert.False(Directory.Exists(Path.Combine(_results, experiment)), "no run folder may be created");

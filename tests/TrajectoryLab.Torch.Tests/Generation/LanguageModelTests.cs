@@ -58,7 +58,8 @@ public sealed class LanguageModelTests
         Assert.Equal(HookNames.Embed, model.HookNames[0]);
         Assert.Equal(HookNames.Logits, model.HookNames[^1]);
         Assert.True(model.HookNames.ToList().IndexOf(HookNames.ResidPost(0)) < model.HookNames.ToList().IndexOf(HookNames.ResidPre(1)));
-        Assert.Equal(2 + Spec.NumLayers * 8 + 1, model.HookNames.Count);
+        Assert.True(model.HookNames.ToList().IndexOf(HookNames.MlpPost(0)) < model.HookNames.ToList().IndexOf(HookNames.MlpOut(0)));
+        Assert.Equal(2 + Spec.NumLayers * 9 + 1, model.HookNames.Count);
     }
 
     [Fact]

@@ -119,13 +119,15 @@ internal sealed class ReferenceGemma
             Record(hooks, HookNames.ResidMid(l), x);
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(r => Norm(r, null)).ToArray());
             var preMlp = _hf[H(_sandwich ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight")];
-            var mlp = x.Select(r =>
+            var post = x.Select(r =>
             {
                 var h = Norm(r, preMlp);
                 var gate = Linear(h, _hf[H("mlp.gate_proj.weight")], null);
                 var up = Linear(h, _hf[H("mlp.up_proj.weight")], null);
-                return Linear(gate.Select((g, i) => GeluTanh(g) * up[i]).ToArray(), _hf[H("mlp.down_proj.weight")], null);
-            }).ToArray();
+                return gate.Select((g, i) => GeluTanh(g) * up[i]).ToArray();
+            }).ToArray(); // [pos][d_mlp]
+            Record(hooks, HookNames.MlpPost(l), post);
+            var mlp = post.Select(hidden => Linear(hidden, _hf[H("mlp.down_proj.weight")], null)).ToArray();
             if (_sandwich)
             {
                 Record(hooks, HookNames.Ln2PostNormalized(l), mlp.Select(r => Norm(r, null)).ToArray());

@@ -35,11 +35,9 @@ internal sealed class ReferenceGpt2(ModelSpec spec, IReadOnlyDictionary<string, 
             Record(hooks, HookNames.ResidMid(l), x);
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(Normalize).ToArray());
             h = x.Select(r => Affine(Normalize(r), hf[H("ln_2.weight")], hf[H("ln_2.bias")])).ToArray();
-            var mlpOut = h.Select(r =>
-            {
-                var hidden = Conv1D(r, hf[H("mlp.c_fc.weight")], hf[H("mlp.c_fc.bias")]).Select(GeluTanh).ToArray();
-                return Conv1D(hidden, hf[H("mlp.c_proj.weight")], hf[H("mlp.c_proj.bias")]);
-            }).ToArray();
+            var post = h.Select(r => Conv1D(r, hf[H("mlp.c_fc.weight")], hf[H("mlp.c_fc.bias")]).Select(GeluTanh).ToArray()).ToArray();
+            Record(hooks, HookNames.MlpPost(l), post); // [pos][d_mlp]
+            var mlpOut = post.Select(hidden => Conv1D(hidden, hf[H("mlp.c_proj.weight")], hf[H("mlp.c_proj.bias")])).ToArray();
             Record(hooks, HookNames.MlpOut(l), mlpOut);
             x = Add(x, mlpOut);
             Record(hooks, HookNames.ResidPost(l), x);

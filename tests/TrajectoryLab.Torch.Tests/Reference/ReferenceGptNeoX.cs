@@ -38,12 +38,13 @@ internal sealed class ReferenceGptNeoX(ModelSpec spec, IReadOnlyDictionary<strin
             Record(hooks, HookNames.ResidMid(l), mid);
             var mlpIn = parallel ? x : mid; // parallel: the MLP reads the block's input, not x + attn
             Record(hooks, HookNames.Ln2Normalized(l), mlpIn.Select(Normalize).ToArray());
-            var mlpOut = mlpIn.Select(r =>
+            var post = mlpIn.Select(r =>
             {
                 var normed = Affine(Normalize(r), hf[P("post_attention_layernorm.weight")], hf[P("post_attention_layernorm.bias")]);
-                var hidden = Linear(normed, hf[P("mlp.dense_h_to_4h.weight")], hf[P("mlp.dense_h_to_4h.bias")]).Select(Gelu).ToArray();
-                return Linear(hidden, hf[P("mlp.dense_4h_to_h.weight")], hf[P("mlp.dense_4h_to_h.bias")]);
-            }).ToArray();
+                return Linear(normed, hf[P("mlp.dense_h_to_4h.weight")], hf[P("mlp.dense_h_to_4h.bias")]).Select(Gelu).ToArray();
+            }).ToArray(); // [pos][d_mlp]
+            Record(hooks, HookNames.MlpPost(l), post);
+            var mlpOut = post.Select(hidden => Linear(hidden, hf[P("mlp.dense_4h_to_h.weight")], hf[P("mlp.dense_4h_to_h.bias")])).ToArray();
             Record(hooks, HookNames.MlpOut(l), mlpOut);
             x = parallel ? Add(Add(mlpOut, attnOut), x) : Add(mlpOut, mid); // as transformers sums them
             Record(hooks, HookNames.ResidPost(l), x);

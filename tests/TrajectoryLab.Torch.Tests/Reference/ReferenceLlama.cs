@@ -33,14 +33,15 @@ internal sealed class ReferenceLlama(ModelSpec spec, IReadOnlyDictionary<string,
             Record(hooks, HookNames.ResidMid(l), x);
             h = x.Select(r => Norm(r, weights[W(ParameterNames.Ln2W)])).ToArray();
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(r => Norm(r, null)).ToArray());
-            var mlpOut = h.Select(r =>
+            var post = h.Select(r =>
             {
                 var gateIn = MatVec(r, weights[W(ParameterNames.WGateIn)], 2 * spec.IntermediateSize); // [gate | up]
                 var gate = gateIn[..spec.IntermediateSize];
                 var up = gateIn[spec.IntermediateSize..];
-                var hidden = gate.Select((g, i) => g / (1 + Math.Exp(-g)) * up[i]).ToArray();
-                return MatVec(hidden, weights[W(ParameterNames.WOut)], _d);
-            }).ToArray();
+                return gate.Select((g, i) => g / (1 + Math.Exp(-g)) * up[i]).ToArray();
+            }).ToArray(); // [pos][d_mlp]
+            Record(hooks, HookNames.MlpPost(l), post);
+            var mlpOut = post.Select(hidden => MatVec(hidden, weights[W(ParameterNames.WOut)], _d)).ToArray();
             Record(hooks, HookNames.MlpOut(l), mlpOut);
             x = Add(x, mlpOut);
             Record(hooks, HookNames.ResidPost(l), x);

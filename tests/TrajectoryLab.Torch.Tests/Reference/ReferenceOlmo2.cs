@@ -33,7 +33,9 @@ internal sealed class ReferenceOlmo2(ModelSpec spec, IReadOnlyDictionary<string,
             Record(hooks, HookNames.AttnOut(l), attnOut);
             x = Add(x, attnOut);
             Record(hooks, HookNames.ResidMid(l), x);
-            var mlpRaw = x.Select(r => SwiGlu(hf, H("mlp."), r, spec.IntermediateSize, _d)).ToArray();
+            var post = new List<double[]>();
+            var mlpRaw = x.Select(r => SwiGlu(hf, H("mlp."), r, spec.IntermediateSize, _d, post)).ToArray();
+            Record(hooks, HookNames.MlpPost(l), [.. post]);
             Record(hooks, HookNames.Ln2PostNormalized(l), mlpRaw.Select(r => Norm(r, null, eps)).ToArray());
             var mlpOut = mlpRaw.Select(r => Norm(r, hf[H("post_feedforward_layernorm.weight")], eps)).ToArray();
             Record(hooks, HookNames.MlpOut(l), mlpOut);

@@ -35,12 +35,13 @@ internal sealed class ReferencePhi3(ModelSpec spec, IReadOnlyDictionary<string, 
             x = Add(x, attnOut);
             Record(hooks, HookNames.ResidMid(l), x);
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(r => Norm(r, null)).ToArray());
-            var mlpOut = x.Select(r =>
+            var post = x.Select(r =>
             {
                 var gateUp = Linear(Norm(r, hf[P("post_attention_layernorm.weight")]), hf[P("mlp.gate_up_proj.weight")]); // [gate | up]
-                var hidden = Enumerable.Range(0, m).Select(i => gateUp[i] / (1 + Math.Exp(-gateUp[i])) * gateUp[m + i]).ToArray();
-                return Linear(hidden, hf[P("mlp.down_proj.weight")]);
-            }).ToArray();
+                return Enumerable.Range(0, m).Select(i => gateUp[i] / (1 + Math.Exp(-gateUp[i])) * gateUp[m + i]).ToArray();
+            }).ToArray(); // [pos][d_mlp]
+            Record(hooks, HookNames.MlpPost(l), post);
+            var mlpOut = post.Select(hidden => Linear(hidden, hf[P("mlp.down_proj.weight")])).ToArray();
             Record(hooks, HookNames.MlpOut(l), mlpOut);
             x = Add(x, mlpOut);
             Record(hooks, HookNames.ResidPost(l), x);

@@ -38,7 +38,9 @@ internal sealed class ReferenceQwen3(ModelSpec spec, IReadOnlyDictionary<string,
             Record(hooks, HookNames.ResidMid(l), x);
             Record(hooks, HookNames.Ln2Normalized(l), x.Select(r => Norm(r, null, spec.RmsNormEps)).ToArray());
             h = x.Select(r => Norm(r, hf[H("post_attention_layernorm.weight")], spec.RmsNormEps)).ToArray();
-            var mlpOut = h.Select(r => SwiGlu(hf, H("mlp."), r, spec.IntermediateSize, _d)).ToArray();
+            var post = new List<double[]>();
+            var mlpOut = h.Select(r => SwiGlu(hf, H("mlp."), r, spec.IntermediateSize, _d, post)).ToArray();
+            Record(hooks, HookNames.MlpPost(l), [.. post]);
             Record(hooks, HookNames.MlpOut(l), mlpOut);
             x = Add(x, mlpOut);
             Record(hooks, HookNames.ResidPost(l), x);
@@ -174,11 +176,12 @@ internal sealed class ReferenceQwen3(ModelSpec spec, IReadOnlyDictionary<string,
     }
 
     /// <summary>W_down (silu(W_gate x) ⊙ W_up x) with the three projections under <paramref name="prefix"/>.</summary>
-    public static double[] SwiGlu(IReadOnlyDictionary<string, double[]> hf, string prefix, double[] x, int mlp, int d)
+    public static double[] SwiGlu(IReadOnlyDictionary<string, double[]> hf, string prefix, double[] x, int mlp, int d, List<double[]>? post = null)
     {
         var gate = Linear(x, hf[prefix + "gate_proj.weight"], mlp, null);
         var up = Linear(x, hf[prefix + "up_proj.weight"], mlp, null);
         var hidden = gate.Select((g, i) => g / (1 + Math.Exp(-g)) * up[i]).ToArray();
+        post?.Add(hidden); // hook_post, [d_mlp]
         return Linear(hidden, hf[prefix + "down_proj.weight"], d, null);
     }
 
