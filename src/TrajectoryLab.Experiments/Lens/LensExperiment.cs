@@ -6,7 +6,6 @@
 // References: nostalgebraist (2020), "interpreting GPT: the logit lens" (LessWrong); Belrose et al. (2023), "Eliciting
 // Latent Predictions from Transformers with the Tuned Lens", arXiv:2303.08112; Holtzman et al. (2020), ICLR (loops).
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using TrajectoryLab.Core.Corpus;
@@ -154,13 +153,13 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
         var (sites, width) = (spec.NumLayers + 1, spec.HiddenSize);
         var trained = m.Label == "trained";
         var weights = trained
-            ? WeightsHash(ModelLocator.Resolve(o.Model.Name, o.Model.Tokenizer, paths))
+            ? Convert.ToHexStringLower(ModelContentHash.Of(ModelLocator.Resolve(o.Model.Name, o.Model.Tokenizer, paths)))
             : $"random init, seed {o.Model.RandomSeed}";
         var saved = o.TunedLens.Path is { } p ? TunedLensChoice.Resolve(p, paths) : Path.Combine(WeightsFolder(folder), LensFileName);
         if (trained && File.Exists(saved))
         {
             var lens = TunedLens.Load(saved, sites, width);
-            if (lens.Metadata.GetValueOrDefault("weights_sha256") == weights)
+            if (lens.Metadata.GetValueOrDefault("model_sha256") == weights)
                 return (lens, Fit(m.Label, $"read from {saved}", weights, lens));
             lens.Dispose();
             if (o.TunedLens.Path is not null)
@@ -177,7 +176,7 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
             var curve = TunedLensTrainer.Train(m.Model, trainedLens, windows, settings, run.Cancellation, _ => progress.Advance());
             var metadata = new Dictionary<string, string>
             {
-                ["weights_sha256"] = weights,
+                ["model_sha256"] = weights,
                 ["steps"] = Invariant(o.TunedLens.Steps),
                 ["batch_windows"] = Invariant(o.TunedLens.BatchWindows),
                 ["learning_rate"] = o.TunedLens.LearningRate.ToString("R", CultureInfo.InvariantCulture),
@@ -226,21 +225,6 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
         if (windows.Count == 0)
             throw new ArgumentException($"tunedLens:trainingDocuments: no training document holds a window of {tokens} tokens");
         return windows;
-    }
-
-    /// <summary>SHA-256 of the weights file and config.json, hex.</summary>
-    public static string WeightsHash(ModelSource source)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in new[] { source.WeightsPath, source.ConfigPath }.OfType<string>())
-        {
-            using var stream = File.OpenRead(file);
-            var buffer = new byte[1 << 20];
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-                sha.AppendData(buffer, 0, read);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private static string WeightsFolder(string path) => Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;

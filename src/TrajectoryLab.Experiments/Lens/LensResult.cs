@@ -43,7 +43,7 @@ public sealed record LensTrace(
 /// <summary>Where one model's tuned lens came from.</summary>
 /// <param name="Model">"trained" or "random init".</param>
 /// <param name="Origin">"read from PATH" or "trained in this run".</param>
-/// <param name="Weights">The SHA-256 of the weights it belongs to ("random init, seed N" for the twin).</param>
+/// <param name="Weights">The content hash (ModelContentHash) of the model it belongs to ("random init, seed N" for the twin).</param>
 /// <param name="Curve">[step][site] mean KL(final ‖ lens) of each training step's batch, nats (the saved curve of a read lens).</param>
 /// <param name="DistanceFromIdentity">[site] ‖A_s‖_F / √d_model.</param>
 /// <param name="Windows">Training windows it was trained on.</param>
