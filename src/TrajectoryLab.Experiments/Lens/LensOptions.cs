@@ -83,9 +83,10 @@ public sealed class TunedLensChoice
     [Range(1, 1024)]
     public int BatchWindows { get; set; } = 4;
 
-    /// <summary>SGD's learning rate at the first step (Nesterov momentum 0.9, decayed linearly to 0; Belrose et al.'s 1.0).</summary>
+    /// <summary>SGD's learning rate at the first step (Nesterov momentum 0.9, decayed linearly to 0); Belrose et al.'s 1.0
+    /// blew up on brown-small (docs/lens.md).</summary>
     [Range(1e-7, 100.0)]
-    public double LearningRate { get; set; } = 1.0;
+    public double LearningRate { get; set; } = 0.1;
 
     /// <summary>Brown training-split documents the windows are cut from (the split of <c>text</c>).</summary>
     [Range(1, 100_000)]
