@@ -226,36 +226,38 @@ public static class LensReport
                             {
                                 Series =
                                 [
-                                    .. result.Models.SelectMany(
-                                        (model, mi) =>
-                                            lenses.Select(
-                                                (lens, li) =>
-                                                    new LineSeries(
-                                                        $"{model}, {lens} lens",
-                                                        x,
-                                                        [
-                                                            .. Enumerable
-                                                                .Range(0, sites)
-                                                                .Select(s =>
-                                                                    rows.Where(r =>
-                                                                            r.Model == model
-                                                                            && r.Lens == lens
-                                                                            && r.Source == source
-                                                                            && r.Site == s
-                                                                        )
-                                                                        .Select(m.Get)
-                                                                        .DefaultIfEmpty(double.NaN)
-                                                                        .First()
-                                                                ),
-                                                        ]
-                                                    )
-                                                    {
-                                                        Color = Palette[mi * 2 + li],
-                                                        Dashed = lens == "logit",
-                                                        Markers = true,
-                                                    }
-                                            )
-                                    ),
+                                    .. result
+                                        .Models.SelectMany(
+                                            (model, mi) =>
+                                                lenses.Select(
+                                                    (lens, li) =>
+                                                        new LineSeries(
+                                                            $"{model}, {lens} lens",
+                                                            x,
+                                                            [
+                                                                .. Enumerable
+                                                                    .Range(0, sites)
+                                                                    .Select(s =>
+                                                                        rows.Where(r =>
+                                                                                r.Model == model
+                                                                                && r.Lens == lens
+                                                                                && r.Source == source
+                                                                                && r.Site == s
+                                                                            )
+                                                                            .Select(m.Get)
+                                                                            .DefaultIfEmpty(double.NaN)
+                                                                            .First()
+                                                                    ),
+                                                            ]
+                                                        )
+                                                        {
+                                                            Color = Palette[mi * 2 + li],
+                                                            Dashed = lens == "logit",
+                                                            Markers = true,
+                                                        }
+                                                )
+                                        )
+                                        .Where(series => series.Y.Any(double.IsFinite)), // a model without a tuned lens
                                 ],
                             }),
                         ],
@@ -350,7 +352,7 @@ public static class LensReport
             );
             if (traces.Count == 0)
                 continue;
-            foreach (var lens in lenses)
+            foreach (var lens in lenses.Where(l => traces.All(t => Of(t.Reading, l) is not null)))
             {
                 var rows = new List<KeyValue>();
                 for (var s = 0; s < sites; s++)
