@@ -34,7 +34,7 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
     {
         using var loaded = run.Phase("load", () => ModelPair.Load(o.Model, paths));
         var (models, tokenizer, folder) = loaded;
-        var context = models[0].Model.Spec.MaxPositionEmbeddings;
+        var context = o.Context > 0 ? o.Context : models[0].Model.Spec.MaxPositionEmbeddings;
         var texts = run.Phase("texts", () => TextSource.Load(o.Text, tokenizer, paths));
         if (texts.Count == 0)
             throw new ArgumentException("text: no text of at least 2 tokens to read");
@@ -48,7 +48,7 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
                 {
                     if (m.Label != "trained" && !o.TunedLens.TrainRandom)
                         continue;
-                    var (lens, fit) = run.Phase($"tuned lens ({m.Label})", () => TunedLensFor(o, m, folder, tokenizer, run));
+                    var (lens, fit) = run.Phase($"tuned lens ({m.Label})", () => TunedLensFor(o, m, folder, tokenizer, context, run));
                     lenses[m.Label] = lens;
                     fits.Add(fit);
                 }
@@ -147,7 +147,14 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
     }
 
     /// <summary>The model's tuned lens: the saved one when it was trained for these weights, else one trained now.</summary>
-    private (TunedLens, LensFit) TunedLensFor(LensOptions o, MeasuredModel m, string folder, ITextTokenizer tokenizer, IMeasureContext run)
+    private (TunedLens, LensFit) TunedLensFor(
+        LensOptions o,
+        MeasuredModel m,
+        string folder,
+        ITextTokenizer tokenizer,
+        int context,
+        IMeasureContext run
+    )
     {
         var spec = m.Model.Spec;
         var (sites, width) = (spec.NumLayers + 1, spec.HiddenSize);
@@ -166,7 +173,7 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
                 throw new ArgumentException($"tunedLens:path: '{saved}' was trained for other weights than {o.Model.Name}'s");
             run.Logger.LogInformation("{Lens} belongs to other weights; training a tuned lens in this run", saved);
         }
-        var windowTokens = o.TunedLens.WindowTokens > 0 ? o.TunedLens.WindowTokens : spec.MaxPositionEmbeddings;
+        var windowTokens = o.TunedLens.WindowTokens > 0 ? o.TunedLens.WindowTokens : context;
         var windows = TrainingWindows(o, tokenizer, windowTokens);
         var trainedLens = TunedLens.Identity(sites, width);
         try

@@ -32,6 +32,11 @@ public sealed class LensOptions : ExperimentOptions, IPreflight
     [Range(0.0, 64.0)]
     public double PastLength { get; set; } = 2.0;
 
+    /// <summary>The training context in tokens; 0 for the model's max_position_embeddings (a model without a limit, such as
+    /// a Mamba, needs it set: brown-mamba was trained on 256-token windows).</summary>
+    [Range(0, 1_000_000)]
+    public int Context { get; set; }
+
     /// <summary>How many texts are read past the training context (the first natural texts long enough).</summary>
     [Range(0, 1000)]
     public int PastTexts { get; set; } = 2;
@@ -49,6 +54,8 @@ public sealed class LensOptions : ExperimentOptions, IPreflight
             return problem;
         if (PastLength > 0 && PastTexts > 0 && model!.Spec.Block.Positions == Torch.Models.PositionKind.Learned)
             return ("pastLength", "the model has learned positions and cannot read past them; set pastLength = 0");
+        if (Context == 0 && model!.Spec.MaxPositionEmbeddings >= 1_000_000)
+            return ("context", "the model has no max_position_embeddings; set context to the length it was trained on");
         if (TunedLens.Enabled && TunedLens.Path is { } path && !File.Exists(TunedLensChoice.Resolve(path, paths)))
             return ("tunedLens:path", $"no file '{path}'");
         return Text.Check(model!);
@@ -92,7 +99,7 @@ public sealed class TunedLensChoice
     [Range(1, 100_000)]
     public int TrainingDocuments { get; set; } = 100;
 
-    /// <summary>Tokens per training window (BOS included); 0 for the model's context length.</summary>
+    /// <summary>Tokens per training window (BOS included); 0 for the training context (<c>context</c>).</summary>
     [Range(0, 100_000)]
     public int WindowTokens { get; set; }
 }
