@@ -126,7 +126,7 @@ internal sealed class DecoderModel : CausalLm
         x = ln_final.call(x); // [batch, pos, d_model]
         var logits = unembed.call(x); // [batch, pos, d_vocab]
         if (_finalSoftcap is { } cap)
-            logits = logits.div(cap).tanh_().mul_(cap);
+            logits = logits.div(cap).tanh().mul(cap); // out of place: tanh's backward reads its output
         return logits;
     }
 

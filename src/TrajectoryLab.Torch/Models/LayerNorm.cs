@@ -35,7 +35,8 @@ internal sealed class LayerNorm : Module<Tensor, Tensor>
         var x32 = x.to_type(ScalarType.Float32); // [batch, pos, d_model]
         var centered = x32.sub(x32.mean([-1], keepdim: true)); // [batch, pos, d_model]
         var inverseStd = centered.mul(centered).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [batch, pos, 1]
-        var normalized = hook_normalized.Apply(centered.mul_(inverseStd).to_type(x.dtype)); // [batch, pos, d_model]
-        return normalized.mul(w).add_(b, KeptScalars.One); // [batch, pos, d_model]
+        // Out of place: autograd saved `centered` for the variance's backward (the tuned lens trains through this norm).
+        var normalized = hook_normalized.Apply(centered.mul(inverseStd).to_type(x.dtype)); // [batch, pos, d_model]
+        return normalized.mul(w).add(b, KeptScalars.One); // [batch, pos, d_model]
     }
 }
