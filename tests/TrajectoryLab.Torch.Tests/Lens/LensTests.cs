@@ -162,17 +162,31 @@ public sealed class LensTests
         var wrongWidth = Assert.Throws<CheckpointException>(() => TunedLens.Load(path, sites, width + 1));
         Assert.Contains("translators.0.weight", wrongWidth.Message);
     }
+}
 
+/// <summary>Tensor.TotalCount is process-wide: this runs in the leak tests' collection (alone), after collecting earlier
+/// garbage and inside a no-GC region, as LeakTests does.</summary>
+[Collection(nameof(LeakTests))]
+public sealed class LensLeakTests
+{
     [Fact]
-    public void RepeatedReadingsKeepTheLiveTensorCountFlat()
+    public void RepeatedReadingsAndTrainingKeepTheLiveTensorCountFlat()
     {
-        using var model = Create("gqa-untied");
+        using var model = new LanguageModel(TinyLlamas.Create("gqa-untied"));
         using var lens = TunedLens.Identity(model.Spec.NumLayers + 1, model.Spec.HiddenSize);
-        var tokens = Tokens(model, 12, 4);
+        var tokens = TinyLlamas.Tokens(model.Spec, 1, 12, 4)[0];
+        var windows = Enumerable.Range(0, 4).Select(i => TinyLlamas.Tokens(model.Spec, 1, 12, 50 + i)[0]).ToList();
         LensPass.Read(model, tokens, lens);
+        TunedLensTrainer.Train(model, lens, windows, new TunedLensTraining(Steps: 2));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.True(GC.TryStartNoGCRegion(64_000_000));
         var before = Tensor.TotalCount;
         for (var i = 0; i < 20; i++)
             LensPass.Read(model, tokens, lens);
-        Assert.Equal(before, Tensor.TotalCount);
+        TunedLensTrainer.Train(model, lens, windows, new TunedLensTraining(Steps: 10));
+        var after = Tensor.TotalCount;
+        GC.EndNoGCRegion();
+        Assert.Equal(before, after);
     }
 }
