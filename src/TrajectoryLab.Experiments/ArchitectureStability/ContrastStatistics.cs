@@ -2,6 +2,7 @@
 // texts for means, percentile bootstrap over samples for the memory half-life and the median divergence step, Wilson
 // intervals for accuracies and fractions.
 // References: Efron & Tibshirani (1993) (bootstrap); Wilson (1927), JASA 22:209 (binomial interval).
+using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Core.Statistics;
 
 namespace TrajectoryLab.Experiments.ArchitectureStability;
@@ -84,33 +85,35 @@ public static class ContrastStatistics
         return (x, mean, lower, upper);
     }
 
-    /// <summary>KL(p ‖ q) in nats of the softmaxes of two logit rows, computed in float64.</summary>
+    /// <summary>KL(p ‖ q) in nats of the softmaxes of two float32 logit rows: Core's <see cref="CrossEntropy.Compute(ReadOnlySpan{double},
+    /// ReadOnlySpan{double}, EntropyOptions?)"/> on the rows widened to float64.</summary>
     /// <param name="p">Logits of p.</param>
     /// <param name="q">Logits of q, the same length.</param>
+    /// <exception cref="ArgumentException">A row holds a NaN or an infinity (the model's logits are checked finite).</exception>
     public static double Kl(ReadOnlySpan<float> p, ReadOnlySpan<float> q)
     {
-        var (lp, lq) = (new double[p.Length], new double[q.Length]);
-        LogSoftmax(p, lp);
-        LogSoftmax(q, lq);
-        var kl = 0.0;
-        for (var i = 0; i < lp.Length; i++)
-            kl += Math.Exp(lp[i]) * (lp[i] - lq[i]);
-        return Math.Max(kl, 0);
+        var split = CrossEntropy.Compute(Widen(p), Widen(q));
+        if (split.Breakdown != MetricBreakdown.None)
+            throw new ArgumentException($"KL of logits that are not finite ({split.Breakdown})");
+        return Math.Max(split.Kl, 0); // rounding can leave −1e−16 where p = q
     }
 
-    /// <summary>ln softmax of a logit row, in float64.</summary>
+    /// <summary>ln softmax of a float32 logit row in float64: Core's <see cref="LogProbabilities.FromLogits"/>.</summary>
     /// <param name="logits">The row.</param>
     /// <param name="result">Its log-probabilities, the same length.</param>
+    /// <exception cref="ArgumentException">The row holds a NaN or an infinity.</exception>
     public static void LogSoftmax(ReadOnlySpan<float> logits, Span<double> result)
     {
-        var max = double.NegativeInfinity;
-        foreach (var z in logits)
-            max = Math.Max(max, z);
-        var sum = 0.0;
-        foreach (var z in logits)
-            sum += Math.Exp(z - max);
-        var log = max + Math.Log(sum);
-        for (var i = 0; i < logits.Length; i++)
-            result[i] = logits[i] - log;
+        var breakdown = LogProbabilities.FromLogits(Widen(logits), result, 1.0, null, out _);
+        if (breakdown != MetricBreakdown.None)
+            throw new ArgumentException($"log-softmax of logits that are not finite ({breakdown})");
+    }
+
+    private static double[] Widen(ReadOnlySpan<float> row)
+    {
+        var wide = new double[row.Length];
+        for (var i = 0; i < row.Length; i++)
+            wide[i] = row[i];
+        return wide;
     }
 }
