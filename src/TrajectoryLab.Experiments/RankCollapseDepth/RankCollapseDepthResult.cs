@@ -11,12 +11,7 @@ namespace TrajectoryLab.Experiments.RankCollapseDepth;
 /// <param name="Depths">Depths measured, ascending.</param>
 /// <param name="Seeds">Seeds used.</param>
 /// <param name="Readings">One per configuration × depth × seed.</param>
-public sealed record RankCollapseDepthResult(
-    string[] Configurations,
-    int[] Depths,
-    int[] Seeds,
-    IReadOnlyList<DepthReading> Readings
-);
+public sealed record RankCollapseDepthResult(string[] Configurations, int[] Depths, int[] Seeds, IReadOnlyList<DepthReading> Readings);
 
 /// <summary>One model's readings at every site.</summary>
 /// <param name="Configuration">Configuration name.</param>
