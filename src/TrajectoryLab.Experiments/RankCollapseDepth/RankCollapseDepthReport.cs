@@ -265,7 +265,13 @@ public static class RankCollapseDepthReport
                     "depth L",
                     "mean pairwise cosine",
                     false,
-                    noci.Select(c => (c, depths.Select(l => (double)l).ToArray(), depths.Select(l => CosineAt(c, l)).ToArray()))
+                    noci.Select(c =>
+                        (
+                            c == full ? "pre-norm (full)" : c,
+                            depths.Select(l => (double)l).ToArray(),
+                            depths.Select(l => CosineAt(c, l)).ToArray()
+                        )
+                    )
                 )
             )
         );
@@ -277,7 +283,7 @@ public static class RankCollapseDepthReport
                     "site s (blocks applied)",
                     "mean pairwise cosine",
                     false,
-                    noci.Select(c => (c, sites, Layers(result, c, s => s.Cosine)))
+                    noci.Select(c => (c == full ? "pre-norm (full)" : c, sites, Layers(result, c, s => s.Cosine)))
                 )
             )
         );
