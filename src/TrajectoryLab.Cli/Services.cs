@@ -20,6 +20,7 @@ using TrajectoryLab.Experiments.LogisticSweep;
 using TrajectoryLab.Experiments.LyapunovTeacherForced;
 using TrajectoryLab.Experiments.RandomNetworkChaos;
 using TrajectoryLab.Experiments.RankCollapse;
+using TrajectoryLab.Experiments.RankCollapseDepth;
 using TrajectoryLab.Experiments.RepetitionAttractors;
 using TrajectoryLab.Experiments.Training;
 
@@ -65,6 +66,7 @@ public static class Services
         services.AddSingleton<IExperiment, LyapunovTeacherForcedExperiment>();
         services.AddSingleton<IExperiment, RepetitionAttractorsExperiment>();
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
+        services.AddSingleton<IExperiment, RankCollapseDepthExperiment>();
         services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();

@@ -3,7 +3,9 @@
 //   parallel (GPT-NeoX):      mid = x + attn(ln1 x);              post = mid + mlp(ln2 x)
 //   sandwich (Gemma 2, 3):    mid = x + ln1_post(attn(ln1 x));    post = mid + ln2_post(mlp(ln2 mid))
 //   post-norm (OLMo 2):       mid = x + ln1_post(attn(x));        post = mid + ln2_post(mlp(mid))
-// hook_attn_out and hook_mlp_out see what is added to the stream (after a post norm, when there is one).
+// hook_attn_out and hook_mlp_out see what is added to the stream (after a post norm, when there is one, and times the
+// branch scale α of BlockAblation.BranchScale when it is not 1: Noci et al. 2022, NeurIPS, arXiv:2206.03126).
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -27,6 +29,8 @@ internal sealed class TransformerBlock : DecoderBlock
     private readonly ResidualLayout _layout;
     private readonly ModelSpec _spec;
     private readonly int _layer;
+    private Scalar? _branchScale; // held while in use (KeptScalars.cs); rebuilt when BlockAblation.BranchScale changes
+    private double _branchScaleValue = double.NaN;
 
     /// <summary>Builds block <paramref name="layer"/> of <paramref name="spec"/>'s design with uninitialised weights.</summary>
     public TransformerBlock(ModelSpec spec, int layer, ScalarType dtype)
@@ -64,14 +68,14 @@ internal sealed class TransformerBlock : DecoderBlock
     {
         var residPre = hook_resid_pre.Apply(x); // [batch, pos, d_model]
         var attnRaw = attn.call(ln1 is null ? residPre : ln1.call(residPre), step); // [batch, pos, d_model]
-        var attnOut = hook_attn_out.Apply(ln1_post is null ? attnRaw : ln1_post.call(attnRaw)); // [batch, pos, d_model]
+        var attnOut = hook_attn_out.Apply(Scale(ln1_post is null ? attnRaw : ln1_post.call(attnRaw))); // [batch, pos, d_model]
         var residMid = hook_resid_mid.Apply(Ablation.Skip ? residPre.add(attnOut, KeptScalars.One) : attnOut); // [batch, pos, d_model]
         Tensor mlpOut; // [batch, pos, d_model]
         if (Ablation.Mlp)
         {
             var mlpSource = _layout == ResidualLayout.Parallel ? residPre : residMid; // [batch, pos, d_model]
             var mlpRaw = mlp.call(ln2 is null ? mlpSource : ln2.call(mlpSource));
-            mlpOut = hook_mlp_out.Apply(ln2_post is null ? mlpRaw : ln2_post.call(mlpRaw));
+            mlpOut = hook_mlp_out.Apply(Scale(ln2_post is null ? mlpRaw : ln2_post.call(mlpRaw)));
         }
         else
             mlpOut = hook_mlp_out.Apply(zeros_like(residMid));
@@ -80,6 +84,22 @@ internal sealed class TransformerBlock : DecoderBlock
             : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One)
             : mlpOut; // [batch, pos, d_model]
         return hook_resid_post.Apply(residPost);
+    }
+
+    /// <summary>α·<paramref name="branch"/> (α = <see cref="BlockAblation.BranchScale"/>); the branch itself when α = 1.</summary>
+    /// <param name="branch">[batch, pos, d_model]</param>
+    private Tensor Scale(Tensor branch)
+    {
+        var alpha = Ablation.BranchScale;
+        if (alpha == 1.0)
+            return branch;
+        if (_branchScale is null || _branchScaleValue != alpha)
+        {
+            _branchScale?.Dispose();
+            _branchScale = alpha.ToScalar();
+            _branchScaleValue = alpha;
+        }
+        return branch.mul(_branchScale); // [batch, pos, d_model]
     }
 
     /// <summary>An attention cache: every position's keys and values (a sliding-window layer reads only the last W).</summary>
