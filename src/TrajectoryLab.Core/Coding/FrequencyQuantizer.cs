@@ -4,6 +4,8 @@
 // machine (IEEE double, one fixed order, no parallel sums), which is what lets a decoder rebuild the encoder's tables
 // (Delétang et al. 2024, "Language Modeling Is Compression", ICLR, quantise model probabilities the same way).
 // Invariants: Σf = T exactly; every f ≥ 1; p_i > p_j ⇒ f_i ≥ f_j (⌊·⌋ is monotone and only a maximum gains the remainder).
+using System.Numerics;
+
 namespace TrajectoryLab.Core.Coding;
 
 /// <summary>Deterministic quantisation of probabilities to integer frequencies with a fixed total.</summary>
@@ -21,37 +23,27 @@ public static class FrequencyQuantizer
     /// <param name="total">T, with V &lt; T ≤ 2^28.</param>
     /// <param name="frequencies">Receives f, as long as <paramref name="probabilities"/>.</param>
     /// <exception cref="ArgumentException">A negative or non-finite p, all zeros, a length mismatch, or a bad total.</exception>
-    public static void Quantize(ReadOnlySpan<float> probabilities, int total, Span<int> frequencies)
-    {
-        var sum = 0.0;
-        for (var i = 0; i < probabilities.Length; i++)
-            sum += Checked(probabilities[i], i);
-        var scale = Scale(probabilities.Length, total, sum, frequencies.Length);
-        var (best, bestP) = (0, -1.0);
-        long used = 0;
-        for (var i = 0; i < probabilities.Length; i++)
-        {
-            double p = probabilities[i];
-            frequencies[i] = 1 + (int)Math.Floor(p * scale);
-            used += frequencies[i];
-            if (p > bestP)
-                (best, bestP) = (i, p);
-        }
-        frequencies[best] += (int)(total - used);
-    }
+    public static void Quantize(ReadOnlySpan<float> probabilities, int total, Span<int> frequencies) =>
+        QuantizeAny(probabilities, total, frequencies);
 
     /// <summary>As <see cref="Quantize(ReadOnlySpan{float}, int, Span{int})"/>, for double probabilities.</summary>
-    public static void Quantize(ReadOnlySpan<double> probabilities, int total, Span<int> frequencies)
+    public static void Quantize(ReadOnlySpan<double> probabilities, int total, Span<int> frequencies) =>
+        QuantizeAny(probabilities, total, frequencies);
+
+    /// <summary>The one quantiser: every p is widened to double exactly (float → double loses nothing), so a float
+    /// vector and the equal double vector give the same frequencies.</summary>
+    private static void QuantizeAny<T>(ReadOnlySpan<T> probabilities, int total, Span<int> frequencies)
+        where T : unmanaged, INumberBase<T>
     {
         var sum = 0.0;
         for (var i = 0; i < probabilities.Length; i++)
-            sum += Checked(probabilities[i], i);
+            sum += Checked(double.CreateChecked(probabilities[i]), i);
         var scale = Scale(probabilities.Length, total, sum, frequencies.Length);
         var (best, bestP) = (0, -1.0);
         long used = 0;
         for (var i = 0; i < probabilities.Length; i++)
         {
-            var p = probabilities[i];
+            var p = double.CreateChecked(probabilities[i]);
             frequencies[i] = 1 + (int)Math.Floor(p * scale);
             used += frequencies[i];
             if (p > bestP)
