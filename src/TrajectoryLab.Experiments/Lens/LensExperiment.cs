@@ -8,7 +8,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using TrajectoryLab.Core.Corpus;
 using TrajectoryLab.Core.Metrics;
 using TrajectoryLab.Experiments.Shared;
 using TrajectoryLab.Torch.Checkpoints;
@@ -213,13 +212,10 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
     }
 
     /// <summary>Windows of <paramref name="tokens"/> tokens (BOS, then consecutive tokens of one document) from the
-    /// training split of the corpus the texts come from (the same split, so no window overlaps a validation text).</summary>
+    /// documents of the texts' corpus that no text is read from (<see cref="TextSource.Split"/>).</summary>
     private List<int[]> TrainingWindows(LensOptions o, ITextTokenizer tokenizer, int tokens)
     {
-        var corpus = CorpusSource.Load(o.Text.Corpus, paths.Root);
-        var documents = string.Equals(o.Text.Corpus, CorpusSource.Brown, StringComparison.OrdinalIgnoreCase)
-            ? DocumentSplit.ByDocument(corpus, o.Text.ValidationFraction, o.Text.SplitSeed).Train
-            : corpus.Documents;
+        var documents = TextSource.Split(o.Text, paths).Others;
         var start = tokenizer.BosId ?? tokenizer.EosId;
         var windows = new List<int[]>();
         foreach (var d in documents.Take(o.TunedLens.TrainingDocuments))

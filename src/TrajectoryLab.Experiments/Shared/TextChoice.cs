@@ -84,12 +84,22 @@ public static class TextSource
         ];
     }
 
-    private static IEnumerable<(string, string)> Documents(TextChoice choice, ProjectPaths paths)
+    private static IEnumerable<(string, string)> Documents(TextChoice choice, ProjectPaths paths) =>
+        Split(choice, paths).Read.Select(d => (d.Id, d.Text));
+
+    /// <summary>The documents of <paramref name="choice"/>'s corpus the texts are read from, and the others, which a
+    /// measurement may fit to (a tuned lens) without touching a read text: for "brown" the validation and training sides of
+    /// the split; for another corpus every document (the texts are the first <see cref="TextChoice.Documents"/> of them) and
+    /// the documents after those.</summary>
+    /// <exception cref="CorpusException">The corpus cannot be read (npm missing, bad path).</exception>
+    public static (IReadOnlyList<CorpusDocument> Read, IReadOnlyList<CorpusDocument> Others) Split(TextChoice choice, ProjectPaths paths)
     {
         var corpus = CorpusSource.Load(choice.Corpus, paths.Root);
-        var documents = string.Equals(choice.Corpus, CorpusSource.Brown, StringComparison.OrdinalIgnoreCase)
-            ? DocumentSplit.ByDocument(corpus, choice.ValidationFraction, choice.SplitSeed).Validation
-            : corpus.Documents;
-        return documents.Select(d => (d.Id, d.Text));
+        if (string.Equals(choice.Corpus, CorpusSource.Brown, StringComparison.OrdinalIgnoreCase))
+        {
+            var split = DocumentSplit.ByDocument(corpus, choice.ValidationFraction, choice.SplitSeed);
+            return (split.Validation, split.Train);
+        }
+        return (corpus.Documents, [.. corpus.Documents.Skip(choice.Documents)]); // the texts are the first documents read
     }
 }
