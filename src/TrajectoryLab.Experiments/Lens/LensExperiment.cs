@@ -161,7 +161,7 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
         var weights = trained
             ? Convert.ToHexStringLower(ModelContentHash.Of(ModelLocator.Resolve(o.Model.Name, o.Model.Tokenizer, paths)))
             : $"random init, seed {o.Model.RandomSeed}";
-        var saved = o.TunedLens.Path is { } p ? TunedLensChoice.Resolve(p, paths) : Path.Combine(WeightsFolder(folder), LensFileName);
+        var saved = o.TunedLens.SavedPath(folder, paths);
         if (trained && File.Exists(saved))
         {
             var lens = TunedLens.Load(saved, sites, width);
@@ -229,8 +229,6 @@ public sealed class LensExperiment(ProjectPaths paths) : Experiment<LensOptions,
             throw new ArgumentException($"tunedLens:trainingDocuments: no training document holds a window of {tokens} tokens");
         return windows;
     }
-
-    private static string WeightsFolder(string path) => Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -58,6 +58,18 @@ public sealed class LensOptions : ExperimentOptions, IPreflight
             return ("context", "the model has no max_position_embeddings; set context to the length it was trained on");
         if (TunedLens.Enabled && TunedLens.Path is { } path && !File.Exists(TunedLensChoice.Resolve(path, paths)))
             return ("tunedLens:path", $"no file '{path}'");
+        if (TunedLens.Enabled && TunedLens.SavedPath(model!.Source.Path, paths) is var saved && File.Exists(saved))
+        {
+            // A saved lens is read whole before any run folder exists: a truncated file or a NaN fails here, naming the tensor.
+            try
+            {
+                using var lens = Torch.Lens.TunedLens.Load(saved, model.Spec.NumLayers + 1, model.Spec.HiddenSize);
+            }
+            catch (Torch.Checkpoints.CheckpointException e)
+            {
+                return ("tunedLens:path", e.Message);
+            }
+        }
         return Text.Check(model!);
     }
 }
@@ -75,6 +87,16 @@ public sealed class TunedLensChoice
     /// <summary><paramref name="path"/> as given when rooted, else under the project root.</summary>
     public static string Resolve(string path, ProjectPaths paths) =>
         System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(paths.Root, path);
+
+    /// <summary>The lens file a run reads (and, with <see cref="SaveWithModel"/>, writes): <see cref="Path"/>, or
+    /// tuned-lens.safetensors next to the weights at <paramref name="modelPath"/> (a folder or a weights file).</summary>
+    public string SavedPath(string modelPath, ProjectPaths paths) =>
+        Path is { } p
+            ? Resolve(p, paths)
+            : System.IO.Path.Combine(
+                Directory.Exists(modelPath) ? modelPath : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(modelPath))!,
+                LensExperiment.LensFileName
+            );
 
     /// <summary>Write a lens trained in the run next to the model's weights too (it always goes into the run folder).</summary>
     public bool SaveWithModel { get; set; }
