@@ -44,7 +44,7 @@ public sealed class LanguageModel : IDisposable
             source.Format == ModelFormat.Llama2c
                 ? Llama2cCheckpoint.Load(source.WeightsPath, dtype)
                 : HfModelFolder.Load(source.ConfigPath!, source.WeightsPath, dtype);
-        return OnDevice(model, device);
+        return OnDevice(model, device, options?.Cache);
     }
 
     /// <summary>Checks the model <paramref name="source"/> describes without building it: every file, header, shape and
@@ -92,7 +92,7 @@ public sealed class LanguageModel : IDisposable
         var drawn = CausalLm.Create(spec);
         drawn.InitializeRandom(seed, std);
         if (dtype == ScalarType.Float32)
-            return OnDevice(drawn, device);
+            return OnDevice(drawn, device, options?.Cache);
         using (drawn)
         {
             var model = CausalLm.Create(spec, dtype);
@@ -100,18 +100,20 @@ public sealed class LanguageModel : IDisposable
             using var noGrad = torch.no_grad();
             foreach (var (name, parameter) in model.named_parameters())
                 parameter.copy_(source[name]);
-            return OnDevice(model, device);
+            return OnDevice(model, device, options?.Cache);
         }
     }
 
-    private static LanguageModel OnDevice(CausalLm model, Device device)
+    private static LanguageModel OnDevice(CausalLm model, Device device, CachePolicy? cache)
     {
         try
         {
+            var loaded = new LanguageModel(model);
+            loaded.Cache = cache;
             if (device.type != DeviceType.CPU)
                 model.to(device);
             model.eval();
-            return new LanguageModel(model);
+            return loaded;
         }
         catch
         {
@@ -122,6 +124,27 @@ public sealed class LanguageModel : IDisposable
 
     /// <summary>The architecture.</summary>
     public ModelSpec Spec => _model.Spec;
+
+    /// <summary>Which keys the model's full-attention layers keep in every pass and session from now on: StreamingLLM's
+    /// sinks and window (<see cref="CachePolicy"/>), or null (the default) for every key.</summary>
+    /// <exception cref="ArgumentException">An invalid policy, or one this architecture cannot run
+    /// (<see cref="CachePolicy.ProblemWith"/>).</exception>
+    /// <exception cref="InvalidOperationException">Set while a session is open.</exception>
+    public CachePolicy? Cache
+    {
+        get => _model.Cache;
+        set
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_user is not null)
+                throw new InvalidOperationException("the cache policy cannot change while a session is open");
+            if (value?.FindProblem() is var (key, problem))
+                throw new ArgumentException($"cache policy: {key} {problem}", nameof(value));
+            if (value?.ProblemWith(_model.Spec) is { } unfit)
+                throw new ArgumentException($"cache policy: {unfit}", nameof(value));
+            _model.Cache = value;
+        }
+    }
 
     /// <summary>Number of weights (a tied head counted once).</summary>
     public long ParameterCount => _model.parameters().Sum(p => p.numel());

@@ -14,6 +14,10 @@ public sealed partial record ModelOptions
     /// <summary>Weights and activations: <c>float32</c> (default), <c>bfloat16</c> or <c>float16</c>.</summary>
     public string DType { get; init; } = "float32";
 
+    /// <summary>Which keys full-attention layers keep (StreamingLLM's sinks and window, <see cref="CachePolicy"/>), or null
+    /// (default) for every key.</summary>
+    public CachePolicy? Cache { get; init; }
+
     /// <summary>The TorchSharp device and scalar type these options name.</summary>
     /// <exception cref="ArgumentException">An unknown device or dtype name.</exception>
     /// <exception cref="InvalidOperationException">CUDA was asked for and libtorch sees no CUDA device (or not that many).</exception>

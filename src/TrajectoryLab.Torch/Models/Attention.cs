@@ -100,11 +100,17 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             // Normalised in the [batch, pos, head, d_head] layout, so the hooks keep position on axis 1 like every other hook.
             qk = cat([q_norm!.call(split.narrow(2, 0, heads)), k_norm!.call(split.narrow(2, heads, kvHeads))], 2);
         qk = qk.transpose(1, 2); // [batch, n_heads + n_kv_heads, pos, d_head]
+        var unrotated = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         if (step.RotaryFor(_window is not null) is { } angles)
             qk = RotaryEmbedding.Rotate(qk, angles.Cos, angles.Sin); // queries and keys in one rotation
         var q = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         var k = qk.narrow(1, heads, kvHeads); // [batch, n_kv_heads, pos, d_head]
         var v = split.narrow(2, heads + kvHeads, kvHeads).transpose(1, 2); // [batch, n_kv_heads, pos, d_head]
+        if (step.Streaming is { } streaming && _window is null)
+        {
+            var streamed = StreamingAttention(unrotated, q, k, v, step, streaming); // [batch, n_heads, pos, d_head]
+            return Project(streamed.transpose(1, 2).reshape(batch, pos, heads * dHead), W_O, b_O); // [batch, pos, d_model]
+        }
         long first = 0; // the oldest key column read: > 0 once a sliding-window cache has dropped the columns before it
         if (step.State is { } state)
             (k, v, first) = state.Layer<IAttentionState>(_layer).Write(k, v, step); // [batch, n_kv_heads, length − first, d_head]
@@ -144,6 +150,55 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         }
         var merged = z.transpose(1, 2).reshape(batch, pos, heads * dHead); // [batch, pos, n_heads * d_head]
         return Project(merged, W_O, b_O); // [batch, pos, d_model]
+    }
+
+    /// <summary>Attention under a cache policy (CachePolicy.cs): each query sees the sink columns and its window; its scores
+    /// against sink columns use the query rotated at its cache position, against the others at its own position.</summary>
+    /// <param name="unrotated">[batch, n_heads, pos, d_head] queries before rotation.</param>
+    /// <param name="q">[batch, n_heads, pos, d_head] queries rotated at their positions.</param>
+    /// <param name="k">[batch, n_kv_heads, pos, d_head] the pass's keys, rotated at their positions.</param>
+    /// <param name="v">[batch, n_kv_heads, pos, d_head]</param>
+    /// <param name="step">The pass (with a StreamingCache for this layer, or no state: a pass from 0 over every column).</param>
+    /// <param name="streaming">The policy and the queries' cache-position rotations.</param>
+    /// <returns>[batch, n_heads, pos, d_head]</returns>
+    private Tensor StreamingAttention(Tensor unrotated, Tensor q, Tensor k, Tensor v, StepContext step, StreamingPass streaming)
+    {
+        Tensor columns; // [keys] int64, ascending: the column of each key read
+        if (step.State is { } state)
+            (k, v, columns) = state.Layer<StreamingCache>(_layer).Write(k, v, step); // [batch, n_kv_heads, keys, d_head]
+        else
+            columns = arange(0, step.Length, ScalarType.Int64, q.device); // a stateless pass from 0 reads every column
+        k = RepeatKv(k); // [batch, n_heads, keys, d_head]
+        v = RepeatKv(v); // [batch, n_heads, keys, d_head]
+        var scores = Scores(q, k); // [batch, n_heads, pos, keys]
+        var sinks = Math.Min(streaming.Policy.Sinks, step.Length); // the first keys read are columns 0 … sinks − 1
+        if (sinks > 0 && streaming.CacheRotary is { } cache)
+        {
+            var atCache = RotaryEmbedding.Rotate(unrotated, cache.Cos, cache.Sin); // [batch, n_heads, pos, d_head]
+            var sinkScores = Scores(atCache, k.narrow(2, 0, sinks)); // [batch, n_heads, pos, sinks]
+            scores = cat([sinkScores, scores.narrow(-1, sinks, scores.shape[^1] - sinks)], -1); // [batch, n_heads, pos, keys]
+        }
+        scores = scores.masked_fill(step.StreamingMask(columns).logical_not(), KeptScalars.NegativeInfinity);
+        var pattern = scores.softmax(-1); // [batch, n_heads, pos, keys]
+        if (hook_pattern.HasHooks)
+        {
+            // Hooks see every column, as with a full cache: a column the policy dropped gets the 0 masking gives it.
+            long[] full = [pattern.shape[0], pattern.shape[1], pattern.shape[2], step.Length];
+            var wide = zeros(full, pattern.dtype, pattern.device).index_copy_(3, columns, pattern); // [batch, n_heads, pos, length]
+            pattern = hook_pattern.Apply(wide).index_select(3, columns); // [batch, n_heads, pos, keys]
+        }
+        return pattern.matmul(v);
+    }
+
+    /// <summary>Attention scores with the design's scale and soft cap.</summary>
+    /// <param name="q">[batch, n_heads, pos, d_head]</param>
+    /// <param name="k">[batch, n_heads, keys, d_head]</param>
+    /// <returns>[batch, n_heads, pos, keys]</returns>
+    private Tensor Scores(Tensor q, Tensor k)
+    {
+        var raw = q.matmul(k.transpose(-2, -1)); // [batch, n_heads, pos, keys]
+        var scores = _scoreScale is { } scale ? raw.mul_(scale) : raw.div_(_sqrtHeadDim);
+        return _softcap is { } cap ? scores.div_(cap).tanh_().mul_(cap) : scores;
     }
 
     /// <summary>x W (+ b).</summary>

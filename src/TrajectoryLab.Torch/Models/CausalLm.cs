@@ -20,6 +20,10 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     /// <summary>The device the weights live on.</summary>
     public abstract Device Device { get; }
 
+    /// <summary>Which keys full-attention layers keep (every forward pass, with or without a state, and every state made
+    /// after it is set), or null for all; <see cref="Generation.LanguageModel.Cache"/> checks it against the model.</summary>
+    public Generation.CachePolicy? Cache { get; set; }
+
     /// <summary>A model of <paramref name="spec"/>'s architecture with uninitialised weights in <paramref name="dtype"/>.</summary>
     /// <exception cref="ArgumentException">The spec is not buildable (<see cref="ModelSpec.FindProblem"/>).</exception>
     public static CausalLm Create(ModelSpec spec, ScalarType dtype = ScalarType.Float32) => new DecoderModel(spec, dtype);

@@ -16,7 +16,15 @@ internal abstract class DecoderBlock(string name) : Module<Tensor, StepContext, 
     /// <param name="device">The model's device.</param>
     /// <param name="keepAll">Keep every column even where the layer could drop old ones (a sliding window): the state of
     /// a comparison, same numbers, more memory.</param>
-    public abstract ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device, bool keepAll = false);
+    /// <param name="policy">The model's cache policy (full-attention layers keep its sinks and window), or null.</param>
+    public abstract ILayerState NewState(
+        long batch,
+        long capacity,
+        ScalarType dtype,
+        Device device,
+        bool keepAll = false,
+        Generation.CachePolicy? policy = null
+    );
 
     /// <summary>The paths this block keeps (<see cref="BlockAblation"/>); the unchanged block by default.</summary>
     public BlockAblation Ablation { get; set; } = BlockAblation.Full;

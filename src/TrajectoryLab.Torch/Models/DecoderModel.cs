@@ -100,7 +100,7 @@ internal sealed class DecoderModel : CausalLm
                 $"positions {unpadded}..{unpadded + pos - 1} exceed the {Spec.MaxPositionEmbeddings} learned positions (n_positions)",
                 nameof(tokens)
             );
-        var step = StepContext.Begin(tokens, cache, startPos, _rotary, _localRotary, DType, Device);
+        var step = StepContext.Begin(tokens, cache, startPos, _rotary, _localRotary, DType, Device, Cache);
 
         var embedded = embed.call(tokens); // [batch, pos, d_model]
         if (_embeddingScale is { } scale)
@@ -136,14 +136,14 @@ internal sealed class DecoderModel : CausalLm
 
     /// <inheritdoc/>
     internal override ModelState NewState(long batch, long capacity, IReadOnlyList<long>? leftPad, bool keepAll) =>
-        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device, keepAll)), leftPad, Device);
+        new(batch, capacity, blocks.Select(b => b.NewState(batch, capacity, DType, Device, keepAll, Cache)), leftPad, Device);
 
     /// <inheritdoc/>
     internal override Tensor ResidualMap(Tensor h, int fromSite, int toSite)
     {
         using var positions = zeros([h.shape[0], h.shape[1]], ScalarType.Int64, Device); // only its shape is read
         // Explicit attention: the pass must be twice differentiable.
-        var step = StepContext.Begin(positions, null, 0, _rotary, _localRotary, DType, Device) with { ExplicitAttention = true };
+        var step = StepContext.Begin(positions, null, 0, _rotary, _localRotary, DType, Device, Cache) with { ExplicitAttention = true };
         for (var l = fromSite; l < toSite; l++)
             h = blocks[l].call(h, step);
         return h;

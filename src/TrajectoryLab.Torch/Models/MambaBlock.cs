@@ -53,6 +53,12 @@ internal sealed class MambaBlock : DecoderBlock
     }
 
     /// <summary>A recurrent state: the convolution window and the selective state, the same size at every position.</summary>
-    public override ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device, bool keepAll = false) =>
-        mixer.NewState(batch, dtype, device);
+    public override ILayerState NewState(
+        long batch,
+        long capacity,
+        ScalarType dtype,
+        Device device,
+        bool keepAll = false,
+        Generation.CachePolicy? policy = null
+    ) => mixer.NewState(batch, dtype, device);
 }

@@ -6,6 +6,10 @@
 // [batch, 1, pos, length] is causal ∧ (key column ≥ pad_b ∨ key == query), so that a real query never sees a pad key and
 // a pad query sees itself alone (no softmax row is empty, so nothing turns NaN). An unpadded pass builds exactly what it
 // built before padding existed.
+// Under a cache policy (CachePolicy: k sinks, window W) the pass also carries each query's cache position
+// c_q = min(q, k + W − 1) as rotary tables, and full-attention layers mask each query to keys 0 … k − 1 and
+// q − W + 1 … q (StreamingMask); padded rows and a policy do not combine.
+using TrajectoryLab.Torch.Generation;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -47,6 +51,10 @@ internal sealed record StepContext(
     /// pass has no pad column (unpadded, or past every row's padding).</summary>
     public Tensor? Real { get; init; }
 
+    /// <summary>The cache policy of this pass and the rotary tables of its queries' cache positions, or null for full
+    /// attention.</summary>
+    public StreamingPass? Streaming { get; init; }
+
     /// <summary>Whether the state is left-padded (<see cref="ModelState.IsPadded"/>): masks and positions are per row.</summary>
     public bool Padded => State?.IsPadded == true;
 
@@ -74,6 +82,19 @@ internal sealed record StepContext(
         return _windowMasks[w] = inWindow;
     }
 
+    /// <summary>The streaming mask of this pass's queries over key columns <paramref name="columns"/>: key c is seen by query
+    /// q when c ≤ q and (c &lt; k or c &gt; q − W).</summary>
+    /// <param name="columns">[keys] int64, ascending.</param>
+    /// <returns>[pos, keys] bool.</returns>
+    public Tensor StreamingMask(Tensor columns)
+    {
+        var policy = Streaming!.Policy;
+        var queries = Positions.unsqueeze(1); // [pos, 1]
+        var keys = columns.unsqueeze(0); // [1, keys]
+        var recent = keys.gt(queries.sub(policy.Window)); // [pos, keys]
+        return keys.le(queries).logical_and(recent.logical_or(keys.lt(policy.Sinks)));
+    }
+
     /// <summary>Checks the arguments of a forward pass over <paramref name="tokens"/> and builds its context.</summary>
     /// <param name="tokens">[batch, pos] int64 token ids.</param>
     /// <param name="state">The state holding positions before <paramref name="startPos"/>, or null.</param>
@@ -82,7 +103,9 @@ internal sealed record StepContext(
     /// <param name="localRotary">The rotary embedding of sliding-window layers with their own base, or null.</param>
     /// <param name="dtype">The model's dtype (for the rotary angles).</param>
     /// <param name="device">The model's device.</param>
-    /// <exception cref="ArgumentException">A start position without a state, or a state of the wrong batch or too small.</exception>
+    /// <param name="policy">The model's cache policy, or null for full attention.</param>
+    /// <exception cref="ArgumentException">A start position without a state, a state of the wrong batch or too small, or a
+    /// padded state under a cache policy.</exception>
     public static StepContext Begin(
         Tensor tokens,
         ModelState? state,
@@ -90,9 +113,16 @@ internal sealed record StepContext(
         RotaryEmbedding? rotary,
         RotaryEmbedding? localRotary,
         ScalarType dtype,
-        Device device
+        Device device,
+        CachePolicy? policy = null
     )
     {
+        if (policy is not null && state is { IsPadded: true })
+            throw new ArgumentException(
+                $"a cache policy ({policy.Sinks} sinks, window {policy.Window}) keeps each row's first positions, so its rows "
+                    + "cannot be left-padded: give prompts of equal length",
+                nameof(state)
+            );
         long batch = tokens.shape[0],
             pos = tokens.shape[1];
         if (state is null && startPos != 0)
@@ -112,7 +142,31 @@ internal sealed record StepContext(
         return new StepContext(startPos, pos, columns, angles, mask, state)
         {
             LocalRotary = localRotary?.Angles(startPos, pos, dtype, device),
+            Streaming = policy is null ? null : new StreamingPass(policy, CacheRotary(policy, columns, rotary, dtype, device)),
         };
+    }
+
+    /// <summary>The rotary tables of each query's cache position c_q = min(q, k + W − 1), [pos, R] each; null without
+    /// rotary positions.</summary>
+    /// <param name="policy">The cache policy.</param>
+    /// <param name="columns">[pos] the queries' columns.</param>
+    /// <param name="rotary">The model's rotary embedding, or null.</param>
+    /// <param name="dtype">The model's dtype.</param>
+    /// <param name="device">The model's device.</param>
+    private static (Tensor Cos, Tensor Sin)? CacheRotary(
+        CachePolicy policy,
+        Tensor columns,
+        RotaryEmbedding? rotary,
+        ScalarType dtype,
+        Device device
+    )
+    {
+        if (rotary is null)
+            return null;
+        var last = columns[-1].item<long>();
+        var table = rotary.Angles(0, Math.Min(last + 1, policy.Size), dtype, device); // [min(length, k + W), R] each
+        var cachePositions = columns.clamp_max(policy.Size - 1); // [pos]
+        return (table.Cos.index_select(0, cachePositions), table.Sin.index_select(0, cachePositions));
     }
 
     /// <summary>The context of a pass over columns <paramref name="columns"/> of a left-padded state.</summary>
@@ -150,3 +204,8 @@ internal sealed record StepContext(
         };
     }
 }
+
+/// <summary>A pass under a cache policy.</summary>
+/// <param name="Policy">k sinks and window W.</param>
+/// <param name="CacheRotary">Rotary tables of each query's cache position, [pos, R] each; null without rotary positions.</param>
+internal sealed record StreamingPass(CachePolicy Policy, (Tensor Cos, Tensor Sin)? CacheRotary);

@@ -106,9 +106,21 @@ internal sealed class TransformerBlock : DecoderBlock
     /// <remarks>Without the skip connections (<see cref="DecoderBlock.Ablation"/>) resid_mid = attn_out and resid_post =
     /// mlp_out; without the MLP hook_mlp_out carries zeros and resid_post = resid_mid.</remarks>
     /// <remarks>A sliding-window layer keeps only the columns its queries can still see (<see cref="WindowCache"/>) when
-    /// that is fewer than the capacity; <paramref name="keepAll"/> keeps every column (a full cache, for comparisons).</remarks>
-    public override ILayerState NewState(long batch, long capacity, ScalarType dtype, Device device, bool keepAll = false) =>
-        _spec.Block.WindowOf(_spec, _layer) is { } window && 2L * window < capacity && !keepAll
-            ? new WindowCache(batch, window, _spec.NumKvHeads, _spec.HeadDim, dtype, device)
-            : new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device);
+    /// that is fewer than the capacity; <paramref name="keepAll"/> keeps every column (a full cache, for comparisons). Under
+    /// a cache policy a full-attention layer keeps its sinks and window (<see cref="StreamingCache"/>).</remarks>
+    public override ILayerState NewState(
+        long batch,
+        long capacity,
+        ScalarType dtype,
+        Device device,
+        bool keepAll = false,
+        Generation.CachePolicy? policy = null
+    ) =>
+        _spec.Block.WindowOf(_spec, _layer) is { } window
+            ? 2L * window < capacity && !keepAll
+                ? new WindowCache(batch, window, _spec.NumKvHeads, _spec.HeadDim, dtype, device)
+                : new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device)
+            : policy is not null
+                ? new StreamingCache(batch, policy.Sinks, policy.Window, _spec.NumKvHeads, _spec.HeadDim, dtype, device)
+                : new AttentionCache(batch, capacity, _spec.NumKvHeads, _spec.HeadDim, dtype, device);
 }
