@@ -5,6 +5,7 @@ using TrajectoryLab.Cli.Runs;
 using TrajectoryLab.Cli.Sweeps.Bench;
 using TrajectoryLab.Experiments.ArchitectureStability;
 using TrajectoryLab.Experiments.AttentionDilution;
+using TrajectoryLab.Experiments.AttentionSinks;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
 using TrajectoryLab.Experiments.CodeLength;
@@ -67,6 +68,7 @@ public static class Services
         services.AddSingleton<IExperiment, RepetitionAttractorsExperiment>();
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
         services.AddSingleton<IExperiment, RankCollapseDepthExperiment>();
+        services.AddSingleton<IExperiment, AttentionSinksExperiment>();
         services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();

@@ -28,7 +28,7 @@ public sealed class CodeLengthExperiment(ProjectPaths paths) : Experiment<CodeLe
     {
         var source = ModelLocator.Resolve(o.Model.Name, o.Model.Tokenizer, paths);
         var hash = ModelContentHash.Of(source);
-        using var model = run.Phase("load", () => LanguageModel.Load(source, new ModelOptions { Device = "cpu", DType = "float32" }));
+        using var model = run.Phase("load", () => LanguageModel.Load(source, o.Model.Options with { Device = "cpu", DType = "float32" }));
         var tokenizer = ModelPair.TokenizerOf(source, model.Spec.VocabSize);
         var start = TextCompressor.StartToken(tokenizer);
         var texts = run.Phase("texts", () => Texts(o, tokenizer));
@@ -45,7 +45,7 @@ public sealed class CodeLengthExperiment(ProjectPaths paths) : Experiment<CodeLe
         {
             if (o.Model.CompareRandom)
             {
-                random = LanguageModel.Random(model.Spec, o.Model.RandomSeed, new ModelOptions());
+                random = LanguageModel.Random(model.Spec, o.Model.RandomSeed, new ModelOptions { Cache = model.Cache });
                 coders.Add(("random init", new byte[32], () => new LanguageModelCoding("random init", random)));
             }
             long ngramTokens = 0;

@@ -17,7 +17,15 @@ public sealed class GenerateExperiment(ProjectPaths paths) : Experiment<Generate
     public override GenerateResult Measure(GenerateOptions o, IMeasureContext run)
     {
         var source = ModelLocator.Resolve(o.Model, o.Tokenizer, paths);
-        using var lm = run.Phase("load", () => LanguageModel.Load(source, new ModelOptions { Device = o.Device, DType = o.DType }));
+        using var lm = run.Phase("load", () => LanguageModel.Load(
+                source,
+                new ModelOptions
+                {
+                    Device = o.Device,
+                    DType = o.DType,
+                    Cache = o.Cache is { } c ? new CachePolicy(c.Sinks, c.Window) : null,
+                }
+            ));
         var tokenizer = ModelPair.TokenizerOf(source, lm.Spec.VocabSize);
         var prompts = PromptSource.Of(o.Prompts, o.PromptIds, tokenizer);
         var sampler = Sampler(o);

@@ -23,6 +23,10 @@ public sealed class GenerateOptions : ExperimentOptions, IPreflight
     [Required]
     public string DType { get; set; } = "float32";
 
+    /// <summary>Which keys full-attention layers keep: StreamingLLM's sinks and window (docs/attention-sinks.md); null for
+    /// every key.</summary>
+    public CacheChoice? Cache { get; set; }
+
     /// <summary>Prompts; each is continued separately, preceded by the tokenizer's BOS (or EOS) token.</summary>
     public string[] Prompts { get; set; } = ["The jury said"];
 
@@ -63,5 +67,6 @@ public sealed class GenerateOptions : ExperimentOptions, IPreflight
         ModelPreflight.Check(Model, Tokenizer, paths, out var model) is { } problem
             ? (problem.InTokenizer && Tokenizer is not null ? "tokenizer" : "model", problem.Message)
         : ModelOptions.DeviceProblem(Device) is { } device ? ("device", device)
+        : Cache is not null && new CachePolicy(Cache.Sinks, Cache.Window).ProblemWith(model!.Spec) is { } cache ? ("cache", cache)
         : PromptSource.Check(Prompts, PromptIds, model!);
 }

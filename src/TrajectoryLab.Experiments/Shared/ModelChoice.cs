@@ -35,6 +35,19 @@ public sealed class ModelChoice
     [Range(typeof(long), "0", "9223372036854775807")]
     public long RandomSeed { get; set; } = 1;
 
+    /// <summary>Which keys full-attention layers keep, in every pass of both models: StreamingLLM's sinks and window
+    /// (docs/attention-sinks.md); null (the default) for every key.</summary>
+    public CacheChoice? Cache { get; set; }
+
+    /// <summary>The device, dtype and cache policy to load both models with.</summary>
+    public ModelOptions Options =>
+        new()
+        {
+            Device = Device,
+            DType = DType,
+            Cache = Cache is { } c ? new CachePolicy(c.Sinks, c.Window) : null,
+        };
+
     /// <summary>The problem with the model (checked whole, see <see cref="ModelPreflight"/>) or its device, for an
     /// experiment's preflight check.</summary>
     public (string Key, string Problem)? Check(ProjectPaths paths) => Check(paths, out _);
@@ -45,6 +58,7 @@ public sealed class ModelChoice
         ModelPreflight.Check(Name, Tokenizer, paths, out model) is { } problem
             ? (problem.InTokenizer && Tokenizer is not null ? "model:tokenizer" : "model:name", problem.Message)
         : ModelOptions.DeviceProblem(Device) is { } device ? ("model:device", device)
+        : Options.Cache?.ProblemWith(model!.Spec) is { } cache ? ("model:cache", cache)
         : null;
 }
 
@@ -77,7 +91,7 @@ public static class ModelPair
     public static LoadedModels Load(ModelChoice choice, ProjectPaths paths)
     {
         var source = ModelLocator.Resolve(choice.Name, choice.Tokenizer, paths);
-        var options = new ModelOptions { Device = choice.Device, DType = choice.DType };
+        var options = choice.Options;
         var trained = LanguageModel.Load(source, options);
         var models = new List<MeasuredModel> { new("trained", trained) };
         try
@@ -97,4 +111,16 @@ public static class ModelPair
     /// <summary>The model's tokenizer, or an <see cref="IdOnlyTokenizer"/> when it has none.</summary>
     public static ITextTokenizer TokenizerOf(ModelSource source, int vocabularySize) =>
         source.LoadTokenizer(vocabularySize) ?? new IdOnlyTokenizer(vocabularySize);
+}
+
+/// <summary>A cache policy as an experiment file spells it: <c>"cache": { "sinks": 4, "window": 252 }</c>.</summary>
+public sealed class CacheChoice
+{
+    /// <summary>k: the first positions every full-attention layer keeps (the attention sinks); 0 for a plain window.</summary>
+    [Range(0, int.MaxValue)]
+    public int Sinks { get; set; }
+
+    /// <summary>W: the most recent positions kept, the query's own included.</summary>
+    [Range(1, int.MaxValue)]
+    public int Window { get; set; } = 1;
 }

@@ -13,6 +13,7 @@ namespace TrajectoryLab.Experiments.Shared;
 /// <param name="Vocabulary">Token ids.</param>
 /// <param name="Device">Where it ran.</param>
 /// <param name="DType">Its weights' and activations' dtype.</param>
+/// <param name="Cache">The cache policy its full-attention layers ran under, or null for every key.</param>
 public sealed record ModelFacts(
     string Name,
     string Path,
@@ -21,10 +22,21 @@ public sealed record ModelFacts(
     int Width,
     int Vocabulary,
     string Device,
-    string DType
+    string DType,
+    CachePolicy? Cache = null
 )
 {
     /// <summary>The facts of <paramref name="model"/>, loaded from <paramref name="path"/> as <paramref name="name"/>.</summary>
     public static ModelFacts Of(string name, string path, LanguageModel model) =>
-        new(name, path, model.Spec.ModelType, model.Spec.NumLayers, model.Spec.HiddenSize, model.Spec.VocabSize, model.Device, model.DType);
+        new(
+            name,
+            path,
+            model.Spec.ModelType,
+            model.Spec.NumLayers,
+            model.Spec.HiddenSize,
+            model.Spec.VocabSize,
+            model.Device,
+            model.DType,
+            model.Cache
+        );
 }

@@ -61,7 +61,7 @@ public sealed class EveryArchitectureTests(TinyArchitectures models) : IClassFix
     public void Dispose() => Directory.Delete(_results, recursive: true);
 
     /// <summary>Experiments that measure attention itself, which refuse a model without it.</summary>
-    static readonly HashSet<string> AttentionSpecific = ["attention-dilution", "bench-spectrum", "rank-collapse"];
+    static readonly HashSet<string> AttentionSpecific = ["attention-dilution", "attention-sinks", "bench-spectrum", "rank-collapse"];
 
     /// <summary>Experiments that read the MLP sublayers, which refuse a model without them.</summary>
     static readonly HashSet<string> MlpSpecific = ["ffn-memory"];
