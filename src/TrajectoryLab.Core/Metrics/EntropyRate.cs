@@ -60,14 +60,16 @@ public static class EntropyRate
         {
             var end = Math.Min(length, start + width);
             var (sMeans, hMeans) = (new List<double>(), new List<double>());
-            double d2 = 0, dSum = 0;
+            double d2 = 0,
+                dSum = 0;
             var tokens = 0;
             for (var q = 0; q < surprisal.Count; q++)
             {
                 var n = Math.Min(end, surprisal[q].Length) - start;
                 if (n <= 0)
                     continue;
-                double s = 0, h = 0;
+                double s = 0,
+                    h = 0;
                 for (var t = start; t < start + n; t++)
                 {
                     s += surprisal[q][t];

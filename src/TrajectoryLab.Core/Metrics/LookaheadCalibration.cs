@@ -33,7 +33,14 @@ public sealed record LookaheadPosition(double[] CandidateLogProbs, double[] Look
 /// <param name="CrossEntropy">CE(α*).</param>
 /// <param name="Uncalibrated">CE(0), the model itself.</param>
 /// <param name="AtGridEdge">Whether the grid minimum was its first or last point (the minimum may lie outside).</param>
-public sealed record AlphaFit(double[] Grid, double[] CrossEntropies, double Alpha, double CrossEntropy, double Uncalibrated, bool AtGridEdge);
+public sealed record AlphaFit(
+    double[] Grid,
+    double[] CrossEntropies,
+    double Alpha,
+    double CrossEntropy,
+    double Uncalibrated,
+    bool AtGridEdge
+);
 
 /// <summary>The calibrated distribution p̂_α over the candidates and the rest, and the fit of α.</summary>
 public static class LookaheadCalibration
@@ -71,7 +78,8 @@ public static class LookaheadCalibration
     /// <summary>ln p̂_α of the position's true token.</summary>
     public static double LogProbability(LookaheadPosition position, double alpha)
     {
-        var shift = position.Target >= 0 ? -alpha * (position.LookaheadEntropies[position.Target] - TailEntropy(position.LookaheadEntropies)) : 0;
+        var shift =
+            position.Target >= 0 ? -alpha * (position.LookaheadEntropies[position.Target] - TailEntropy(position.LookaheadEntropies)) : 0;
         return position.TargetLogProb + shift - LogNormaliser(position.CandidateLogProbs, position.LookaheadEntropies, alpha);
     }
 
@@ -98,7 +106,11 @@ public static class LookaheadCalibration
     /// <param name="alpha">α.</param>
     /// <returns>[k] calibrated probabilities of the candidates, and the calibrated mass of every other token together
     /// (each of them scaled by the same factor, so within the rest p̂'s proportions hold).</returns>
-    public static (double[] Candidates, double Others) Distribution(ReadOnlySpan<double> logProbs, ReadOnlySpan<double> entropies, double alpha)
+    public static (double[] Candidates, double Others) Distribution(
+        ReadOnlySpan<double> logProbs,
+        ReadOnlySpan<double> entropies,
+        double alpha
+    )
     {
         var logZ = LogNormaliser(logProbs, entropies, alpha);
         var mean = TailEntropy(entropies);

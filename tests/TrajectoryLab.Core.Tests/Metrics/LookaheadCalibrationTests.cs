@@ -30,7 +30,12 @@ public class LookaheadCalibrationTests
         {
             var (p, top, lp, h) = Case(seed, 30, k);
             var target = seed % 2 == 0 ? seed % k : -1;
-            var position = new LookaheadPosition(lp, h, target, target >= 0 ? lp[target] : Math.Log(p.Where((_, i) => !top.Contains(i)).First()));
+            var position = new LookaheadPosition(
+                lp,
+                h,
+                target,
+                target >= 0 ? lp[target] : Math.Log(p.Where((_, i) => !top.Contains(i)).First())
+            );
             var (candidates, _) = LookaheadCalibration.Distribution(lp, h, 0);
             return LookaheadCalibration.LogProbability(position, 0) == position.TargetLogProb
                 && candidates.Select((q, j) => q == Math.Exp(lp[j])).All(x => x)
@@ -91,7 +96,8 @@ public class LookaheadCalibrationTests
         Assert.True(fit.CrossEntropies.All(ce => fit.CrossEntropy <= ce));
         Assert.False(fit.AtGridEdge);
         // first-order condition: mean Δ of the true tokens = mean E_{p̂_α*}[Δ]
-        double observed = 0, expected = 0;
+        double observed = 0,
+            expected = 0;
         foreach (var x in positions)
         {
             var mean = x.LookaheadEntropies.Average();
@@ -105,7 +111,12 @@ public class LookaheadCalibrationTests
 
 public class EntropyRateTests
 {
-    static readonly double[][] Chain = [[0.7, 0.2, 0.1], [0.3, 0.3, 0.4], [0.1, 0.1, 0.8]];
+    static readonly double[][] Chain =
+    [
+        [0.7, 0.2, 0.1],
+        [0.3, 0.3, 0.4],
+        [0.1, 0.1, 0.8],
+    ];
 
     /// <summary>The stationary distribution π = πP, by power iteration.</summary>
     static double[] Stationary(double[][] p)
@@ -164,7 +175,12 @@ public class EntropyRateTests
     [Fact]
     public void ASamplerThatIsNotTheModelIsCaughtByTheDifference()
     {
-        double[][] other = [[0.2, 0.2, 0.6], [0.6, 0.2, 0.2], [0.4, 0.4, 0.2]];
+        double[][] other =
+        [
+            [0.2, 0.2, 0.6],
+            [0.6, 0.2, 0.2],
+            [0.4, 0.4, 0.2],
+        ];
         var (s, e) = Run(other, Chain, 40, 2000, 4);
         Assert.All(EntropyRate.ByBucket(s, e, 500), b => Assert.True(Math.Abs(b.DifferenceZ) > 4, $"z = {b.DifferenceZ}"));
     }
@@ -172,7 +188,19 @@ public class EntropyRateTests
     [Fact]
     public void ANonFiniteValueNamesItsSequenceAndPosition()
     {
-        var e = Assert.Throws<ArgumentException>(() => EntropyRate.ByBucket([[1.0, 2.0], [1.0, double.NaN]], [[1.0, 1.0], [1.0, 1.0]], 1));
+        var e = Assert.Throws<ArgumentException>(() =>
+            EntropyRate.ByBucket(
+                [
+                    [1.0, 2.0],
+                    [1.0, double.NaN],
+                ],
+                [
+                    [1.0, 1.0],
+                    [1.0, 1.0],
+                ],
+                1
+            )
+        );
         Assert.Contains("sequence 1, position 1", e.Message);
     }
 }

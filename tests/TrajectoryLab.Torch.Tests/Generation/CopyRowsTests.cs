@@ -61,7 +61,10 @@ public sealed class CopyRowsTests
     {
         using var model = TinyLms.Create();
         using var session = model.StartSession(new GenerationOptions { MaxNewTokens = 4 });
-        session.Prefill([[1, 2], [1, 3]]);
+        session.Prefill([
+            [1, 2],
+            [1, 3],
+        ]);
         session.Step(); // the rows differ in the prompt, which this pass did not read
         var e = Assert.Throws<ArgumentException>(() => session.CopyRows([0, 0]));
         Assert.Contains("differ before the last pass", e.Message);
@@ -81,7 +84,15 @@ public sealed class CopyRowsLeakTests
         var spec = ModelSpec.Shaped("mistral", new ModelSizes(61, 32, 1, 4, 64, 4096, KvHeads: 2, Window: 8));
         using var model = LanguageModel.Random(spec, seed: 3, std: 0.3);
         using var session = model.StartSession(new GenerationOptions { MaxNewTokens = steps + 1, Outputs = StepOutputs.LogProbs });
-        session.Prefill([[1, 2], [1, 2], [1, 2], [1, 2]], force: [5, 5, 5, 5]);
+        session.Prefill(
+            [
+                [1, 2],
+                [1, 2],
+                [1, 2],
+                [1, 2],
+            ],
+            force: [5, 5, 5, 5]
+        );
         long afterWarmup = 0;
         GC.Collect();
         GC.WaitForPendingFinalizers();
