@@ -48,7 +48,7 @@ public sealed class EntropyRateDriftOptions : ExperimentOptions, IPreflight
     /// <summary>k: candidates whose lookahead entropy is computed (one model row each, plus one row for the true or the
     /// drawn token); every other token gets the candidates' mean.</summary>
     [Range(1, 4096)]
-    public int TopK { get; set; } = 32;
+    public int TopK { get; set; } = 24;
 
     /// <summary>The α grid of the fit (must hold 0, so that CE(α*) ≤ CE(0)); the minimum is refined by golden section.</summary>
     [MinLength(2), EachInRange(-100, 100)]

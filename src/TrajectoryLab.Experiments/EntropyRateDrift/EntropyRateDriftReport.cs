@@ -179,13 +179,26 @@ public static class EntropyRateDriftReport
             result.Generations.Where(g => g.Model == model && g.Sampler == sampler).SelectMany(g => g.Surprisal).Average();
         double LoopFraction(string model, string sampler) =>
             result.Generations.Where(g => g.Model == model && g.Sampler == sampler).Average(g => g.Loop ? 1.0 : 0.0);
+        double RateIn(string model, string sampler, int from, int to) =>
+            result
+                .Generations.Where(g => g.Model == model && g.Sampler == sampler)
+                .SelectMany(g => g.Surprisal.Take(to).Skip(from))
+                .DefaultIfEmpty(double.NaN)
+                .Average();
         var baseRate = Rate(trained, EntropyRateDriftExperiment.Ancestral);
+        var ctx = result.Context;
+        var (within, past) = (
+            RateIn(trained, EntropyRateDriftExperiment.Ancestral, 0, ctx),
+            RateIn(trained, EntropyRateDriftExperiment.Ancestral, ctx, result.Generated)
+        );
         run.Headline("held-out CE (nats/token)", ce0);
         run.Headline("held-out perplexity", Math.Exp(ce0));
         run.Headline("entropy-rate perplexity, all generated tokens", Math.Exp(baseRate));
         run.Headline("entropy-rate perplexity, last bucket", Math.Exp(last.Surprisal));
         run.Headline("amplification, all generated tokens", Math.Exp(baseRate - ce0));
         run.Headline("amplification, first bucket", Math.Exp(first.Surprisal - ce0));
+        run.Headline("amplification, within the training context", Math.Exp(within - ce0));
+        run.Headline("amplification, past the training context", Math.Exp(past - ce0), "no generated token past the context");
         run.Headline("amplification, last bucket", Math.Exp(last.Surprisal - ce0));
         run.Headline("largest |z| of surprisal − entropy", cells.SelectMany(c => buckets[c]).Max(b => Math.Abs(b.DifferenceZ)));
         run.Headline("alpha*", cal.Alpha);
@@ -200,6 +213,15 @@ public static class EntropyRateDriftReport
             run.Headline("calibrated entropy-rate perplexity, all generated tokens", Math.Exp(calRate));
             run.Headline("calibrated amplification, all generated tokens", Math.Exp(calRate - cal.CrossEntropy));
             run.Headline("calibrated amplification, last bucket", Math.Exp(calBuckets[^1].Surprisal - cal.CrossEntropy));
+            run.Headline(
+                "calibrated amplification, within the training context",
+                Math.Exp(RateIn(trained, EntropyRateDriftExperiment.Calibrated, 0, ctx) - cal.CrossEntropy)
+            );
+            run.Headline(
+                "calibrated amplification, past the training context",
+                Math.Exp(RateIn(trained, EntropyRateDriftExperiment.Calibrated, ctx, result.Generated) - cal.CrossEntropy),
+                "no generated token past the context"
+            );
             run.Headline("loop fraction, calibrated", LoopFraction(trained, EntropyRateDriftExperiment.Calibrated));
         }
         foreach (var h in result.HeldOut.Where(h => h.Model != trained))
@@ -322,6 +344,9 @@ public static class EntropyRateDriftReport
             var ce = HeldOutCe(result, c.Model, c.Sampler);
             series.Add(($"{c.Model}, {c.Sampler}: held-out CE", [0, result.Generated], [ce, ce]));
         }
+        var all = cells.SelectMany(c => buckets[c]).SelectMany(b => new[] { b.Surprisal, b.Entropy }).ToArray();
+        if (ctx < result.Generated)
+            series.Add(("training context", [ctx, ctx], [all.Min(), all.Max()]));
         report.Figure(
             run.Figure(
                 Lines("entropy-rate-by-length", "Entropy rate of the model's own samples", "generated position t", "nats per token", series)
