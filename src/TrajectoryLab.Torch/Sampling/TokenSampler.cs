@@ -51,7 +51,7 @@ internal sealed class TokenSampler : IDisposable
         if (_seen is null)
             return;
         using var scope = NewDisposeScope();
-        _seen.copy_(_seen.index_select(0, sources));
+        _seen.copy_(_seen.index_select(0, sources)); // [batch, d_vocab]
     }
 
     /// <summary>The next token of every row.</summary>

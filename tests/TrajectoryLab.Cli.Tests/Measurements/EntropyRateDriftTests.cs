@@ -86,6 +86,25 @@ public sealed class EntropyRateDriftTests
     }
 
     [Fact]
+    public void PreflightRefusesAnAlphaGridWithoutZeroAndACalibrationOfOneGeneration()
+    {
+        var paths = TrajectoryLab.Experiments.ProjectPaths.Discover();
+        Assert.Equal(
+            "alphas",
+            new EntropyRateDriftOptions { Alphas = [0.5, 1] }
+                .Check(paths)
+                ?.Key
+        );
+        Assert.Equal(
+            "calibratedGenerations",
+            new EntropyRateDriftOptions { CalibratedGenerations = 1 }
+                .Check(paths)
+                ?.Key
+        );
+        Assert.Null(new EntropyRateDriftOptions().Check(paths)); // the defaults on the default model
+    }
+
+    [Fact]
     public void TopOrdersByProbabilityThenById()
     {
         float[] lp = [-3, -1, -2, -1, -5];
