@@ -13,6 +13,7 @@ using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
 using TrajectoryLab.Experiments.EntropyProfile;
+using TrajectoryLab.Experiments.EntropyRateDrift;
 using TrajectoryLab.Experiments.FfnMemory;
 using TrajectoryLab.Experiments.Generate;
 using TrajectoryLab.Experiments.KnownSystems;
@@ -74,6 +75,7 @@ public static class Services
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
         services.AddSingleton<IExperiment, CodeLengthExperiment>();
         services.AddSingleton<IExperiment, FfnMemoryExperiment>();
+        services.AddSingleton<IExperiment, EntropyRateDriftExperiment>();
         return services;
     }
 }

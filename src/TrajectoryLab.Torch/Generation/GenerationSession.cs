@@ -38,6 +38,7 @@ public sealed class GenerationSession : IDisposable
     private SessionHooks? _hooks;
     private long[] _streams = []; // [batch] each row's stream id
     private int[]? _pending; // [batch] tokens chosen last, read by the next step
+    private int _lastStart; // the first column the last pass read (and wrote)
 
     internal GenerationSession(LanguageModel owner, CausalLm model, GenerationOptions options)
     {
@@ -144,6 +145,55 @@ public sealed class GenerationSession : IDisposable
         return Advance([.. _pending.Select(t => new[] { t })], Length - 1, force);
     }
 
+    /// <summary>Row b continues as row <paramref name="sources"/>[b]: its context, its last chosen token, its repetition
+    /// context and the model state the last pass wrote become that row's (its random stream stays its own); then, when
+    /// <paramref name="next"/> is given, the token each row reads next (the one chosen last, not read yet) is replaced.
+    /// For a lookahead: rows that share a context read different candidate tokens in one pass, the candidate kept is
+    /// copied into the other rows, and each row is given the next candidate to read; this costs one gather of the last
+    /// pass's columns (the whole state of a recurrent layer) instead of a second pass.</summary>
+    /// <param name="sources">[batch] row indices; row b and sources[b] must hold the same context and padding up to the
+    /// tokens the last pass read (they may differ in those tokens and in the token chosen after them).</param>
+    /// <param name="next">[batch] tokens each row reads in the next pass instead of the ones chosen last, or null.</param>
+    /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>.</exception>
+    /// <exception cref="ArgumentException">Not one source per row, a source outside the batch, or a pair of rows that
+    /// differ before the last pass.</exception>
+    public void CopyRows(int[] sources, int[]? next = null)
+    {
+        ObjectDisposedException.ThrowIf(_owner.Session != this, this);
+        if (_pending is null || _cache is null)
+            throw new InvalidOperationException("call Prefill before CopyRows");
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Length != Batch)
+            throw new ArgumentException($"{sources.Length} sources for a batch of {Batch}", nameof(sources));
+        CheckForce(next, Batch);
+        for (var b = 0; b < Batch; b++)
+        {
+            var s = sources[b];
+            if (s < 0 || s >= Batch)
+                throw new ArgumentException($"source {s} of row {b} is outside the batch of {Batch}", nameof(sources));
+            if (s == b)
+                continue;
+            var shared = _lastStart - _pads[b]; // row b's own tokens before the last pass
+            if (_pads[s] != _pads[b] || !_tokens[b].Take(shared).SequenceEqual(_tokens[s].Take(shared)))
+                throw new ArgumentException(
+                    $"rows {b} and {s} differ before the last pass (column {_lastStart}); only rows that share a context can be copied",
+                    nameof(sources)
+                );
+        }
+        using (var scope = NewDisposeScope())
+        {
+            var index = tensor(sources.Select(s => (long)s).ToArray(), [Batch], ScalarType.Int64, _model.Device); // [batch]
+            _cache.CopyRows(index, _lastStart, Length - 1);
+            _sampler!.CopyRows(index);
+        }
+        _tokens = [.. sources.Select(s => new List<int>(_tokens[s]))];
+        _pending = [.. sources.Select(s => _pending[s])];
+        if (next is null)
+            return;
+        for (var b = 0; b < Batch; b++)
+            _tokens[b][^1] = _pending[b] = next[b];
+    }
+
     /// <summary>Activates <paramref name="intervention"/> from the next step on (after <see cref="Prefill"/>; interventions
     /// for the prefill go in <see cref="GenerationOptions.Interventions"/>).</summary>
     /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>.</exception>
@@ -168,6 +218,7 @@ public sealed class GenerationSession : IDisposable
         // tokens: [batch, count]
         var tokens = tensor(input.SelectMany(r => r.Select(t => (long)t)).ToArray(), [batch, count], ScalarType.Int64, _model.Device);
         _sampler!.Observe(tokens);
+        _lastStart = startPos;
         _hooks!.Begin(StepsTaken, startPos, count);
         var logits = _model.Forward(tokens, _cache, startPos, lastPositionOnly: !_options.PromptLogits).select(1, -1); // [batch, d_vocab]
         if (!logits.isfinite().all().item<bool>())

@@ -102,6 +102,18 @@ internal sealed class MambaState : ILayerState
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>The whole state is one part; both slots are copied, so that a re-run of the last pass (the non-finite
+    /// diagnosis) reads the chosen row's state before it too.</remarks>
+    public void CopyRows(Tensor sources, long from, long length)
+    {
+        foreach (var buffer in _window.Concat(_ssm))
+        {
+            using var scope = NewDisposeScope();
+            buffer.copy_(buffer.index_select(0, sources)); // [batch, …]
+        }
+    }
+
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -21,6 +21,13 @@ internal interface ILayerState : IDisposable
     /// <param name="from">First position that may differ between rows.</param>
     /// <param name="length">Positions written so far.</param>
     void MixDeviations(Tensor mix, long from, long length);
+
+    /// <summary>Row b takes row sources[b]'s state for the parts that positions from … length − 1 wrote (a recurrent
+    /// state is one part, whatever the positions); rows must already agree before <paramref name="from"/>.</summary>
+    /// <param name="sources">[batch] int64 row indices, on the state's device.</param>
+    /// <param name="from">First position that may differ between rows.</param>
+    /// <param name="length">Positions written so far.</param>
+    void CopyRows(Tensor sources, long from, long length);
 }
 
 /// <summary>The state of every layer for <see cref="Batch"/> sequences of up to <see cref="Capacity"/> positions.</summary>
@@ -97,6 +104,18 @@ internal sealed class ModelState : IDisposable
             layer.MixDeviations(mix, from, length);
     }
 
+    /// <summary>Row b takes row sources[b]'s state in every layer (<see cref="ILayerState.CopyRows"/>): the branch a
+    /// lookahead chose becomes every row's continuation. Positions before <paramref name="from"/> must be equal in the
+    /// rows concerned.</summary>
+    /// <param name="sources">[batch] int64 row indices, on the state's device.</param>
+    /// <param name="from">First position that may differ between rows.</param>
+    /// <param name="length">Positions written so far.</param>
+    public void CopyRows(Tensor sources, long from, long length)
+    {
+        foreach (var layer in _layers)
+            layer.CopyRows(sources, from, length);
+    }
+
     /// <summary>Frees every layer's buffers.</summary>
     public void Dispose()
     {
@@ -145,6 +164,28 @@ internal sealed class AttentionCache : IAttentionState
     {
         Mix(_keys, mix, from, length - from);
         Mix(_values, mix, from, length - from);
+    }
+
+    /// <inheritdoc/>
+    public void CopyRows(Tensor sources, long from, long length)
+    {
+        Gather(_keys, sources, from, length - from);
+        Gather(_values, sources, from, length - from);
+    }
+
+    /// <summary>Slots <paramref name="offset"/> … offset + count − 1 of row b of <paramref name="buffer"/> become those of
+    /// row sources[b].</summary>
+    /// <param name="buffer">[batch, kv_heads, slots, d_head]</param>
+    /// <param name="sources">[batch] int64.</param>
+    /// <param name="offset">First slot.</param>
+    /// <param name="count">Slots.</param>
+    internal static void Gather(Tensor buffer, Tensor sources, long offset, long count)
+    {
+        if (count <= 0)
+            return;
+        using var scope = NewDisposeScope();
+        var used = buffer.narrow(2, offset, count); // [batch, kv_heads, count, d_head]
+        used.copy_(used.index_select(0, sources)); // index_select copies first, so rows may read rows that are overwritten
     }
 
     /// <summary>Re-combines the deviations of rows 1…k from row 0 in slots <paramref name="offset"/> … offset + count − 1

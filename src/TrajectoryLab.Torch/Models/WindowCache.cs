@@ -105,6 +105,15 @@ internal sealed class WindowCache : IAttentionState
         AttentionCache.Mix(_values, mix, lo - Base, length - lo);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Columns before <see cref="Base"/> are no longer part of the state, so only the held ones are copied.</remarks>
+    public void CopyRows(Tensor sources, long from, long length)
+    {
+        var lo = Math.Max(from, Base);
+        AttentionCache.Gather(_keys, sources, lo - Base, length - lo);
+        AttentionCache.Gather(_values, sources, lo - Base, length - lo);
+    }
+
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -45,6 +45,15 @@ internal sealed class TokenSampler : IDisposable
     /// <summary>Adds <paramref name="tokens"/> ([batch, n] int64) to each row's repetition context.</summary>
     public void Observe(Tensor tokens) => _seen?.scatter_(1, tokens, ones(tokens.shape, ScalarType.Bool, _device));
 
+    /// <summary>Row b's repetition context becomes row sources[b]'s ([batch] int64 on the device).</summary>
+    public void CopyRows(Tensor sources)
+    {
+        if (_seen is null)
+            return;
+        using var scope = NewDisposeScope();
+        _seen.copy_(_seen.index_select(0, sources)); // [batch, d_vocab]
+    }
+
     /// <summary>The next token of every row.</summary>
     /// <param name="logits">[batch, d_vocab] next-token logits, any float dtype.</param>
     /// <param name="uniforms">One draw in [0, 1) per row (unused by greedy rows).</param>
