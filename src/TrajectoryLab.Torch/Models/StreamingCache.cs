@@ -83,6 +83,18 @@ internal sealed class StreamingCache : ILayerState
         _recent.MixDeviations(mix, from, length);
     }
 
+    /// <inheritdoc/>
+    public void CopyRows(Tensor sources, long from, long length)
+    {
+        var end = Math.Min(Sinks, length);
+        if (_sinkKeys is not null && from < end)
+        {
+            AttentionCache.Gather(_sinkKeys, sources, from, end - from);
+            AttentionCache.Gather(_sinkValues!, sources, from, end - from);
+        }
+        _recent.CopyRows(sources, from, length);
+    }
+
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -34,7 +34,14 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
 
     public static TheoryData<string> DeepNames => new(Deep.Keys);
 
-    public static TheoryData<int, int> Policies => new() { { 2, 5 }, { 0, 6 }, { 1, 4 }, { 3, 1 } };
+    public static TheoryData<int, int> Policies =>
+        new()
+        {
+            { 2, 5 },
+            { 0, 6 },
+            { 1, 4 },
+            { 3, 1 },
+        };
 
     /// <summary>Logits [pos, d_vocab] of one stateless pass over <paramref name="tokens"/> (batch 1).</summary>
     private static Tensor Stateless(DecoderModel model, long[] tokens)
@@ -53,11 +60,13 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
     [MemberData(nameof(Policies))]
     public void InOneLayerTheLogitsAreThoseOfTheVisibleTokensReadAlone(int sinks, int window)
     {
-        foreach (var (name, spec) in new[]
-        {
-            ("llama", TinyLlamas.Specs["gqa-untied"] with { NumLayers = 1 }),
-            ("neox-partial", TinyGptNeoXs.Specs["neox-parallel-partial"] with { NumLayers = 1 }),
-        })
+        foreach (
+            var (name, spec) in new[]
+            {
+                ("llama", TinyLlamas.Specs["gqa-untied"] with { NumLayers = 1 }),
+                ("neox-partial", TinyGptNeoXs.Specs["neox-parallel-partial"] with { NumLayers = 1 }),
+            }
+        )
         {
             using var scope = NewDisposeScope();
             using var model = new DecoderModel(spec);
@@ -69,11 +78,7 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
             double worst = 0;
             for (var q = 0; q < Length; q++)
             {
-                var visible = Enumerable
-                    .Range(0, q + 1)
-                    .Where(c => c < sinks || c > q - window)
-                    .Select(c => tokens[c])
-                    .ToArray(); // the sinks, then the window: positions 0 … |visible| − 1 within the cache
+                var visible = Enumerable.Range(0, q + 1).Where(c => c < sinks || c > q - window).Select(c => tokens[c]).ToArray(); // the sinks, then the window: positions 0 … |visible| − 1 within the cache
                 var alone = Stateless(model, visible)[-1]; // [d_vocab]
                 worst = Math.Max(worst, streamed[q].sub(alone).abs().max().item<float>());
             }
@@ -144,7 +149,12 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
     {
         using var gpt2 = LanguageModel.Random(ModelSpec.Gpt2(vocabSize: 61, nEmbd: 32, nLayer: 1, nHead: 4, nPositions: 32), 1);
         Assert.Contains("learned absolute positions", Assert.Throws<ArgumentException>(() => gpt2.Cache = new CachePolicy(4, 8)).Message);
-        var mambaSpec = MambaFamily.Spec(61, 16, 1, new MambaDesign(StateSize: 4, ConvKernel: 4, Expand: 2, TimeStepRank: 1, ProjectionBias: false));
+        var mambaSpec = MambaFamily.Spec(
+            61,
+            16,
+            1,
+            new MambaDesign(StateSize: 4, ConvKernel: 4, Expand: 2, TimeStepRank: 1, ProjectionBias: false)
+        );
         using var mamba = LanguageModel.Random(mambaSpec, 1);
         Assert.Contains("no attention layer", Assert.Throws<ArgumentException>(() => mamba.Cache = new CachePolicy(4, 8)).Message);
         using var dynamic = new LanguageModel(TinyLlamas.Create("rope-dynamic"));
@@ -154,7 +164,17 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         Assert.Contains("sinks must be ≥ 0", Assert.Throws<ArgumentException>(() => llama.Cache = new CachePolicy(-1, 4)).Message);
         llama.Cache = new CachePolicy(1, 4);
         using var session = llama.StartSession(new GenerationOptions { MaxNewTokens = 2 });
-        Assert.Contains("equal length", Assert.Throws<ArgumentException>(() => session.Prefill([[1, 2, 3], [4]])).Message);
+        Assert.Contains(
+            "equal length",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    session.Prefill([
+                        [1, 2, 3],
+                        [4],
+                    ])
+                )
+                .Message
+        );
         Assert.Throws<InvalidOperationException>(() => llama.Cache = null);
     }
 
@@ -165,10 +185,11 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         using var model = LanguageModel.Random(spec, 2, new ModelOptions { Cache = new CachePolicy(2, 5) });
         Assert.Equal(new CachePolicy(2, 5), model.Cache);
         Assert.Throws<ArgumentException>(() =>
-            LanguageModel.Random(ModelSpec.Gpt2(vocabSize: 61, nEmbd: 32, nLayer: 1, nHead: 4, nPositions: 32), 1, new ModelOptions
-            {
-                Cache = new CachePolicy(2, 5),
-            })
+            LanguageModel.Random(
+                ModelSpec.Gpt2(vocabSize: 61, nEmbd: 32, nLayer: 1, nHead: 4, nPositions: 32),
+                1,
+                new ModelOptions { Cache = new CachePolicy(2, 5) }
+            )
         );
     }
 
@@ -195,6 +216,27 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         var logits = model.Forward(same, state, column, lastPositionOnly: true); // [3, 1, d_vocab]
         Assert.True(logits[1].sub(logits[0]).abs().max().item<float>() < Tolerance);
         Assert.True(logits[2].sub(logits[0]).abs().max().item<float>() < Tolerance);
+        model.Cache = null;
+    }
+
+    [Fact]
+    public void CopyingRowsActsOnTheSinksAndTheWindow()
+    {
+        // As above, with CopyRows (lookahead decoding keeps one branch): rows 0 and 2 take row 1's state, sinks included.
+        using var scope = NewDisposeScope();
+        using var model = TinyLlamas.Create("gqa-untied");
+        model.Cache = new CachePolicy(3, 4);
+        using var state = model.NewState(3, Length);
+        var prefix = tensor(Enumerable.Repeat(Tokens(model.Spec, 4).Take(2).ToArray(), 3).SelectMany(t => t).ToArray(), [3, 2]);
+        using var noGrad = no_grad();
+        model.Forward(prefix, state, 0, lastPositionOnly: true);
+        var column = 2L;
+        foreach (var step in Enumerable.Range(0, 9))
+            model.Forward(tensor(new long[] { 5 + step, 17 + step, 29 + step }, [3, 1]), state, column++, lastPositionOnly: true);
+        state.CopyRows(tensor(new long[] { 1, 1, 1 }), 2, column);
+        var logits = model.Forward(tensor(new long[] { 7, 7, 7 }, [3, 1]), state, column, lastPositionOnly: true); // [3, 1, d_vocab]
+        Assert.True(logits[0].sub(logits[1]).abs().max().item<float>() < Tolerance);
+        Assert.True(logits[2].sub(logits[1]).abs().max().item<float>() < Tolerance);
         model.Cache = null;
     }
 }
