@@ -105,6 +105,14 @@ internal sealed class WindowCache : IAttentionState
         AttentionCache.Mix(_values, mix, lo - Base, length - lo);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Every held slot moves (Base is the same for all rows).</remarks>
+    public void ReorderRows(Tensor index)
+    {
+        ModelState.Reorder(_keys, index);
+        ModelState.Reorder(_values, index);
+    }
+
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {
