@@ -8,6 +8,7 @@ using TrajectoryLab.Experiments.AttentionDilution;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
 using TrajectoryLab.Experiments.CodeLength;
+using TrajectoryLab.Experiments.DegenerationProtocol;
 using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
@@ -67,6 +68,7 @@ public static class Services
         services.AddSingleton<IExperiment, RepetitionAttractorsExperiment>();
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
         services.AddSingleton<IExperiment, RankCollapseDepthExperiment>();
+        services.AddSingleton<IExperiment, DegenerationProtocolExperiment>();
         services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();
