@@ -135,6 +135,7 @@ internal sealed class ModelState : IDisposable
     {
         using var scope = NewDisposeScope();
         buffer.copy_(buffer.index_select(0, index)); // index_select copies before the write, so overlapping rows are safe
+        // (buffer may be a strided view of a larger buffer: index_select reads it and copy_ writes it back in place)
     }
 
     /// <summary>Frees every layer's buffers.</summary>
@@ -164,6 +165,7 @@ internal sealed class AttentionCache : IAttentionState
 {
     private readonly Tensor _keys; // [batch, kv_heads, capacity, d_head]
     private readonly Tensor _values; // [batch, kv_heads, capacity, d_head]
+    private long _written; // columns 0 … _written − 1 may hold keys/values; the rest are still zeros
 
     public AttentionCache(long batch, long capacity, int kvHeads, int headDim, ScalarType dtype, Device device)
     {
@@ -177,6 +179,7 @@ internal sealed class AttentionCache : IAttentionState
     {
         _keys.index_copy_(2, step.Positions, k);
         _values.index_copy_(2, step.Positions, v);
+        _written = Math.Max(_written, step.Length);
         return (_keys.narrow(2, 0, step.Length), _values.narrow(2, 0, step.Length), 0);
     }
 
@@ -188,12 +191,15 @@ internal sealed class AttentionCache : IAttentionState
     }
 
     /// <inheritdoc/>
-    /// <remarks>Every column moves, so a pass re-run at the same columns with the re-ordered inputs computes what the
-    /// re-ordered rows computed.</remarks>
+    /// <remarks>Every written column moves (the unwritten ones are zeros in every row), so a pass re-run at the same columns
+    /// with the re-ordered inputs computes what the re-ordered rows computed. Only the written columns are copied: a beam
+    /// search re-orders after every step, and copying the whole preallocated capacity made it several times slower.</remarks>
     public void ReorderRows(Tensor index)
     {
-        ModelState.Reorder(_keys, index);
-        ModelState.Reorder(_values, index);
+        if (_written == 0)
+            return;
+        ModelState.Reorder(_keys.narrow(2, 0, _written), index);
+        ModelState.Reorder(_values.narrow(2, 0, _written), index);
     }
 
     /// <summary>Re-combines the deviations of rows 1…k from row 0 in slots <paramref name="offset"/> … offset + count − 1
