@@ -19,7 +19,7 @@ public sealed class DegenerationProtocolOptions : ExperimentOptions, IPreflight
 
     /// <summary>The texts; each is cut into up to <see cref="Windows"/> back-to-back windows of prefix + continuation tokens
     /// after its BOS token.</summary>
-    public TextChoice Text { get; set; } = new() { Documents = 30, Tokens = 151 };
+    public TextChoice Text { get; set; } = new() { Documents = 50, Tokens = 151 };
 
     /// <summary>Windows taken from each text (fewer when the text is shorter).</summary>
     [Range(1, 1000)]
