@@ -318,7 +318,7 @@ public static class DegenerationProtocolReport
             )
         );
 
-        string[] names = [.. rows.Select(r => r.Decoder)];
+        string[] names = [.. rows.Select(r => r.Decoder).Where(n => n != "human")]; // the bars; human is the reference line
         var subtitle = string.Join(", ", names.Select((n, i) => $"{F(i + 1)} {n}"));
         report.Section("Figures");
         report.Figure(run.Figure(Bars("seq-rep-4", "seq-rep-4 per decoder", "seq-rep-4", rows, r => r.SeqRep4, "seq-rep-4", subtitle)));
