@@ -74,7 +74,9 @@ public static class DegenerationProtocolReport
     private const string WelleckSetting = "16-layer Transformer LM, Wikitext-103 validation, 50-token prefix, 100 tokens";
     private const string HoltzmanSetting = "GPT-2 Large, WebText contexts, 200-token continuations";
 
-    /// <summary>The papers' figures compared with ours. Welleck et al. (2019) Table 2, MLE baseline, greedy continuations
+    /// <summary>The papers' figures compared with ours (as recalled from the papers' tables; the search corpus of this work
+    /// did not hold the tables, so they are unverified here — see docs/degeneration-protocol.md). Welleck et al. (2019)
+    /// Table 2, MLE baseline, greedy continuations
     /// (seq-rep-4 .442, uniq-seq 10.8k; token-level rep .627, wrep .352, uniq 11.8k, acc .395; human seq-rep-4 .006,
     /// uniq-seq 19.8k, rep .487); Holtzman et al. (2020) Table 1 (perplexity and repetition %).</summary>
     public static readonly PaperFigure[] Papers =
@@ -404,7 +406,7 @@ public static class DegenerationProtocolReport
 
         Add(
             "Repetition: beam ≥ greedy (seq-rep-4)",
-            "Welleck: beam search repeats more than greedy (brief's beam-10 .523 vs greedy .442; not confirmed here)",
+            "Welleck: beam search repeats more than greedy (beam 10 .523 as quoted, not checked; greedy .442)",
             () => $"beam-10 {F(R("beam-10")!.SeqRep4, "F3")} vs greedy {F(R("greedy")!.SeqRep4, "F3")}",
             () => R("beam-10")!.SeqRep4 >= R("greedy")!.SeqRep4 ? "reproduced" : "not reproduced: beam repeats less than greedy",
             "beam-10",
