@@ -11,7 +11,11 @@ namespace TrajectoryLab.Cli.Tests.Measurements;
 
 public sealed class DegenerationProtocolTests
 {
-    static readonly int[][] Prefixes = [[0, 100, 101], [0, 102, 103]];
+    static readonly int[][] Prefixes =
+    [
+        [0, 100, 101],
+        [0, 102, 103],
+    ];
 
     [Fact]
     public void A_four_token_loop_and_a_distinct_continuation_measure_as_worked_out_by_hand()
@@ -32,8 +36,16 @@ public sealed class DegenerationProtocolTests
     [Fact]
     public void Next_token_metrics_count_predictions_against_the_gold_tokens_before_them()
     {
-        int[][] human = [[5, 6, 5, 6], [7, 8, 9, 10]];
-        int[][] predictions = [[100, 5, 5, 6], [7, 7, 7, 7]]; // row 0: 100 is in the prefix; row 1: 7 once right, then repeats
+        int[][] human =
+        [
+            [5, 6, 5, 6],
+            [7, 8, 9, 10],
+        ];
+        int[][] predictions =
+        [
+            [100, 5, 5, 6],
+            [7, 7, 7, 7],
+        ]; // row 0: 100 is in the prefix; row 1: 7 once right, then repeats
         var result = new DegenerationProtocolResult(
             new ModelFacts("m", "p", "llama", 1, 8, 128, "cpu", "float32"),
             ["a", "b"],
@@ -92,7 +104,8 @@ public sealed class DegenerationProtocolTests
     public void A_claim_follows_the_numbers_and_a_missing_decoder_is_not_measured()
     {
         NextTokenRow[] token = [new(128, 0.5, 0.3, 0.4, 10, 20, 0.3)];
-        string Verdict(DecoderRow[] rows, string claim) => DegenerationProtocolReport.Verdicts(rows, token).Single(r => r[0].StartsWith(claim))[3];
+        string Verdict(DecoderRow[] rows, string claim) =>
+            DegenerationProtocolReport.Verdicts(rows, token).Single(r => r[0].StartsWith(claim))[3];
         const string beamClaim = "Repetition: beam ≥ greedy";
         Assert.Equal("reproduced", Verdict([Row("greedy", 0.4, 5), Row("beam-10", 0.5, 4), Row("human", 0.01, 50)], beamClaim));
         Assert.StartsWith("not reproduced", Verdict([Row("greedy", 0.4, 5), Row("beam-10", 0.3, 4), Row("human", 0.01, 50)], beamClaim));
