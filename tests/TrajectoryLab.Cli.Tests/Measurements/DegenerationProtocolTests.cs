@@ -98,7 +98,26 @@ public sealed class DegenerationProtocolTests
         Assert.Equal("decoders", o.Check(new ProjectPaths(Path.GetTempPath(), Path.GetTempPath(), Path.GetTempPath()))?.Key);
     }
 
-    static DecoderRow Row(string name, double seqRep4, double perplexity) => new(name, seqRep4, 0, 0, 0, 0, 1, 0, perplexity, 0);
+    static DecoderRow Row(string name, double seqRep4, double perplexity, double loops = 0) =>
+        new(name, seqRep4, 0, 0, 0, 0, 1, loops, perplexity, 0);
+
+    [Fact]
+    public void Loop_and_perplexity_verdicts_need_their_margins()
+    {
+        NextTokenRow[] token = [new(128, 0.5, 0.3, 0.4, 10, 20, 0.3)];
+        string Verdict(DecoderRow[] rows, string claim) =>
+            DegenerationProtocolReport.Verdicts(rows, token).Single(r => r[0].StartsWith(claim))[3];
+        DecoderRow[] Loops(double beam) => [Row("greedy", 0.4, 5, 40), Row("beam-10", 0.5, 4, beam), Row("human", 0.01, 50)];
+        const string loops = "Repetition %: beam (b = 16) below greedy";
+        Assert.Equal("reproduced", Verdict(Loops(30), loops));
+        Assert.StartsWith("not distinguished", Verdict(Loops(36), loops));
+        Assert.StartsWith("not reproduced", Verdict(Loops(40), loops));
+        DecoderRow[] Pure(double perplexity) => [Row("sampling-t-1", 0, perplexity), Row("human", 0.01, 50)];
+        const string pure = "Perplexity: pure sampling above human";
+        Assert.Equal("reproduced", Verdict(Pure(56), pure));
+        Assert.StartsWith("not reproduced: equal", Verdict(Pure(54), pure));
+        Assert.StartsWith("not reproduced: below", Verdict(Pure(44), pure));
+    }
 
     [Fact]
     public void A_claim_follows_the_numbers_and_a_missing_decoder_is_not_measured()
