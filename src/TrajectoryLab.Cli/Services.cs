@@ -9,6 +9,7 @@ using TrajectoryLab.Experiments.AttentionSinks;
 using TrajectoryLab.Experiments.Bench;
 using TrajectoryLab.Experiments.Butterfly;
 using TrajectoryLab.Experiments.CodeLength;
+using TrajectoryLab.Experiments.DegenerationProtocol;
 using TrajectoryLab.Experiments.Depth;
 using TrajectoryLab.Experiments.DeviceAgreement;
 using TrajectoryLab.Experiments.EntropyIdentities;
@@ -70,6 +71,7 @@ public static class Services
         services.AddSingleton<IExperiment, RankCollapseExperiment>();
         services.AddSingleton<IExperiment, RankCollapseDepthExperiment>();
         services.AddSingleton<IExperiment, AttentionSinksExperiment>();
+        services.AddSingleton<IExperiment, DegenerationProtocolExperiment>();
         services.AddSingleton<IExperiment, LensExperiment>();
         services.AddSingleton<IExperiment, AttentionDilutionExperiment>();
         services.AddSingleton<IExperiment, EntropyProfileExperiment>();

@@ -1,6 +1,13 @@
 // Repetition metrics of generated text: seq-rep-n and rep/ℓ (Welleck et al. 2019, "Neural Text Generation
 // with Unlikelihood Training"), distinct-n (Li et al. 2016, "A Diversity-Promoting Objective Function for
 // Neural Conversation Models"), repetition % (Holtzman et al. 2019, "The Curious Case of Neural Text Degeneration").
+// Checked against the authors' code: Welleck's seq-rep-n is custom/metrics.py ngram_metrics (pct_repeat_ngrams,
+// 1 − |unique n-grams| / |n-grams| of one continuation, averaged over continuations); their token-level rep/ℓ is
+// TrainingMetrics.repeat_at_1 (the argmax next-token prediction at t, teacher-forced, is among the ℓ gold tokens before
+// t; wrep: and differs from the gold token; normalised by all predictions) — NextTokenRepL; RepL is the same count over
+// a sequence's own tokens (a token that repeats one of the ℓ before it), which is the rep/ℓ of a generated continuation.
+// Holtzman's repetition % is metrics/repetition.py of ari-holtzman/degen — EndsInHoltzmanLoop; EndsInRepetition is a
+// simpler criterion (3 copies of a phrase of ≥ 2 tokens) kept for repetition-attractors.
 
 namespace TrajectoryLab.Core.Metrics;
 
@@ -63,9 +70,104 @@ public static class RepetitionMetrics
         return MetricValue.Of((double)repeats / (tokens.Length - start));
     }
 
+    /// <summary>Welleck et al.'s token-level rep/ℓ and wrep/ℓ: the fraction of next-token predictions at positions t ≥
+    /// <paramref name="start"/> that occur among the ℓ gold tokens before t (rep), and that do so while differing from the
+    /// gold token at t (wrep).</summary>
+    /// <param name="targets">The gold sequence x.</param>
+    /// <param name="predictions">[targets.Length] the model's argmax prediction of x_t given x_&lt;t (teacher-forced).</param>
+    /// <param name="window">ℓ ≥ 1.</param>
+    /// <param name="start">First scored position; earlier tokens only serve as context.</param>
+    /// <remarks>rep/ℓ = (1 / (L − start)) Σ_t 1[ŷ_t ∈ {x_{t−ℓ}, …, x_{t−1}}]; wrep/ℓ adds 1[ŷ_t ≠ x_t]. Welleck et al. (2019),
+    /// §6 ("Token-level metrics"), Table 2 (rep and wrep at ℓ = 128); facebookresearch/unlikelihood_training
+    /// custom/metrics.py repeat_at_1. TooShort when no position is scored.</remarks>
+    /// <exception cref="ArgumentException">Predictions and targets of unequal length.</exception>
+    public static (MetricValue Rep, MetricValue WrongRep) NextTokenRepL(
+        ReadOnlySpan<int> targets,
+        ReadOnlySpan<int> predictions,
+        int window,
+        int start = 0
+    )
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        if (predictions.Length != targets.Length)
+        {
+            throw new ArgumentException($"{predictions.Length} predictions for {targets.Length} targets", nameof(predictions));
+        }
+
+        if (start >= targets.Length)
+        {
+            var failed = MetricValue.Failed(MetricBreakdown.TooShort);
+            return (failed, failed);
+        }
+
+        int repeats = 0,
+            wrong = 0;
+        for (var t = start; t < targets.Length; t++)
+        {
+            if (targets[Math.Max(0, t - window)..t].Contains(predictions[t]))
+            {
+                repeats++;
+                if (predictions[t] != targets[t])
+                {
+                    wrong++;
+                }
+            }
+        }
+
+        double scored = targets.Length - start;
+        return (MetricValue.Of(repeats / scored), MetricValue.Of(wrong / scored));
+    }
+
+    /// <summary>Whether the generation ends in a repetition loop by Holtzman et al.'s criterion: for every phrase length
+    /// n = 1 … <paramref name="maxPhrase"/>, count how many times the last n tokens occur back to back at the end; take the
+    /// n with the most copies (the shortest on a tie); the generation is repeating when that phrase occurs more than once
+    /// and is at least 3 tokens long, or occurs more than 50 times.</summary>
+    /// <param name="tokens">The generated tokens.</param>
+    /// <param name="maxPhrase">Longest phrase looked at (90 in the authors' code).</param>
+    /// <remarks>ari-holtzman/degen metrics/repetition.py (max_n = 90; repeated when count &gt; 1 and (length ≥ 3 or count
+    /// &gt; 50)); Holtzman et al. (2020), §4 and Table 1 ("Repetition %").</remarks>
+    public static bool EndsInHoltzmanLoop(ReadOnlySpan<int> tokens, int maxPhrase = 90)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPhrase);
+        int bestLength = 0,
+            bestCount = 0;
+        for (var n = 1; n <= maxPhrase && n <= tokens.Length; n++)
+        {
+            var phrase = tokens[^n..];
+            var count = 1;
+            while ((count + 1) * n <= tokens.Length && tokens[^((count + 1) * n)..^(count * n)].SequenceEqual(phrase))
+            {
+                count++;
+            }
+
+            if (count > bestCount)
+            {
+                (bestLength, bestCount) = (n, count);
+            }
+        }
+
+        return bestCount > 1 && (bestLength >= 3 || bestCount > 50);
+    }
+
+    /// <summary>Holtzman et al.'s repetition % = 100 × the fraction of generations that <see cref="EndsInHoltzmanLoop"/>;
+    /// TooShort for none.</summary>
+    /// <remarks>Holtzman et al. (2020), Table 1 (GPT-2 Large, WebText contexts): human 0.28 %, greedy 73.66 %, beam 16
+    /// 28.94 %, pure sampling 0.22 %, nucleus p = 0.95 0.36 %.</remarks>
+    public static MetricValue HoltzmanRepetitionPercent(IReadOnlyList<int[]> generations, int maxPhrase = 90)
+    {
+        ArgumentNullException.ThrowIfNull(generations);
+        return generations.Count == 0
+            ? MetricValue.Failed(MetricBreakdown.TooShort)
+            : MetricValue.Of(100.0 * generations.Count(g => EndsInHoltzmanLoop(g, maxPhrase)) / generations.Count);
+    }
+
     /// <summary>Whether the sequence ends with a phrase of ≥ <paramref name="minPhraseLength"/> tokens repeated ≥ <paramref
     /// name="minRepeats"/> times in a row.</summary>
-    /// <remarks>Holtzman et al. (2019), §4: true when for some m ≥ 2 the last 3m tokens are 3 copies of one m-token phrase.</remarks>
+    /// <remarks>True when for some m ≥ 2 the last 3m tokens are 3 copies of one m-token phrase. This is not Holtzman et al.'s
+    /// own criterion (that is <see cref="EndsInHoltzmanLoop"/>, from their code): it misses a repeated single token and a
+    /// phrase of ≥ 3 tokens repeated only twice, and it counts a 2-token phrase repeated 3 to 50 times, which theirs
+    /// does not.</remarks>
     public static bool EndsInRepetition(ReadOnlySpan<int> tokens, int minPhraseLength = 2, int minRepeats = 3)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minPhraseLength);
@@ -84,7 +186,8 @@ public static class RepetitionMetrics
     }
 
     /// <summary>Repetition % = 100 × the fraction of generations that <see cref="EndsInRepetition"/>; TooShort for none.</summary>
-    /// <remarks>Holtzman et al. (2019), Table 1: GPT-2 Large greedy 73.66 %, nucleus p = 0.95 0.36 %, human text 0.28 %.</remarks>
+    /// <remarks>The simpler criterion of <see cref="EndsInRepetition"/>; Holtzman et al.'s Table 1 figures are by theirs,
+    /// <see cref="HoltzmanRepetitionPercent"/>.</remarks>
     public static MetricValue RepetitionPercent(IReadOnlyList<int[]> generations, int minPhraseLength = 2, int minRepeats = 3)
     {
         ArgumentNullException.ThrowIfNull(generations);

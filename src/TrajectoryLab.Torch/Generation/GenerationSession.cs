@@ -194,6 +194,47 @@ public sealed class GenerationSession : IDisposable
             _tokens[b][^1] = _pending[b] = next[b];
     }
 
+    /// <summary>Re-orders the rows between steps: row i continues from row <paramref name="parents"/>[i] as it stood after
+    /// the last step: its model state (every layer's, <see cref="ModelState.ReorderRows"/>), its context
+    /// (<see cref="Tokens"/>), its repetition context, and the token chosen last, which the next step reads — replaced by
+    /// <paramref name="pending"/>[i] when given (beam search: beam i extends parent row parents[i] by token pending[i]).
+    /// A row may be copied to several rows or dropped. What stays with the row position: its sampler, its random stream id,
+    /// its left padding (a parent must have the padding of the row it fills) and the interventions that name rows.</summary>
+    /// <param name="parents">[batch] row ids in [0, batch).</param>
+    /// <param name="pending">[batch] token ids that replace the tokens chosen last (the last ones of the re-ordered rows'
+    /// contexts), or null to keep the parents' own.</param>
+    /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>.</exception>
+    /// <exception cref="ArgumentException">Lists that do not fit the batch, row ids out of range, a parent whose padding
+    /// differs from the row it fills, or token ids outside the vocabulary.</exception>
+    public void ReorderRows(int[] parents, int[]? pending = null)
+    {
+        ObjectDisposedException.ThrowIf(_owner.Session != this, this);
+        if (_pending is null || _cache is null)
+            throw new InvalidOperationException("call Prefill before ReorderRows");
+        var batch = Batch;
+        if (parents.Length != batch)
+            throw new ArgumentException($"{parents.Length} parents for a batch of {batch}", nameof(parents));
+        if (parents.FirstOrDefault(p => p < 0 || p >= batch, -1) is var bad and not -1)
+            throw new ArgumentException($"parent row {bad} is outside [0, {batch})", nameof(parents));
+        if (parents.Select((p, i) => _pads[p] != _pads[i]).Any(x => x))
+            throw new ArgumentException("a parent row must have the left padding of the row it fills", nameof(parents));
+        if (pending is not null)
+        {
+            if (pending.Length != batch)
+                throw new ArgumentException($"{pending.Length} pending tokens for a batch of {batch}", nameof(pending));
+            CheckIds(pending, nameof(pending));
+        }
+        using (var scope = NewDisposeScope())
+        {
+            var index = tensor(parents.Select(p => (long)p).ToArray(), [batch], ScalarType.Int64, _model.Device); // [batch]
+            _cache.ReorderRows(index);
+            _sampler!.ReorderRows(index);
+        }
+        var chosen = pending ?? [.. parents.Select(p => _pending[p])];
+        _tokens = [.. parents.Select((p, i) => new List<int>(_tokens[p].Take(_tokens[p].Count - 1)) { chosen[i] })];
+        _pending = [.. chosen];
+    }
+
     /// <summary>Activates <paramref name="intervention"/> from the next step on (after <see cref="Prefill"/>; interventions
     /// for the prefill go in <see cref="GenerationOptions.Interventions"/>).</summary>
     /// <exception cref="InvalidOperationException">Before <see cref="Prefill"/>.</exception>

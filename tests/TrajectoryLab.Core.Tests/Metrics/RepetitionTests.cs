@@ -66,6 +66,57 @@ public class RepetitionTests
         Assert.Equal(50.0, RepetitionMetrics.RepetitionPercent([[1, 2, 1, 2, 1, 2], [1, 2, 3]]).Value);
     }
 
+    [Fact]
+    public void Holtzman_loop_oracle_follows_the_authors_code()
+    {
+        // ari-holtzman/degen metrics/repetition.py: the phrase with the most back-to-back copies at the end (shortest on a
+        // tie) must occur more than once and be ≥ 3 tokens long, or occur more than 50 times.
+        Assert.True(RepetitionMetrics.EndsInHoltzmanLoop([5, 1, 2, 3, 1, 2, 3]));
+        Assert.False(RepetitionMetrics.EndsInHoltzmanLoop([5, 1, 2, 1, 2, 1, 2])); // a 2-token phrase 3 times
+        Assert.False(RepetitionMetrics.EndsInHoltzmanLoop([.. Enumerable.Repeat(4, 50)])); // 1 token, 50 times
+        Assert.True(RepetitionMetrics.EndsInHoltzmanLoop([.. Enumerable.Repeat(4, 51)])); // 51 times
+        Assert.False(RepetitionMetrics.EndsInHoltzmanLoop([1, 2, 3]));
+        Assert.False(RepetitionMetrics.EndsInHoltzmanLoop([]));
+        Assert.False(RepetitionMetrics.EndsInHoltzmanLoop([7, 1, 2, 3, 1, 2, 3], maxPhrase: 2)); // the phrase is too long to look at
+        // The simpler EndsInRepetition disagrees on both of the first two.
+        Assert.False(RepetitionMetrics.EndsInRepetition([5, 1, 2, 3, 1, 2, 3]));
+        Assert.True(RepetitionMetrics.EndsInRepetition([5, 1, 2, 1, 2, 1, 2]));
+        Assert.Equal(50.0, RepetitionMetrics.HoltzmanRepetitionPercent([[1, 2, 3, 1, 2, 3], [1, 2, 1, 2, 1, 2]]).Value);
+        Assert.Equal(MetricBreakdown.TooShort, RepetitionMetrics.HoltzmanRepetitionPercent([]).Breakdown);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property A_phrase_of_distinct_tokens_repeated_at_the_end_is_a_Holtzman_loop() =>
+        Prop.ForAll(
+            (from prefix in MetricsGen.Tokens(1000, 20)
+             from length in Gen.Choose(3, 8)
+             from repeats in Gen.Choose(2, 5)
+             select (prefix, length, repeats)).ToArbitrary(),
+            c =>
+            {
+                int[] block = [.. Enumerable.Range(2000, c.length)]; // distinct tokens, none in the prefix
+                int[] tokens = [.. c.prefix, .. Enumerable.Repeat(block, c.repeats).SelectMany(b => b)];
+                int[] once = [.. c.prefix, .. block];
+                return RepetitionMetrics.EndsInHoltzmanLoop(tokens) && !RepetitionMetrics.EndsInHoltzmanLoop(once.Append(3000).ToArray());
+            });
+
+    [Fact]
+    public void Next_token_rep_oracle()
+    {
+        int[] targets = [1, 2, 3, 1, 2, 4];
+        int[] predictions = [9, 1, 1, 3, 2, 2];
+        var (rep, wrep) = RepetitionMetrics.NextTokenRepL(targets, predictions, 3);
+        Assert.Equal(5.0 / 6, rep.Value, 1e-15); // t = 1 … 5 predict a token among the 3 gold ones before
+        Assert.Equal(4.0 / 6, wrep.Value, 1e-15); // all but t = 4, whose prediction is the gold token
+        (rep, wrep) = RepetitionMetrics.NextTokenRepL(targets, predictions, 1);
+        Assert.Equal(3.0 / 6, rep.Value, 1e-15); // t = 1, 3, 5
+        Assert.Equal(3.0 / 6, wrep.Value, 1e-15);
+        (rep, _) = RepetitionMetrics.NextTokenRepL(targets, predictions, 3, start: 4);
+        Assert.Equal(1.0, rep.Value);
+        Assert.Equal(MetricBreakdown.TooShort, RepetitionMetrics.NextTokenRepL(targets, predictions, 3, start: 6).Rep.Breakdown);
+        Assert.Throws<ArgumentException>(() => RepetitionMetrics.NextTokenRepL(targets, [1, 2], 3));
+    }
+
     [Property(MaxTest = 100)]
     public Property Periodic_state_sequence_has_determinism_1() =>
         Prop.ForAll(

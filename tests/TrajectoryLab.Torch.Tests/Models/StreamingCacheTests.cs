@@ -239,4 +239,29 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         Assert.True(logits[2].sub(logits[1]).abs().max().item<float>() < Tolerance);
         model.Cache = null;
     }
+
+    [Fact]
+    public void ReorderingRowsMovesTheSinksAndTheWindow()
+    {
+        // Beam search re-orders rows after every step: rows [2, 0, 0] of three different 12-token contexts, then one more
+        // token, give the logits of those contexts read from scratch under the policy.
+        using var scope = NewDisposeScope();
+        using var model = TinyLlamas.Create("gqa-untied");
+        model.Cache = new CachePolicy(2, 5);
+        var contexts = Enumerable.Range(0, 3).Select(r => Tokens(model.Spec, 20 + r).Take(12).ToArray()).ToArray();
+        using var state = model.NewState(3, Length);
+        using var noGrad = no_grad();
+        model.Forward(tensor(contexts.SelectMany(c => c.Take(3)).ToArray(), [3, 3]), state, 0, lastPositionOnly: true);
+        for (var column = 3; column < 12; column++)
+            model.Forward(tensor(contexts.Select(c => c[column]).ToArray(), [3, 1]), state, column, lastPositionOnly: true);
+        long[] parents = [2, 0, 0];
+        state.ReorderRows(tensor(parents));
+        var logits = model.Forward(tensor(new long[] { 7, 7, 7 }, [3, 1]), state, 12, lastPositionOnly: true); // [3, 1, d_vocab]
+        for (var row = 0; row < 3; row++)
+        {
+            var alone = Stateless(model, [.. contexts[parents[row]], 7])[-1]; // [d_vocab]
+            Assert.True(logits[row][0].sub(alone).abs().max().item<float>() < Tolerance, $"row {row}");
+        }
+        model.Cache = null;
+    }
 }
