@@ -193,38 +193,11 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         );
     }
 
-    [Fact]
-    public void MixingDeviationsActsOnTheSinksAndTheWindow()
+    /// <summary>Three rows read the same 2-token prefix (into the 3 sink columns), then 9 different tokens each, so they
+    /// differ in the sinks and the window; <paramref name="combine"/> acts on the state, then every row reads token 7.</summary>
+    /// <returns>[3, 1, d_vocab] logits.</returns>
+    private static Tensor BranchedThenCombined(DecoderModel model, Action<ModelState, long> combine)
     {
-        // Three rows read the same prefix, then different tokens; mix = 0 makes rows 1 and 2 copies of row 0 again, in the
-        // sink buffer and the window alike, so their next logits equal row 0's.
-        using var scope = NewDisposeScope();
-        using var model = TinyLlamas.Create("gqa-untied");
-        model.Cache = new CachePolicy(3, 4);
-        using var state = model.NewState(3, Length);
-        var prefix = tensor(Enumerable.Repeat(Tokens(model.Spec, 4).Take(2).ToArray(), 3).SelectMany(t => t).ToArray(), [3, 2]);
-        using var noGrad = no_grad();
-        model.Forward(prefix, state, 0, lastPositionOnly: true);
-        var column = 2L;
-        foreach (var step in Enumerable.Range(0, 9))
-        {
-            var differing = tensor(new long[] { 5 + step, 17 + step, 29 + step }, [3, 1]);
-            model.Forward(differing, state, column++, lastPositionOnly: true);
-        }
-        state.MixDeviations(zeros([2, 2]), 2, column);
-        var same = tensor(new long[] { 7, 7, 7 }, [3, 1]);
-        var logits = model.Forward(same, state, column, lastPositionOnly: true); // [3, 1, d_vocab]
-        Assert.True(logits[1].sub(logits[0]).abs().max().item<float>() < Tolerance);
-        Assert.True(logits[2].sub(logits[0]).abs().max().item<float>() < Tolerance);
-        model.Cache = null;
-    }
-
-    [Fact]
-    public void CopyingRowsActsOnTheSinksAndTheWindow()
-    {
-        // As above, with CopyRows (lookahead decoding keeps one branch): rows 0 and 2 take row 1's state, sinks included.
-        using var scope = NewDisposeScope();
-        using var model = TinyLlamas.Create("gqa-untied");
         model.Cache = new CachePolicy(3, 4);
         using var state = model.NewState(3, Length);
         var prefix = tensor(Enumerable.Repeat(Tokens(model.Spec, 4).Take(2).ToArray(), 3).SelectMany(t => t).ToArray(), [3, 2]);
@@ -233,11 +206,33 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         var column = 2L;
         foreach (var step in Enumerable.Range(0, 9))
             model.Forward(tensor(new long[] { 5 + step, 17 + step, 29 + step }, [3, 1]), state, column++, lastPositionOnly: true);
-        state.CopyRows(tensor(new long[] { 1, 1, 1 }), 2, column);
-        var logits = model.Forward(tensor(new long[] { 7, 7, 7 }, [3, 1]), state, column, lastPositionOnly: true); // [3, 1, d_vocab]
+        combine(state, column);
+        var logits = model.Forward(tensor(new long[] { 7, 7, 7 }, [3, 1]), state, column, lastPositionOnly: true);
+        model.Cache = null;
+        return logits;
+    }
+
+    [Fact]
+    public void MixingDeviationsActsOnTheSinksAndTheWindow()
+    {
+        // mix = 0 makes rows 1 and 2 copies of row 0 again, in the sink buffer and the window alike.
+        using var scope = NewDisposeScope();
+        using var model = TinyLlamas.Create("gqa-untied");
+        var logits = BranchedThenCombined(model, (state, column) => state.MixDeviations(zeros([2, 2]), 2, column));
+        Assert.True(logits[1].sub(logits[0]).abs().max().item<float>() < Tolerance);
+        Assert.True(logits[2].sub(logits[0]).abs().max().item<float>() < Tolerance);
+    }
+
+    [Fact]
+    public void CopyingRowsActsOnTheSinksAndTheWindow()
+    {
+        // CopyRows (lookahead decoding keeps one branch): rows 0 and 2 take row 1's state, sinks included.
+        using var scope = NewDisposeScope();
+        using var model = TinyLlamas.Create("gqa-untied");
+        var logits = BranchedThenCombined(model, (state, column) => state.CopyRows(tensor(new long[] { 1, 1, 1 }), 2, column));
         Assert.True(logits[0].sub(logits[1]).abs().max().item<float>() < Tolerance);
         Assert.True(logits[2].sub(logits[1]).abs().max().item<float>() < Tolerance);
-        model.Cache = null;
+        Assert.True(logits[0].sub(BranchedThenCombined(model, (_, _) => { })[0]).abs().max().item<float>() > 1e-3); // it did move
     }
 
     [Fact]
