@@ -114,64 +114,15 @@ public sealed class AttentionSinksExperiment(ProjectPaths paths) : Experiment<At
     )
     {
         var spec = m.Model.Spec;
-        int layers = spec.NumLayers,
-            heads = spec.NumHeads;
-        var first = new double[layers * heads];
-        var startMass = new double[layers * heads];
-        var byPosition = Enumerable.Range(0, layers).Select(_ => new double[context]).ToArray();
-        var reach = new int[context]; // texts that reach each query position
-        long queries = 0;
-        double uniform = 0;
+        var sums = new SinkMassAccumulator(m.Label, spec.NumLayers, spec.NumHeads, context, start);
         foreach (var text in texts)
         {
             run.Cancellation.ThrowIfCancellationRequested();
             var tokens = text.Tokens[..Math.Min(text.Tokens.Length, context)];
-            var n = tokens.Length;
-            var capture = PrefillPass.Read(m.Model, tokens, patterns: true, residual: false);
-            for (var l = 0; l < layers; l++)
-            {
-                var pattern = capture.Patterns[l]; // [heads, n, n] row-major (query, key)
-                for (var h = 0; h < heads; h++)
-                for (var q = 0; q < n; q++)
-                {
-                    var row = pattern.AsSpan((h * n + q) * n, n);
-                    ThrowIfNotFinite(row[0], m.Label, l, h, q);
-                    byPosition[l][q] += row[0] / (double)heads;
-                    if (q < start)
-                        continue;
-                    first[l * heads + h] += row[0];
-                    double sum = 0;
-                    for (var j = 0; j < start; j++)
-                        sum += row[j];
-                    startMass[l * heads + h] += sum;
-                }
-            }
-            for (var q = 0; q < n; q++)
-                reach[q]++;
-            for (var q = start; q < n; q++)
-                uniform += 1.0 / (q + 1);
-            queries += n - start;
+            sums.Add(PrefillPass.Read(m.Model, tokens, patterns: true, residual: false).Patterns);
             progress.Advance();
         }
-        var reached = reach.Count(r => r > 0);
-        return new SinkMass(
-            m.Label,
-            layers,
-            heads,
-            start,
-            [.. first.Select(v => v / queries)],
-            [.. startMass.Select(v => v / queries)],
-            [.. byPosition.Select(p => p.Take(reached).Select((v, q) => v / reach[q]).ToArray())],
-            uniform / queries
-        );
-    }
-
-    private static void ThrowIfNotFinite(float value, string model, int layer, int head, int query)
-    {
-        if (!float.IsFinite(value))
-            throw new InvalidOperationException(
-                $"{model}: attention weight {value} at layer {layer}, head {head}, query {query} (blocks.{layer}.attn.hook_pattern)"
-            );
+        return sums.Result();
     }
 
     /// <summary>−ln p of every next token of <paramref name="tokens"/> in one pass under the model's current policy.</summary>
