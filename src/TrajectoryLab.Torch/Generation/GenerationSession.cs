@@ -227,8 +227,8 @@ public sealed class GenerationSession : IDisposable
         using (var scope = NewDisposeScope())
         {
             var index = tensor(parents.Select(p => (long)p).ToArray(), [batch], ScalarType.Int64, _model.Device); // [batch]
-            _cache.ReorderRows(index);
-            _sampler!.ReorderRows(index);
+            _cache.ReorderRows(index, Length - 1);
+            _sampler!.CopyRows(index);
         }
         var chosen = pending ?? [.. parents.Select(p => _pending[p])];
         _tokens = [.. parents.Select((p, i) => new List<int>(_tokens[p].Take(_tokens[p].Count - 1)) { chosen[i] })];

@@ -114,16 +114,6 @@ internal sealed class MambaState : ILayerState
         }
     }
 
-    /// <remarks>Both slots move, the state after the last pass and the one before it, so that the two stay the states of
-    /// the same rows: a continuation reads the re-ordered current slot, and a re-run of the last pass (the non-finite
-    /// diagnosis) with the re-ordered inputs reads the re-ordered slot before it and rewrites what the re-ordered rows
-    /// computed.</remarks>
-    public void ReorderRows(Tensor index)
-    {
-        foreach (var buffer in _window.Concat(_ssm))
-            ModelState.Reorder(buffer, index);
-    }
-
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -28,11 +28,6 @@ internal interface ILayerState : IDisposable
     /// <param name="from">First position that may differ between rows.</param>
     /// <param name="length">Positions written so far.</param>
     void CopyRows(Tensor sources, long from, long length);
-
-    /// <summary>Re-orders the rows: row i becomes what row index[i] was, in every buffer a later pass reads (beam search,
-    /// where beam i continues from its parent row index[i]; a row may be copied to several rows or dropped).</summary>
-    /// <param name="index">[batch] int64 row ids in [0, batch), on the state's device.</param>
-    void ReorderRows(Tensor index);
 }
 
 /// <summary>The state of every layer for <see cref="Batch"/> sequences of up to <see cref="Capacity"/> positions.</summary>
@@ -121,13 +116,15 @@ internal sealed class ModelState : IDisposable
             layer.CopyRows(sources, from, length);
     }
 
-    /// <summary>Re-orders the rows of every layer (<see cref="ILayerState.ReorderRows"/>): row i becomes what row
-    /// index[i] was. Rows must keep their left padding: index[i] must have row i's padding (a pad is part of a row's
-    /// positions, and the hooks and masks of later passes read it by row).</summary>
+    /// <summary>Re-orders the rows of every layer: row i becomes what row index[i] was, every column written so far
+    /// (<see cref="ILayerState.CopyRows"/> from column 0; beam search, where beam i continues from its parent row
+    /// index[i]; a row may be copied to several rows or dropped). Rows must keep their left padding: index[i] must have
+    /// row i's padding (a pad is part of a row's positions, and the hooks and masks of later passes read it by row).</summary>
     /// <param name="index">[batch] int64 row ids in [0, batch), on the state's device.</param>
+    /// <param name="length">Positions written so far.</param>
     /// <exception cref="ArgumentException">An index of the wrong shape or dtype, a row id out of range, or one whose padding
     /// differs from the row it would fill.</exception>
-    public void ReorderRows(Tensor index)
+    public void ReorderRows(Tensor index, long length)
     {
         if (index.dtype != ScalarType.Int64 || index.shape.Length != 1 || index.shape[0] != Batch)
             throw new ArgumentException(
@@ -143,18 +140,7 @@ internal sealed class ModelState : IDisposable
                     $"row {rows[i]} (left padding {LeftPad[(int)rows[i]]}) cannot move to row {i} (left padding {LeftPad[i]})",
                     nameof(index)
                 );
-        foreach (var layer in _layers)
-            layer.ReorderRows(index);
-    }
-
-    /// <summary>Re-orders the rows of <paramref name="buffer"/> in place: buffer[i] ← buffer[index[i]].</summary>
-    /// <param name="buffer">[batch, …]</param>
-    /// <param name="index">[batch] int64</param>
-    internal static void Reorder(Tensor buffer, Tensor index)
-    {
-        using var scope = NewDisposeScope();
-        buffer.copy_(buffer.index_select(0, index)); // index_select copies before the write, so overlapping rows are safe
-        // (buffer may be a strided view of a larger buffer: index_select reads it and copy_ writes it back in place)
+        CopyRows(index, 0, length);
     }
 
     /// <summary>Frees every layer's buffers.</summary>
@@ -184,7 +170,6 @@ internal sealed class AttentionCache : IAttentionState
 {
     private readonly Tensor _keys; // [batch, kv_heads, capacity, d_head]
     private readonly Tensor _values; // [batch, kv_heads, capacity, d_head]
-    private long _written; // columns 0 … _written − 1 may hold keys/values; the rest are still zeros
 
     public AttentionCache(long batch, long capacity, int kvHeads, int headDim, ScalarType dtype, Device device)
     {
@@ -198,7 +183,6 @@ internal sealed class AttentionCache : IAttentionState
     {
         _keys.index_copy_(2, step.Positions, k);
         _values.index_copy_(2, step.Positions, v);
-        _written = Math.Max(_written, step.Length);
         return (_keys.narrow(2, 0, step.Length), _values.narrow(2, 0, step.Length), 0);
     }
 
@@ -229,17 +213,6 @@ internal sealed class AttentionCache : IAttentionState
         using var scope = NewDisposeScope();
         var used = buffer.narrow(2, offset, count); // [batch, kv_heads, count, d_head]
         used.copy_(used.index_select(0, sources)); // index_select copies first, so rows may read rows that are overwritten
-    }
-
-    /// <remarks>Every written column moves (the unwritten ones are zeros in every row), so a pass re-run at the same columns
-    /// with the re-ordered inputs computes what the re-ordered rows computed. Only the written columns are copied: a beam
-    /// search re-orders after every step, and copying the whole preallocated capacity made it several times slower.</remarks>
-    public void ReorderRows(Tensor index)
-    {
-        if (_written == 0)
-            return;
-        ModelState.Reorder(_keys.narrow(2, 0, _written), index);
-        ModelState.Reorder(_values.narrow(2, 0, _written), index);
     }
 
     /// <summary>Re-combines the deviations of rows 1…k from row 0 in slots <paramref name="offset"/> … offset + count − 1

@@ -95,17 +95,6 @@ internal sealed class StreamingCache : ILayerState
         _recent.CopyRows(sources, from, length);
     }
 
-    /// <inheritdoc/>
-    public void ReorderRows(Tensor index)
-    {
-        if (_sinkKeys is not null)
-        {
-            ModelState.Reorder(_sinkKeys, index);
-            ModelState.Reorder(_sinkValues!, index);
-        }
-        _recent.ReorderRows(index);
-    }
-
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -114,13 +114,6 @@ internal sealed class WindowCache : IAttentionState
         AttentionCache.Gather(_values, sources, lo - Base, length - lo);
     }
 
-    /// <remarks>Every held slot moves (Base is the same for all rows).</remarks>
-    public void ReorderRows(Tensor index)
-    {
-        ModelState.Reorder(_keys, index);
-        ModelState.Reorder(_values, index);
-    }
-
     /// <summary>Frees the buffers.</summary>
     public void Dispose()
     {

@@ -54,15 +54,6 @@ internal sealed class TokenSampler : IDisposable
         _seen.copy_(_seen.index_select(0, sources)); // [batch, d_vocab]
     }
 
-    /// <summary>Re-orders the rows' repetition contexts: row i's becomes what row index[i]'s was. Each row keeps its own
-    /// <see cref="SamplerOptions"/>.</summary>
-    /// <param name="index">[batch] int64 row ids, on the sampler's device.</param>
-    public void ReorderRows(Tensor index)
-    {
-        if (_seen is not null)
-            ModelState.Reorder(_seen, index);
-    }
-
     /// <summary>The next token of every row.</summary>
     /// <param name="logits">[batch, d_vocab] next-token logits, any float dtype.</param>
     /// <param name="uniforms">One draw in [0, 1) per row (unused by greedy rows).</param>
