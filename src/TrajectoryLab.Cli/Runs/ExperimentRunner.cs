@@ -155,6 +155,29 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
         return colon > 0 && !line[..colon].Contains(' ') ? line[(colon + 2)..] : line;
     }
 
+    /// <summary>A "cache policy" row when the run's configuration set one (<c>model:cache</c>, or <c>cache</c> in generate), so
+    /// that no report of a run under a policy reads as one of full attention.</summary>
+    static KeyValue[] CachePolicyRow(string folder)
+    {
+        var file = Path.Combine(folder, "config.json");
+        if (!File.Exists(file))
+            return [];
+        using var config = JsonDocument.Parse(File.ReadAllText(file));
+        var root = config.RootElement;
+        var cache =
+            root.TryGetProperty("model", out var model)
+            && model.ValueKind == JsonValueKind.Object
+            && model.TryGetProperty("cache", out var c)
+                ? c
+            : root.TryGetProperty("cache", out var top) ? top
+            : default;
+        if (cache.ValueKind != JsonValueKind.Object)
+            return [];
+        var sinks = cache.TryGetProperty("sinks", out var k) ? k.GetRawText() : "0";
+        var window = cache.TryGetProperty("window", out var w) ? w.GetRawText() : "?";
+        return [new("cache policy", $"{sinks} sinks + a window of {window} in every full-attention layer (StreamingLLM)")];
+    }
+
     /// <summary>Writes report.md / report.html / report.json (of a run just made, or re-rendered by `report`): headline numbers first, the
     /// experiment's sections, then the run's provenance.</summary>
     public static void WriteReport(RunContext context, Manifest manifest)
@@ -178,6 +201,7 @@ public sealed class ExperimentRunner(ILoggerFactory loggers)
                     KeyValue.Of("seed", manifest.Seed),
                     KeyValue.Of("wall time", manifest.WallSeconds, "s"),
                     .. manifest.PhaseSeconds.Select(p => KeyValue.Of($"phase: {p.Key}", p.Value, "s")),
+                    .. CachePolicyRow(context.Folder),
                     new("started (UTC)", manifest.StartedUtc.ToString("u", CultureInfo.InvariantCulture)),
                     new("git commit", (manifest.Git.Commit ?? "unknown") + (manifest.Git.Dirty == true ? " (dirty)" : "")),
                     new(

@@ -1,6 +1,6 @@
 // A cache policy in an experiment file (model:cache, docs/attention-sinks.md) is checked before any run folder exists:
 // a window of 0 names its key; attention-sinks refuses a policy of its own (it sets each one itself) and sink counts that
-// leave no window; and a policy runs through an ordinary experiment (generate), whose result records it.
+// leave no window; and a policy runs through an ordinary experiment (generate), whose result and report record it.
 namespace TrajectoryLab.Cli.Tests.Measurements;
 
 [Collection(ConsoleCollection.Name)]
@@ -54,5 +54,9 @@ public sealed class CachePolicyPreflightTests : IDisposable
         Assert.True(code == 0, $"exit {code}: {stderr}");
         var run = Assert.Single(Directory.GetDirectories(Path.Combine(results, "generate")));
         Assert.Contains("\"cache\":{\"sinks\":2,\"window\":8", File.ReadAllText(Path.Combine(run, "result.json")));
+        Assert.Contains(
+            "| cache policy | 2 sinks + a window of 8 in every full-attention layer",
+            File.ReadAllText(Path.Combine(run, "report.md"))
+        );
     }
 }
