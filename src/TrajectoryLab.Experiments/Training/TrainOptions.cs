@@ -181,6 +181,10 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
     /// <summary>A run folder of this experiment to continue from its newest checkpoint; empty starts a new run.</summary>
     public string Resume { get; set; } = "";
 
+    /// <summary>Every window begins with the end-of-text id as a BOS at position 0 (a fixed first token, the condition
+    /// under which Xiao et al. 2024 see an attention sink form); false reads windows at random offsets of the stream.</summary>
+    public bool EosFirst { get; set; }
+
     /// <summary>The training configuration these options describe.</summary>
     public TrainingConfig ToTrainingConfig() =>
         new(
@@ -218,7 +222,8 @@ public sealed class TrainOptions : ExperimentOptions, IValidatableObject
             AddK,
             Threads,
             Seed,
-            Device
+            Device,
+            EosFirst
         );
 
     /// <summary>Heads that do not divide the width or each other (a Mamba block has no heads, so only Llama is checked).</summary>

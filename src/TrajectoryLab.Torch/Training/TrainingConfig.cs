@@ -73,6 +73,8 @@ public sealed record OptimizerSettings(
 /// <param name="Seed">Seed of the initial weights, the batch sampler and the monitoring batches.</param>
 /// <param name="Device">Where the model trains: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>. Weights and AdamW moments stay
 /// float32 on every device (the master weights of mixed-precision training; Micikevicius et al. 2018).</param>
+/// <param name="EosFirst">Every window (training, monitoring, evaluation) begins with the end-of-text id as a BOS at
+/// position 0 (<see cref="Windows.At"/>); false (default) reads windows at random offsets of the packed stream.</param>
 public sealed record TrainingConfig(
     ModelShape Model,
     OptimizerSettings Optimizer,
@@ -86,5 +88,6 @@ public sealed record TrainingConfig(
     double AddK,
     int Threads,
     int Seed,
-    string Device = "cpu"
+    string Device = "cpu",
+    bool EosFirst = false
 );

@@ -35,27 +35,40 @@ public static class Windows
 {
     /// <summary>Inputs and targets [batch · length] of <paramref name="batch"/> windows at random starts drawn from <paramref
     /// name="random"/>.</summary>
+    /// <param name="stream">The token stream.</param>
+    /// <param name="batch">Windows.</param>
+    /// <param name="length">Positions per window.</param>
+    /// <param name="random">The start sampler.</param>
+    /// <param name="first">A token every window's position 0 holds (see <see cref="At"/>), or null.</param>
     /// <exception cref="ArgumentException">The stream is shorter than one window.</exception>
-    public static (long[] Inputs, long[] Targets) Sample(int[] stream, int batch, int length, SplitMix64 random)
+    public static (long[] Inputs, long[] Targets) Sample(int[] stream, int batch, int length, SplitMix64 random, int? first = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(random);
         var starts = Enumerable.Range(0, batch).Select(_ => random.NextInt(Positions(stream, length))).ToArray();
-        return At(stream, starts, length);
+        return At(stream, starts, length, first);
     }
 
-    /// <summary>Inputs and targets [starts.Length · length] of the windows beginning at <paramref name="starts"/>.</summary>
-    public static (long[] Inputs, long[] Targets) At(int[] stream, IReadOnlyList<int> starts, int length)
+    /// <summary>Inputs and targets [starts.Length · length] of the windows beginning at <paramref name="starts"/>. With
+    /// <paramref name="first"/>, position 0 of every window holds that token and the stream moves one position right (inputs
+    /// first, s … s + length − 2; targets s … s + length − 1), as a sequence that always begins with BOS: the condition
+    /// under which Xiao et al. (2024, arXiv:2309.17453, §3.3) see a dedicated attention sink form.</summary>
+    /// <param name="stream">The token stream.</param>
+    /// <param name="starts">Window starts.</param>
+    /// <param name="length">Positions per window.</param>
+    /// <param name="first">The token at position 0 of every window, or null for the stream's own.</param>
+    public static (long[] Inputs, long[] Targets) At(int[] stream, IReadOnlyList<int> starts, int length, int? first = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(starts);
         var inputs = new long[starts.Count * length]; // [batch, length]
         var targets = new long[starts.Count * length]; // [batch, length]
+        var shift = first is null ? 0 : 1;
         for (var b = 0; b < starts.Count; b++)
         for (var t = 0; t < length; t++)
         {
-            inputs[b * length + t] = stream[starts[b] + t];
-            targets[b * length + t] = stream[starts[b] + t + 1];
+            inputs[b * length + t] = t < shift ? first!.Value : stream[starts[b] + t - shift];
+            targets[b * length + t] = stream[starts[b] + t + 1 - shift];
         }
 
         return (inputs, targets);

@@ -33,6 +33,7 @@ public sealed class TrainingSession : IDisposable
     private readonly (long[] Inputs, long[] Targets) _validationProbe; // [monitorBatch · context] each
     private readonly HashSet<int> _snapshotSteps;
     private SplitMix64 _sampler;
+    private readonly int? _first; // the token at position 0 of every window (EosFirst), or null
     private List<StepRecord> _steps = [];
     private List<MonitorPoint> _monitor = [];
     private Dictionary<int, double[]> _snapshots = [];
@@ -78,8 +79,9 @@ public sealed class TrainingSession : IDisposable
         _store = new CheckpointStore(Path.Combine(folder, "checkpoints"), config.KeepCheckpoints);
         _baseline = new NGramBaseline(data.Train, data.Tokenizer.Tokenizer.VocabularySize, config.AddK);
         _sampler = new SplitMix64((ulong)config.Seed);
-        _trainProbe = Windows.Sample(data.Train, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 1));
-        _validationProbe = Windows.Sample(data.Validation, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 2));
+        _first = config.EosFirst ? data.Tokenizer.EndOfText : null;
+        _trainProbe = Windows.Sample(data.Train, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 1), _first);
+        _validationProbe = Windows.Sample(data.Validation, config.MonitorBatch, m.Context, new SplitMix64((ulong)config.Seed + 2), _first);
         var early = Math.Min(
             config.Steps,
             Math.Max(1, (config.Steps / 10 + config.MonitorEvery - 1) / config.MonitorEvery) * config.MonitorEvery
@@ -221,7 +223,7 @@ public sealed class TrainingSession : IDisposable
         var windows = (int)
             Math.Max(1, Math.Min((_data.Validation.Length - 1) / length, maxTokens > 0 ? maxTokens / length : long.MaxValue));
         var starts = Enumerable.Range(0, windows).Select(w => w * length).ToArray();
-        var (inputs, targets) = Windows.At(_data.Validation, starts, length); // [windows · length] each
+        var (inputs, targets) = Windows.At(_data.Validation, starts, length, _first); // [windows · length] each
         var sum = 0.0;
         for (var first = 0; first < windows; first += Config.MonitorBatch)
         {
@@ -263,7 +265,7 @@ public sealed class TrainingSession : IDisposable
         var lr = LearningRateSchedule.At(Step + 1, Config.Steps, Config.Optimizer);
         foreach (var group in _optimizer.ParamGroups)
             group.LearningRate = lr;
-        var (inputs, targets) = Windows.Sample(_data.Train, batch, length, _sampler); // [batch · length] each
+        var (inputs, targets) = Windows.Sample(_data.Train, batch, length, _sampler, _first); // [batch · length] each
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();
         var logits = _model.call(tensor(inputs, [batch, length], device: _device), null, 0); // [batch, length, vocab]

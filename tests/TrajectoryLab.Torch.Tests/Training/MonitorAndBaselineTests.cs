@@ -108,4 +108,17 @@ public sealed class MonitorAndBaselineTests
         Assert.All(sampled.Where((_, i) => i % 3 == 0), s => Assert.InRange(s, 10, 12)); // starts 0 … 2 only
         Assert.Throws<ArgumentException>(() => Windows.Positions(stream, 6));
     }
+
+    [Fact]
+    public void WindowsCanBeginWithAFixedFirstToken()
+    {
+        // EosFirst: position 0 holds the BOS, the stream moves one position right, and every target is still the token that
+        // follows its input in the stream (the BOS predicts the window's first stream token).
+        int[] stream = [10, 11, 12, 13, 14, 15];
+        var (inputs, targets) = Windows.At(stream, [0, 2], 3, first: 99);
+        Assert.Equal([99L, 10, 11, 99, 12, 13], inputs);
+        Assert.Equal([10L, 11, 12, 12, 13, 14], targets);
+        var (sampled, _) = Windows.Sample(stream, 20, 3, new SplitMix64(5), first: 99);
+        Assert.All(sampled.Where((_, i) => i % 3 == 0), s => Assert.Equal(99, s));
+    }
 }
