@@ -47,28 +47,9 @@ public static class RepetitionMetrics
     /// <param name="window">ℓ ≥ 1.</param>
     /// <param name="start">First scored position (e.g. the prompt length); earlier tokens only serve as context.</param>
     /// <remarks>rep/ℓ = (1 / (L − start)) Σ_{t=start}^{L−1} 1[x_t ∈ {x_{t−ℓ}, …, x_{t−1}}]. Welleck et al. (2019), §6. TooShort when no
-    /// position is scored.</remarks>
-    public static MetricValue RepL(ReadOnlySpan<int> tokens, int window, int start = 0)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
-        ArgumentOutOfRangeException.ThrowIfNegative(start);
-        if (start >= tokens.Length)
-        {
-            return MetricValue.Failed(MetricBreakdown.TooShort);
-        }
-
-        var repeats = 0;
-        for (var t = start; t < tokens.Length; t++)
-        {
-            var from = Math.Max(0, t - window);
-            if (tokens[from..t].Contains(tokens[t]))
-            {
-                repeats++;
-            }
-        }
-
-        return MetricValue.Of((double)repeats / (tokens.Length - start));
-    }
+    /// position is scored. The sequence's own tokens are its "predictions": <see cref="NextTokenRepL"/> with predictions =
+    /// targets.</remarks>
+    public static MetricValue RepL(ReadOnlySpan<int> tokens, int window, int start = 0) => NextTokenRepL(tokens, tokens, window, start).Rep;
 
     /// <summary>Welleck et al.'s token-level rep/ℓ and wrep/ℓ: the fraction of next-token predictions at positions t ≥
     /// <paramref name="start"/> that occur among the ℓ gold tokens before t (rep), and that do so while differing from the
@@ -154,13 +135,8 @@ public static class RepetitionMetrics
     /// TooShort for none.</summary>
     /// <remarks>Holtzman et al. (2020), Table 1 (GPT-2 Large, WebText contexts): human 0.28 %, greedy 73.66 %, beam 16
     /// 28.94 %, pure sampling 0.22 %, nucleus p = 0.95 0.36 %.</remarks>
-    public static MetricValue HoltzmanRepetitionPercent(IReadOnlyList<int[]> generations, int maxPhrase = 90)
-    {
-        ArgumentNullException.ThrowIfNull(generations);
-        return generations.Count == 0
-            ? MetricValue.Failed(MetricBreakdown.TooShort)
-            : MetricValue.Of(100.0 * generations.Count(g => EndsInHoltzmanLoop(g, maxPhrase)) / generations.Count);
-    }
+    public static MetricValue HoltzmanRepetitionPercent(IReadOnlyList<int[]> generations, int maxPhrase = 90) =>
+        PercentOf(generations, g => EndsInHoltzmanLoop(g, maxPhrase));
 
     /// <summary>Whether the sequence ends with a phrase of ≥ <paramref name="minPhraseLength"/> tokens repeated ≥ <paramref
     /// name="minRepeats"/> times in a row.</summary>
@@ -188,12 +164,17 @@ public static class RepetitionMetrics
     /// <summary>Repetition % = 100 × the fraction of generations that <see cref="EndsInRepetition"/>; TooShort for none.</summary>
     /// <remarks>The simpler criterion of <see cref="EndsInRepetition"/>; Holtzman et al.'s Table 1 figures are by theirs,
     /// <see cref="HoltzmanRepetitionPercent"/>.</remarks>
-    public static MetricValue RepetitionPercent(IReadOnlyList<int[]> generations, int minPhraseLength = 2, int minRepeats = 3)
+    public static MetricValue RepetitionPercent(IReadOnlyList<int[]> generations, int minPhraseLength = 2, int minRepeats = 3) =>
+        PercentOf(generations, g => EndsInRepetition(g, minPhraseLength, minRepeats));
+
+    /// <summary>100 × the fraction of <paramref name="generations"/> that end in a loop by <paramref name="loops"/>;
+    /// TooShort for none.</summary>
+    private static MetricValue PercentOf(IReadOnlyList<int[]> generations, Func<int[], bool> loops)
     {
         ArgumentNullException.ThrowIfNull(generations);
         return generations.Count == 0
             ? MetricValue.Failed(MetricBreakdown.TooShort)
-            : MetricValue.Of(100.0 * generations.Count(g => EndsInRepetition(g, minPhraseLength, minRepeats)) / generations.Count);
+            : MetricValue.Of(100.0 * generations.Count(loops) / generations.Count);
     }
 
     private sealed class NGramComparer : IEqualityComparer<ArraySegment<int>>

@@ -77,13 +77,21 @@ public static class TokenEntropy
 {
     /// <summary>Shannon entropy of a distribution given as log-probabilities, in nats.</summary>
     /// <remarks>H = −Σ_{k: p_k&gt;0} p_k ln p_k (Shannon 1948). −∞ entries contribute 0 (0 ln 0 = 0).</remarks>
-    public static double Entropy(ReadOnlySpan<double> logProbs)
+    public static double Entropy(ReadOnlySpan<double> logProbs) => Entropy<double>(logProbs);
+
+    /// <summary><see cref="Entropy(ReadOnlySpan{double})"/> of float32 log-probabilities (a model's output row), each widened
+    /// exactly and summed in double.</summary>
+    public static double Entropy(ReadOnlySpan<float> logProbs) => Entropy<float>(logProbs);
+
+    private static double Entropy<T>(ReadOnlySpan<T> logProbs)
+        where T : System.Numerics.IFloatingPointIeee754<T>
     {
         var h = 0.0;
-        foreach (var lp in logProbs)
+        foreach (var value in logProbs)
         {
-            if (!double.IsNegativeInfinity(lp))
+            if (!T.IsNegativeInfinity(value))
             {
+                var lp = double.CreateTruncating(value);
                 h -= Math.Exp(lp) * lp;
             }
         }

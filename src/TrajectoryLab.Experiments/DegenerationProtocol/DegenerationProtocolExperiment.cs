@@ -7,6 +7,7 @@
 // References: Welleck et al. (2019), "Neural Text Generation with Unlikelihood Training" (arXiv:1908.04319), §6 and
 // Table 2; Holtzman et al. (2020), "The Curious Case of Neural Text Degeneration" (arXiv:1904.09751), §4 and Table 1.
 using System.Diagnostics;
+using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Torch.Generation;
 
 namespace TrajectoryLab.Experiments.DegenerationProtocol;
@@ -94,7 +95,7 @@ public sealed class DegenerationProtocolExperiment(ProjectPaths paths) : Experim
             for (var b = 0; b < prefixes.Length; b++)
             {
                 var row = step.LogProbs![b]; // [d_vocab]
-                predictions[b][s] = ArgMax(row);
+                predictions[b][s] = Ranking.ArgMax(row);
                 logProb += Finite(row[force[b]], "human continuation", s, b);
             }
         }
@@ -152,15 +153,6 @@ public sealed class DegenerationProtocolExperiment(ProjectPaths paths) : Experim
         for (var b = 0; b < best.Length; b++)
             Finite(best[b].LogProb, $"beam-{width}", o.ContinuationTokens - 1, b);
         return ([.. best.Select(r => r.Tokens)], best.Sum(r => r.LogProb));
-    }
-
-    private static int ArgMax(float[] row)
-    {
-        var best = 0;
-        for (var i = 1; i < row.Length; i++)
-            if (row[i] > row[best])
-                best = i;
-        return best;
     }
 
     /// <summary><paramref name="value"/>, or an error naming the decoder, step and row when it is not finite.</summary>

@@ -12,6 +12,7 @@
 // References: Braverman et al. (2020), "Calibration, Entropy Rates, and Memory in Language Models", ICML
 // (arXiv:1906.05664), the lookahead entropy Ĥ and the calibrated model p̂_α.
 using TrajectoryLab.Core.Metrics;
+using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Sampling;
 
@@ -56,7 +57,7 @@ public static class LookaheadDecoding
         for (var t = 1; t < length; t++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var candidates = trunk.Select(lp => Top(lp, k)).ToArray();
+            var candidates = trunk.Select(lp => Ranking.TopIndices(lp, k)).ToArray();
             var next = new int[rows];
             for (var g = 0; g < groups; g++)
             {
@@ -114,7 +115,7 @@ public static class LookaheadDecoding
         for (var t = 0; t < length; t++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var candidates = trunk.Select(lp => Top(lp, k)).ToArray();
+            var candidates = trunk.Select(lp => Ranking.TopIndices(lp, k)).ToArray();
             var next = new int[rows];
             var others = new (double Mass, double EntropyTerm)[groups];
             for (var g = 0; g < groups; g++)
@@ -194,38 +195,14 @@ public static class LookaheadDecoding
         return [.. output.Select(o => o.Build())];
     }
 
-    /// <summary>The <paramref name="k"/> most probable token ids, most probable first (lower id first among ties).</summary>
-    /// <param name="logProbs">[d_vocab] ln p̂.</param>
-    /// <param name="k">How many.</param>
-    public static int[] Top(float[] logProbs, int k)
-    {
-        if (k == 0)
-            return [];
-        var heap = new PriorityQueue<int, (float, int)>(k + 1); // min-heap on (log p, −id): the weakest kept on top
-        for (var i = 0; i < logProbs.Length; i++)
-        {
-            heap.Enqueue(i, (logProbs[i], -i));
-            if (heap.Count > k)
-                heap.Dequeue();
-        }
-        var top = new int[heap.Count];
-        for (var j = top.Length - 1; j >= 0; j--)
-            top[j] = heap.Dequeue();
-        return top;
-    }
-
     /// <summary>H(p̂) in nats from ln p̂; a non-finite value is an error naming <paramref name="site"/>.</summary>
     /// <param name="logProbs">[d_vocab] ln p̂.</param>
     /// <param name="site">Where it was read, for the error.</param>
     /// <exception cref="InvalidOperationException">The entropy is not finite.</exception>
-    public static double Entropy(float[] logProbs, string site)
-    {
-        var h = 0.0;
-        foreach (var l in logProbs)
-            if (l > float.NegativeInfinity)
-                h -= Math.Exp(l) * l;
-        return double.IsFinite(h) ? h : throw new InvalidOperationException($"entropy at {site} is {h}");
-    }
+    public static double Entropy(float[] logProbs, string site) =>
+        TokenEntropy.Entropy(logProbs) is var h && double.IsFinite(h)
+            ? h
+            : throw new InvalidOperationException($"entropy at {site} is {h}");
 
     /// <summary>A token drawn from p̂ restricted to the non-candidates, their mass and −Σ p̂ ln p̂ over them; the first
     /// candidate when they hold no mass.</summary>

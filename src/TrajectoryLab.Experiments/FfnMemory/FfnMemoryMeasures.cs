@@ -227,23 +227,6 @@ public static class FfnMemoryMeasures
     {
         if (values.Any(v => !float.IsFinite(v)))
             throw new ArgumentException("a value's logits through the head are not finite");
-        k = Math.Min(k, values.Length);
-        var top = new int[k]; // indices, values[top[0]] ≥ values[top[1]] ≥ …
-        var count = 0;
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (count == k && values[i] <= values[top[k - 1]])
-                continue; // not above the smallest kept: an equal later index loses the tie
-            var at = Math.Min(count, k - 1);
-            while (at > 0 && values[top[at - 1]] < values[i])
-            {
-                top[at] = top[at - 1];
-                at--;
-            }
-            if (count < k)
-                count++;
-            top[at] = i;
-        }
-        return top;
+        return Ranking.TopIndices(values, k);
     }
 }

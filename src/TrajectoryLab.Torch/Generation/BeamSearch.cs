@@ -85,9 +85,10 @@ public static class BeamSearch
             }
             beams = [.. parents.Select((parent, r) => beams[parent].Append(tokens[r]).ToArray())];
             scores = next;
+            if (step + 1 == newTokens)
+                break; // the beams are complete: nothing reads the re-ordered state
             session.ReorderRows(parents, tokens);
-            if (step + 1 < newTokens)
-                result = session.Step();
+            result = session.Step();
         }
         return
         [

@@ -180,12 +180,7 @@ public sealed class GenerationSession : IDisposable
                     nameof(sources)
                 );
         }
-        using (var scope = NewDisposeScope())
-        {
-            var index = tensor(sources.Select(s => (long)s).ToArray(), [Batch], ScalarType.Int64, _model.Device); // [batch]
-            _cache.CopyRows(index, _lastStart, Length - 1);
-            _sampler!.CopyRows(index);
-        }
+        CopyState(sources, _lastStart);
         _tokens = [.. sources.Select(s => new List<int>(_tokens[s]))];
         _pending = [.. sources.Select(s => _pending[s])];
         if (next is null)
@@ -195,7 +190,7 @@ public sealed class GenerationSession : IDisposable
     }
 
     /// <summary>Re-orders the rows between steps: row i continues from row <paramref name="parents"/>[i] as it stood after
-    /// the last step: its model state (every layer's, <see cref="ModelState.ReorderRows"/>), its context
+    /// the last step: its model state (every layer's, every column: <see cref="ModelState.CopyRows"/> from column 0), its context
     /// (<see cref="Tokens"/>), its repetition context, and the token chosen last, which the next step reads — replaced by
     /// <paramref name="pending"/>[i] when given (beam search: beam i extends parent row parents[i] by token pending[i]).
     /// A row may be copied to several rows or dropped. What stays with the row position: its sampler, its random stream id,
@@ -224,15 +219,22 @@ public sealed class GenerationSession : IDisposable
                 throw new ArgumentException($"{pending.Length} pending tokens for a batch of {batch}", nameof(pending));
             CheckIds(pending, nameof(pending));
         }
-        using (var scope = NewDisposeScope())
-        {
-            var index = tensor(parents.Select(p => (long)p).ToArray(), [batch], ScalarType.Int64, _model.Device); // [batch]
-            _cache.ReorderRows(index, Length - 1);
-            _sampler!.CopyRows(index);
-        }
+        CopyState(parents, 0);
         var chosen = pending ?? [.. parents.Select(p => _pending[p])];
         _tokens = [.. parents.Select((p, i) => new List<int>(_tokens[p].Take(_tokens[p].Count - 1)) { chosen[i] })];
         _pending = [.. chosen];
+    }
+
+    /// <summary>Row b's model state (columns <paramref name="from"/> … Length − 2, every column the passes wrote from there;
+    /// a recurrent layer's whole state) and repetition context become row sources[b]'s.</summary>
+    /// <param name="sources">[batch] row ids, checked by the caller.</param>
+    /// <param name="from">First column that may differ between the rows.</param>
+    private void CopyState(int[] sources, long from)
+    {
+        using var scope = NewDisposeScope();
+        var index = tensor(sources.Select(s => (long)s).ToArray(), [Batch], ScalarType.Int64, _model.Device); // [batch]
+        _cache!.CopyRows(index, from, Length - 1);
+        _sampler!.CopyRows(index);
     }
 
     /// <summary>Activates <paramref name="intervention"/> from the next step on (after <see cref="Prefill"/>; interventions

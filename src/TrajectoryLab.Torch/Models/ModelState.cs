@@ -116,33 +116,6 @@ internal sealed class ModelState : IDisposable
             layer.CopyRows(sources, from, length);
     }
 
-    /// <summary>Re-orders the rows of every layer: row i becomes what row index[i] was, every column written so far
-    /// (<see cref="ILayerState.CopyRows"/> from column 0; beam search, where beam i continues from its parent row
-    /// index[i]; a row may be copied to several rows or dropped). Rows must keep their left padding: index[i] must have
-    /// row i's padding (a pad is part of a row's positions, and the hooks and masks of later passes read it by row).</summary>
-    /// <param name="index">[batch] int64 row ids in [0, batch), on the state's device.</param>
-    /// <param name="length">Positions written so far.</param>
-    /// <exception cref="ArgumentException">An index of the wrong shape or dtype, a row id out of range, or one whose padding
-    /// differs from the row it would fill.</exception>
-    public void ReorderRows(Tensor index, long length)
-    {
-        if (index.dtype != ScalarType.Int64 || index.shape.Length != 1 || index.shape[0] != Batch)
-            throw new ArgumentException(
-                $"a row index must be [{Batch}] int64, is [{string.Join(", ", index.shape)}] {index.dtype}",
-                nameof(index)
-            );
-        var rows = index.cpu().data<long>().ToArray(); // [batch]
-        if (rows.FirstOrDefault(r => r < 0 || r >= Batch, -1) is var bad and not -1)
-            throw new ArgumentException($"row id {bad} is outside [0, {Batch})", nameof(index));
-        for (var i = 0; i < rows.Length; i++)
-            if (LeftPad[(int)rows[i]] != LeftPad[i])
-                throw new ArgumentException(
-                    $"row {rows[i]} (left padding {LeftPad[(int)rows[i]]}) cannot move to row {i} (left padding {LeftPad[i]})",
-                    nameof(index)
-                );
-        CopyRows(index, 0, length);
-    }
-
     /// <summary>Frees every layer's buffers.</summary>
     public void Dispose()
     {

@@ -1,8 +1,9 @@
 // entropy-rate-drift's lookahead decoding on a tiny random Llama, each check with an outcome that can be wrong: the
 // batched lookahead (k + 1 rows per text, CopyRows between passes) gives the candidates, their log-probabilities and
 // lookahead entropies that one fresh session per prefix and candidate gives; the calibrated sampler at α = 0 is ancestral
-// sampling (its surprisal is the model's, exactly, and its entropy the model's); Top orders by probability, ties by id.
+// sampling (its surprisal is the model's, exactly, and its entropy the model's); Ranking.TopIndices (the candidates) orders by probability, ties by id.
 // References: Braverman et al. (2020), "Calibration, Entropy Rates, and Memory in Language Models", ICML (arXiv:1906.05664).
+using TrajectoryLab.Core.Statistics;
 using TrajectoryLab.Experiments.EntropyRateDrift;
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
@@ -34,7 +35,7 @@ public sealed class EntropyRateDriftTests
             {
                 var x = positions[g][t - 1];
                 var lp = NextLogProbs(model, texts[g][..t]);
-                var top = LookaheadDecoding.Top(lp, k);
+                var top = Ranking.TopIndices(lp, k);
                 Assert.Equal(Array.IndexOf(top, texts[g][t]), x.Target);
                 Assert.Equal(lp[texts[g][t]], x.TargetLogProb, 1e-5);
                 for (var j = 0; j < k; j++)
@@ -108,7 +109,7 @@ public sealed class EntropyRateDriftTests
     public void TopOrdersByProbabilityThenById()
     {
         float[] lp = [-3, -1, -2, -1, -5];
-        Assert.Equal([1, 3, 2], LookaheadDecoding.Top(lp, 3));
-        Assert.Empty(LookaheadDecoding.Top(lp, 0));
+        Assert.Equal([1, 3, 2], Ranking.TopIndices(lp, 3));
+        Assert.Empty(Ranking.TopIndices(lp, 0));
     }
 }

@@ -1,5 +1,5 @@
-// Beam search and the row re-ordering it rests on (GenerationSession.ReorderRows → ModelState.ReorderRows → every layer's
-// ILayerState.CopyRows from column 0). Re-ordering the rows mid-run and stepping on gives each row the logits of one cache-free pass
+// Beam search and the row re-ordering it rests on (GenerationSession.ReorderRows → every layer's ILayerState.CopyRows
+// from column 0). Re-ordering the rows mid-run and stepping on gives each row the logits of one cache-free pass
 // over its re-ordered context, for a full KV cache (Llama), a sliding-window cache whose old columns move (Mistral, window
 // 3) and a recurrent state (Mamba). Beam width 1 is greedy decoding exactly; a wider beam's reported log-prob is the
 // model's log-prob of its tokens and, at these seeds, at least greedy's; with width = vocab² on a vocabulary of 8 and 3

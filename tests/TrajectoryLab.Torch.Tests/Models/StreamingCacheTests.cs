@@ -250,7 +250,7 @@ public sealed class StreamingCacheTests(ITestOutputHelper output)
         for (var column = 3; column < 12; column++)
             model.Forward(tensor(contexts.Select(c => c[column]).ToArray(), [3, 1]), state, column, lastPositionOnly: true);
         long[] parents = [2, 0, 0];
-        state.ReorderRows(tensor(parents), 12);
+        state.CopyRows(tensor(parents), 0, 12); // what GenerationSession.ReorderRows does
         var logits = model.Forward(tensor(new long[] { 7, 7, 7 }, [3, 1]), state, 12, lastPositionOnly: true); // [3, 1, d_vocab]
         for (var row = 0; row < 3; row++)
         {
