@@ -2,7 +2,7 @@
 // batch rows through the KV cache, then QR of the observed deviations and the re-combination of every cache deviation)
 // relative to one plain teacher-forced decoding step of a single trajectory at the same positions, measured in the same
 // run on the default model, for k = 1, 4, 16, 64; SpectrumBenchReport splits it into the batch forward and the QR +
-// re-combination, and reads it against the target (k = 16 costs at most 4× one decoding step on CPU).
+// re-combination, and reads it against the target (k = 16 costs at most 3× one decoding step on CPU, its propagation at most 2×).
 // References: Benettin et al. (1980), Meccanica 15:9 (tangents + QR); SpectrumBenchmark (src/TrajectoryLab.Torch/Bench)
 // for what each figure times.
 using Microsoft.Extensions.Logging;

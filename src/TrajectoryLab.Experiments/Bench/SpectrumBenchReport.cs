@@ -90,7 +90,7 @@ public static class SpectrumBenchReport
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"The issue asks that a spectrum step with k = {o.TargetDirections} cost at most {o.TargetRatio:G3}× one decoding step on "
-                    + $"CPU."
+                    + $"CPU with QR and re-combination every step, and its propagation alone at most {o.TargetPropagationRatio:G3}×."
             )
         );
         report.Numbers(
@@ -111,8 +111,8 @@ public static class SpectrumBenchReport
                         string.Create(
                             CultureInfo.InvariantCulture,
                             $"{target.ForwardMilliseconds / decode:F2}× (the batched propagation of the tangents; "
-                                + $"target ≤ {o.TargetRatio:G3}×: "
-                                + $"{(target.ForwardMilliseconds / decode <= o.TargetRatio ? "met" : "NOT met")})"
+                                + $"target ≤ {o.TargetPropagationRatio:G3}×: "
+                                + $"{(target.ForwardMilliseconds / decode <= o.TargetPropagationRatio ? "met" : "NOT met")})"
                         )
                     ),
                     new KeyValue(

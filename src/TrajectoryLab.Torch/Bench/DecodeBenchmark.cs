@@ -15,19 +15,25 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="NewTokens">Tokens generated per trajectory.</param>
 /// <param name="TokensPerSecond">Aggregate generated tokens per second (best of the repeats).</param>
 /// <param name="MillisecondsPerStep">Wall time of one decoding step for the whole batch.</param>
-/// <param name="UnblockedTokensPerSecond">The same with <see cref="WeightProduct"/>'s column blocking off (plain x·W): the
-/// baseline measured in the same run.</param>
+/// <param name="LibTorchTokensPerSecond">The same with every product in libtorch (<see cref="WeightProduct.LibTorchOnly"/>:
+/// the column-blocked matmul the model used before the C# kernel): the baseline measured in the same run.</param>
 public sealed record DecodeMeasurement(
     int Batch,
     int NewTokens,
     double TokensPerSecond,
     double MillisecondsPerStep,
-    double UnblockedTokensPerSecond
+    double LibTorchTokensPerSecond
 );
 
 /// <summary>Prefill of <paramref name="Tokens"/> positions in one forward pass, with the head at the last position (what a
-/// generation session runs) and, as the same-run baseline, at every position.</summary>
-public sealed record PrefillMeasurement(int Tokens, double TokensPerSecond, double Milliseconds, double AllPositionsTokensPerSecond);
+/// generation session runs) and, as same-run baselines, at every position and with every product in libtorch.</summary>
+public sealed record PrefillMeasurement(
+    int Tokens,
+    double TokensPerSecond,
+    double Milliseconds,
+    double AllPositionsTokensPerSecond,
+    double LibTorchTokensPerSecond = double.NaN
+);
 
 /// <summary>Everything one decode benchmark run measured.</summary>
 /// <param name="Parameters">Number of model parameters.</param>
@@ -105,7 +111,7 @@ public static class DecodeBenchmark
         foreach (var batch in batches)
         {
             progress?.Invoke($"decode batch {batch}");
-            var unblocked = Unblocked(() =>
+            var libTorch = LibTorchProducts(() =>
                 MachineBaselines.Best(repeats, () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed))
             );
             var seconds = MachineBaselines.Best(
@@ -123,13 +129,16 @@ public static class DecodeBenchmark
                     newTokens,
                     batch * newTokens / seconds,
                     seconds / newTokens * 1e3,
-                    batch * newTokens / unblocked
+                    batch * newTokens / libTorch
                 )
             );
         }
         progress?.Invoke("prefill");
         var prefillSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: true));
         var allPositionsSeconds = MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: false));
+        var libTorchPrefillSeconds = LibTorchProducts(() =>
+            MachineBaselines.Best(repeats, () => Prefill(model, prefillTokens, seed, lastPositionOnly: true))
+        );
         return new DecodeBenchmarkResult(
             parameters,
             streamed * sizeof(float),
@@ -139,7 +148,8 @@ public static class DecodeBenchmark
                 prefillTokens,
                 prefillTokens / prefillSeconds,
                 prefillSeconds * 1e3,
-                prefillTokens / allPositionsSeconds
+                prefillTokens / allPositionsSeconds,
+                prefillTokens / libTorchPrefillSeconds
             ),
             machine,
             PeakResidentMiB(),
@@ -234,19 +244,11 @@ public static class DecodeBenchmark
                 .Select(p => ((int)p.parameter.shape[1], (int)p.parameter.shape[0])), // stored [in, out]
         ];
 
-    /// <summary>Runs <paramref name="measure"/> with the column-blocked weight product turned off.</summary>
-    static double Unblocked(Func<double> measure)
+    /// <summary>Runs <paramref name="measure"/> with every product in libtorch (the path before the C# kernel).</summary>
+    static double LibTorchProducts(Func<double> measure)
     {
-        var blocks = WeightProduct.Blocks;
-        WeightProduct.Blocks = 1;
-        try
-        {
-            return measure();
-        }
-        finally
-        {
-            WeightProduct.Blocks = blocks;
-        }
+        using var libTorch = WeightProduct.LibTorchOnly();
+        return measure();
     }
 
     /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step (the work

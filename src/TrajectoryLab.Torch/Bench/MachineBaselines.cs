@@ -11,8 +11,19 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="BandwidthGBps">Streaming read bandwidth (sum over a tensor far larger than the caches), GB/s.</param>
 /// <param name="MatmulGflops">fp32 matrix-multiply throughput on square matrices, GFLOP/s.</param>
 /// <param name="Threads">libtorch intra-op threads during the measurement.</param>
-public sealed record MachineBaselines(double CallMicroseconds, double BandwidthGBps, double MatmulGflops, int Threads)
+/// <param name="KernelGflops">The same product by the model's C# kernel (Kernels/SimdGemm.cs, through WeightProduct),
+/// GFLOP/s; NaN where the kernel does not run (no 512-bit vectors).</param>
+public sealed record MachineBaselines(
+    double CallMicroseconds,
+    double BandwidthGBps,
+    double MatmulGflops,
+    int Threads,
+    double KernelGflops = double.NaN
+)
 {
+    /// <summary>The faster of the two fp32 products: the rate the arithmetic floor is computed with.</summary>
+    public double BestGflops => double.IsFinite(KernelGflops) ? Math.Max(MatmulGflops, KernelGflops) : MatmulGflops;
+
     /// <summary>Measures the three floors; each is the best of <paramref name="repeats"/> timings (least disturbed by noise).</summary>
     public static MachineBaselines Measure(int repeats = 5, long streamBytes = 512L << 20, int matmulSize = 1024)
     {
@@ -33,12 +44,16 @@ public sealed record MachineBaselines(double CallMicroseconds, double BandwidthG
         var a = randn(matmulSize, matmulSize); // [n, n]
         var b = randn(matmulSize, matmulSize); // [n, n]
         var matmulSeconds = Best(repeats, () => a.matmul(b).sum().item<float>());
+        double kernelSeconds = double.NaN;
+        if (Kernels.SimdGemm.Supported && Kernels.TensorMemory.Available)
+            kernelSeconds = Best(repeats, () => Models.WeightProduct.Apply(a, b).sum().item<float>());
 
         return new MachineBaselines(
             CallMicroseconds: callSeconds / calls * 1e6,
             BandwidthGBps: streamBytes / streamSeconds / 1e9,
             MatmulGflops: 2.0 * matmulSize * matmulSize * matmulSize / matmulSeconds / 1e9,
-            Threads: get_num_threads()
+            Threads: get_num_threads(),
+            KernelGflops: 2.0 * matmulSize * matmulSize * matmulSize / kernelSeconds / 1e9
         );
     }
 

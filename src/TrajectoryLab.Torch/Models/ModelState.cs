@@ -199,6 +199,8 @@ internal sealed class AttentionCache : IAttentionState
         // Three passes over the rows: the deviations (subtracted explicitly, so float32 keeps their digits), the product
         // with the reference added in the same kernel, the copy back. The state is strided (a window of its slots), so
         // fewer passes is what makes this fast; it had five, one of them a hidden reshape copy.
+        if (count <= 0 || MixInPlace(buffer, mix, offset, count))
+            return;
         using var scope = NewDisposeScope();
         var k = buffer.shape[0] - 1;
         var used = buffer.narrow(2, offset, count); // [1 + k, kv_heads, count, d_head]
@@ -207,6 +209,43 @@ internal sealed class AttentionCache : IAttentionState
         var deviations = rows.sub(reference).view(k, -1); // [k, kv_heads · count · d_head], contiguous
         var mixed = addmm(reference.reshape(1, -1), mix.t(), deviations, beta: 1, alpha: 1); // [k, …] = reference + mixᵀ · deviations
         rows.copy_(mixed.view(rows.shape));
+    }
+
+    /// <summary><see cref="Mix"/> by the one-pass C# kernel (Kernels/DeviationMix.cs) on a float32 CPU buffer whose last
+    /// axis is contiguous, outside autograd; false (nothing done) where it does not apply.</summary>
+    private static unsafe bool MixInPlace(Tensor buffer, Tensor mix, long offset, long count)
+    {
+        var k = buffer.shape[0] - 1;
+        if (
+            !WeightProduct.KernelAllowed
+            || !Kernels.SimdGemm.Supported
+            || !Kernels.TensorMemory.Available
+            || k < 1
+            || k > Kernels.DeviationMix.MaxDirections
+            || buffer.dtype != ScalarType.Float32
+            || !buffer.is_cpu()
+            || buffer.stride(3) != 1
+            || is_grad_enabled() && buffer.requires_grad
+        )
+            return false;
+        using var scope = NewDisposeScope();
+        var weights = mix.to_type(ScalarType.Float32).cpu().contiguous(); // [k, k]
+        Kernels.DeviationMix.Apply(
+            Kernels.TensorMemory.Floats(buffer),
+            buffer.stride(0),
+            buffer.stride(1),
+            buffer.stride(2),
+            (int)buffer.shape[1],
+            offset,
+            count,
+            (int)buffer.shape[3],
+            (int)k,
+            Kernels.TensorMemory.Floats(weights),
+            get_num_threads()
+        );
+        GC.KeepAlive(buffer);
+        GC.KeepAlive(weights);
+        return true;
     }
 
     /// <summary>Frees the buffers.</summary>

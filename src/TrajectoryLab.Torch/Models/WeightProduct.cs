@@ -1,9 +1,16 @@
-// x W for a weight stored [in, out], the one product every projection, MLP and head uses. For a few rows (decoding) it
-// runs as one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no copy), because MKL runs a
-// product with few rows on a single thread whatever set_num_threads says, while libtorch spreads the k blocks of a
-// batched product over the cores (docs/performance.md). Same dot products, so the result is the same up to
-// floating-point summation order. On a GPU the plain product is used: one kernel already fills the device, and the
-// blocked view would cost a permute copy per product. Reference: the roofline argument in MachineBaselines.cs.
+// x W for a weight stored [in, out], the one product every projection, MLP and head uses. Three ways, the first that
+// applies:
+//  1. Inference on a CPU with 512-bit vectors (grad mode off, float32): the C# kernel SimdGemm on the tensors' memory, both
+//     cores streaming their own columns of W. One native call allocates y; no libtorch product runs.
+//  2. Few rows otherwise on a CPU: one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no
+//     copy), because MKL runs a product with few rows on a single thread whatever set_num_threads says, while libtorch
+//     spreads the k blocks of a batched product over the cores.
+//  3. The plain matmul: on a GPU (one kernel already fills the device), with autograd (the double-VJP of the dynamics
+//     code differentiates through it), or for many rows when the kernel is off.
+// All three compute the same dot products, so their results agree up to floating-point summation order (tested).
+// References: docs/performance.md; the roofline argument in MachineBaselines.cs.
+using System.Runtime.CompilerServices;
+using TrajectoryLab.Torch.Kernels;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -17,11 +24,25 @@ internal static class WeightProduct
     /// <summary>Column blocks of the blocked product (the cores it spreads over); 1 turns it off, e.g. for a baseline.</summary>
     public static int Blocks { get; set; } = 2;
 
+    /// <summary>False on this thread while <see cref="LibTorchOnly"/> is in force: every product goes to libtorch (the
+    /// baseline of the kernel's tests and benchmarks). Per thread, so one test's baseline does not change another's
+    /// arithmetic.</summary>
+    [ThreadStatic]
+    private static bool _libTorchOnly;
+
+    /// <summary>Whether products on this thread may use the C# kernel.</summary>
+    public static bool KernelAllowed => !_libTorchOnly;
+
+    /// <summary>Sends every product made on this thread to libtorch until disposed.</summary>
+    public static IDisposable LibTorchOnly() => new LibTorchScope();
+
     /// <param name="x">[..., in]</param>
     /// <param name="w">[in, out], contiguous.</param>
     /// <returns>[..., out]</returns>
     public static Tensor Apply(Tensor x, Tensor w)
     {
+        if (Kernel(x, w) is { } y)
+            return y;
         long input = w.shape[0],
             output = w.shape[1],
             rows = x.numel() / input;
@@ -34,5 +55,69 @@ internal static class WeightProduct
         var shape = x.shape.ToArray();
         shape[^1] = output;
         return parts.permute(1, 0, 2).reshape(shape); // [..., out]
+    }
+
+    /// <summary>x W by <see cref="SimdGemm"/>, or null when the kernel does not apply (see the file header).</summary>
+    /// <param name="x">[..., in]</param>
+    /// <param name="w">[in, out]</param>
+    /// <returns>[..., out], or null.</returns>
+    private static unsafe Tensor? Kernel(Tensor x, Tensor w)
+    {
+        if (_libTorchOnly || !SimdGemm.Supported || !TensorMemory.Available)
+            return null;
+        var facts = Facts.GetValue(w, WeightFacts.Of);
+        if (!facts.Usable || is_grad_enabled() || x.dtype != ScalarType.Float32 || !x.is_cpu())
+            return null;
+        var shape = x.shape;
+        if (shape.Length == 0 || shape[^1] != facts.Input)
+            return null; // libtorch's matmul names the mismatch
+        var source = x.contiguous(); // [..., in]
+        long rows = source.numel() / facts.Input;
+        if (rows > int.MaxValue)
+            return null;
+        shape[^1] = facts.Output;
+        var y = empty(shape, ScalarType.Float32); // [..., out]
+        SimdGemm.Multiply(
+            TensorMemory.Floats(source),
+            facts.Input,
+            TensorMemory.Floats(w),
+            TensorMemory.Floats(y),
+            (int)rows,
+            (int)facts.Input,
+            (int)facts.Output,
+            get_num_threads()
+        );
+        GC.KeepAlive(source); // the kernel read their memory: not one of them may be finalised before it ends
+        GC.KeepAlive(w);
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>What the kernel needs to know of a weight, read once per weight tensor (a moved or cast weight is a new
+    /// tensor object, so it gets its own entry).</summary>
+    private static readonly ConditionalWeakTable<Tensor, WeightFacts> Facts = new();
+
+    private sealed record WeightFacts(bool Usable, long Input, long Output)
+    {
+        public static WeightFacts Of(Tensor w)
+        {
+            var usable =
+                w.dim() == 2
+                && w.dtype == ScalarType.Float32
+                && w.device_type == TorchSharp.DeviceType.CPU
+                && w.is_contiguous()
+                && w.shape[0] <= int.MaxValue
+                && w.shape[1] <= int.MaxValue;
+            return usable ? new WeightFacts(true, w.shape[0], w.shape[1]) : new WeightFacts(false, 0, 0);
+        }
+    }
+
+    private sealed class LibTorchScope : IDisposable
+    {
+        private readonly bool _previous = _libTorchOnly;
+
+        public LibTorchScope() => _libTorchOnly = true;
+
+        public void Dispose() => _libTorchOnly = _previous;
     }
 }

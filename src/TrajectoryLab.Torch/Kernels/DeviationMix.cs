@@ -1,0 +1,101 @@
+// The re-combination of tangent deviations in a key–value buffer, in one pass over its memory: for every slot and head,
+// the k perturbed rows' deviations from the reference row, dev_j = row_j − row_0, become row_0 + Σ_j mix[j, i]·dev_j in
+// row i. The libtorch version makes three passes over the strided buffer (subtract, addmm, copy back); this reads each
+// float once and writes each perturbed one once, sixteen positions at a time with the k deviations held in registers or
+// on the stack. The buffer's last axis must be contiguous; any other strides are followed.
+// Reference: Benettin et al. (1980), Meccanica 15:9 (the tangent re-orthonormalisation this serves); docs/performance.md.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace TrajectoryLab.Torch.Kernels;
+
+/// <summary>row_i ← row_0 + Σ_j mix[j, i] (row_j − row_0), i, j = 1 … k, over a strided [1 + k, heads, slots, d] buffer.</summary>
+internal static unsafe class DeviationMix
+{
+    /// <summary>Most deviations the kernel holds on its stack; larger k uses libtorch.</summary>
+    public const int MaxDirections = 256;
+
+    private const int Lanes = 16;
+
+    /// <summary>Mixes slots <paramref name="offset"/> … offset + count − 1 of every head.</summary>
+    /// <param name="buffer">Element [0, 0, 0, 0] of the buffer.</param>
+    /// <param name="rowStride">Floats between rows (axis 0).</param>
+    /// <param name="headStride">Floats between heads (axis 1).</param>
+    /// <param name="slotStride">Floats between slots (axis 2).</param>
+    /// <param name="heads">Heads.</param>
+    /// <param name="offset">First slot mixed.</param>
+    /// <param name="count">Slots mixed.</param>
+    /// <param name="width">Floats per slot and head (axis 3, contiguous).</param>
+    /// <param name="k">Perturbed rows (the buffer has 1 + k).</param>
+    /// <param name="mix">[k, k] row-major: mix[j·k + i] multiplies deviation j in row i.</param>
+    /// <param name="threads">Threads sharing the slots.</param>
+    public static void Apply(
+        float* buffer,
+        long rowStride,
+        long headStride,
+        long slotStride,
+        int heads,
+        long offset,
+        long count,
+        int width,
+        int k,
+        float* mix,
+        int threads
+    )
+    {
+        if (count <= 0 || heads <= 0 || k <= 0)
+            return;
+        long runs = heads * count; // (head, slot) pairs, each a contiguous run of `width` floats per row
+        int parts = (int)Math.Clamp(Math.Min(threads, runs), 1, KernelWorkers.MaxParts);
+        nint at = (nint)buffer,
+            mixAt = (nint)mix;
+        KernelWorkers.Run(parts, p =>
+        {
+            long from = runs * p / parts,
+                to = runs * (p + 1) / parts;
+            for (long run = from; run < to; run++)
+            {
+                long head = run / count,
+                    slot = offset + run % count;
+                Run((float*)at + head * headStride + slot * slotStride, rowStride, width, k, (float*)mixAt);
+            }
+        });
+    }
+
+    /// <summary>One (head, slot): <paramref name="width"/> floats in each of the 1 + k rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run(float* reference, long rowStride, int width, int k, float* mix)
+    {
+        var deviations = stackalloc Vector512<float>[k];
+        int v = 0;
+        for (; v + Lanes <= width; v += Lanes)
+        {
+            var r0 = Vector512.Load(reference + v);
+            for (int j = 0; j < k; j++)
+                deviations[j] = Vector512.Load(reference + (j + 1) * rowStride + v) - r0;
+            for (int i = 0; i < k; i++)
+            {
+                var sum = r0;
+                for (int j = 0; j < k; j++)
+                    sum = Vector512.FusedMultiplyAdd(deviations[j], Vector512.Create(mix[j * k + i]), sum);
+                sum.Store(reference + (i + 1) * rowStride + v);
+            }
+        }
+        if (v == width)
+            return;
+        var tail = stackalloc float[k];
+        for (; v < width; v++)
+        {
+            var r0 = reference[v];
+            for (int j = 0; j < k; j++)
+                tail[j] = reference[(j + 1) * rowStride + v] - r0;
+            for (int i = 0; i < k; i++)
+            {
+                var sum = r0;
+                for (int j = 0; j < k; j++)
+                    sum = MathF.FusedMultiplyAdd(tail[j], mix[j * k + i], sum);
+                reference[(i + 1) * rowStride + v] = sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// The threads the CPU kernels share their work with. A decoding step makes a few dozen products, each tens of
+// microseconds long, with short libtorch calls between them; waking a thread-pool thread for each (Parallel.For) cost
+// about as much as the product itself and, measured with perf, most of the time went to the pool's hand-off. These
+// workers are started once, spin for a short while after each job (so the next product of the same step finds them
+// awake) and then sleep on a semaphore until the next job. The caller runs part 0 itself. One caller at a time: a second
+// thread that asks while the workers are busy runs its job alone, on its own thread, with the same result (the kernels'
+// arithmetic does not depend on which thread runs a part).
+// Reference: the same spin-then-block hand-off is used by llama.cpp's ggml thread pool and by OpenMP runtimes
+// (OMP_WAIT_POLICY, GOMP_SPINCOUNT).
+using System.Diagnostics;
+
+namespace TrajectoryLab.Torch.Kernels;
+
+/// <summary>Runs part p of a job, p = 0 … parts − 1, on persistent worker threads and the caller.</summary>
+internal static class KernelWorkers
+{
+    /// <summary>Most parts a job can have.</summary>
+    public const int MaxParts = 64;
+
+    private static readonly long SpinTicks = Stopwatch.Frequency / 4000; // 250 µs of spinning before a worker sleeps
+    private static readonly object Gate = new();
+    private static readonly Worker[] Workers = new Worker[MaxParts];
+    private static int _pending;
+    private static Action<int>? _body;
+
+    /// <summary>Runs <paramref name="body"/>(p) for p = 0 … parts − 1 and returns when all have finished; p = 0 runs on the
+    /// calling thread. Exceptions in a part are not expected (the kernels only do arithmetic) and end the process.</summary>
+    public static void Run(int parts, Action<int> body)
+    {
+        parts = Math.Clamp(parts, 1, MaxParts);
+        if (parts == 1 || !Monitor.TryEnter(Gate))
+        {
+            for (int p = 0; p < parts; p++)
+                body(p);
+            return;
+        }
+        try
+        {
+            for (int p = 1; p < parts; p++)
+                Workers[p] ??= new Worker(p);
+            _body = body;
+            Volatile.Write(ref _pending, parts - 1);
+            for (int p = 1; p < parts; p++)
+                Workers[p].Post(); // a full fence: the worker sees _body and _pending
+            body(0);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) > 0)
+                spin.SpinOnce(sleep1Threshold: -1);
+            _body = null;
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private sealed class Worker
+    {
+        private readonly int _part;
+        private readonly SemaphoreSlim _signal = new(0);
+        private int _sleeping; // 1 while the worker has announced that it will wait on _signal
+        private long _ticket; // jobs posted to this worker; it runs one each time the count moves
+
+        public Worker(int part)
+        {
+            _part = part;
+            new Thread(Loop) { IsBackground = true, Name = $"kernel worker {part}" }.Start();
+        }
+
+        /// <summary>Gives the worker the current job (its part of it) and releases it if it sleeps.</summary>
+        public void Post()
+        {
+            Interlocked.Increment(ref _ticket);
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+                _signal.Release();
+        }
+
+        private void Loop()
+        {
+            long seen = 0;
+            while (true)
+            {
+                long until = Stopwatch.GetTimestamp() + SpinTicks;
+                long now;
+                while ((now = Volatile.Read(ref _ticket)) == seen)
+                {
+                    if (Stopwatch.GetTimestamp() < until)
+                    {
+                        Thread.SpinWait(20);
+                        continue;
+                    }
+                    Interlocked.Exchange(ref _sleeping, 1); // a full fence: the ticket is read after this is visible
+                    if (Volatile.Read(ref _ticket) != seen && Interlocked.Exchange(ref _sleeping, 0) == 1)
+                        continue; // a job arrived before the caller saw this worker asleep: take it without waiting
+                    _signal.Wait(); // woken by Wake (which cleared _sleeping), or consuming the release it already made
+                    until = Stopwatch.GetTimestamp() + SpinTicks;
+                }
+                seen = now;
+                _body!(_part);
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+}

@@ -1,0 +1,409 @@
+// y = x W for a float32 weight W stored [in, out] row-major and a few or many rows of x: the CPU kernel behind
+// WeightProduct for inference. Each thread owns a contiguous range of output columns (so each streams its own part of W,
+// and no two threads write the same cache line), cut into tiles of 64 columns (four 512-bit vectors). A tile is computed
+// for 6 rows at a time with 24 vector accumulators held in registers while the loop runs down W's rows: per row i of W,
+// four vector loads of W and one broadcast of x[r, i] per row r feed 24 fused multiply-adds. One row alone uses a
+// 128-column tile (eight accumulators), since it is bound by streaming W, not by arithmetic. A 16-column vector tile
+// and a scalar loop finish widths that are not multiples of 64.
+// Every output element is one sequential chain of fused multiply-adds over i = 0 … in − 1, whatever the path, the row
+// block or the thread count: a row's result does not depend on the other rows of the batch or on the threads (batch- and
+// thread-invariant), so a reference row decoded alongside k perturbed copies computes exactly what it computes alone.
+// References: Goto & van de Geijn (2008), "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3) (register
+// blocking of the micro-kernel); Karpathy (2023), llama2.c run.c (the matrix-vector loop it replaces); docs/performance.md.
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace TrajectoryLab.Torch.Kernels;
+
+/// <summary>Row-major single-precision y = x W on the CPU with 512-bit vectors, spread over threads by output columns.</summary>
+internal static unsafe class SimdGemm
+{
+    private const int Lanes = 16; // floats in a 512-bit vector
+    private const int Tile = 4 * Lanes; // columns of the 6-row micro-kernel
+    private const int RowBlock = 6; // rows of the micro-kernel
+    private const int StreamedRows = 4; // at most this many rows stream W; more are packed
+    private const int PackRows = 256; // rows of W per packed block
+    private const int PackColumns = 256; // columns of W per packed block (256 × 256 floats = 256 KiB, in L2)
+
+    [ThreadStatic]
+    private static float[]? _packBuffer; // each thread packs its own blocks
+
+    [ThreadStatic]
+    private static float[]? _partials; // the calling thread's buffer for the other threads' partial sums
+
+    /// <summary>Whether this CPU runs 512-bit vectors in hardware (the kernel is used only then).</summary>
+    public static bool Supported => Vector512.IsHardwareAccelerated;
+
+    /// <summary>y[r, o] = Σ_i x[r, i] · w[i, o] for r &lt; rows, o &lt; output.</summary>
+    /// <param name="x">[rows, ·] with row r starting at x + r·xStride, its first <paramref name="input"/> floats read.</param>
+    /// <param name="xStride">Floats from one row of x to the next.</param>
+    /// <param name="w">[input, output], contiguous.</param>
+    /// <param name="y">[rows, output], contiguous; overwritten.</param>
+    /// <param name="rows">Rows of x and y.</param>
+    /// <param name="input">Rows of w.</param>
+    /// <param name="output">Columns of w and y.</param>
+    /// <param name="threads">Threads sharing the work (at most 64).</param>
+    public static void Multiply(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads)
+    {
+        if (rows <= 0 || output <= 0)
+            return;
+        threads = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
+        if (rows <= StreamedRows)
+            SplitRowsOfW(x, xStride, w, y, rows, input, output, Math.Min(threads, Math.Max(1, input / 16)));
+        else
+            SplitColumns(x, xStride, w, y, rows, input, output, Math.Min(threads, (output + Tile - 1) / Tile));
+    }
+
+    /// <summary>Few rows, bound by reading W: thread p streams its own contiguous block of W's rows (i from
+    /// input·p/parts), row after row, into its own partial sums; the partials are added in thread order. The parts are
+    /// fixed by the thread count, so a given thread count always gives the same bits.</summary>
+    private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
+    {
+        if (parts == 1)
+        {
+            Streamed(x, xStride, w, y, rows, input, output);
+            return;
+        }
+        long size = (long)rows * output;
+        var scratch =
+            _partials is { } held && held.LongLength >= size * (parts - 1)
+                ? held
+                : _partials = GC.AllocateArray<float>(checked((int)(size * (parts - 1))), pinned: true);
+        fixed (float* partials = scratch)
+        {
+            nint xAddress = (nint)x,
+                wAddress = (nint)w,
+                yAddress = (nint)y,
+                pAddress = (nint)partials;
+            KernelWorkers.Run(parts, p =>
+            {
+                int from = (int)((long)input * p / parts),
+                    to = (int)((long)input * (p + 1) / parts);
+                var target = p == 0 ? (float*)yAddress : (float*)pAddress + (p - 1) * size;
+                Streamed((float*)xAddress + from, xStride, (float*)wAddress + (long)from * output, target, rows, to - from, output);
+            });
+            for (int p = 1; p < parts; p++)
+            for (long at = 0; at < size; at += int.MaxValue / 2)
+            {
+                int length = (int)Math.Min(int.MaxValue / 2, size - at);
+                var sum = new Span<float>(y + at, length);
+                TensorPrimitives.Add(sum, new ReadOnlySpan<float>(partials + (p - 1) * size + at, length), sum);
+            }
+        }
+    }
+
+    /// <summary>Many rows, bound by arithmetic: thread p computes its own range of output columns, whole 64-column
+    /// tiles, so no two threads write the same cache line.</summary>
+    private static void SplitColumns(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
+    {
+        int tiles = (output + Tile - 1) / Tile;
+        if (parts <= 1)
+        {
+            Packed(x, xStride, w, y, rows, input, output, 0, output);
+            return;
+        }
+        nint xAddress = (nint)x,
+            wAddress = (nint)w,
+            yAddress = (nint)y;
+        KernelWorkers.Run(parts, p =>
+        {
+            int from = (int)((long)tiles * p / parts) * Tile,
+                to = Math.Min(output, (int)((long)tiles * (p + 1) / parts) * Tile);
+            Packed((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to);
+        });
+    }
+
+    /// <summary>y = x W for a few rows on one thread: W read once, four of its rows at a time, each row from start to end;
+    /// y's rows (held in the L1/L2 caches) take four fused multiply-adds per load and store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Streamed(float* x, long xStride, float* w, float* y, int rows, int input, int output)
+    {
+        int vectors = output / Lanes * Lanes;
+        for (int r = 0; r < rows; r++)
+            new Span<float>(y + (long)r * output, output).Clear();
+        int i = 0;
+        for (; i + 4 <= input; i += 4)
+        {
+            float* w0 = w + (long)i * output,
+                w1 = w0 + output,
+                w2 = w1 + output,
+                w3 = w2 + output;
+            for (int r = 0; r < rows; r++)
+            {
+                var xr = x + r * xStride + i;
+                float s0 = xr[0],
+                    s1 = xr[1],
+                    s2 = xr[2],
+                    s3 = xr[3];
+                Vector512<float> b0 = Vector512.Create(s0),
+                    b1 = Vector512.Create(s1),
+                    b2 = Vector512.Create(s2),
+                    b3 = Vector512.Create(s3);
+                var yr = y + (long)r * output;
+                int v = 0;
+                for (; v < vectors; v += Lanes)
+                {
+                    var a = Vector512.Load(yr + v);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + v), b0, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + v), b1, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + v), b2, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + v), b3, a);
+                    a.Store(yr + v);
+                }
+                for (; v < output; v++)
+                {
+                    var a = MathF.FusedMultiplyAdd(w0[v], s0, yr[v]);
+                    a = MathF.FusedMultiplyAdd(w1[v], s1, a);
+                    a = MathF.FusedMultiplyAdd(w2[v], s2, a);
+                    yr[v] = MathF.FusedMultiplyAdd(w3[v], s3, a);
+                }
+            }
+        }
+        for (; i < input; i++)
+        {
+            var wi = w + (long)i * output;
+            for (int r = 0; r < rows; r++)
+            {
+                float s = x[r * xStride + i];
+                var b = Vector512.Create(s);
+                var yr = y + (long)r * output;
+                int v = 0;
+                for (; v < vectors; v += Lanes)
+                    Vector512.FusedMultiplyAdd(Vector512.Load(wi + v), b, Vector512.Load(yr + v)).Store(yr + v);
+                for (; v < output; v++)
+                    yr[v] = MathF.FusedMultiplyAdd(wi[v], s, yr[v]);
+            }
+        }
+    }
+
+    /// <summary>Many rows: bound by arithmetic, so W is copied block by block (up to 256 rows × 256 columns) into a buffer
+    /// laid out tile after tile, each tile's rows contiguous, and every block of 6 rows of x runs the register-blocked
+    /// micro-kernel over it while it sits in the L2 cache (Goto's packing). A block of W's rows after the first continues
+    /// each output's chain of fused multiply-adds from the partial sum in y, so the chain is the one without blocking.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Packed(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to)
+    {
+        var buffer = _packBuffer ??= GC.AllocateArray<float>(PackRows * PackColumns, pinned: true);
+        int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the packed kernels
+        fixed (float* packed = buffer)
+            for (int k0 = 0; k0 < input; k0 += PackRows)
+            {
+                int depth = Math.Min(PackRows, input - k0);
+                bool first = k0 == 0;
+                for (int c0 = from; c0 < tiled; c0 += PackColumns)
+                {
+                    int width = Math.Min(PackColumns, tiled - c0),
+                        wide = width / Tile * Tile;
+                    // Tile t (64 columns, or 16 for the last narrow ones) lands at packed + t·depth, its rows contiguous.
+                    for (int t = 0; t < width; t += t < wide ? Tile : Lanes)
+                    {
+                        int columns = t < wide ? Tile : Lanes;
+                        for (int i = 0; i < depth; i++)
+                            new ReadOnlySpan<float>(w + (long)(k0 + i) * output + c0 + t, columns).CopyTo(
+                                new Span<float>(packed + (long)t * depth + i * columns, columns)
+                            );
+                    }
+                    for (int r = 0; r < rows; r += RowBlock)
+                    {
+                        int count = Math.Min(RowBlock, rows - r);
+                        var xr = x + r * xStride + k0;
+                        var yr = y + (long)r * output + c0;
+                        for (int t = 0; t < wide; t += Tile)
+                            SixRows(xr, xStride, packed + (long)t * depth, Tile, yr + t, output, count, depth, first);
+                        for (int t = wide; t < width; t += Lanes)
+                            SixRowsNarrow(xr, xStride, packed + (long)t * depth, Lanes, yr + t, output, count, depth, first);
+                    }
+                }
+            }
+        for (int c = tiled; c < to; c++) // fewer than 16 columns left: one scalar chain each
+        for (int r = 0; r < rows; r++)
+        {
+            float sum = 0;
+            var xr = x + r * xStride;
+            for (int i = 0; i < input; i++)
+                sum = MathF.FusedMultiplyAdd(w[(long)i * output + c], xr[i], sum);
+            y[(long)r * output + c] = sum;
+        }
+    }
+
+    /// <summary>Rows r … r + count − 1 of y (count ≤ 6, starting at <paramref name="x"/> and <paramref name="y"/>), 64
+    /// columns, over <paramref name="depth"/> rows of a tile of W: y = x·tile, or y += x·tile continuing y's chains when
+    /// not <paramref name="first"/>. Missing rows repeat the last one; their sums are not stored.</summary>
+    /// <param name="x">Row r's first float of this block of W's rows.</param>
+    /// <param name="xStride">Floats between rows of x.</param>
+    /// <param name="tile">[depth, 64] with rows <paramref name="tileStride"/> apart.</param>
+    /// <param name="tileStride">Floats between rows of the tile.</param>
+    /// <param name="y">Row r's first column of the tile.</param>
+    /// <param name="output">Floats between rows of y.</param>
+    /// <param name="count">Rows of x and y, 1 … 6.</param>
+    /// <param name="depth">Rows of the tile (of this block of W).</param>
+    /// <param name="first">Whether this is the first block of W's rows (y's chains start at 0).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SixRows(float* x, long xStride, float* tile, int tileStride, float* y, int output, int count, int depth, bool first)
+    {
+        float* x0 = x,
+            x1 = x + Math.Min(1, count - 1) * xStride,
+            x2 = x + Math.Min(2, count - 1) * xStride,
+            x3 = x + Math.Min(3, count - 1) * xStride,
+            x4 = x + Math.Min(4, count - 1) * xStride,
+            x5 = x + Math.Min(5, count - 1) * xStride;
+        Vector512<float> a00,
+            a01,
+            a02,
+            a03,
+            a10,
+            a11,
+            a12,
+            a13,
+            a20,
+            a21,
+            a22,
+            a23;
+        Vector512<float> a30,
+            a31,
+            a32,
+            a33,
+            a40,
+            a41,
+            a42,
+            a43,
+            a50,
+            a51,
+            a52,
+            a53;
+        if (first)
+        {
+            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = default;
+            a30 = a31 = a32 = a33 = a40 = a41 = a42 = a43 = a50 = a51 = a52 = a53 = default;
+        }
+        else
+        {
+            (a00, a01, a02, a03) = Load4(y);
+            (a10, a11, a12, a13) = Load4(y + Math.Min(1, count - 1) * (long)output);
+            (a20, a21, a22, a23) = Load4(y + Math.Min(2, count - 1) * (long)output);
+            (a30, a31, a32, a33) = Load4(y + Math.Min(3, count - 1) * (long)output);
+            (a40, a41, a42, a43) = Load4(y + Math.Min(4, count - 1) * (long)output);
+            (a50, a51, a52, a53) = Load4(y + Math.Min(5, count - 1) * (long)output);
+        }
+        var wi = tile;
+        for (int i = 0; i < depth; i++, wi += tileStride)
+        {
+            var w0 = Vector512.Load(wi);
+            var w1 = Vector512.Load(wi + Lanes);
+            var w2 = Vector512.Load(wi + 2 * Lanes);
+            var w3 = Vector512.Load(wi + 3 * Lanes);
+            var b = Vector512.Create(x0[i]);
+            a00 = Vector512.FusedMultiplyAdd(w0, b, a00);
+            a01 = Vector512.FusedMultiplyAdd(w1, b, a01);
+            a02 = Vector512.FusedMultiplyAdd(w2, b, a02);
+            a03 = Vector512.FusedMultiplyAdd(w3, b, a03);
+            b = Vector512.Create(x1[i]);
+            a10 = Vector512.FusedMultiplyAdd(w0, b, a10);
+            a11 = Vector512.FusedMultiplyAdd(w1, b, a11);
+            a12 = Vector512.FusedMultiplyAdd(w2, b, a12);
+            a13 = Vector512.FusedMultiplyAdd(w3, b, a13);
+            b = Vector512.Create(x2[i]);
+            a20 = Vector512.FusedMultiplyAdd(w0, b, a20);
+            a21 = Vector512.FusedMultiplyAdd(w1, b, a21);
+            a22 = Vector512.FusedMultiplyAdd(w2, b, a22);
+            a23 = Vector512.FusedMultiplyAdd(w3, b, a23);
+            b = Vector512.Create(x3[i]);
+            a30 = Vector512.FusedMultiplyAdd(w0, b, a30);
+            a31 = Vector512.FusedMultiplyAdd(w1, b, a31);
+            a32 = Vector512.FusedMultiplyAdd(w2, b, a32);
+            a33 = Vector512.FusedMultiplyAdd(w3, b, a33);
+            b = Vector512.Create(x4[i]);
+            a40 = Vector512.FusedMultiplyAdd(w0, b, a40);
+            a41 = Vector512.FusedMultiplyAdd(w1, b, a41);
+            a42 = Vector512.FusedMultiplyAdd(w2, b, a42);
+            a43 = Vector512.FusedMultiplyAdd(w3, b, a43);
+            b = Vector512.Create(x5[i]);
+            a50 = Vector512.FusedMultiplyAdd(w0, b, a50);
+            a51 = Vector512.FusedMultiplyAdd(w1, b, a51);
+            a52 = Vector512.FusedMultiplyAdd(w2, b, a52);
+            a53 = Vector512.FusedMultiplyAdd(w3, b, a53);
+        }
+        Store4(y, a00, a01, a02, a03);
+        if (count > 1)
+            Store4(y + output, a10, a11, a12, a13);
+        if (count > 2)
+            Store4(y + 2L * output, a20, a21, a22, a23);
+        if (count > 3)
+            Store4(y + 3L * output, a30, a31, a32, a33);
+        if (count > 4)
+            Store4(y + 4L * output, a40, a41, a42, a43);
+        if (count > 5)
+            Store4(y + 5L * output, a50, a51, a52, a53);
+    }
+
+    /// <summary><see cref="SixRows"/> for a tile of 16 columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SixRowsNarrow(
+        float* x,
+        long xStride,
+        float* tile,
+        int tileStride,
+        float* y,
+        int output,
+        int count,
+        int depth,
+        bool first
+    )
+    {
+        float* x0 = x,
+            x1 = x + Math.Min(1, count - 1) * xStride,
+            x2 = x + Math.Min(2, count - 1) * xStride,
+            x3 = x + Math.Min(3, count - 1) * xStride,
+            x4 = x + Math.Min(4, count - 1) * xStride,
+            x5 = x + Math.Min(5, count - 1) * xStride;
+        Vector512<float> a0 = default,
+            a1 = default,
+            a2 = default,
+            a3 = default,
+            a4 = default,
+            a5 = default;
+        if (!first)
+        {
+            a0 = Vector512.Load(y);
+            a1 = Vector512.Load(y + Math.Min(1, count - 1) * (long)output);
+            a2 = Vector512.Load(y + Math.Min(2, count - 1) * (long)output);
+            a3 = Vector512.Load(y + Math.Min(3, count - 1) * (long)output);
+            a4 = Vector512.Load(y + Math.Min(4, count - 1) * (long)output);
+            a5 = Vector512.Load(y + Math.Min(5, count - 1) * (long)output);
+        }
+        var wi = tile;
+        for (int i = 0; i < depth; i++, wi += tileStride)
+        {
+            var v = Vector512.Load(wi);
+            a0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x0[i]), a0);
+            a1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x1[i]), a1);
+            a2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x2[i]), a2);
+            a3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x3[i]), a3);
+            a4 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x4[i]), a4);
+            a5 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x5[i]), a5);
+        }
+        a0.Store(y);
+        if (count > 1)
+            a1.Store(y + output);
+        if (count > 2)
+            a2.Store(y + 2L * output);
+        if (count > 3)
+            a3.Store(y + 3L * output);
+        if (count > 4)
+            a4.Store(y + 4L * output);
+        if (count > 5)
+            a5.Store(y + 5L * output);
+    }
+
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Load4(float* at) =>
+        (Vector512.Load(at), Vector512.Load(at + Lanes), Vector512.Load(at + 2 * Lanes), Vector512.Load(at + 3 * Lanes));
+
+    private static void Store4(float* at, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        a.Store(at);
+        b.Store(at + Lanes);
+        c.Store(at + 2 * Lanes);
+        d.Store(at + 3 * Lanes);
+    }
+}
