@@ -32,6 +32,12 @@ internal static unsafe class SimdGemm
     [ThreadStatic]
     private static float[]? _partials; // the calling thread's buffer for the other threads' partial sums
 
+    [ThreadStatic]
+    private static long _calls;
+
+    /// <summary>Calls made so far from this thread (lets a test see that the kernel, not libtorch, ran).</summary>
+    public static long Calls => _calls;
+
     /// <summary>Whether this CPU runs 512-bit vectors in hardware (the kernel is used only then).</summary>
     public static bool Supported => Vector512.IsHardwareAccelerated;
 
@@ -48,6 +54,7 @@ internal static unsafe class SimdGemm
     {
         if (rows <= 0 || output <= 0)
             return;
+        _calls++;
         threads = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
         if (rows <= StreamedRows)
             SplitRowsOfW(x, xStride, w, y, rows, input, output, Math.Min(threads, Math.Max(1, input / 16)));

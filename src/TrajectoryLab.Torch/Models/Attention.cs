@@ -85,6 +85,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             kvHeads = _spec.NumKvHeads,
             dHead = _spec.HeadDim;
         var projected = Project(x, W_QKV, b_QKV); // [batch, pos, (n_heads + 2·n_kv_heads) · d_head]
+        if (pos == 1 && DecodeKernel(projected, step) is { } decoded)
+            return Project(decoded, W_O, b_O); // [batch, 1, d_model]
         if (_design.QkNorm == QkNormKind.FullProjection)
             projected = cat(
                 [
@@ -188,6 +190,73 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             pattern = hook_pattern.Apply(wide).index_select(3, columns); // [batch, n_heads, pos, keys]
         }
         return pattern.matmul(v);
+    }
+
+    /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row over a
+    /// full cache, no hooks on the pattern, no q/k norm, soft cap, window, padding or cache policy, float32 on a CPU
+    /// outside autograd. Null where any of that does not hold: the general path below computes it.</summary>
+    /// <param name="projected">[batch, 1, (n_heads + 2·n_kv_heads) · d_head]</param>
+    /// <param name="step">The pass.</param>
+    /// <returns>[batch, 1, n_heads · d_head], or null.</returns>
+    private unsafe Tensor? DecodeKernel(Tensor projected, StepContext step)
+    {
+        if (
+            !WeightProduct.KernelAllowed
+            || !Kernels.SimdGemm.Supported
+            || !Kernels.TensorMemory.Available
+            || hook_pattern.HasHooks
+            || step.ExplicitAttention
+            || _softcap is not null
+            || _window is not null
+            || _design.QkNorm != QkNormKind.None
+            || step.Streaming is not null
+            || step.Padded
+            || step.State?.Layer<IAttentionState>(_layer) is not AttentionCache cache
+            || projected.dtype != ScalarType.Float32
+            || !projected.is_cpu()
+            || is_grad_enabled()
+        )
+            return null;
+        var rotary = step.RotaryFor(false);
+        if (rotary is { } table && (table.Cos.dim() != 2 || table.Cos.shape[0] != 1))
+            return null; // per-row tables (padding) are not this path's
+        int heads = _spec.NumHeads,
+            kvHeads = _spec.NumKvHeads,
+            dHead = _spec.HeadDim;
+        long batch = projected.shape[0];
+        var source = projected.contiguous(); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
+        var output = empty([batch, 1, heads * dHead], ScalarType.Float32); // [batch, 1, n_heads · d_head]
+        var (keys, values) = (cache.KeyBuffer, cache.ValueBuffer); // [batch, n_kv_heads, capacity, d_head] each
+        Tensor? cos = null,
+            sin = null;
+        if (rotary is { } angles)
+            (cos, sin) = (angles.Cos.contiguous(), angles.Sin.contiguous()); // [1, R] each
+        float scale = _design.AttentionScale is { } s ? (float)s : (float)(1 / Math.Sqrt(dHead));
+        Kernels.DecodeAttention.Run(
+            new Kernels.DecodeAttentionPass(
+                (nint)Kernels.TensorMemory.Floats(source),
+                (nint)Kernels.TensorMemory.Floats(keys),
+                (nint)Kernels.TensorMemory.Floats(values),
+                cos is null ? 0 : (nint)Kernels.TensorMemory.Floats(cos),
+                sin is null ? 0 : (nint)Kernels.TensorMemory.Floats(sin),
+                (nint)Kernels.TensorMemory.Floats(output)
+            ),
+            (int)batch,
+            heads,
+            kvHeads,
+            dHead,
+            cos is null ? 0 : (int)cos.shape[1],
+            keys.shape[2],
+            step.StartPos,
+            scale,
+            get_num_threads()
+        );
+        GC.KeepAlive(source);
+        GC.KeepAlive(cos);
+        GC.KeepAlive(sin);
+        GC.KeepAlive(keys);
+        GC.KeepAlive(values);
+        return output;
     }
 
     /// <summary>Attention scores with the design's scale and soft cap.</summary>

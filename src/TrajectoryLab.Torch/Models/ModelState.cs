@@ -144,6 +144,12 @@ internal sealed class AttentionCache : IAttentionState
     private readonly Tensor _keys; // [batch, kv_heads, capacity, d_head]
     private readonly Tensor _values; // [batch, kv_heads, capacity, d_head]
 
+    /// <summary>The key buffer, [batch, kv_heads, capacity, d_head], for the decoding kernel (Kernels/DecodeAttention.cs).</summary>
+    internal Tensor KeyBuffer => _keys;
+
+    /// <summary>The value buffer, shaped as <see cref="KeyBuffer"/>.</summary>
+    internal Tensor ValueBuffer => _values;
+
     public AttentionCache(long batch, long capacity, int kvHeads, int headDim, ScalarType dtype, Device device)
     {
         long[] shape = [batch, kvHeads, capacity, headDim];

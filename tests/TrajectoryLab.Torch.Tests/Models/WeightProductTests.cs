@@ -55,7 +55,9 @@ public sealed class WeightProductKernelTests
         manual_seed(batch * 1000 + pos * 100 + output);
         var x = randn(batch, pos, input); // [batch, pos, in]
         var w = randn(input, output); // [in, out]
+        long calls = TrajectoryLab.Torch.Kernels.SimdGemm.Calls;
         var kernel = WeightProduct.Apply(x, w);
+        Assert.True(TrajectoryLab.Torch.Kernels.SimdGemm.Calls == calls + (TrajectoryLab.Torch.Kernels.SimdGemm.Supported ? 1 : 0));
         Tensor reference;
         using (WeightProduct.LibTorchOnly())
             reference = WeightProduct.Apply(x, w);

@@ -1,0 +1,151 @@
+// Attention of one new position per row over a full key–value cache, the decoding step's attention in one C# pass over
+// memory: rotate the new query and key (Hugging Face's half-split rotary, the first R features of a head), write the new
+// key and value into the cache at slot StartPos, then for every query head softmax(q·K/scale)·V over slots 0 … StartPos
+// of its key–value head (grouped-query attention: query head h reads key–value head h / (heads / kv_heads)). It replaces
+// about two dozen libtorch calls per layer (views, the rotation, index_copy_, SDPA). The rotation rounds as libtorch's
+// x·cos + swapped·sin does (two products, one sum, no fused multiply-add), so the cache holds the same bits; the scores,
+// softmax and weighted sum round in their own order (within float32 rounding of SDPA's).
+// References: Vaswani et al. (2017) (scaled dot-product attention); Su et al. (2021), arXiv:2104.09864 (rotary);
+// Ainslie et al. (2023), arXiv:2305.13245 (grouped-query); Milakov & Gimelshein (2018), arXiv:1805.02867 (the max-shifted
+// softmax).
+using System.Numerics.Tensors;
+
+namespace TrajectoryLab.Torch.Kernels;
+
+/// <summary>The shapes and addresses of one decoding step's attention in one layer.</summary>
+/// <param name="Projected">[batch, (heads + 2·kv_heads)·d_head]: q | k | v of the new position, row after row.</param>
+/// <param name="Keys">[batch, kv_heads, capacity, d_head], contiguous: the layer's key cache.</param>
+/// <param name="Values">Shaped as <paramref name="Keys"/>.</param>
+/// <param name="Cos">[R] rotary cosines of the new position (R = rotated features), or null without rotation.</param>
+/// <param name="Sin">[R] the signed sines that go with <paramref name="Cos"/>.</param>
+/// <param name="Output">[batch, heads·d_head]: the attention of every query head, row after row.</param>
+/// <remarks>Addresses as nint: a record cannot hold pointers, and the workers' lambda captures the pass.</remarks>
+internal readonly record struct DecodeAttentionPass(nint Projected, nint Keys, nint Values, nint Cos, nint Sin, nint Output);
+
+/// <summary>One decoding step's attention (see the file header).</summary>
+internal static unsafe class DecodeAttention
+{
+    [ThreadStatic]
+    private static float[]? _scores; // each thread's scores of one (row, head)
+
+    [ThreadStatic]
+    private static long _calls;
+
+    /// <summary>Calls made so far from this thread (lets a test see that the kernel, not the general path, ran).</summary>
+    public static long Calls => _calls;
+
+    /// <summary>Rotates and stores the new keys and values, then attends.</summary>
+    /// <param name="pass">The addresses.</param>
+    /// <param name="batch">Rows.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <param name="kvHeads">Key–value heads (divides <paramref name="heads"/>).</param>
+    /// <param name="headDim">d_head.</param>
+    /// <param name="rotated">R, the features rotated (even, ≤ d_head); 0 without rotation.</param>
+    /// <param name="capacity">Slots of the cache.</param>
+    /// <param name="position">The new position's slot (StartPos); slots 0 … position are attended.</param>
+    /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
+    /// <param name="threads">Threads sharing the (row, head) pairs.</param>
+    public static void Run(
+        DecodeAttentionPass pass,
+        int batch,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int rotated,
+        long capacity,
+        long position,
+        float scale,
+        int threads
+    )
+    {
+        _calls++;
+        int width = (heads + 2 * kvHeads) * headDim;
+        float* projected = (float*)pass.Projected,
+            cacheKeys = (float*)pass.Keys,
+            cacheValues = (float*)pass.Values,
+            cos = (float*)pass.Cos,
+            sin = (float*)pass.Sin;
+        // 1. The new keys (rotated) and values go into the cache; the queries are rotated where the attention reads them.
+        for (int b = 0; b < batch; b++)
+        {
+            var row = projected + (long)b * width;
+            for (int g = 0; g < kvHeads; g++)
+            {
+                long slot = ((long)b * kvHeads + g) * capacity + position;
+                Rotate(row + (heads + g) * headDim, cacheKeys + slot * headDim, headDim, rotated, cos, sin);
+                new ReadOnlySpan<float>(row + (heads + kvHeads + g) * headDim, headDim).CopyTo(
+                    new Span<float>(cacheValues + slot * headDim, headDim)
+                );
+            }
+        }
+        // 2. Each (row, query head) attends over slots 0 … position of its key–value head.
+        int pairs = batch * heads,
+            group = heads / kvHeads,
+            parts = Math.Clamp(Math.Min(threads, pairs), 1, KernelWorkers.MaxParts);
+        long keys = position + 1;
+        KernelWorkers.Run(parts, p =>
+        {
+            int from = (int)((long)pairs * p / parts),
+                to = (int)((long)pairs * (p + 1) / parts);
+            var query = stackalloc float[headDim];
+            var scores = _scores is { } held && held.LongLength >= keys ? held : _scores = new float[Math.Max(keys, 256)];
+            for (int pair = from; pair < to; pair++)
+            {
+                int b = pair / heads,
+                    h = pair % heads;
+                Rotate((float*)pass.Projected + (long)b * width + h * headDim, query, headDim, rotated, (float*)pass.Cos, (float*)pass.Sin);
+                long head = ((long)b * kvHeads + h / group) * capacity * headDim;
+                Attend(
+                    query,
+                    (float*)pass.Keys + head,
+                    (float*)pass.Values + head,
+                    keys,
+                    headDim,
+                    scale,
+                    scores,
+                    (float*)pass.Output + ((long)b * heads + h) * headDim
+                );
+            }
+        });
+    }
+
+    /// <summary>softmax(q·Kᵀ·scale)·V over <paramref name="keys"/> slots.</summary>
+    private static void Attend(float* query, float* k, float* v, long keys, int headDim, float scale, float[] scores, float* output)
+    {
+        var q = new ReadOnlySpan<float>(query, headDim);
+        float max = float.NegativeInfinity;
+        for (long t = 0; t < keys; t++)
+        {
+            var s = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(k + t * headDim, headDim)) * scale;
+            scores[t] = s;
+            max = Math.Max(max, s);
+        }
+        double total = 0;
+        for (long t = 0; t < keys; t++)
+        {
+            var e = MathF.Exp(scores[t] - max);
+            scores[t] = e;
+            total += e;
+        }
+        var z = new Span<float>(output, headDim);
+        z.Clear();
+        var inverse = (float)(1 / total);
+        for (long t = 0; t < keys; t++)
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + t * headDim, headDim), scores[t] * inverse, z, z);
+    }
+
+    /// <summary>out = x·cos + swapped(x)·sin on the first <paramref name="rotated"/> features (swapped pairs i with i ± R/2
+    /// and the table's sines carry the sign), the rest copied; rounded as libtorch rounds it.</summary>
+    private static void Rotate(float* x, float* output, int headDim, int rotated, float* cos, float* sin)
+    {
+        int half = rotated / 2;
+        for (int i = 0; i < rotated; i++)
+        {
+            float product = x[i] * cos[i],
+                swapped = (i < half ? x[i + half] : x[i - half]) * sin[i];
+            output[i] = product + swapped;
+        }
+        for (int i = rotated; i < headDim; i++)
+            output[i] = x[i];
+    }
+}
