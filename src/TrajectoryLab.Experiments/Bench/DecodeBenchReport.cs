@@ -16,7 +16,7 @@ public sealed record DecodeRow(
     int NewTokens,
     double TokensPerSecond,
     double MsPerStep,
-    double LibTorchTokensPerSecond,
+    [property: Column("libtorch_tokens_per_second")] double LibTorchTokensPerSecond,
     double BandwidthFloorMs,
     double ArithmeticFloorMs
 );
@@ -129,14 +129,16 @@ public static class DecodeBenchReport
         );
         report.Section("Against the targets", "Each target is a minimum (pass when the measured value reaches it).");
         report.Numbers(checks, "tokens per second");
+        var kernelText = double.IsFinite(m.KernelGflops)
+            ? string.Create(CultureInfo.InvariantCulture, $"and {m.KernelGflops:F0} GFLOP/s in the model's C# kernel; ")
+            : "(the C# kernel does not run on this CPU); ";
         report.Section(
             "What bounds each figure",
             string.Create(
                 CultureInfo.InvariantCulture,
                 $"Measured in the same run: one tiny native call costs {m.CallMicroseconds:F2} µs, streaming reads reach "
                     + $"{m.BandwidthGBps:F1} GB/s, and a {1024}² fp32 product reaches {m.MatmulGflops:F0} GFLOP/s in libtorch "
-                    + $"and {m.KernelGflops:F0} GFLOP/s in the model's C# kernel (NaN: not run on this CPU); "
-                    + $"the arithmetic floors use the faster, {m.BestGflops:F0} GFLOP/s. "
+                    + $"{kernelText}the arithmetic floors use the faster, {m.BestGflops:F0} GFLOP/s. "
                     + $"A step must stream the weights once (bandwidth floor {bandwidthFloorMs:F2} ms) "
                     + $"and do {r.FlopsPerToken / 1e6:F1} MFLOP per token (arithmetic floor per batch in the table)."
             )

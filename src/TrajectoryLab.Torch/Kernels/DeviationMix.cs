@@ -73,7 +73,30 @@ internal static unsafe class DeviationMix
             var r0 = Vector512.Load(reference + v);
             for (int j = 0; j < k; j++)
                 deviations[j] = Vector512.Load(reference + (j + 1) * rowStride + v) - r0;
-            for (int i = 0; i < k; i++)
+            // Four outputs at a time: four independent chains of fused multiply-adds hide the instruction's latency (one
+            // chain of k dependent ones made the mix latency-bound), and each deviation is loaded once for the four.
+            int i = 0;
+            for (; i + 4 <= k; i += 4)
+            {
+                Vector512<float> s0 = r0,
+                    s1 = r0,
+                    s2 = r0,
+                    s3 = r0;
+                var m = mix + i;
+                for (int j = 0; j < k; j++, m += k)
+                {
+                    var d = deviations[j];
+                    s0 = Vector512.FusedMultiplyAdd(d, Vector512.Create(m[0]), s0);
+                    s1 = Vector512.FusedMultiplyAdd(d, Vector512.Create(m[1]), s1);
+                    s2 = Vector512.FusedMultiplyAdd(d, Vector512.Create(m[2]), s2);
+                    s3 = Vector512.FusedMultiplyAdd(d, Vector512.Create(m[3]), s3);
+                }
+                s0.Store(reference + (i + 1) * rowStride + v);
+                s1.Store(reference + (i + 2) * rowStride + v);
+                s2.Store(reference + (i + 3) * rowStride + v);
+                s3.Store(reference + (i + 4) * rowStride + v);
+            }
+            for (; i < k; i++)
             {
                 var sum = r0;
                 for (int j = 0; j < k; j++)
