@@ -23,6 +23,8 @@ internal static unsafe class SimdGemm
     private const int Tile = 4 * Lanes; // columns of the 6-row micro-kernel
     private const int RowBlock = 6; // rows of the micro-kernel
     private const int StreamedRows = 4; // at most this many rows stream W; more are packed
+    private const int StreamChunks = 8; // chunks of W's rows in the streamed path (up to 8 threads share them)
+    private const int MinChunkRows = 32; // fewer rows of W per chunk are not worth a partial sum
     private const int PackRows = 256; // rows of W per packed block
     private const int PackColumns = 256; // columns of W per packed block (256 × 256 floats = 256 KiB, in L2)
 
@@ -57,26 +59,30 @@ internal static unsafe class SimdGemm
         _calls++;
         threads = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
         if (rows <= StreamedRows)
-            SplitRowsOfW(x, xStride, w, y, rows, input, output, Math.Min(threads, Math.Max(1, input / 16)));
+            SplitRowsOfW(x, xStride, w, y, rows, input, output, threads);
         else
             SplitColumns(x, xStride, w, y, rows, input, output, Math.Min(threads, (output + Tile - 1) / Tile));
     }
 
-    /// <summary>Few rows, bound by reading W: thread p streams its own contiguous block of W's rows (i from
-    /// input·p/parts), row after row, into its own partial sums; the partials are added in thread order. The parts are
-    /// fixed by the thread count, so a given thread count always gives the same bits.</summary>
-    private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
+    /// <summary>Few rows, bound by reading W: W's rows are cut into a fixed number of contiguous chunks (set by the input
+    /// width alone, never by the thread count), each chunk's partial sums are one chain of fused multiply-adds, and the
+    /// partials are added in chunk order. Thread p streams its own run of chunks from start to end. The bits therefore do
+    /// not depend on the threads: the thread count is process-wide in libtorch, and another caller may change it (a
+    /// test, a training run) while this one computes.</summary>
+    private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads)
     {
-        if (parts == 1)
+        int chunks = Math.Clamp(input / MinChunkRows, 1, StreamChunks);
+        if (chunks == 1)
         {
             Streamed(x, xStride, w, y, rows, input, output);
             return;
         }
+        int parts = Math.Min(threads, chunks);
         long size = (long)rows * output;
         var scratch =
-            _partials is { } held && held.LongLength >= size * (parts - 1)
+            _partials is { } held && held.LongLength >= size * (chunks - 1)
                 ? held
-                : _partials = GC.AllocateArray<float>(checked((int)(size * (parts - 1))), pinned: true);
+                : _partials = GC.AllocateArray<float>(checked((int)(size * (chunks - 1))), pinned: true);
         fixed (float* partials = scratch)
         {
             nint xAddress = (nint)x,
@@ -85,17 +91,22 @@ internal static unsafe class SimdGemm
                 pAddress = (nint)partials;
             KernelWorkers.Run(parts, p =>
             {
-                int from = (int)((long)input * p / parts),
-                    to = (int)((long)input * (p + 1) / parts);
-                var target = p == 0 ? (float*)yAddress : (float*)pAddress + (p - 1) * size;
-                Streamed((float*)xAddress + from, xStride, (float*)wAddress + (long)from * output, target, rows, to - from, output);
+                int first = chunks * p / parts,
+                    last = chunks * (p + 1) / parts;
+                for (int c = first; c < last; c++)
+                {
+                    int from = (int)((long)input * c / chunks),
+                        to = (int)((long)input * (c + 1) / chunks);
+                    var target = c == 0 ? (float*)yAddress : (float*)pAddress + (c - 1) * size;
+                    Streamed((float*)xAddress + from, xStride, (float*)wAddress + (long)from * output, target, rows, to - from, output);
+                }
             });
-            for (int p = 1; p < parts; p++)
+            for (int c = 1; c < chunks; c++)
             for (long at = 0; at < size; at += int.MaxValue / 2)
             {
                 int length = (int)Math.Min(int.MaxValue / 2, size - at);
                 var sum = new Span<float>(y + at, length);
-                TensorPrimitives.Add(sum, new ReadOnlySpan<float>(partials + (p - 1) * size + at, length), sum);
+                TensorPrimitives.Add(sum, new ReadOnlySpan<float>(partials + (c - 1) * size + at, length), sum);
             }
         }
     }

@@ -1,7 +1,7 @@
 // The C# product kernel against a double-precision reference on random shapes (FsCheck): any number of rows (the
 // streamed path up to 4, the packed path above), any input and output width (tails of 64, 16 and single columns), any
-// row stride of x, any thread count; and its determinism: the same call gives the same bits, and the packed path (columns
-// split between threads) gives the same bits whatever the thread count.
+// row stride of x, any thread count; and its determinism: the same call gives the same bits whatever the thread count
+// (libtorch's thread count is process-wide, so another caller may change it mid-run).
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -44,7 +44,7 @@ public sealed unsafe class SimdGemmTests
     }
 
     [Property(MaxTest = 40)]
-    public void IsDeterministicAndThePackedPathIgnoresTheThreadCount(PositiveInt rowsSeed, PositiveInt outputSeed)
+    public void IsDeterministicAndIgnoresTheThreadCount(PositiveInt rowsSeed, PositiveInt outputSeed)
     {
         if (!SimdGemm.Supported)
             return;
@@ -56,15 +56,12 @@ public sealed unsafe class SimdGemmTests
         var w = Fill(random, (long)input * output);
         var once = Run(x, input, w, rows, input, output, 2);
         Assert.Equal(once, Run(x, input, w, rows, input, output, 2));
-        if (rows > 4)
-        {
-            Assert.Equal(once, Run(x, input, w, rows, input, output, 1));
-            Assert.Equal(once, Run(x, input, w, rows, input, output, 3));
-        }
+        Assert.Equal(once, Run(x, input, w, rows, input, output, 1));
+        Assert.Equal(once, Run(x, input, w, rows, input, output, 3));
     }
 
     [Fact]
-    public void AWideHeadSplitsItsRowsBetweenThreadsAndAgreesWithOneThread()
+    public void AWideHeadGivesTheSameBitsOnOneTwoAndFiveThreads()
     {
         if (!SimdGemm.Supported)
             return;
@@ -74,9 +71,8 @@ public sealed unsafe class SimdGemmTests
         var x = Fill(random, input);
         var w = Fill(random, (long)input * output);
         var one = Run(x, input, w, 1, input, output, 1);
-        var two = Run(x, input, w, 1, input, output, 2);
-        for (int o = 0; o < output; o++)
-            Assert.Equal(one[o], two[o], 3e-5f); // two partial chains added: a different rounding, same product
+        Assert.Equal(one, Run(x, input, w, 1, input, output, 2)); // the chunks of W's rows are fixed by the shape
+        Assert.Equal(one, Run(x, input, w, 1, input, output, 5));
     }
 
     private static float[] Run(float[] x, int stride, float[] w, int rows, int input, int output, int threads)
