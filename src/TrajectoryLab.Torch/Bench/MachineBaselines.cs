@@ -45,7 +45,7 @@ public sealed record MachineBaselines(
         var b = randn(matmulSize, matmulSize); // [n, n]
         var matmulSeconds = Best(repeats, () => a.matmul(b).sum().item<float>());
         double kernelSeconds = double.NaN;
-        if (Kernels.SimdGemm.Supported && Kernels.TensorMemory.Available)
+        if (Models.WeightProduct.KernelAllowed)
             kernelSeconds = Best(repeats, () => Models.WeightProduct.Apply(a, b).sum().item<float>());
 
         return new MachineBaselines(

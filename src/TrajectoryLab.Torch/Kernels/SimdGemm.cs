@@ -1,13 +1,16 @@
 // y = x W for a float32 weight W stored [in, out] row-major and a few or many rows of x: the CPU kernel behind
-// WeightProduct for inference. Each thread owns a contiguous range of output columns (so each streams its own part of W,
-// and no two threads write the same cache line), cut into tiles of 64 columns (four 512-bit vectors). A tile is computed
-// for 6 rows at a time with 24 vector accumulators held in registers while the loop runs down W's rows: per row i of W,
-// four vector loads of W and one broadcast of x[r, i] per row r feed 24 fused multiply-adds. One row alone uses a
-// 128-column tile (eight accumulators), since it is bound by streaming W, not by arithmetic. A 16-column vector tile
-// and a scalar loop finish widths that are not multiples of 64.
-// Every output element is one sequential chain of fused multiply-adds over i = 0 … in − 1, whatever the path, the row
-// block or the thread count: a row's result does not depend on the other rows of the batch or on the threads (batch- and
-// thread-invariant), so a reference row decoded alongside k perturbed copies computes exactly what it computes alone.
+// WeightProduct for inference. Two regimes:
+//  - Up to 4 rows (decoding) the product is bound by reading W. W's rows are cut into up to 8 contiguous chunks, fixed by
+//    the input width; each thread streams its own chunks from start to end, one chain of fused multiply-adds per chunk,
+//    and the chunks' partial sums are added in chunk order.
+//  - More rows are bound by arithmetic. Each thread owns a range of output columns (no two threads write the same cache
+//    line); W is packed block by block into tiles of 64 columns (four 512-bit vectors), and a tile is computed for 6 rows
+//    at a time with 24 vector accumulators held in registers: per row i of W, four vector loads of W and one broadcast of
+//    x[r, i] per row r feed 24 fused multiply-adds. One chain per output element runs over i = 0 … in − 1. A 16-column
+//    tile and a scalar loop finish widths that are not multiples of 64.
+// Neither regime's bits depend on the thread count (libtorch's thread count is process-wide and may change under a
+// caller). They differ from each other, though: a row computed alone (streamed) and the same row in a batch of more than
+// 4 (packed) agree to float32 rounding, not bit for bit.
 // References: Goto & van de Geijn (2008), "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3) (register
 // blocking of the micro-kernel); Karpathy (2023), llama2.c run.c (the matrix-vector loop it replaces); docs/performance.md.
 using System.Numerics.Tensors;
@@ -16,7 +19,7 @@ using System.Runtime.Intrinsics;
 
 namespace TrajectoryLab.Torch.Kernels;
 
-/// <summary>Row-major single-precision y = x W on the CPU with 512-bit vectors, spread over threads by output columns.</summary>
+/// <summary>Row-major single-precision y = x W on the CPU with 512-bit vectors, spread over threads.</summary>
 internal static unsafe class SimdGemm
 {
     private const int Lanes = 16; // floats in a 512-bit vector

@@ -202,8 +202,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     {
         if (
             !WeightProduct.KernelAllowed
-            || !Kernels.SimdGemm.Supported
-            || !Kernels.TensorMemory.Available
             || hook_pattern.HasHooks
             || step.ExplicitAttention
             || _softcap is not null

@@ -224,8 +224,6 @@ internal sealed class AttentionCache : IAttentionState
         var k = buffer.shape[0] - 1;
         if (
             !WeightProduct.KernelAllowed
-            || !Kernels.SimdGemm.Supported
-            || !Kernels.TensorMemory.Available
             || k < 1
             || k > Kernels.DeviationMix.MaxDirections
             || buffer.dtype != ScalarType.Float32

@@ -1,7 +1,7 @@
 // x W for a weight stored [in, out], the one product every projection, MLP and head uses. Three ways, the first that
 // applies:
-//  1. Inference on a CPU with 512-bit vectors (grad mode off, float32): the C# kernel SimdGemm on the tensors' memory, both
-//     cores streaming their own columns of W. One native call allocates y; no libtorch product runs.
+//  1. Inference on a CPU with 512-bit vectors (grad mode off, float32): the C# kernel SimdGemm on the tensors' memory,
+//     spread over the cores. One native call allocates y; no libtorch product runs.
 //  2. Few rows otherwise on a CPU: one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no
 //     copy), because MKL runs a product with few rows on a single thread whatever set_num_threads says, while libtorch
 //     spreads the k blocks of a batched product over the cores.
@@ -21,8 +21,8 @@ internal static class WeightProduct
     /// <summary>Rows of x at or below which the blocked product is used; larger products are multi-threaded already.</summary>
     public const long BlockedRows = 64;
 
-    /// <summary>Column blocks of the blocked product (the cores it spreads over); 1 turns it off, e.g. for a baseline.</summary>
-    public static int Blocks { get; set; } = 2;
+    /// <summary>Column blocks of the blocked libtorch product (the cores it spreads over).</summary>
+    private const int Blocks = 2;
 
     /// <summary>False on this thread while <see cref="LibTorchOnly"/> is in force: every product goes to libtorch (the
     /// baseline of the kernel's tests and benchmarks). Per thread, so one test's baseline does not change another's
@@ -30,8 +30,9 @@ internal static class WeightProduct
     [ThreadStatic]
     private static bool _libTorchOnly;
 
-    /// <summary>Whether products on this thread may use the C# kernel.</summary>
-    public static bool KernelAllowed => !_libTorchOnly;
+    /// <summary>Whether the C# kernels (products, decoding attention, deviation mix) may run on this thread: the CPU has
+    /// 512-bit vectors, the shim's data pointer was found, and no <see cref="LibTorchOnly"/> is in force.</summary>
+    public static bool KernelAllowed => !_libTorchOnly && SimdGemm.Supported && TensorMemory.Available;
 
     /// <summary>Sends every product made on this thread to libtorch until disposed.</summary>
     public static IDisposable LibTorchOnly() => new LibTorchScope();
@@ -46,8 +47,8 @@ internal static class WeightProduct
         long input = w.shape[0],
             output = w.shape[1],
             rows = x.numel() / input;
-        int k = Blocks;
-        if (k <= 1 || rows > BlockedRows || output % k != 0 || w.device_type != TorchSharp.DeviceType.CPU || !w.is_contiguous())
+        const int k = Blocks;
+        if (rows > BlockedRows || output % k != 0 || w.device_type != TorchSharp.DeviceType.CPU || !w.is_contiguous())
             return x.matmul(w);
         long per = output / k;
         var blocks = w.as_strided([k, input, per], [per, output, 1]); // [k, in, out/k], a view of W
@@ -63,7 +64,7 @@ internal static class WeightProduct
     /// <returns>[..., out], or null.</returns>
     private static unsafe Tensor? Kernel(Tensor x, Tensor w)
     {
-        if (_libTorchOnly || !SimdGemm.Supported || !TensorMemory.Available)
+        if (!KernelAllowed)
             return null;
         var facts = Facts.GetValue(w, WeightFacts.Of);
         if (!facts.Usable || is_grad_enabled() || x.dtype != ScalarType.Float32 || !x.is_cpu())

@@ -17,23 +17,15 @@ public static class OpenMpWaitPolicy
     /// <summary>The variable libgomp reads.</summary>
     public const string Variable = "OMP_WAIT_POLICY";
 
-    /// <summary>The policy in force after <see cref="Apply"/>: the user's, or PASSIVE.</summary>
-    public static string? Policy { get; private set; }
-
     /// <summary>Sets the variable to PASSIVE unless it is set; safe to call more than once. It has an effect only before
     /// libtorch is loaded (the module initializer calls it first thing).</summary>
     public static void Apply()
     {
-        var current = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrEmpty(current))
-        {
-            Policy = current;
-            return;
-        }
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
+            return; // the user's choice stands
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
             _ = SetEnvironment(Variable, "PASSIVE", 0);
         Environment.SetEnvironmentVariable(Variable, "PASSIVE");
-        Policy = "PASSIVE";
     }
 
     // A library's module initializer is what runs before any of its code can make the first torch call, in the CLI, in
