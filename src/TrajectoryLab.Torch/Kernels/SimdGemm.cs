@@ -4,13 +4,13 @@
 //    the input width; each thread streams its own chunks from start to end, one chain of fused multiply-adds per chunk,
 //    and the chunks' partial sums are added in chunk order.
 //  - More rows are bound by arithmetic. Each thread owns a range of output columns (no two threads write the same cache
-//    line); W is packed block by block into tiles of 64 columns (four 512-bit vectors), and a tile is computed for 6 rows
-//    at a time with 24 vector accumulators held in registers: per row i of W, four vector loads of W and one broadcast of
+//    line); W is read in place, block by block, in tiles of 64 columns (four 512-bit vectors), and a tile is computed for
+//    6 rows at a time with 24 vector accumulators held in registers: per row i of W, four vector loads of W and one broadcast of
 //    x[r, i] per row r feed 24 fused multiply-adds. One chain per output element runs over i = 0 … in − 1. A 16-column
 //    tile and a scalar loop finish widths that are not multiples of 64.
 // Neither regime's bits depend on the thread count (libtorch's thread count is process-wide and may change under a
 // caller). They differ from each other, though: a row computed alone (streamed) and the same row in a batch of more than
-// 4 (packed) agree to float32 rounding, not bit for bit.
+// 4 (blocked) agree to float32 rounding, not bit for bit.
 // References: Goto & van de Geijn (2008), "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3) (register
 // blocking of the micro-kernel); Karpathy (2023), llama2.c run.c (the matrix-vector loop it replaces); docs/performance.md.
 using System.Numerics.Tensors;
@@ -25,14 +25,11 @@ internal static unsafe class SimdGemm
     private const int Lanes = 16; // floats in a 512-bit vector
     private const int Tile = 4 * Lanes; // columns of the 6-row micro-kernel
     private const int RowBlock = 6; // rows of the micro-kernel
-    private const int StreamedRows = 4; // at most this many rows stream W; more are packed
+    private const int StreamedRows = 4; // at most this many rows stream W; more run the blocked micro-kernel
     private const int StreamChunks = 8; // chunks of W's rows in the streamed path (up to 8 threads share them)
     private const int MinChunkRows = 32; // fewer rows of W per chunk are not worth a partial sum
-    private const int PackRows = 256; // rows of W per packed block
-    private const int PackColumns = 256; // columns of W per packed block (256 × 256 floats = 256 KiB, in L2)
-
-    [ThreadStatic]
-    private static float[]? _packBuffer; // each thread packs its own blocks
+    private const int BlockRows = 256; // rows of W per block of the many-row path
+    private const int BlockColumns = 256; // columns of W per block (256 × 256 floats = 256 KiB, in L2)
 
     [ThreadStatic]
     private static float[]? _partials; // the calling thread's buffer for the other threads' partial sums
@@ -121,7 +118,7 @@ internal static unsafe class SimdGemm
         int tiles = (output + Tile - 1) / Tile;
         if (parts <= 1)
         {
-            Packed(x, xStride, w, y, rows, input, output, 0, output);
+            Blocked(x, xStride, w, y, rows, input, output, 0, output);
             return;
         }
         nint xAddress = (nint)x,
@@ -131,7 +128,7 @@ internal static unsafe class SimdGemm
         {
             int from = (int)((long)tiles * p / parts) * Tile,
                 to = Math.Min(output, (int)((long)tiles * (p + 1) / parts) * Tile);
-            Packed((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to);
+            Blocked((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to);
         });
     }
 
@@ -198,45 +195,37 @@ internal static unsafe class SimdGemm
         }
     }
 
-    /// <summary>Many rows: bound by arithmetic, so W is copied block by block (up to 256 rows × 256 columns) into a buffer
-    /// laid out tile after tile, each tile's rows contiguous, and every block of 6 rows of x runs the register-blocked
-    /// micro-kernel over it while it sits in the L2 cache (Goto's packing). A block of W's rows after the first continues
-    /// each output's chain of fused multiply-adds from the partial sum in y, so the chain is the one without blocking.</summary>
+    /// <summary>Many rows: bound by arithmetic. W is read in place, block by block (up to 256 of its rows × 256 columns,
+    /// 256 KiB, held in the L2 cache while every block of 6 rows of x runs the register-blocked micro-kernel over it). A
+    /// block of W's rows after the first continues each output's chain of fused multiply-adds from the partial sum in y, so
+    /// the chain is the one without blocking. W is not copied into a packed layout first (Goto's packing): at the widths
+    /// of the models this tool runs, the copy cost twice the arithmetic (perf, 17 rows of a 256-wide model), while the
+    /// micro-kernel's four 64-byte loads per row of W stream well from a strided block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Packed(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to)
+    private static void Blocked(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to)
     {
-        var buffer = _packBuffer ??= GC.AllocateArray<float>(PackRows * PackColumns, pinned: true);
-        int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the packed kernels
-        fixed (float* packed = buffer)
-            for (int k0 = 0; k0 < input; k0 += PackRows)
+        int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the vector kernels
+        for (int k0 = 0; k0 < input; k0 += BlockRows)
+        {
+            int depth = Math.Min(BlockRows, input - k0);
+            bool first = k0 == 0;
+            for (int c0 = from; c0 < tiled; c0 += BlockColumns)
             {
-                int depth = Math.Min(PackRows, input - k0);
-                bool first = k0 == 0;
-                for (int c0 = from; c0 < tiled; c0 += PackColumns)
+                int width = Math.Min(BlockColumns, tiled - c0),
+                    wide = width / Tile * Tile;
+                var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
+                for (int r = 0; r < rows; r += RowBlock)
                 {
-                    int width = Math.Min(PackColumns, tiled - c0),
-                        wide = width / Tile * Tile;
-                    // Tile t (64 columns, or 16 for the last narrow ones) lands at packed + t·depth, its rows contiguous.
-                    for (int t = 0; t < width; t += t < wide ? Tile : Lanes)
-                    {
-                        int columns = t < wide ? Tile : Lanes;
-                        for (int i = 0; i < depth; i++)
-                            new ReadOnlySpan<float>(w + (long)(k0 + i) * output + c0 + t, columns).CopyTo(
-                                new Span<float>(packed + (long)t * depth + i * columns, columns)
-                            );
-                    }
-                    for (int r = 0; r < rows; r += RowBlock)
-                    {
-                        int count = Math.Min(RowBlock, rows - r);
-                        var xr = x + r * xStride + k0;
-                        var yr = y + (long)r * output + c0;
-                        for (int t = 0; t < wide; t += Tile)
-                            SixRows(xr, xStride, packed + (long)t * depth, Tile, yr + t, output, count, depth, first);
-                        for (int t = wide; t < width; t += Lanes)
-                            SixRowsNarrow(xr, xStride, packed + (long)t * depth, Lanes, yr + t, output, count, depth, first);
-                    }
+                    int count = Math.Min(RowBlock, rows - r);
+                    var xr = x + r * xStride + k0;
+                    var yr = y + (long)r * output + c0;
+                    for (int t = 0; t < wide; t += Tile)
+                        SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                    for (int t = wide; t < width; t += Lanes)
+                        SixRowsNarrow(xr, xStride, block + t, output, yr + t, output, count, depth, first);
                 }
             }
+        }
         for (int c = tiled; c < to; c++) // fewer than 16 columns left: one scalar chain each
         for (int r = 0; r < rows; r++)
         {
