@@ -406,6 +406,7 @@ internal static unsafe class SimdGemm
             a5.Store(y + 5L * output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Load4(float* at) =>
         (Vector512.Load(at), Vector512.Load(at + Lanes), Vector512.Load(at + 2 * Lanes), Vector512.Load(at + 3 * Lanes));
 

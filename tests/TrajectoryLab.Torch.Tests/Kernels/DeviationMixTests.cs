@@ -1,6 +1,6 @@
 // The one-pass deviation mix against the three-pass libtorch one (subtract, addmm, copy back) on random buffers (FsCheck):
 // any k, head count, slot range and head width (with a tail that is not a multiple of 16), on a buffer and on a strided
-// window of it. The slots outside the range and the reference row must not move.
+// window of it. The slots outside the range (before and after) and the reference row must not move.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Models;
@@ -34,6 +34,8 @@ public sealed class DeviationMixTests
         Assert.True(kernel[0].eq(start[0]).all().item<bool>()); // the reference row is read, never written
         if (offset > 0)
             Assert.True(kernel.narrow(2, 0, offset).eq(start.narrow(2, 0, offset)).all().item<bool>());
+        if (offset + count < slots) // a head's slots are one run: the run must stop at the range's end
+            Assert.True(kernel.narrow(2, offset + count, slots - offset - count).eq(start.narrow(2, offset + count, slots - offset - count)).all().item<bool>());
     }
 
     [Fact]
