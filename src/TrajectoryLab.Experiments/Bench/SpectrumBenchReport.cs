@@ -22,7 +22,10 @@ public sealed record SpectrumStepRow(
     double MixMs,
     double BatchDecodeMs,
     double BatchDecodeRatio,
-    double MixGflops
+    double MixGflops,
+    double MemoryFloorMs,
+    double FloorRatio,
+    double StepOverFloor
 );
 
 /// <summary>Renders a <see cref="SpectrumBenchResult"/>.</summary>
@@ -33,9 +36,10 @@ public static class SpectrumBenchReport
     {
         var r = result.Benchmark;
         var model = result.Model;
-        var shape = new Shape(model.Layers, result.KvHeads, result.HeadDim);
+        var shape = new Shape(model.Layers, result.KvHeads, result.HeadDim, ElementBytes(model.DType));
         var decode = r.DecodeMilliseconds;
         var length = o.PromptTokens + o.Steps + 1;
+        var floors = new Floors(r, shape);
 
         run.Table(
             "spectrum-step",
@@ -51,7 +55,10 @@ public static class SpectrumBenchReport
                 m.MixMilliseconds,
                 m.BatchDecodeMilliseconds,
                 m.BatchDecodeMilliseconds / decode,
-                MixGflops(m, shape, r)
+                MixGflops(m, shape, r),
+                floors.StepMs(m.K),
+                floors.StepMs(m.K) / floors.DecodeMs,
+                m.StepMilliseconds / floors.StepMs(m.K)
             ))
         );
 
@@ -152,7 +159,7 @@ public static class SpectrumBenchReport
             "milliseconds per step"
         );
 
-        report.Section("What bounds the cost", Bounds(o, r, shape, meanLength));
+        report.Section("What bounds the cost", Bounds(o, r, shape, meanLength) + " " + FloorNote(o, r, floors));
 
         var ks = r.Spectrum.Select(m => (double)m.K).ToArray();
         report.Figure(
@@ -199,6 +206,22 @@ public static class SpectrumBenchReport
                             Color = "#7f7f7f",
                         },
                         new LineSeries("k× (k separate decoding steps)", ks, ks) { Dashed = true, Color = "#2ca02c" },
+                        .. (
+                            double.IsFinite(floors.GBps)
+                                ?
+                                [
+                                    new LineSeries(
+                                        "memory floor of the step / of a decoding step",
+                                        ks,
+                                        r.Spectrum.Select(m => floors.StepMs(m.K) / floors.DecodeMs).ToArray()
+                                    )
+                                    {
+                                        Dashed = true,
+                                        Color = "#8c564b",
+                                    },
+                                ]
+                                : Array.Empty<LineSeries>()
+                        ),
                         new ReferenceLine(
                             string.Create(CultureInfo.InvariantCulture, $"target: ≤ {o.TargetRatio:G3}× at k = {o.TargetDirections}"),
                             ReferenceOrientation.Horizontal,
@@ -214,8 +237,46 @@ public static class SpectrumBenchReport
         );
     }
 
-    /// <summary>What the re-combination's cost depends on: the model's blocks and its key/value heads and their width.</summary>
-    readonly record struct Shape(int Layers, int KvHeads, int HeadDim);
+    /// <summary>What the re-combination's cost depends on: the model's blocks, its key/value heads and their width, and the
+    /// bytes of one cached number.</summary>
+    readonly record struct Shape(int Layers, int KvHeads, int HeadDim, int ElementBytes);
+
+    static int ElementBytes(string dtype) =>
+        dtype switch
+        {
+            "float64" => 8,
+            "bfloat16" or "float16" => 2,
+            _ => 4,
+        };
+
+    /// <summary>The memory floors of the run: the least time a step can take when every byte it must touch streams at the
+    /// bandwidth measured in the same run. A decoding step reads the weights once and one row's keys and values at the
+    /// mean cache length; a spectrum step reads the weights once and 1 + k rows' keys and values, and its re-combination
+    /// reads 1 + k rows and writes k rows of the perturbed part of the cache (positions PerturbedPosition … now). NaN where
+    /// the result predates these measurements.</summary>
+    readonly struct Floors(SpectrumBenchmarkResult r, Shape shape)
+    {
+        readonly double _meanLength = r.PromptTokens + (r.Steps + 1) / 2.0;
+        readonly double _rowBytes = 2.0 * shape.Layers * shape.KvHeads * shape.HeadDim * shape.ElementBytes; // per position
+
+        /// <summary>Bytes a decoding step of one row must move.</summary>
+        public double DecodeBytes => r.WeightBytes + _meanLength * _rowBytes;
+
+        /// <summary>Bytes a spectrum step with k directions must move.</summary>
+        public double StepBytes(int k) =>
+            r.WeightBytes
+            + (1 + k) * _meanLength * _rowBytes
+            + (2 * k + 1) * (_meanLength - SpectrumBenchmark.PerturbedPosition) * _rowBytes;
+
+        /// <summary>Bandwidth (GB/s) the floors use; NaN when not measured.</summary>
+        public double GBps => r.WeightBytes > 0 && r.BandwidthGBps > 0 ? r.BandwidthGBps : double.NaN;
+
+        /// <summary>The decoding step's memory floor, ms.</summary>
+        public double DecodeMs => DecodeBytes / (GBps * 1e9) * 1e3;
+
+        /// <summary>The spectrum step's memory floor, ms.</summary>
+        public double StepMs(int k) => StepBytes(k) / (GBps * 1e9) * 1e3;
+    }
 
     /// <summary>The share of a part in the whole step, as a percentage string.</summary>
     static string Share(double part, SpectrumStepMeasurement m) =>
@@ -301,5 +362,31 @@ public static class SpectrumBenchReport
                 + "forward as about 1 + k rows of the same weights, so the re-combination takes over as k and the text grow."
         );
         return string.Join(" ", parts);
+    }
+
+    /// <summary>The memory floors in words: what the target's ratio can be at best on this machine, and how far the measured
+    /// step is from its own floor.</summary>
+    static string FloorNote(SpectrumBenchOptions o, SpectrumBenchmarkResult r, Floors floors)
+    {
+        if (!double.IsFinite(floors.GBps))
+            return "";
+        var target = r.Spectrum.FirstOrDefault(m => m.K == o.TargetDirections);
+        var decodeLine = string.Create(
+            CultureInfo.InvariantCulture,
+            $"Memory floors at the {floors.GBps:F1} GB/s of streaming reads measured in this run: a decoding step must move "
+                + $"{floors.DecodeBytes / 1e6:F1} MB (the weights once and one row's keys and values), {floors.DecodeMs:F3} ms, and "
+                + $"took {r.DecodeMilliseconds / floors.DecodeMs:F2}× that."
+        );
+        if (target is null)
+            return decodeLine;
+        var k = target.K;
+        return decodeLine
+            + string.Create(
+                CultureInfo.InvariantCulture,
+                $" A k = {k} step must move {floors.StepBytes(k) / 1e6:F1} MB (the weights, {1 + k} rows' keys and values, and the "
+                    + $"re-combination's read of {1 + k} and write of {k} rows), {floors.StepMs(k):F3} ms: even with both steps at "
+                    + $"their floors the ratio would be {floors.StepMs(k) / floors.DecodeMs:F2}× (target ≤ {o.TargetRatio:G3}×). "
+                    + $"The measured step took {target.StepMilliseconds / floors.StepMs(k):F2}× its floor."
+            );
     }
 }

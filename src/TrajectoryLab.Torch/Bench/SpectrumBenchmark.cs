@@ -43,12 +43,17 @@ public sealed record SpectrumStepMeasurement(
 /// <param name="DecodeMilliseconds">One plain decoding step of a single trajectory at the same positions (best repeat).</param>
 /// <param name="Spectrum">One measurement per k, in the order asked.</param>
 /// <param name="Threads">libtorch intra-op threads during the measurement.</param>
+/// <param name="BandwidthGBps">Streaming read bandwidth measured in the same run (MachineBaselines), GB/s; NaN in results
+/// saved before it was measured.</param>
+/// <param name="WeightBytes">Bytes of the model's parameters (what every step reads at least once); 0 in older results.</param>
 public sealed record SpectrumBenchmarkResult(
     int PromptTokens,
     int Steps,
     double DecodeMilliseconds,
     IReadOnlyList<SpectrumStepMeasurement> Spectrum,
-    int Threads
+    int Threads,
+    double BandwidthGBps = double.NaN,
+    long WeightBytes = 0
 );
 
 /// <summary>Times spectrum steps against plain decoding steps on one model and one fixed text.</summary>
@@ -100,6 +105,9 @@ public static class SpectrumBenchmark
         using var threadScope = LibTorchThreads.Use(threads);
         var text = tokens.Take(promptTokens + steps + 1).ToArray();
         var warmUp = Math.Min(steps, 8);
+        progress?.Invoke("machine baselines");
+        var machine = MachineBaselines.Measure(repeats);
+        long weightBytes = model.Model.parameters().Sum(p => p.numel() * p.ElementSize);
 
         progress?.Invoke("plain decoding step, 1 row");
         // Timed first (after a warm-up of a whole run, so that the JIT has compiled the step's code at full optimisation)
@@ -143,7 +151,15 @@ public static class SpectrumBenchmark
         }
         progress?.Invoke("plain decoding step, 1 row, again");
         decode = Math.Min(decode, Best(repeats, n => Decode(model, text, promptTokens, n, 1, cancellation), warmUp, steps));
-        return new SpectrumBenchmarkResult(promptTokens, steps, decode * 1e3, measured, get_num_threads());
+        return new SpectrumBenchmarkResult(
+            promptTokens,
+            steps,
+            decode * 1e3,
+            measured,
+            get_num_threads(),
+            machine.BandwidthGBps,
+            weightBytes
+        );
     }
 
     private static double Ms(double seconds, int steps) => seconds / steps * 1e3;

@@ -35,7 +35,13 @@ public sealed class DeviationMixTests
         if (offset > 0)
             Assert.True(kernel.narrow(2, 0, offset).eq(start.narrow(2, 0, offset)).all().item<bool>());
         if (offset + count < slots) // a head's slots are one run: the run must stop at the range's end
-            Assert.True(kernel.narrow(2, offset + count, slots - offset - count).eq(start.narrow(2, offset + count, slots - offset - count)).all().item<bool>());
+            Assert.True(
+                kernel
+                    .narrow(2, offset + count, slots - offset - count)
+                    .eq(start.narrow(2, offset + count, slots - offset - count))
+                    .all()
+                    .item<bool>()
+            );
     }
 
     [Fact]
