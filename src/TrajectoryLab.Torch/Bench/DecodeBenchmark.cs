@@ -251,6 +251,12 @@ public static class DecodeBenchmark
         return measure();
     }
 
+    /// <summary>The greedy token of every row: [batch, vocab] logits to [batch, 1] ids (the C# row scan where it applies,
+    /// else libtorch's argmax; the same ids).</summary>
+    /// <param name="logits">[batch, vocab]</param>
+    /// <returns>[batch, 1] int64</returns>
+    private static Tensor Choose(Tensor logits) => Kernels.RowArgmax.TryRows(logits)?.unsqueeze(1) ?? logits.argmax(-1, keepdim: true);
+
     /// <summary>Greedy decoding of <paramref name="batch"/> rows: prefill a random prompt, then one token per step (the work
     /// of a session's loop with the tokens kept on the device until the end). <paramref name="timeSteps"/> runs the decoding
     /// steps and returns their seconds (e.g. synchronised on a GPU); the prefill is outside it. Shared with GpuBenchmark.</summary>
@@ -273,7 +279,7 @@ public static class DecodeBenchmark
             using var generator = new TorchSharp.torch.Generator((ulong)seed);
             var prompt = randint(model.Spec.VocabSize, [batch, promptTokens], generator: generator).to(model.Device); // [batch, prompt]
             // next: [batch, 1]
-            next = model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1].argmax(-1, keepdim: true).MoveToOuterDisposeScope();
+            next = Choose(model.Forward(prompt, cache, 0, lastPositionOnly: true)[.., -1]).MoveToOuterDisposeScope();
         }
         var seconds = timeSteps(() =>
         {
@@ -282,7 +288,7 @@ public static class DecodeBenchmark
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var logits = model.Forward(next, cache, promptTokens + t, lastPositionOnly: true); // [batch, 1, vocab]
-                var chosen = logits[.., -1].argmax(-1, keepdim: true); // [batch, 1]
+                var chosen = Choose(logits[.., -1]); // [batch, 1]
                 next.Dispose();
                 next = chosen.MoveToOuterDisposeScope();
             }

@@ -24,7 +24,7 @@ internal static unsafe class SimdGemm
 {
     private const int Lanes = 16; // floats in a 512-bit vector
     private const int Tile = 4 * Lanes; // columns of the 6-row micro-kernel
-    private const int RowBlock = 6; // rows of the micro-kernel
+    private const int RowBlock = 6; // rows of the larger micro-kernel (a 4-row one takes the remainders)
     private const int StreamedRows = 4; // at most this many rows stream W; more run the blocked micro-kernel
     private const int StreamChunks = 8; // chunks of W's rows in the streamed path (up to 8 threads share them)
     private const int MinChunkRows = 32; // fewer rows of W per chunk are not worth a partial sum
@@ -214,13 +214,16 @@ internal static unsafe class SimdGemm
                 int width = Math.Min(BlockColumns, tiled - c0),
                     wide = width / Tile * Tile;
                 var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
-                for (int r = 0; r < rows; r += RowBlock)
+                for (int r = 0, count; r < rows; r += count)
                 {
-                    int count = Math.Min(RowBlock, rows - r);
+                    count = NextRowBlock(rows - r);
                     var xr = x + r * xStride + k0;
                     var yr = y + (long)r * output + c0;
                     for (int t = 0; t < wide; t += Tile)
-                        SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                        if (count <= 4)
+                            FourRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                        else
+                            SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
                     for (int t = wide; t < width; t += Lanes)
                         SixRowsNarrow(xr, xStride, block + t, output, yr + t, output, count, depth, first);
                 }
@@ -235,6 +238,98 @@ internal static unsafe class SimdGemm
                 sum = MathF.FusedMultiplyAdd(w[(long)i * output + c], xr[i], sum);
             y[(long)r * output + c] = sum;
         }
+    }
+
+    /// <summary>Rows of the next micro-kernel call when <paramref name="left"/> rows remain: 6 (24 accumulators) or up to
+    /// 4 (16), chosen so that the kernels' padded rows are fewest (e.g. 32 = 6·4 + 4·2, 17 = 6 + 6 + 5, 256 = 6·42 + 4). A
+    /// block of fewer rows than its kernel repeats the last row, work that is thrown away.</summary>
+    private static int NextRowBlock(int left) =>
+        left switch
+        {
+            <= 4 => left,
+            <= 6 => left,
+            7 or 8 => 4,
+            _ => RowBlock,
+        };
+
+    /// <summary><see cref="SixRows"/> for up to 4 rows: 16 accumulators, the same chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRows(
+        float* x,
+        long xStride,
+        float* tile,
+        int tileStride,
+        float* y,
+        int output,
+        int count,
+        int depth,
+        bool first
+    )
+    {
+        float* x0 = x,
+            x1 = x + Math.Min(1, count - 1) * xStride,
+            x2 = x + Math.Min(2, count - 1) * xStride,
+            x3 = x + Math.Min(3, count - 1) * xStride;
+        Vector512<float> a00,
+            a01,
+            a02,
+            a03,
+            a10,
+            a11,
+            a12,
+            a13,
+            a20,
+            a21,
+            a22,
+            a23,
+            a30,
+            a31,
+            a32,
+            a33;
+        if (first)
+            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = default;
+        else
+        {
+            (a00, a01, a02, a03) = Load4(y);
+            (a10, a11, a12, a13) = Load4(y + Math.Min(1, count - 1) * (long)output);
+            (a20, a21, a22, a23) = Load4(y + Math.Min(2, count - 1) * (long)output);
+            (a30, a31, a32, a33) = Load4(y + Math.Min(3, count - 1) * (long)output);
+        }
+        var wi = tile;
+        for (int i = 0; i < depth; i++, wi += tileStride)
+        {
+            var w0 = Vector512.Load(wi);
+            var w1 = Vector512.Load(wi + Lanes);
+            var w2 = Vector512.Load(wi + 2 * Lanes);
+            var w3 = Vector512.Load(wi + 3 * Lanes);
+            var b = Vector512.Create(x0[i]);
+            a00 = Vector512.FusedMultiplyAdd(w0, b, a00);
+            a01 = Vector512.FusedMultiplyAdd(w1, b, a01);
+            a02 = Vector512.FusedMultiplyAdd(w2, b, a02);
+            a03 = Vector512.FusedMultiplyAdd(w3, b, a03);
+            b = Vector512.Create(x1[i]);
+            a10 = Vector512.FusedMultiplyAdd(w0, b, a10);
+            a11 = Vector512.FusedMultiplyAdd(w1, b, a11);
+            a12 = Vector512.FusedMultiplyAdd(w2, b, a12);
+            a13 = Vector512.FusedMultiplyAdd(w3, b, a13);
+            b = Vector512.Create(x2[i]);
+            a20 = Vector512.FusedMultiplyAdd(w0, b, a20);
+            a21 = Vector512.FusedMultiplyAdd(w1, b, a21);
+            a22 = Vector512.FusedMultiplyAdd(w2, b, a22);
+            a23 = Vector512.FusedMultiplyAdd(w3, b, a23);
+            b = Vector512.Create(x3[i]);
+            a30 = Vector512.FusedMultiplyAdd(w0, b, a30);
+            a31 = Vector512.FusedMultiplyAdd(w1, b, a31);
+            a32 = Vector512.FusedMultiplyAdd(w2, b, a32);
+            a33 = Vector512.FusedMultiplyAdd(w3, b, a33);
+        }
+        Store4(y, a00, a01, a02, a03);
+        if (count > 1)
+            Store4(y + output, a10, a11, a12, a13);
+        if (count > 2)
+            Store4(y + 2L * output, a20, a21, a22, a23);
+        if (count > 3)
+            Store4(y + 3L * output, a30, a31, a32, a33);
     }
 
     /// <summary>Rows r … r + count − 1 of y (count ≤ 6, starting at <paramref name="x"/> and <paramref name="y"/>), 64

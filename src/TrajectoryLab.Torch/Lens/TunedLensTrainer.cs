@@ -75,7 +75,12 @@ public static class TunedLensTrainer
                 var batch = Enumerable.Range(0, o.BatchWindows).Select(_ => windows[rng.NextIndex(windows.Count)]).ToArray();
                 var flat = batch.SelectMany(w => w.Select(t => (long)t)).ToArray();
                 var ids = tensor(flat, [batch.Length, length], ScalarType.Int64, lm.Device); // [batch, pos]
-                var pass = ResidualCapture.Run(model, ids);
+                // The target distribution goes through libtorch's arithmetic, as the lens path (recording autograd) does:
+                // the inference kernels round differently, and the last site's identity translator would then be pulled
+                // off identity by a gradient made of rounding alone.
+                ResidualPass pass;
+                using (Models.WeightProduct.LibTorchOnly())
+                    pass = ResidualCapture.Run(model, ids);
                 var logFinal = pass.Logits.to_type(ScalarType.Float64).log_softmax(-1); // [batch, pos, d_vocab]
                 var pFinal = logFinal.exp(); // [batch, pos, d_vocab]
                 optimizer.zero_grad();

@@ -16,6 +16,7 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     private readonly HookPoint hook_normalized;
     private readonly Scalar _eps; // a field, not an implicit conversion per call: see KeptScalars.cs
     private readonly bool _offset;
+    private readonly float _epsValue; // ε as libtorch's add_ sees it on a float32 tensor
 
     /// <param name="width">Features normalised (the last dimension): d_model, or d_head for a per-head q/k norm.</param>
     /// <param name="eps">ε inside the root.</param>
@@ -27,6 +28,7 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
         w = new Parameter(offset ? zeros(width, dtype) : ones(width, dtype));
         hook_normalized = new HookPoint();
         _eps = eps.ToScalar();
+        _epsValue = (float)eps;
         _offset = offset;
         RegisterComponents();
     }
@@ -38,6 +40,15 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     /// <returns>[..., width]</returns>
     public override Tensor forward(Tensor x)
     {
+        // Inference on a CPU: one C# pass per row (Kernels/RmsNormKernel.cs), the same steps. With a hook on the normalised
+        // value the kernel stops before the gain, so that adding a hook changes nothing but what the hook does.
+        if (!hook_normalized.HasHooks && Kernels.RmsNormKernel.TryApply(x, w, _epsValue, _offset) is { } fast)
+            return fast;
+        if (hook_normalized.HasHooks && Kernels.RmsNormKernel.TryApply(x, w, _epsValue, _offset, applyGain: false) is { } scaledFast)
+        {
+            var hooked = hook_normalized.Apply(scaledFast); // [..., width] float32
+            return _offset ? hooked.mul(w.add(KeptScalars.One, KeptScalars.One)) : hooked.mul(w);
+        }
         var dtype = x.dtype;
         var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32); // [..., width]
         var inverseRms = x32.mul(x32).mean([-1], keepdim: true).add_(_eps, KeptScalars.One).rsqrt_(); // [..., 1]

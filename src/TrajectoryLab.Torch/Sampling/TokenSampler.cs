@@ -63,7 +63,7 @@ internal sealed class TokenSampler : IDisposable
         var z = Penalised(logits); // [batch, d_vocab] float64
         var greedy = _rows.Select(r => r.IsGreedy).ToArray();
         if (greedy.All(g => g))
-            return z.argmax(-1); // [batch]
+            return Kernels.RowArgmax.TryRows(z) ?? z.argmax(-1); // [batch]
         var u = tensor(uniforms.ToArray(), [_rows.Length, 1], ScalarType.Float64, _device); // [batch, 1]
         var sampled = InverseCdf(Truncated(z), u); // [batch]
         if (!greedy.Any(g => g))
