@@ -87,13 +87,12 @@ internal static unsafe class DecodeAttention
             group = heads / kvHeads,
             parts = Math.Clamp(Math.Min(threads, pairs), 1, KernelWorkers.MaxParts);
         long keys = position + 1;
-        KernelWorkers.Run(parts, p =>
+        int next = -1; // the (row, head) pairs go to whichever thread is free, one at a time
+        KernelWorkers.Run(parts, _ =>
         {
-            int from = (int)((long)pairs * p / parts),
-                to = (int)((long)pairs * (p + 1) / parts);
             var query = stackalloc float[headDim];
             var scores = _scores is { } held && held.LongLength >= keys ? held : _scores = new float[Math.Max(keys, 256)];
-            for (int pair = from; pair < to; pair++)
+            for (int pair; (pair = Interlocked.Increment(ref next)) < pairs; )
             {
                 int b = pair / heads,
                     h = pair % heads;

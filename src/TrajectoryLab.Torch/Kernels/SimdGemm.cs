@@ -1,7 +1,7 @@
 // y = x W for a float32 weight W stored [in, out] row-major and a few or many rows of x: the CPU kernel behind
 // WeightProduct for inference. Two regimes:
 //  - Up to 4 rows (decoding) the product is bound by reading W. W's rows are cut into up to 8 contiguous chunks, fixed by
-//    the input width; each thread streams its own chunks from start to end, one chain of fused multiply-adds per chunk,
+//    the input width; the threads take the chunks one at a time, one chain of fused multiply-adds per chunk,
 //    and the chunks' partial sums are added in chunk order.
 //  - More rows are bound by arithmetic. Each thread owns a range of output columns (no two threads write the same cache
 //    line); W is read in place, block by block, in tiles of 64 columns (four 512-bit vectors), and a tile is computed for
@@ -66,7 +66,7 @@ internal static unsafe class SimdGemm
 
     /// <summary>Few rows, bound by reading W: W's rows are cut into a fixed number of contiguous chunks (set by the input
     /// width alone, never by the thread count), each chunk's partial sums are one chain of fused multiply-adds, and the
-    /// partials are added in chunk order. Thread p streams its own run of chunks from start to end. The bits therefore do
+    /// partials are added in chunk order. Each thread takes the next chunk not yet taken until none is left. The bits therefore do
     /// not depend on the threads: the thread count is process-wide in libtorch, and another caller may change it (a
     /// test, a training run) while this one computes.</summary>
     private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads)
@@ -89,11 +89,12 @@ internal static unsafe class SimdGemm
                 wAddress = (nint)w,
                 yAddress = (nint)y,
                 pAddress = (nint)partials;
-            KernelWorkers.Run(parts, p =>
+            // The chunks are handed out one at a time (whoever is free takes the next), so a worker that wakes late costs
+            // the caller nothing but the chunks it takes over; which thread computes a chunk does not change its bits.
+            int next = -1;
+            KernelWorkers.Run(parts, _ =>
             {
-                int first = chunks * p / parts,
-                    last = chunks * (p + 1) / parts;
-                for (int c = first; c < last; c++)
+                for (int c; (c = Interlocked.Increment(ref next)) < chunks; )
                 {
                     int from = (int)((long)input * c / chunks),
                         to = (int)((long)input * (c + 1) / chunks);
