@@ -88,11 +88,13 @@ internal static class FamilyParity
         var model = new DecoderModel(spec, dtype);
         model.InitializeRandom(seed, std: 0.2);
         using var noGrad = TorchSharp.torch.no_grad();
-        TorchSharp.torch.manual_seed(seed + 1);
+        // A private stream with the seed the global one had: tests run in parallel, and draws from the shared generator
+        // could interleave with another test's.
+        using var draws = new TorchSharp.torch.Generator((ulong)(seed + 1));
         foreach (var (n, p) in model.named_parameters())
             if (n.EndsWith(".w", StringComparison.Ordinal) || n.EndsWith(".b", StringComparison.Ordinal)
                 || n.Contains(".b_", StringComparison.Ordinal))
-                p.add_(TorchSharp.torch.randn_like(p).mul_(0.3));
+                p.add_(TorchSharp.torch.randn(p.shape, dtype: p.dtype, device: p.device, generator: draws).mul_(0.3));
         return model;
     }
 }

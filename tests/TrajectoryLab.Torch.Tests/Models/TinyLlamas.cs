@@ -35,10 +35,12 @@ internal static class TinyLlamas
         var model = new DecoderModel(Specs[name], dtype);
         model.InitializeRandom(seed, std: 0.2);
         using var noGrad = no_grad();
-        manual_seed(seed + 1);
+        // A private stream with the seed the global one had: tests run in parallel, and draws from the shared generator
+        // could interleave with another test's.
+        using var draws = new Generator((ulong)(seed + 1));
         foreach (var (n, p) in model.named_parameters())
             if (n.EndsWith(".w", StringComparison.Ordinal) || n.Contains(".b_", StringComparison.Ordinal))
-                p.add_(randn_like(p).mul_(0.3));
+                p.add_(randn(p.shape, dtype: p.dtype, device: p.device, generator: draws).mul_(0.3));
         return model;
     }
 
