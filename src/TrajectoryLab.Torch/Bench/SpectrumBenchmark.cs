@@ -43,8 +43,8 @@ public sealed record SpectrumStepMeasurement(
 /// <param name="DecodeMilliseconds">One plain decoding step of a single trajectory at the same positions (best repeat).</param>
 /// <param name="Spectrum">One measurement per k, in the order asked.</param>
 /// <param name="Threads">libtorch intra-op threads during the measurement.</param>
-/// <param name="BandwidthGBps">Streaming read bandwidth measured in the same run (MachineBaselines), GB/s; NaN in results
-/// saved before it was measured.</param>
+/// <param name="BandwidthGBps">Streaming read bandwidth measured in the same run (MachineBaselines), GB/s; NaN when the
+/// model ran on another device than the CPU, and in results saved before it was measured.</param>
 /// <param name="WeightBytes">Bytes of the model's parameters (what every step reads at least once); 0 in older results.</param>
 public sealed record SpectrumBenchmarkResult(
     int PromptTokens,
@@ -105,8 +105,13 @@ public static class SpectrumBenchmark
         using var threadScope = LibTorchThreads.Use(threads);
         var text = tokens.Take(promptTokens + steps + 1).ToArray();
         var warmUp = Math.Min(steps, 8);
-        progress?.Invoke("machine baselines");
-        var machine = MachineBaselines.Measure(repeats);
+        // The memory floors read the CPU's streaming bandwidth: measured only when the model runs there.
+        double bandwidth = double.NaN;
+        if (model.Model.Device.type == TorchSharp.DeviceType.CPU)
+        {
+            progress?.Invoke("machine baselines");
+            bandwidth = MachineBaselines.Measure(repeats).BandwidthGBps;
+        }
         long weightBytes = model.Model.parameters().Sum(p => p.numel() * p.ElementSize);
 
         progress?.Invoke("plain decoding step, 1 row");
@@ -151,15 +156,7 @@ public static class SpectrumBenchmark
         }
         progress?.Invoke("plain decoding step, 1 row, again");
         decode = Math.Min(decode, Best(repeats, n => Decode(model, text, promptTokens, n, 1, cancellation), warmUp, steps));
-        return new SpectrumBenchmarkResult(
-            promptTokens,
-            steps,
-            decode * 1e3,
-            measured,
-            get_num_threads(),
-            machine.BandwidthGBps,
-            weightBytes
-        );
+        return new SpectrumBenchmarkResult(promptTokens, steps, decode * 1e3, measured, get_num_threads(), bandwidth, weightBytes);
     }
 
     private static double Ms(double seconds, int steps) => seconds / steps * 1e3;
