@@ -85,8 +85,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             kvHeads = _spec.NumKvHeads,
             dHead = _spec.HeadDim;
         var projected = Project(x, W_QKV, b_QKV); // [batch, pos, (n_heads + 2·n_kv_heads) · d_head]
-        if (pos == 1 && DecodeKernel(projected, step) is { } decoded)
-            return Project(decoded, W_O, b_O); // [batch, 1, d_model]
         if (_design.QkNorm == QkNormKind.FullProjection)
             projected = cat(
                 [
@@ -96,6 +94,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
                 ],
                 -1
             );
+        if (pos == 1 && DecodeKernel(projected, step) is { } decoded)
+            return Project(decoded, W_O, b_O); // [batch, 1, d_model]
         var split = projected.view(batch, pos, heads + 2 * kvHeads, dHead); // [batch, pos, n_heads + 2·n_kv_heads, d_head]
         var qk = split.narrow(2, 0, heads + kvHeads); // [batch, pos, n_heads + n_kv_heads, d_head]
         if (_design.QkNorm == QkNormKind.PerHead)
@@ -193,8 +193,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row over a
-    /// full cache, no hooks on the pattern, no q/k norm, soft cap, window, padding or cache policy, float32 on a CPU
-    /// outside autograd. Null where any of that does not hold: the general path below computes it.</summary>
+    /// full cache, no hooks on the pattern, no soft cap, window, padding or cache policy, float32 on a CPU outside
+    /// autograd; q/k norms (per head or over the whole projection) are applied first, in libtorch's layout. Null where any
+    /// of that does not hold: the general path below computes it.</summary>
     /// <param name="projected">[batch, 1, (n_heads + 2·n_kv_heads) · d_head]</param>
     /// <param name="step">The pass.</param>
     /// <returns>[batch, 1, n_heads · d_head], or null.</returns>
@@ -206,7 +207,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || step.ExplicitAttention
             || _softcap is not null
             || _window is not null
-            || _design.QkNorm != QkNormKind.None
             || step.Streaming is not null
             || step.Padded
             || step.State?.Layer<IAttentionState>(_layer) is not AttentionCache cache
@@ -222,6 +222,21 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             kvHeads = _spec.NumKvHeads,
             dHead = _spec.HeadDim;
         long batch = projected.shape[0];
+        if (_design.QkNorm == QkNormKind.PerHead)
+        {
+            // Each head's query and key normalised as the general path does it (same layout, same hooks), before the
+            // kernel rotates them; a whole-projection norm was applied by the caller.
+            var split = projected.view(batch, 1, heads + 2 * kvHeads, dHead); // [batch, 1, n_heads + 2·n_kv_heads, d_head]
+            projected = cat(
+                    [
+                        q_norm!.call(split.narrow(2, 0, heads)),
+                        k_norm!.call(split.narrow(2, heads, kvHeads)),
+                        split.narrow(2, heads + kvHeads, kvHeads),
+                    ],
+                    2
+                )
+                .view(batch, 1, -1); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
+        }
         var source = projected.contiguous(); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
         var output = empty([batch, 1, heads * dHead], ScalarType.Float32); // [batch, 1, n_heads · d_head]
         var (keys, values) = (cache.KeyBuffer, cache.ValueBuffer); // [batch, n_kv_heads, capacity, d_head] each
