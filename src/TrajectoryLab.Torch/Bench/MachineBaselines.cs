@@ -38,8 +38,7 @@ public sealed record MachineBaselines(
                 one.add_(Models.KeptScalars.One, Models.KeptScalars.One);
         }); // held Scalars (KeptScalars.cs)
 
-        var big = ones(streamBytes / sizeof(float)); // [n] float32
-        var streamSeconds = Best(repeats, () => big.sum().item<float>());
+        var bandwidth = StreamBandwidth(repeats, streamBytes);
 
         var a = randn(matmulSize, matmulSize); // [n, n]
         var b = randn(matmulSize, matmulSize); // [n, n]
@@ -50,11 +49,20 @@ public sealed record MachineBaselines(
 
         return new MachineBaselines(
             CallMicroseconds: callSeconds / calls * 1e6,
-            BandwidthGBps: streamBytes / streamSeconds / 1e9,
+            BandwidthGBps: bandwidth,
             MatmulGflops: 2.0 * matmulSize * matmulSize * matmulSize / matmulSeconds / 1e9,
             Threads: get_num_threads(),
             KernelGflops: 2.0 * matmulSize * matmulSize * matmulSize / kernelSeconds / 1e9
         );
+    }
+
+    /// <summary>Streaming read bandwidth, GB/s: the best of <paramref name="repeats"/> sums over a float32 tensor of
+    /// <paramref name="streamBytes"/> bytes, far larger than the caches. The one floor a memory-bound figure needs.</summary>
+    public static double StreamBandwidth(int repeats = 5, long streamBytes = 512L << 20)
+    {
+        using var scope = NewDisposeScope();
+        var big = ones(streamBytes / sizeof(float)); // [n] float32
+        return streamBytes / Best(repeats, () => big.sum().item<float>()) / 1e9;
     }
 
     /// <summary>The shortest wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up run, in

@@ -109,8 +109,8 @@ public static class SpectrumBenchmark
         double bandwidth = double.NaN;
         if (model.Model.Device.type == TorchSharp.DeviceType.CPU)
         {
-            progress?.Invoke("machine baselines");
-            bandwidth = MachineBaselines.Measure(repeats).BandwidthGBps;
+            progress?.Invoke("streaming bandwidth");
+            bandwidth = MachineBaselines.StreamBandwidth(repeats);
         }
         long weightBytes = model.Model.parameters().Sum(p => p.numel() * p.ElementSize);
 

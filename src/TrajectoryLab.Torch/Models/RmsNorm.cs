@@ -42,12 +42,13 @@ internal sealed class RmsNorm : Module<Tensor, Tensor>
     {
         // Inference on a CPU: one C# pass per row (Kernels/RmsNormKernel.cs), the same steps. With a hook on the normalised
         // value the kernel stops before the gain, so that adding a hook changes nothing but what the hook does.
-        if (!hook_normalized.HasHooks && Kernels.RmsNormKernel.TryApply(x, w, _epsValue, _offset) is { } fast)
-            return fast;
-        if (hook_normalized.HasHooks && Kernels.RmsNormKernel.TryApply(x, w, _epsValue, _offset, applyGain: false) is { } scaledFast)
+        var hooked = hook_normalized.HasHooks;
+        if (Kernels.RmsNormKernel.TryApply(x, w, _epsValue, _offset, applyGain: !hooked) is { } fast)
         {
-            var hooked = hook_normalized.Apply(scaledFast); // [..., width] float32
-            return _offset ? hooked.mul(w.add(KeptScalars.One, KeptScalars.One)) : hooked.mul(w);
+            if (!hooked)
+                return fast;
+            var basis = hook_normalized.Apply(fast); // [..., width] float32
+            return _offset ? basis.mul(w.add(KeptScalars.One, KeptScalars.One)) : basis.mul(w);
         }
         var dtype = x.dtype;
         var x32 = dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32); // [..., width]
