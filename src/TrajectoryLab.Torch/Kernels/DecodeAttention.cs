@@ -11,6 +11,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TrajectoryLab.Torch.Kernels;
 
@@ -122,25 +123,59 @@ internal static unsafe class DecodeAttention
             AttendAnyWidth(query, k, v, keys, headDim, scale, scores, output);
     }
 
-    /// <summary><see cref="Attend"/> for d_head = 16·m, held in registers: each score is one chain of m fused multiply-adds
-    /// and a horizontal sum, the exponentials one vectorised pass, and each 16-feature slice of the output one register
-    /// accumulated over the slots (two chains, even and odd slots, added at the end), scaled by 1/Σ once.</summary>
+    /// <summary><see cref="Attend"/> for d_head = 16·m, held in registers. Scores four slots at a time: each slot's m
+    /// products are one chain of fused multiply-adds into a 16-lane vector, and the four vectors are summed lane-wise
+    /// together (halves, quarters, then two horizontal adds), the order <see cref="Sum"/> uses for a single leftover slot.
+    /// Meanwhile the keys 8 slots ahead are fetched into L1 and the value rows of the slots scored into L2, for the second
+    /// pass (a pair's cache rows are a short stream that the hardware prefetcher picks up late: perf, 32-row decoding).
+    /// Then the exponentials in one vectorised pass, and each 16-feature slice of the output one register accumulated over
+    /// the slots (two chains, even and odd slots, added at the end), scaled by 1/Σ once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttendVectors(float* query, float* k, float* v, int keys, int headDim, float scale, float[] scores, float* output)
     {
         int vectors = headDim / Lanes;
         fixed (float* s = scores)
         {
-            float max = float.NegativeInfinity;
-            for (int t = 0; t < keys; t++)
+            var maxima = Vector128.Create(float.NegativeInfinity);
+            var scales = Vector128.Create(scale);
+            int t = 0;
+            for (; t + 4 <= keys; t += 4)
+            {
+                var k0 = k + (long)t * headDim;
+                var v0 = v + (long)t * headDim;
+                for (int c = 0; c < 4 * vectors; c++)
+                {
+                    Sse.Prefetch0(k0 + 8 * headDim + c * Lanes);
+                    Sse.Prefetch1(v0 + c * Lanes);
+                }
+                var q0 = Vector512.Load(query);
+                Vector512<float> p0 = q0 * Vector512.Load(k0),
+                    p1 = q0 * Vector512.Load(k0 + headDim),
+                    p2 = q0 * Vector512.Load(k0 + 2 * headDim),
+                    p3 = q0 * Vector512.Load(k0 + 3 * headDim);
+                for (int c = 1; c < vectors; c++)
+                {
+                    var qc = Vector512.Load(query + c * Lanes);
+                    var kc = k0 + c * Lanes;
+                    p0 = Vector512.FusedMultiplyAdd(qc, Vector512.Load(kc), p0);
+                    p1 = Vector512.FusedMultiplyAdd(qc, Vector512.Load(kc + headDim), p1);
+                    p2 = Vector512.FusedMultiplyAdd(qc, Vector512.Load(kc + 2 * headDim), p2);
+                    p3 = Vector512.FusedMultiplyAdd(qc, Vector512.Load(kc + 3 * headDim), p3);
+                }
+                var sums =
+                    Sse3.HorizontalAdd(Sse3.HorizontalAdd(Quarter(p0), Quarter(p1)), Sse3.HorizontalAdd(Quarter(p2), Quarter(p3))) * scales;
+                sums.Store(s + t);
+                maxima = Vector128.Max(maxima, sums); // a NaN score makes the maximum NaN, and the whole output with it
+            }
+            float max = MathF.Max(MathF.Max(maxima[0], maxima[1]), MathF.Max(maxima[2], maxima[3]));
+            for (; t < keys; t++)
             {
                 var kt = k + (long)t * headDim;
                 var sum = Vector512.Load(query) * Vector512.Load(kt);
                 for (int c = 1; c < vectors; c++)
                     sum = Vector512.FusedMultiplyAdd(Vector512.Load(query + c * Lanes), Vector512.Load(kt + c * Lanes), sum);
-                var score = Vector512.Sum(sum) * scale;
-                s[t] = score;
-                max = MathF.Max(max, score); // a NaN score makes max NaN, and the whole output with it
+                s[t] = Sum(sum) * scale;
+                max = MathF.Max(max, s[t]);
             }
             var weights = new Span<float>(s, keys);
             TensorPrimitives.Subtract(weights, max, weights);
@@ -151,7 +186,7 @@ internal static unsafe class DecodeAttention
                 var column = v + c * Lanes;
                 Vector512<float> even = default,
                     odd = default;
-                int t = 0;
+                t = 0;
                 for (; t + 2 <= keys; t += 2)
                 {
                     even = Vector512.FusedMultiplyAdd(Vector512.Load(column + (long)t * headDim), Vector512.Create(s[t]), even);
@@ -162,6 +197,23 @@ internal static unsafe class DecodeAttention
                 ((even + odd) * inverse).Store(output + c * Lanes);
             }
         }
+    }
+
+    /// <summary>The 16 lanes of <paramref name="x"/> added into 4: lower half + upper half, then again.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Quarter(Vector512<float> x)
+    {
+        var half = x.GetLower() + x.GetUpper(); // 8 lanes
+        return half.GetLower() + half.GetUpper();
+    }
+
+    /// <summary>The sum of the 16 lanes, in the order of the four-slot scores: quarters, then two horizontal adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum(Vector512<float> x)
+    {
+        var quarter = Quarter(x);
+        var pairs = Sse3.HorizontalAdd(quarter, quarter);
+        return Sse3.HorizontalAdd(pairs, pairs).ToScalar();
     }
 
     /// <summary><see cref="Attend"/> for any d_head: one library dot product and one multiply-add per slot.</summary>

@@ -32,12 +32,17 @@ internal static unsafe class RowArgmax
         long rows = source.shape[0];
         int n = (int)source.shape[1];
         var indices = new long[rows];
-        var at = TensorMemory.Floats(source); // element 0, float or double
-        for (long r = 0; r < rows; r++)
-            indices[r] =
-                source.dtype == ScalarType.Float32
-                    ? TensorPrimitives.IndexOfMax(new ReadOnlySpan<float>(at + r * n, n))
+        var at = (nint)TensorMemory.Floats(source); // element 0, float or double
+        var single = source.dtype == ScalarType.Float32;
+        long next = -1;
+        // Rows go to whichever thread is free (a batch of 32000-wide rows is a few hundred microseconds on one core).
+        KernelWorkers.Run((int)Math.Min(rows, get_num_threads()), _ =>
+        {
+            for (long r; (r = Interlocked.Increment(ref next)) < rows; )
+                indices[r] = single
+                    ? TensorPrimitives.IndexOfMax(new ReadOnlySpan<float>((float*)at + r * n, n))
                     : TensorPrimitives.IndexOfMax(new ReadOnlySpan<double>((double*)at + r * n, n));
+        });
         GC.KeepAlive(source);
         GC.KeepAlive(x);
         return tensor(indices, [rows], ScalarType.Int64); // [rows]

@@ -3,8 +3,8 @@
 //  - Up to 4 rows (decoding) the product is bound by reading W. W's rows are cut into up to 8 contiguous chunks, fixed by
 //    the input width; the threads take the chunks one at a time, one chain of fused multiply-adds per chunk,
 //    and the chunks' partial sums are added in chunk order.
-//  - More rows are bound by arithmetic. Each thread owns a range of output columns (no two threads write the same cache
-//    line); W is read in place, block by block, in tiles of 64 columns (four 512-bit vectors), and a tile is computed for
+//  - More rows are bound by arithmetic. The threads take units of output columns one at a time (no two write the same
+//    cache line); W is read in place, block by block, in tiles of 64 columns (four 512-bit vectors), and a tile is computed for
 //    6 rows at a time with 24 vector accumulators held in registers: per row i of W, four vector loads of W and one broadcast of
 //    x[r, i] per row r feed 24 fused multiply-adds. One chain per output element runs over i = 0 … in − 1. A 16-column
 //    tile and a scalar loop finish widths that are not multiples of 64.
@@ -16,6 +16,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TrajectoryLab.Torch.Kernels;
 
@@ -112,24 +113,35 @@ internal static unsafe class SimdGemm
         }
     }
 
-    /// <summary>Many rows, bound by arithmetic: thread p computes its own range of output columns, whole 64-column
-    /// tiles, so no two threads write the same cache line.</summary>
+    /// <summary>Many rows, bound by arithmetic: the output columns are cut into units of whole 64-column tiles (up to a
+    /// block of W's columns, at least four units per thread), and each thread takes the next unit not yet taken until none
+    /// is left, so a thread that starts late costs only the units the others take over. Units never share a cache line
+    /// of y, and a column's chain does not depend on which thread computes it.</summary>
     private static void SplitColumns(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
     {
-        int tiles = (output + Tile - 1) / Tile;
+        int tiles = (output + Tile - 1) / Tile,
+            unitTiles = Math.Max(1, (tiles + 4 * parts - 1) / (4 * parts)),
+            units = (tiles + unitTiles - 1) / unitTiles;
+        parts = Math.Min(parts, units);
         if (parts <= 1)
         {
-            Blocked(x, xStride, w, y, rows, input, output, 0, output);
+            Blocked(x, xStride, w, y, rows, input, output, 0, output, -1);
             return;
         }
         nint xAddress = (nint)x,
             wAddress = (nint)w,
             yAddress = (nint)y;
-        KernelWorkers.Run(parts, p =>
+        int next = -1;
+        KernelWorkers.Run(parts, _ =>
         {
-            int from = (int)((long)tiles * p / parts) * Tile,
-                to = Math.Min(output, (int)((long)tiles * (p + 1) / parts) * Tile);
-            Blocked((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to);
+            for (int u; (u = Interlocked.Increment(ref next)) < units; )
+            {
+                // The unit this thread most likely takes next (the threads take turns), whose first block is prefetched.
+                int guess = u + parts < units ? (u + parts) * unitTiles * Tile : -1;
+                int from = u * unitTiles * Tile,
+                    to = Math.Min(output, (u + 1) * unitTiles * Tile);
+                Blocked((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to, guess);
+            }
         });
     }
 
@@ -201,9 +213,11 @@ internal static unsafe class SimdGemm
     /// block of W's rows after the first continues each output's chain of fused multiply-adds from the partial sum in y, so
     /// the chain is the one without blocking. W is not copied into a packed layout first (Goto's packing): at the widths
     /// of the models this tool runs, the copy cost twice the arithmetic (perf, 17 rows of a 256-wide model), while the
-    /// micro-kernel's four 64-byte loads per row of W stream well from a strided block.</summary>
+    /// micro-kernel's four 64-byte loads per row of W stream well from a strided block. Columns from … to − 1 are computed;
+    /// <paramref name="after"/> is the first column of the range this thread likely computes next (−1 for none), whose
+    /// first block is prefetched while the last one here is computed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocked(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to)
+    private static void Blocked(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to, int after)
     {
         int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the vector kernels
         for (int k0 = 0; k0 < input; k0 += BlockRows)
@@ -215,18 +229,37 @@ internal static unsafe class SimdGemm
                 int width = Math.Min(BlockColumns, tiled - c0),
                     wide = width / Tile * Tile;
                 var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
+                // The next block of columns, fetched into L2 by the first row block while it computes this one: a vocabulary-
+                // wide head (32000 columns, 37 MB) does not fit the caches, and each of its rows is a separate page, which the
+                // hardware prefetcher does not follow (perf: the 17- and 32-row heads ran at half the micro-kernel's rate).
+                float* following =
+                    c0 + BlockColumns < tiled ? block + BlockColumns
+                    : k0 + depth >= input && after >= 0 ? w + after
+                    : null;
                 for (int r = 0, count; r < rows; r += count)
                 {
                     count = NextRowBlock(rows - r);
                     var xr = x + r * xStride + k0;
                     var yr = y + (long)r * output + c0;
+                    var ahead = r == 0 ? following : null;
                     for (int t = 0; t < wide; t += Tile)
                         if (count <= 4)
-                            FourRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                            FourRows(xr, xStride, block + t, output, yr + t, output, count, depth, first, ahead == null ? null : ahead + t);
                         else
-                            SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                            SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first, ahead == null ? null : ahead + t);
                     for (int t = wide; t < width; t += Lanes)
-                        SixRowsNarrow(xr, xStride, block + t, output, yr + t, output, count, depth, first);
+                        SixRowsNarrow(
+                            xr,
+                            xStride,
+                            block + t,
+                            output,
+                            yr + t,
+                            output,
+                            count,
+                            depth,
+                            first,
+                            ahead == null ? null : ahead + t
+                        );
                 }
             }
         }
@@ -264,7 +297,8 @@ internal static unsafe class SimdGemm
         int output,
         int count,
         int depth,
-        bool first
+        bool first,
+        float* ahead
     )
     {
         float* x0 = x,
@@ -299,6 +333,14 @@ internal static unsafe class SimdGemm
         var wi = tile;
         for (int i = 0; i < depth; i++, wi += tileStride)
         {
+            if (ahead != null)
+            {
+                var next = ahead + (long)i * tileStride;
+                Sse.Prefetch1(next);
+                Sse.Prefetch1(next + Lanes);
+                Sse.Prefetch1(next + 2 * Lanes);
+                Sse.Prefetch1(next + 3 * Lanes);
+            }
             var w0 = Vector512.Load(wi);
             var w1 = Vector512.Load(wi + Lanes);
             var w2 = Vector512.Load(wi + 2 * Lanes);
@@ -345,8 +387,20 @@ internal static unsafe class SimdGemm
     /// <param name="count">Rows of x and y, 1 … 6.</param>
     /// <param name="depth">Rows of the tile (of this block of W).</param>
     /// <param name="first">Whether this is the first block of W's rows (y's chains start at 0).</param>
+    /// <param name="ahead">The same tile of the block of W computed next, prefetched row by row; null for none.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SixRows(float* x, long xStride, float* tile, int tileStride, float* y, int output, int count, int depth, bool first)
+    private static void SixRows(
+        float* x,
+        long xStride,
+        float* tile,
+        int tileStride,
+        float* y,
+        int output,
+        int count,
+        int depth,
+        bool first,
+        float* ahead
+    )
     {
         float* x0 = x,
             x1 = x + Math.Min(1, count - 1) * xStride,
@@ -395,6 +449,14 @@ internal static unsafe class SimdGemm
         var wi = tile;
         for (int i = 0; i < depth; i++, wi += tileStride)
         {
+            if (ahead != null)
+            {
+                var next = ahead + (long)i * tileStride;
+                Sse.Prefetch1(next);
+                Sse.Prefetch1(next + Lanes);
+                Sse.Prefetch1(next + 2 * Lanes);
+                Sse.Prefetch1(next + 3 * Lanes);
+            }
             var w0 = Vector512.Load(wi);
             var w1 = Vector512.Load(wi + Lanes);
             var w2 = Vector512.Load(wi + 2 * Lanes);
@@ -454,7 +516,8 @@ internal static unsafe class SimdGemm
         int output,
         int count,
         int depth,
-        bool first
+        bool first,
+        float* ahead
     )
     {
         float* x0 = x,
@@ -481,6 +544,8 @@ internal static unsafe class SimdGemm
         var wi = tile;
         for (int i = 0; i < depth; i++, wi += tileStride)
         {
+            if (ahead != null)
+                Sse.Prefetch1(ahead + (long)i * tileStride);
             var v = Vector512.Load(wi);
             a0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x0[i]), a0);
             a1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(x1[i]), a1);

@@ -92,6 +92,36 @@ public sealed unsafe class SimdGemmTests
         Assert.Equal(one, Run(x, input, w, 1, input, output, 5));
     }
 
+    [Fact]
+    public void AWideHeadOverManyRowsMatchesTheDoubleProductWithTheSameBitsOnAnyThreadCount()
+    {
+        if (!SimdGemm.Supported)
+            return;
+        // 17 rows (a 16-vector spectrum step) of a 4000-column head: 16 blocks of W's columns handed out in units, each
+        // thread prefetching the block it expects next; which thread computes a unit must not change a bit.
+        var random = new Random(9);
+        const int rows = 17,
+            input = 288,
+            output = 4000;
+        var x = Fill(random, rows * input);
+        var w = Fill(random, (long)input * output);
+        var two = Run(x, input, w, rows, input, output, 2);
+        for (int r = 0; r < rows; r++)
+        for (int o = 0; o < output; o += 7)
+        {
+            double exact = 0,
+                magnitude = 0;
+            for (int i = 0; i < input; i++)
+            {
+                exact += (double)x[r * input + i] * w[i * output + o];
+                magnitude += Math.Abs((double)x[r * input + i] * w[i * output + o]);
+            }
+            Assert.True(Math.Abs(two[r * output + o] - exact) <= 1e-6 + input * 6e-8 * magnitude, $"y[{r},{o}]");
+        }
+        Assert.Equal(two, Run(x, input, w, rows, input, output, 1));
+        Assert.Equal(two, Run(x, input, w, rows, input, output, 3));
+    }
+
     private static float[] Run(float[] x, int stride, float[] w, int rows, int input, int output, int threads)
     {
         var y = new float[rows * output];
