@@ -208,7 +208,7 @@ internal static unsafe class SimdGemm
         }
     }
 
-    /// <summary>Many rows: bound by arithmetic. W is read in place, block by block (up to 256 of its rows × 256 columns,
+    /// <summary>Many rows: bound by arithmetic. W is read in place, block by block (about 256 of its rows × 256 columns,
     /// 256 KiB, held in the L2 cache while every block of 6 rows of x runs the register-blocked micro-kernel over it). A
     /// block of W's rows after the first continues each output's chain of fused multiply-adds from the partial sum in y, so
     /// the chain is the one without blocking. W is not copied into a packed layout first (Goto's packing): at the widths
@@ -220,20 +220,26 @@ internal static unsafe class SimdGemm
     private static void Blocked(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to, int after)
     {
         int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the vector kernels
-        for (int k0 = 0; k0 < input; k0 += BlockRows)
+        // W's rows in blocks of about BlockRows, evenly (288 rows make one block, not 256 + 32: a second pass over y for 32
+        // rows of W), so that the block prefetched next has as many rows as the one computed meanwhile.
+        int kBlocks = Math.Max(1, (int)Math.Round(input / (double)BlockRows)),
+            kDepth = (input + kBlocks - 1) / kBlocks;
+        for (int k0 = 0; k0 < input; k0 += kDepth)
         {
-            int depth = Math.Min(BlockRows, input - k0);
+            int depth = Math.Min(kDepth, input - k0);
             bool first = k0 == 0;
             for (int c0 = from; c0 < tiled; c0 += BlockColumns)
             {
                 int width = Math.Min(BlockColumns, tiled - c0),
                     wide = width / Tile * Tile;
                 var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
-                // The next block of columns, fetched into L2 by the first row block while it computes this one: a vocabulary-
-                // wide head (32000 columns, 37 MB) does not fit the caches, and each of its rows is a separate page, which the
-                // hardware prefetcher does not follow (perf: the 17- and 32-row heads ran at half the micro-kernel's rate).
+                // The block this thread computes next (the next columns, else the next rows of W, else the unit it expects to
+                // take next), fetched into L2 by the first row block while it computes this one: a vocabulary-wide head (32000
+                // columns, 37 MB) does not fit the caches, and each of its rows is a separate page, which the hardware
+                // prefetcher does not follow (perf: the 17- and 32-row heads ran at half the micro-kernel's rate).
                 float* following =
                     c0 + BlockColumns < tiled ? block + BlockColumns
+                    : k0 + depth < input ? w + (long)(k0 + depth) * output + from
                     : k0 + depth >= input && after >= 0 ? w + after
                     : null;
                 for (int r = 0, count; r < rows; r += count)
