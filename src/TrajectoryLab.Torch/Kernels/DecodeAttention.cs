@@ -65,21 +65,23 @@ internal static unsafe class DecodeAttention
     {
         _calls++;
         int width = (heads + 2 * kvHeads) * headDim;
-        float* projected = (float*)pass.Projected,
-            cacheKeys = (float*)pass.Keys,
-            cacheValues = (float*)pass.Values,
-            cos = (float*)pass.Cos,
-            sin = (float*)pass.Sin;
         // 1. The new keys (rotated) and values go into the cache; the queries are rotated where the attention reads them.
         for (int b = 0; b < batch; b++)
         {
-            var row = projected + (long)b * width;
+            var row = (float*)pass.Projected + (long)b * width;
             for (int g = 0; g < kvHeads; g++)
             {
                 long slot = ((long)b * kvHeads + g) * capacity + position;
-                Rotate(row + (heads + g) * headDim, cacheKeys + slot * headDim, headDim, rotated, cos, sin);
+                Rotate(
+                    row + (heads + g) * headDim,
+                    (float*)pass.Keys + slot * headDim,
+                    headDim,
+                    rotated,
+                    (float*)pass.Cos,
+                    (float*)pass.Sin
+                );
                 new ReadOnlySpan<float>(row + (heads + kvHeads + g) * headDim, headDim).CopyTo(
-                    new Span<float>(cacheValues + slot * headDim, headDim)
+                    new Span<float>((float*)pass.Values + slot * headDim, headDim)
                 );
             }
         }
@@ -242,17 +244,20 @@ internal static unsafe class DecodeAttention
     }
 
     /// <summary>out = x·cos + swapped(x)·sin on the first <paramref name="rotated"/> features (swapped pairs i with i ± R/2
-    /// and the table's sines carry the sign), the rest copied; rounded as libtorch rounds it.</summary>
+    /// and the table's sines carry the sign), the rest copied; rounded as libtorch rounds it: each product rounded, then
+    /// the sum (vector multiplies and adds, never a fused multiply-add). <paramref name="output"/> must not overlap x.</summary>
     private static void Rotate(float* x, float* output, int headDim, int rotated, float* cos, float* sin)
     {
         int half = rotated / 2;
-        for (int i = 0; i < rotated; i++)
+        if (rotated > 0)
         {
-            float product = x[i] * cos[i],
-                swapped = (i < half ? x[i + half] : x[i - half]) * sin[i];
-            output[i] = product + swapped;
+            var products = new Span<float>(output, rotated);
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x, rotated), new ReadOnlySpan<float>(cos, rotated), products);
+            Span<float> swapped = stackalloc float[rotated];
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x + half, half), new ReadOnlySpan<float>(sin, half), swapped[..half]);
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x, half), new ReadOnlySpan<float>(sin + half, half), swapped[half..]);
+            TensorPrimitives.Add(products, swapped, products);
         }
-        for (int i = rotated; i < headDim; i++)
-            output[i] = x[i];
+        new ReadOnlySpan<float>(x + rotated, headDim - rotated).CopyTo(new Span<float>(output + rotated, headDim - rotated));
     }
 }
