@@ -240,7 +240,7 @@ internal static unsafe class SimdGemm
                 float* following =
                     c0 + BlockColumns < tiled ? block + BlockColumns
                     : k0 + depth < input ? w + (long)(k0 + depth) * output + from
-                    : k0 + depth >= input && after >= 0 ? w + after
+                    : after >= 0 ? w + after
                     : null;
                 for (int r = 0, count; r < rows; r += count)
                 {
@@ -286,7 +286,6 @@ internal static unsafe class SimdGemm
     private static int NextRowBlock(int left) =>
         left switch
         {
-            <= 4 => left,
             <= 6 => left,
             7 or 8 => 4,
             _ => RowBlock,

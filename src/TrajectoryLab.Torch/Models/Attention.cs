@@ -99,8 +99,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         var split = projected.view(batch, pos, heads + 2 * kvHeads, dHead); // [batch, pos, n_heads + 2·n_kv_heads, d_head]
         var qk = split.narrow(2, 0, heads + kvHeads); // [batch, pos, n_heads + n_kv_heads, d_head]
         if (_design.QkNorm == QkNormKind.PerHead)
-            // Normalised in the [batch, pos, head, d_head] layout, so the hooks keep position on axis 1 like every other hook.
-            qk = cat([q_norm!.call(split.narrow(2, 0, heads)), k_norm!.call(split.narrow(2, heads, kvHeads))], 2);
+            qk = cat(PerHeadNormalized(split), 2);
         qk = qk.transpose(1, 2); // [batch, n_heads + n_kv_heads, pos, d_head]
         var unrotated = qk.narrow(1, 0, heads); // [batch, n_heads, pos, d_head]
         if (step.RotaryFor(_window is not null) is { } angles)
@@ -227,15 +226,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             // Each head's query and key normalised as the general path does it (same layout, same hooks), before the
             // kernel rotates them; a whole-projection norm was applied by the caller.
             var split = projected.view(batch, 1, heads + 2 * kvHeads, dHead); // [batch, 1, n_heads + 2·n_kv_heads, d_head]
-            projected = cat(
-                    [
-                        q_norm!.call(split.narrow(2, 0, heads)),
-                        k_norm!.call(split.narrow(2, heads, kvHeads)),
-                        split.narrow(2, heads + kvHeads, kvHeads),
-                    ],
-                    2
-                )
-                .view(batch, 1, -1); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
+            var newValues = split.narrow(2, heads + kvHeads, kvHeads); // [batch, 1, n_kv_heads, d_head]
+            // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
+            projected = cat([.. PerHeadNormalized(split), newValues], 2).view(batch, 1, -1);
         }
         var source = projected.contiguous(); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
         var output = empty([batch, 1, heads * dHead], ScalarType.Float32); // [batch, 1, n_heads · d_head]
@@ -271,6 +264,13 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         GC.KeepAlive(values);
         return output;
     }
+
+    /// <summary>The per-head q/k norms (Qwen3, Gemma 3), applied in the [batch, pos, head, d_head] layout so that their hooks
+    /// keep position on axis 1 like every other hook; the general path and the decoding kernel both use it.</summary>
+    /// <param name="split">[batch, pos, n_heads + 2·n_kv_heads, d_head]</param>
+    /// <returns>The queries [batch, pos, n_heads, d_head] and the keys [batch, pos, n_kv_heads, d_head], normalised.</returns>
+    private Tensor[] PerHeadNormalized(Tensor split) =>
+        [q_norm!.call(split.narrow(2, 0, _spec.NumHeads)), k_norm!.call(split.narrow(2, _spec.NumHeads, _spec.NumKvHeads))];
 
     /// <summary>Attention scores with the design's scale and soft cap.</summary>
     /// <param name="q">[batch, n_heads, pos, d_head]</param>
