@@ -5,7 +5,9 @@
 // its own rotary base (Mistral, Gemma 2/3). GPT-2 is the case n_kv_heads = n_heads with every bias and no rotation.
 // Weights are stored [in, out] and applied with matmul (faster than nn.Linear's [out, in] on MKL), and W_Q, W_K, W_V
 // side by side as one W_QKV so that one product computes all three (docs/performance.md).
-// Fused SDPA unless hook_pattern is hooked, the scores are soft-capped or the pass must be twice differentiable.
+// Inference on a CPU in float32 runs the C# kernels: a decoding step's attention (Kernels/DecodeAttention.cs) and the
+// causal attention of a longer pass (Kernels/PrefillAttention.cs). Otherwise fused SDPA, unless hook_pattern is hooked,
+// the scores are soft-capped or the pass must be twice differentiable.
 // A left-padded pass (docs/padding.md) brings per-row rotary tables and a per-row mask; the code is the same.
 using TorchSharp;
 using TorchSharp.Modules;
@@ -115,6 +117,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         long first = 0; // the oldest key column read: > 0 once a sliding-window cache has dropped the columns before it
         if (step.State is { } state)
             (k, v, first) = state.Layer<IAttentionState>(_layer).Write(k, v, step); // [batch, n_kv_heads, length − first, d_head]
+        if (first == 0 && PrefillKernel(q, k, v, step) is { } attended)
+            return Project(attended, W_O, b_O); // [batch, pos, d_model]
         k = RepeatKv(k); // [batch, n_heads, keys, d_head] with keys = length − first
         v = RepeatKv(v); // [batch, n_heads, keys, d_head]
         var mask = step.MaskFor(_window); // [pos, length], [batch, 1, pos, length] when padded, or null
@@ -263,6 +267,67 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         GC.KeepAlive(keys);
         GC.KeepAlive(values);
         return output;
+    }
+
+    /// <summary>The causal attention of a pass of several positions by the C# kernel (Kernels/PrefillAttention.cs): float32
+    /// on a CPU outside autograd, no hooks on the pattern, no soft cap, no padding, and a window (if the layer has one)
+    /// that the pass does not yet exceed, so that the mask is the causal one. Null where any of that does not hold:
+    /// libtorch's SDPA computes it.</summary>
+    /// <param name="q">[batch, n_heads, pos, d_head], rotated, not yet scaled (the kernel applies the design's scale).</param>
+    /// <param name="k">[batch, n_kv_heads, length, d_head], every key from column 0.</param>
+    /// <param name="v">[batch, n_kv_heads, length, d_head]</param>
+    /// <param name="step">The pass.</param>
+    /// <returns>[batch, pos, n_heads · d_head], or null.</returns>
+    private unsafe Tensor? PrefillKernel(Tensor q, Tensor k, Tensor v, StepContext step)
+    {
+        long batch = q.shape[0],
+            pos = q.shape[2],
+            length = k.shape[2];
+        if (
+            pos < 2
+            || !WeightProduct.KernelAllowed
+            || hook_pattern.HasHooks
+            || step.ExplicitAttention
+            || _softcap is not null
+            || _window is { } w && step.Length > w
+            || step.Padded
+            || !Kernels.PrefillAttention.Supports(_spec.HeadDim)
+            || q.dtype != ScalarType.Float32
+            || k.dtype != ScalarType.Float32
+            || v.dtype != ScalarType.Float32
+            || !q.is_cpu()
+            || is_grad_enabled()
+            || length != step.Length
+            || length > int.MaxValue
+            || q.stride(3) != 1
+            || k.stride(3) != 1
+            || v.stride(3) != 1
+        )
+            return null;
+        int heads = _spec.NumHeads,
+            dHead = _spec.HeadDim;
+        var output = empty([batch, pos, heads * dHead], ScalarType.Float32); // [batch, pos, n_heads · d_head]
+        Kernels.PrefillAttention.Run(
+            Rows(q),
+            Rows(k),
+            Rows(v),
+            Kernels.TensorMemory.Floats(output),
+            (int)batch,
+            heads,
+            _spec.NumKvHeads,
+            dHead,
+            (int)pos,
+            (int)length,
+            _design.AttentionScale is { } s ? (float)s : (float)(1 / Math.Sqrt(dHead)),
+            get_num_threads()
+        );
+        GC.KeepAlive(q);
+        GC.KeepAlive(k);
+        GC.KeepAlive(v);
+        return output;
+
+        // x: [batch, heads, rows, d_head] with contiguous rows
+        static Kernels.HeadRows Rows(Tensor x) => new((nint)Kernels.TensorMemory.Floats(x), x.stride(0), x.stride(1), x.stride(2));
     }
 
     /// <summary>The per-head q/k norms (Qwen3, Gemma 3), applied in the [batch, pos, head, d_head] layout so that their hooks

@@ -1,4 +1,4 @@
-// The model with its CPU kernels (products, decoding attention, deviation mix) against the same model with every
+// The model with its CPU kernels (products, prefill and decoding attention, deviation mix) against the same model with every
 // operation in libtorch (WeightProduct.LibTorchOnly), on the committed golden checkpoint of every architecture: greedy
 // decoding of 16 tokens gives the same tokens, and the logits of the prefill and of every step agree within 1e-5 of their
 // largest magnitude.
@@ -29,7 +29,8 @@ public sealed class KernelParityTests
     public void KernelsAndLibTorchDecodeAlike(string name)
     {
         long products = SimdGemm.Calls,
-            attentions = DecodeAttention.Calls;
+            attentions = DecodeAttention.Calls,
+            prefills = PrefillAttention.Calls;
         var (kernelTokens, kernelLogits) = Decode(name);
         if (SimdGemm.Supported)
         {
@@ -38,6 +39,10 @@ public sealed class KernelParityTests
             // per-head and olmo2's whole-projection q/k norms are applied before it)
             if (name is "tiny-llama" or "gpt2" or "gpt-neox" or "gemma" or "qwen3" or "olmo2")
                 Assert.True(DecodeAttention.Calls > attentions, "the decoding attention did not run in the kernel");
+            // Their 5-token prefill too (the others' windows are shorter than the prompt, or gemma2 caps its scores:
+            // libtorch computes those)
+            if (name is "tiny-llama" or "gpt2" or "gpt-neox" or "gemma" or "qwen3" or "olmo2")
+                Assert.True(PrefillAttention.Calls > prefills, "the prefill attention did not run in the kernel");
         }
         (int[] Tokens, List<float[]> Logits) libTorch;
         using (WeightProduct.LibTorchOnly())

@@ -1,0 +1,388 @@
+// Causal attention of a pass of several new positions (a prefill, a teacher-forced pass, a chunk after a cached prefix)
+// in one C# pass over memory. Query i of the pass sits at position offset + i (offset = keys − positions) and attends to
+// keys 0 … offset + i of its key–value head (grouped-query: query head h reads key–value head h / (heads / kv_heads)).
+// Keys are first packed transposed, [d_head, keys] per (row, key–value head), so that a block of six queries × 32 keys
+// is twelve 16-lane accumulators fed by one broadcast of a query feature and two loads of key features per step, the
+// register tiling of a matrix product (Goto & van de Geijn 2008). Each tile of six queries computes its scores only up to
+// its last query's position (the causal triangle costs half the square), takes the max-shifted softmax of each row over
+// that row's own keys, and accumulates the weighted values six rows × 32 features at a time. It replaces libtorch's
+// scaled_dot_product_attention (flash attention on CPU, whose small per-block sgemm calls ran at a third of this machine's
+// product rate) and the transpose-and-copy of its output: the result is written as [batch, pos, heads·d_head], the
+// layout the output projection reads.
+// The arithmetic of one (row, head, query) does not depend on the thread that runs it, so any thread count gives the same
+// bits; the order of the sums is this kernel's own (within float32 rounding of SDPA's).
+// References: Vaswani et al. (2017) (scaled dot-product attention); Ainslie et al. (2023), arXiv:2305.13245
+// (grouped-query); Milakov & Gimelshein (2018), arXiv:1805.02867 (the max-shifted softmax); Goto & van de Geijn (2008),
+// ACM TOMS 34(3) (register blocking).
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace TrajectoryLab.Torch.Kernels;
+
+/// <summary>A [batch, heads, rows, d_head] operand in memory: its address and the strides (in floats) of its first three
+/// axes; the features of a row are contiguous.</summary>
+/// <param name="Address">Element [0, 0, 0, 0].</param>
+/// <param name="Batch">Stride of the batch axis.</param>
+/// <param name="Head">Stride of the head axis.</param>
+/// <param name="Row">Stride of the row (position) axis.</param>
+internal readonly record struct HeadRows(nint Address, long Batch, long Head, long Row)
+{
+    /// <summary>Row <paramref name="row"/> of head <paramref name="head"/> in batch row <paramref name="b"/>.</summary>
+    public unsafe float* At(int b, int head, int row) => (float*)Address + b * Batch + head * Head + row * Row;
+}
+
+/// <summary>The causal attention of a pass of several positions (see the file header).</summary>
+internal static unsafe class PrefillAttention
+{
+    private const int Lanes = 16; // floats in a 512-bit vector
+    private const int Tile = 6; // queries per unit of work
+    private const int KeyBlock = 2 * Lanes; // keys per score block
+
+    [ThreadStatic]
+    private static float[]? _transposed; // the calling thread's packed keys of one call
+
+    [ThreadStatic]
+    private static float[]? _scores; // each thread's Tile rows of scores
+
+    [ThreadStatic]
+    private static long _calls;
+
+    /// <summary>Calls made so far from this thread (lets a test see that the kernel, not libtorch's SDPA, ran).</summary>
+    public static long Calls => _calls;
+
+    /// <summary>Whether the kernel takes heads of <paramref name="headDim"/> features: any width; the weighted sum runs in
+    /// registers on whole 16-feature slices (every model this tool ships, and the usual 64, 80, 128 and 256) and one
+    /// feature at a time on the rest.</summary>
+    public static bool Supports(int headDim) => headDim > 0;
+
+    /// <summary>softmax(q·Kᵀ·scale + causal mask)·V for every (row, query head, query).</summary>
+    /// <param name="queries">[batch, heads, positions, d_head].</param>
+    /// <param name="keys">[batch, kv_heads, keyCount, d_head].</param>
+    /// <param name="values">[batch, kv_heads, keyCount, d_head].</param>
+    /// <param name="output">[batch, positions, heads·d_head], contiguous.</param>
+    /// <param name="batch">Rows.</param>
+    /// <param name="heads">Query heads.</param>
+    /// <param name="kvHeads">Key–value heads (divides <paramref name="heads"/>).</param>
+    /// <param name="headDim">d_head (see <see cref="Supports"/>).</param>
+    /// <param name="positions">Queries per row: the pass's new positions.</param>
+    /// <param name="keyCount">Keys per row (≥ positions): the cached prefix and the pass.</param>
+    /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
+    /// <param name="threads">Threads sharing the work.</param>
+    public static void Run(
+        HeadRows queries,
+        HeadRows keys,
+        HeadRows values,
+        float* output,
+        int batch,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int positions,
+        int keyCount,
+        float scale,
+        int threads
+    )
+    {
+        if (!Supports(headDim) || heads % kvHeads != 0 || keyCount < positions || positions < 1)
+            throw new ArgumentException("PrefillAttention: unsupported shape");
+        _calls++;
+        int padded = (keyCount + KeyBlock - 1) / KeyBlock * KeyBlock; // packed keys per feature: whole score blocks
+        long perHead = (long)headDim * padded;
+        int pairs = batch * kvHeads;
+        var transposed = _transposed is { } held && held.LongLength >= pairs * perHead ? held : _transposed = new float[pairs * perHead];
+        int parts = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
+        fixed (float* packed = transposed)
+        {
+            nint packedAddress = (nint)packed;
+            // 1. Kᵀ of every (row, key–value head), zero past the last key.
+            int nextPair = -1;
+            KernelWorkers.Run(Math.Min(parts, pairs), _ =>
+            {
+                for (int pair; (pair = Interlocked.Increment(ref nextPair)) < pairs; )
+                {
+                    var target = (float*)packedAddress + pair * perHead;
+                    PackTransposed(keys, pair / kvHeads, pair % kvHeads, keyCount, headDim, padded, target);
+                }
+            });
+            // 2. Units of six queries of one (row, head), the longest (last) tiles first so that the threads finish together.
+            int tiles = (positions + Tile - 1) / Tile,
+                group = heads / kvHeads,
+                units = batch * heads * tiles,
+                offset = keyCount - positions,
+                nextUnit = -1;
+            KernelWorkers.Run(Math.Min(parts, units), _ =>
+            {
+                var scores = _scores is { } own && own.Length >= Tile * padded ? own : new float[Tile * Math.Max(padded, 256)];
+                _scores = scores;
+                fixed (float* s = scores)
+                    for (int unit; (unit = Interlocked.Increment(ref nextUnit)) < units; )
+                    {
+                        int tile = tiles - 1 - unit / (batch * heads),
+                            pair = unit % (batch * heads),
+                            b = pair / heads,
+                            h = pair % heads,
+                            g = h / group,
+                            first = tile * Tile,
+                            rows = Math.Min(Tile, positions - first);
+                        AttendTile(
+                            queries,
+                            values,
+                            (float*)packedAddress + ((long)b * kvHeads + g) * perHead,
+                            padded,
+                            b,
+                            h,
+                            g,
+                            first,
+                            rows,
+                            offset,
+                            headDim,
+                            scale,
+                            s,
+                            output + ((long)b * positions + first) * heads * headDim + h * headDim,
+                            (long)heads * headDim
+                        );
+                    }
+            });
+        }
+    }
+
+    /// <summary>Keys 0 … keyCount − 1 of one (row, key–value head) as [d_head, padded]: feature c of key j at c·padded + j,
+    /// zero for j ≥ keyCount.</summary>
+    private static void PackTransposed(HeadRows keys, int b, int g, int keyCount, int headDim, int padded, float* packed)
+    {
+        for (int j = 0; j < keyCount; j++)
+        {
+            var key = keys.At(b, g, j);
+            for (int c = 0; c < headDim; c++)
+                packed[(long)c * padded + j] = key[c];
+        }
+        for (int c = 0; c < headDim; c++)
+            new Span<float>(packed + (long)c * padded + keyCount, padded - keyCount).Clear();
+    }
+
+    /// <summary>Queries first … first + rows − 1 of head h in row b: scores, softmax, weighted values.</summary>
+    private static void AttendTile(
+        HeadRows queries,
+        HeadRows values,
+        float* packed,
+        int padded,
+        int b,
+        int h,
+        int g,
+        int first,
+        int rows,
+        int offset,
+        int headDim,
+        float scale,
+        float* s,
+        float* output,
+        long outputRow
+    )
+    {
+        int seen = offset + first + rows; // keys the tile's last query sees
+        int blocks = (seen + KeyBlock - 1) / KeyBlock;
+        // A short tile repeats its last query in the spare lanes of the block; those rows are computed and never stored.
+        var q = stackalloc float*[Tile];
+        for (int r = 0; r < Tile; r++)
+            q[r] = queries.At(b, h, first + Math.Min(r, rows - 1));
+        for (int block = 0; block < blocks; block++)
+            ScoreBlock(q, packed + block * KeyBlock, padded, headDim, scale, s + block * KeyBlock, padded);
+        var inverse = stackalloc float[Tile];
+        for (int r = 0; r < rows; r++)
+        {
+            int own = offset + first + r + 1; // keys 0 … offset + first + r
+            var row = new Span<float>(s + (long)r * padded, own);
+            var max = TensorPrimitives.Max(row); // NaN if any score is NaN, and then the whole row with it
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            inverse[r] = 1 / TensorPrimitives.Sum(row);
+            new Span<float>(s + (long)r * padded + own, seen - own).Clear(); // the keys after this query weigh nothing
+        }
+        for (int r = rows; r < Tile; r++)
+            new Span<float>(s + (long)r * padded, seen).Clear();
+        WeightedValues(s, padded, seen, values.At(b, g, 0), values.Row, headDim, inverse, rows, output, outputRow);
+    }
+
+    /// <summary>Scores of six queries <paramref name="q"/> against 32 packed keys: s[r, j] = scale · Σ_c q_r[c] · Kᵀ[c, j],
+    /// with <paramref name="keys"/> at the block's first key (feature c at c·padded) and <paramref name="scores"/> at the
+    /// block's first score of row 0 (row r at r·rowStride).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreBlock(float** q, float* keys, int padded, int headDim, float scale, float* scores, long rowStride)
+    {
+        float* q0 = q[0],
+            q1 = q[1],
+            q2 = q[2],
+            q3 = q[3],
+            q4 = q[4],
+            q5 = q[5];
+        Vector512<float> a00 = default,
+            a01 = default,
+            a10 = default,
+            a11 = default,
+            a20 = default,
+            a21 = default,
+            a30 = default,
+            a31 = default,
+            a40 = default,
+            a41 = default,
+            a50 = default,
+            a51 = default;
+        for (int c = 0; c < headDim; c++)
+        {
+            var k = keys + (long)c * padded;
+            Vector512<float> k0 = Vector512.Load(k),
+                k1 = Vector512.Load(k + Lanes);
+            var x = Vector512.Create(q0[c]);
+            a00 = Vector512.FusedMultiplyAdd(x, k0, a00);
+            a01 = Vector512.FusedMultiplyAdd(x, k1, a01);
+            x = Vector512.Create(q1[c]);
+            a10 = Vector512.FusedMultiplyAdd(x, k0, a10);
+            a11 = Vector512.FusedMultiplyAdd(x, k1, a11);
+            x = Vector512.Create(q2[c]);
+            a20 = Vector512.FusedMultiplyAdd(x, k0, a20);
+            a21 = Vector512.FusedMultiplyAdd(x, k1, a21);
+            x = Vector512.Create(q3[c]);
+            a30 = Vector512.FusedMultiplyAdd(x, k0, a30);
+            a31 = Vector512.FusedMultiplyAdd(x, k1, a31);
+            x = Vector512.Create(q4[c]);
+            a40 = Vector512.FusedMultiplyAdd(x, k0, a40);
+            a41 = Vector512.FusedMultiplyAdd(x, k1, a41);
+            x = Vector512.Create(q5[c]);
+            a50 = Vector512.FusedMultiplyAdd(x, k0, a50);
+            a51 = Vector512.FusedMultiplyAdd(x, k1, a51);
+        }
+        var scales = Vector512.Create(scale);
+        (a00 * scales).Store(scores);
+        (a01 * scales).Store(scores + Lanes);
+        (a10 * scales).Store(scores + rowStride);
+        (a11 * scales).Store(scores + rowStride + Lanes);
+        (a20 * scales).Store(scores + 2 * rowStride);
+        (a21 * scales).Store(scores + 2 * rowStride + Lanes);
+        (a30 * scales).Store(scores + 3 * rowStride);
+        (a31 * scales).Store(scores + 3 * rowStride + Lanes);
+        (a40 * scales).Store(scores + 4 * rowStride);
+        (a41 * scales).Store(scores + 4 * rowStride + Lanes);
+        (a50 * scales).Store(scores + 5 * rowStride);
+        (a51 * scales).Store(scores + 5 * rowStride + Lanes);
+    }
+
+    /// <summary>output_r = inverse_r · Σ_j w[r, j] · V_j, j &lt; <paramref name="keys"/>, for the first
+    /// <paramref name="rows"/> of six weight rows, 32 features at a time (then 16, then one at a time).
+    /// <paramref name="w"/> holds the unnormalised weights (row r at r·rowStride, zero past each row's own keys),
+    /// <paramref name="v"/> value row 0 of the key–value head (row j at j·valueRow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightedValues(
+        float* w,
+        long rowStride,
+        int keys,
+        float* v,
+        long valueRow,
+        int headDim,
+        float* inverse,
+        int rows,
+        float* output,
+        long outputRow
+    )
+    {
+        float* w0 = w,
+            w1 = w + rowStride,
+            w2 = w + 2 * rowStride,
+            w3 = w + 3 * rowStride,
+            w4 = w + 4 * rowStride,
+            w5 = w + 5 * rowStride;
+        int c = 0;
+        for (; c + 2 * Lanes <= headDim; c += 2 * Lanes)
+        {
+            Vector512<float> a00 = default,
+                a01 = default,
+                a10 = default,
+                a11 = default,
+                a20 = default,
+                a21 = default,
+                a30 = default,
+                a31 = default,
+                a40 = default,
+                a41 = default,
+                a50 = default,
+                a51 = default;
+            for (int j = 0; j < keys; j++)
+            {
+                var row = v + j * valueRow + c;
+                Vector512<float> v0 = Vector512.Load(row),
+                    v1 = Vector512.Load(row + Lanes);
+                var x = Vector512.Create(w0[j]);
+                a00 = Vector512.FusedMultiplyAdd(x, v0, a00);
+                a01 = Vector512.FusedMultiplyAdd(x, v1, a01);
+                x = Vector512.Create(w1[j]);
+                a10 = Vector512.FusedMultiplyAdd(x, v0, a10);
+                a11 = Vector512.FusedMultiplyAdd(x, v1, a11);
+                x = Vector512.Create(w2[j]);
+                a20 = Vector512.FusedMultiplyAdd(x, v0, a20);
+                a21 = Vector512.FusedMultiplyAdd(x, v1, a21);
+                x = Vector512.Create(w3[j]);
+                a30 = Vector512.FusedMultiplyAdd(x, v0, a30);
+                a31 = Vector512.FusedMultiplyAdd(x, v1, a31);
+                x = Vector512.Create(w4[j]);
+                a40 = Vector512.FusedMultiplyAdd(x, v0, a40);
+                a41 = Vector512.FusedMultiplyAdd(x, v1, a41);
+                x = Vector512.Create(w5[j]);
+                a50 = Vector512.FusedMultiplyAdd(x, v0, a50);
+                a51 = Vector512.FusedMultiplyAdd(x, v1, a51);
+            }
+            Store(output, outputRow, c, rows, inverse, [a00, a10, a20, a30, a40, a50], [a01, a11, a21, a31, a41, a51]);
+        }
+        if (c + Lanes <= headDim)
+        {
+            Vector512<float> a0 = default,
+                a1 = default,
+                a2 = default,
+                a3 = default,
+                a4 = default,
+                a5 = default;
+            for (int j = 0; j < keys; j++)
+            {
+                var v0 = Vector512.Load(v + j * valueRow + c);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w0[j]), v0, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w1[j]), v0, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w2[j]), v0, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w3[j]), v0, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[j]), v0, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w5[j]), v0, a5);
+            }
+            Store(output, outputRow, c, rows, inverse, [a0, a1, a2, a3, a4, a5], null);
+            c += Lanes;
+        }
+        for (; c < headDim; c++) // the last features of a head whose width is not a multiple of 16: one chain each
+        for (int r = 0; r < rows; r++)
+        {
+            float sum = 0;
+            var weights = w + r * rowStride;
+            for (int j = 0; j < keys; j++)
+                sum = MathF.FusedMultiplyAdd(weights[j], v[j * valueRow + c], sum);
+            output[r * outputRow + c] = sum * inverse[r];
+        }
+    }
+
+    /// <summary>Rows 0 … rows − 1 of the accumulators, each scaled by its 1/Σ, into output row r at features c … (16 or 32
+    /// of them).</summary>
+    private static void Store(
+        float* output,
+        long outputRow,
+        int c,
+        int rows,
+        float* inverse,
+        ReadOnlySpan<Vector512<float>> low,
+        ReadOnlySpan<Vector512<float>> high
+    )
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var target = output + r * outputRow + c;
+            var factor = Vector512.Create(inverse[r]);
+            (low[r] * factor).Store(target);
+            if (!high.IsEmpty)
+                (high[r] * factor).Store(target + Lanes);
+        }
+    }
+}
