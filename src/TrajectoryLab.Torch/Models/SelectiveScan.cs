@@ -10,11 +10,13 @@
 // a 12-layer Mamba then trained at 26 s per step of 16 × 256 tokens. Here one call does the whole scan. It is used only
 // by a model in training mode with no state and no hook on the SSM state (MambaMixer decides): it is differentiable once,
 // so the depth map's double-VJP, which runs on a model loaded for inference (eval mode), keeps the libtorch loop.
-// Batch rows run in parallel; every sum runs in a fixed order (∂L/∂A per row, then rows in order), so the result does
+// The forward pass runs units of (batch row, 32 channels) on the kernel workers, the backward pass batch rows in parallel;
+// every sum runs in a fixed order (∂L/∂A per row, then rows in order), so the result does
 // not depend on the thread schedule and a training run stays bit-reproducible.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -105,6 +107,8 @@ internal sealed class SelectiveScanFunction : autograd.SingleTensorFunction<Sele
 /// <summary>The scan's arithmetic on flat row-major arrays (no tensors), forward and backward.</summary>
 internal static class SelectiveScanKernel
 {
+    private const int ChannelsPerUnit = 32; // channels of one unit of the forward scan's work
+
     /// <summary>Sizes of one scan.</summary>
     /// <param name="Batch">Batch rows.</param>
     /// <param name="Positions">Positions.</param>
@@ -128,6 +132,8 @@ internal static class SelectiveScanKernel
     /// <param name="a">[d_inner, d_state]</param>
     /// <param name="initial">[batch, d_inner, d_state]</param>
     /// <param name="last">Receives the last state, [batch, d_inner, d_state]; null when not wanted.</param>
+    /// <param name="registers">Whether d_state = 16 takes the register form (<see cref="Sixteen"/>); a test turns it off
+    /// to see the same bits from the general form.</param>
     /// <returns>[batch, pos, d_inner]</returns>
     public static float[] Forward(
         Shape shape,
@@ -137,25 +143,52 @@ internal static class SelectiveScanKernel
         float[] c,
         float[] a,
         float[] initial,
-        float[]? last = null
+        float[]? last = null,
+        bool registers = true
     )
     {
         var (batch, pos, inner, n) = (shape.Batch, shape.Positions, shape.Inner, shape.State);
         var y = new float[batch * pos * inner];
-        Parallel.For(0, batch, row =>
+        // Each channel's state evolves on its own, so units of (row, 32 channels) run on the kernel workers: at batch 1
+        // (a prefill) both cores work, where one thread per row left the second idle. Per channel the arithmetic is the
+        // same whichever unit or thread runs it.
+        int chunks = (inner + ChannelsPerUnit - 1) / ChannelsPerUnit,
+            units = batch * chunks,
+            next = -1;
+        Kernels.KernelWorkers.Run(Math.Min(units, TorchSharp.torch.get_num_threads()), _ =>
         {
-            var s = initial.AsSpan(row * inner * n, inner * n).ToArray(); // [d_inner, d_state]
-            var decay = new float[inner * n]; // [d_inner, d_state]
-            for (var t = 0; t < pos; t++)
+            var s = new float[ChannelsPerUnit * n]; // [channels, d_state]
+            var decay = new float[ChannelsPerUnit * n]; // [channels, d_state]
+            for (int unit; (unit = Interlocked.Increment(ref next)) < units; )
             {
-                var at = (row * pos + t) * inner;
-                Step(s, decay, a, delta.AsSpan(at, inner), u.AsSpan(at, inner), b.AsSpan((row * pos + t) * n, n), n);
-                var ct = c.AsSpan((row * pos + t) * n, n);
-                for (var d = 0; d < inner; d++)
-                    y[at + d] = Lanes.Dot(ct, s.AsSpan(d * n, n));
+                int row = unit / chunks,
+                    first = unit % chunks * ChannelsPerUnit,
+                    count = Math.Min(ChannelsPerUnit, inner - first);
+                var state = s.AsSpan(0, count * n);
+                initial.AsSpan((row * inner + first) * n, count * n).CopyTo(state);
+                if (registers && n == Sixteen.Lanes && Sixteen.Applies)
+                    Sixteen.Scan(state, a.AsSpan(first * n, count * n), delta, u, b, c, y, (row * pos, pos), (inner, first, count));
+                else
+                    for (var t = 0; t < pos; t++)
+                    {
+                        int at = (row * pos + t) * inner + first,
+                            atN = (row * pos + t) * n;
+                        Step(
+                            state,
+                            decay.AsSpan(0, count * n),
+                            a.AsSpan(first * n, count * n),
+                            delta.AsSpan(at, count),
+                            u.AsSpan(at, count),
+                            b.AsSpan(atN, n),
+                            n
+                        );
+                        var ct = c.AsSpan(atN, n);
+                        for (var d = 0; d < count; d++)
+                            y[at + d] = Lanes.Dot(ct, state.Slice(d * n, n));
+                    }
+                if (last is not null)
+                    state.CopyTo(last.AsSpan((row * inner + first) * n, count * n));
             }
-            if (last is not null)
-                s.CopyTo(last, row * inner * n);
         });
         return y;
     }
@@ -278,7 +311,7 @@ internal static class SelectiveScanKernel
     private static void Step(
         Span<float> s,
         Span<float> decay,
-        float[] a,
+        ReadOnlySpan<float> a,
         ReadOnlySpan<float> delta,
         ReadOnlySpan<float> u,
         ReadOnlySpan<float> b,
@@ -286,11 +319,65 @@ internal static class SelectiveScanKernel
     )
     {
         for (var d = 0; d < delta.Length; d++)
-            Lanes.Scale(a.AsSpan(d * n, n), delta[d], decay.Slice(d * n, n));
+            Lanes.Scale(a.Slice(d * n, n), delta[d], decay.Slice(d * n, n));
         TensorPrimitives.Exp(decay, decay);
         TensorPrimitives.Multiply(s, decay, s);
         for (var d = 0; d < delta.Length; d++)
             Lanes.MultiplyAdd(b, delta[d] * u[d], s.Slice(d * n, n));
+    }
+
+    /// <summary>The forward scan of a unit of channels for d_state = 16 (Mamba-1's), one channel's state a 512-bit vector:
+    /// decay, update and readout of a channel in registers, where <see cref="Step"/> makes four passes over the unit's
+    /// states and decays. The same operations in the same order (a·Δ, exp, s·decay + B·(Δu), then C·s summed as
+    /// <see cref="Lanes.Dot"/> sums it), so the same bits.</summary>
+    private static class Sixteen
+    {
+        public const int Lanes = 16;
+
+        /// <summary>Whether 512-bit vectors run in hardware and <see cref="Vector{T}"/> has 8 or 16 floats (the two sum
+        /// orders this reproduces).</summary>
+        public static readonly bool Applies = Vector512.IsHardwareAccelerated && Vector<float>.Count is 8 or 16;
+
+        /// <summary>Channels first … first + count − 1 of one batch row through every position.</summary>
+        /// <param name="state">[count, 16], the channels' states, updated.</param>
+        /// <param name="a">[count, 16], their rows of A.</param>
+        /// <param name="delta">[batch, pos, d_inner], as in <see cref="Forward"/>.</param>
+        /// <param name="u">[batch, pos, d_inner]</param>
+        /// <param name="b">[batch, pos, 16]</param>
+        /// <param name="c">[batch, pos, 16]</param>
+        /// <param name="y">[batch, pos, d_inner], the unit's channels written.</param>
+        /// <param name="rows">The row's first flat position (row · pos) and the positions.</param>
+        /// <param name="channels">d_inner and the unit's first channel and count.</param>
+        public static void Scan(
+            Span<float> state,
+            ReadOnlySpan<float> a,
+            float[] delta,
+            float[] u,
+            float[] b,
+            float[] c,
+            float[] y,
+            (int First, int Count) rows,
+            (int Inner, int First, int Count) channels
+        )
+        {
+            for (var t = 0; t < rows.Count; t++)
+            {
+                int at = (rows.First + t) * channels.Inner + channels.First,
+                    atN = (rows.First + t) * Lanes;
+                Vector512<float> bt = Vector512.Create<float>(b.AsSpan(atN, Lanes)),
+                    ct = Vector512.Create<float>(c.AsSpan(atN, Lanes));
+                for (var d = 0; d < channels.Count; d++)
+                {
+                    float dt = delta[at + d];
+                    var decay = Vector512.Exp(Vector512.Create<float>(a.Slice(d * Lanes, Lanes)) * dt);
+                    var sd = Vector512.Create<float>(state.Slice(d * Lanes, Lanes)) * decay + bt * (dt * u[at + d]);
+                    sd.CopyTo(state.Slice(d * Lanes, Lanes));
+                    var products = ct * sd;
+                    y[at + d] =
+                        Vector<float>.Count == Lanes ? Vector512.Sum(products) : Vector256.Sum(products.GetLower() + products.GetUpper());
+                }
+            }
+        }
     }
 
     /// <summary>The per-channel loops over the d_state lanes, written out with <see cref="Vector{T}"/>: a TensorPrimitives

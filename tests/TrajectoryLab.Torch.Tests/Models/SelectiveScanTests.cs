@@ -23,38 +23,60 @@ public sealed class SelectiveScanTests
     ).ToArbitrary();
 
     [Property(MaxTest = 60)]
-    public Property KernelMatchesTheAutogradLoop() =>
-        Prop.ForAll(
-            Shapes,
-            s =>
-            {
-                using var scope = NewDisposeScope();
-                manual_seed(s.Seed);
-                var u = randn(s.Batch, s.Pos, s.Inner); // [batch, pos, d_inner]
-                var delta = rand(s.Batch, s.Pos, s.Inner).mul(0.8).add(0.05); // Δ > 0, [batch, pos, d_inner]
-                var b = randn(s.Batch, s.Pos, s.State); // [batch, pos, d_state]
-                var c = randn(s.Batch, s.Pos, s.State); // [batch, pos, d_state]
-                var a = rand(s.Inner, s.State).mul(3).add(0.1).neg(); // A < 0, [d_inner, d_state]
-                var initial = randn(s.Batch, s.Inner, s.State); // [batch, d_inner, d_state]
-                var gy = randn(s.Batch, s.Pos, s.Inner); // ∂L/∂y
+    public Property KernelMatchesTheAutogradLoop() => Prop.ForAll(Shapes, s =>
+        {
+            using var scope = NewDisposeScope();
+            manual_seed(s.Seed);
+            var u = randn(s.Batch, s.Pos, s.Inner); // [batch, pos, d_inner]
+            var delta = rand(s.Batch, s.Pos, s.Inner).mul(0.8).add(0.05); // Δ > 0, [batch, pos, d_inner]
+            var b = randn(s.Batch, s.Pos, s.State); // [batch, pos, d_state]
+            var c = randn(s.Batch, s.Pos, s.State); // [batch, pos, d_state]
+            var a = rand(s.Inner, s.State).mul(3).add(0.1).neg(); // A < 0, [d_inner, d_state]
+            var initial = randn(s.Batch, s.Inner, s.State); // [batch, d_inner, d_state]
+            var gy = randn(s.Batch, s.Pos, s.Inner); // ∂L/∂y
 
-                Tensor[] leaves = [u, delta, b, c, a, initial];
-                var kernel = leaves.Select(t => t.clone().requires_grad_(true)).ToArray();
-                var y = SelectiveScanFunction.apply([.. kernel]);
-                y.mul(gy).sum().backward();
+            Tensor[] leaves = [u, delta, b, c, a, initial];
+            var kernel = leaves.Select(t => t.clone().requires_grad_(true)).ToArray();
+            var y = SelectiveScanFunction.apply([.. kernel]);
+            y.mul(gy).sum().backward();
 
-                var reference = leaves.Select(t => t.to_type(ScalarType.Float64).requires_grad_(true)).ToArray();
-                var yRef = Loop(reference[0], reference[1], reference[2], reference[3], reference[4], reference[5]);
-                yRef.mul(gy.to_type(ScalarType.Float64)).sum().backward();
+            var reference = leaves.Select(t => t.to_type(ScalarType.Float64).requires_grad_(true)).ToArray();
+            var yRef = Loop(reference[0], reference[1], reference[2], reference[3], reference[4], reference[5]);
+            yRef.mul(gy.to_type(ScalarType.Float64)).sum().backward();
 
-                var problems = new List<string>();
-                Compare("y", y, yRef, problems);
-                string[] names = ["u", "Δ", "B", "C", "A", "s_0"];
-                for (var i = 0; i < names.Length; i++)
-                    Compare("∂L/∂" + names[i], kernel[i].grad!, reference[i].grad!, problems);
-                return (problems.Count == 0).Label(string.Join("; ", problems) + $" at {s}");
-            }
+            var problems = new List<string>();
+            Compare("y", y, yRef, problems);
+            string[] names = ["u", "Δ", "B", "C", "A", "s_0"];
+            for (var i = 0; i < names.Length; i++)
+                Compare("∂L/∂" + names[i], kernel[i].grad!, reference[i].grad!, problems);
+            return (problems.Count == 0).Label(string.Join("; ", problems) + $" at {s}");
+        });
+
+    /// <summary>d_state = 16 takes the register form, one channel's state a 512-bit vector; it must give the bits of the
+    /// general form (four passes over the states, then the dot product) for any batch, positions and channels (units of
+    /// 32 channels and a partial one), and the same last state.</summary>
+    [Property(MaxTest = 30)]
+    public Property TheRegisterFormOfSixteenStatesGivesTheSameBits(int seed)
+    {
+        var random = new Random(seed);
+        var shape = new SelectiveScanKernel.Shape(random.Next(1, 4), random.Next(1, 20), random.Next(1, 80), 16);
+        float[] Fill(int n, double low, double high) =>
+            [.. Enumerable.Range(0, n).Select(_ => (float)(low + (high - low) * random.NextDouble()))];
+        int rows = shape.Batch * shape.Positions,
+            states = shape.Batch * shape.Inner * 16;
+        var (u, delta, b, c) = (
+            Fill(rows * shape.Inner, -2, 2),
+            Fill(rows * shape.Inner, 0.05, 0.85),
+            Fill(rows * 16, -2, 2),
+            Fill(rows * 16, -2, 2)
         );
+        var (a, initial) = (Fill(shape.Inner * 16, -3.1, -0.1), Fill(states, -1, 1));
+        float[] lastRegisters = new float[states],
+            lastGeneral = new float[states];
+        var registers = SelectiveScanKernel.Forward(shape, u, delta, b, c, a, initial, lastRegisters);
+        var general = SelectiveScanKernel.Forward(shape, u, delta, b, c, a, initial, lastGeneral, registers: false);
+        return (registers.SequenceEqual(general) && lastRegisters.SequenceEqual(lastGeneral)).Label($"{shape}");
+    }
 
     [Theory]
     [MemberData(nameof(TinyMambas.Names), MemberType = typeof(TinyMambas))]
