@@ -119,6 +119,8 @@ internal sealed class RotaryEmbedding(ModelSpec spec)
     /// <returns>[batch, heads, pos, d_head]</returns>
     public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
+        if (Kernels.RotaryKernel.TryApply(x, cos, sin) is { } fast)
+            return fast; // inference on a CPU: one C# pass, the same bits (Kernels/RotaryKernel.cs)
         var rotated = cos.shape[^1]; // R: all of d_head, or the first R features (partial rotary)
         if (rotated < x.shape[^1])
             return cat([Rotate(x.narrow(-1, 0, rotated), cos, sin), x.narrow(-1, rotated, x.shape[^1] - rotated)], -1);
