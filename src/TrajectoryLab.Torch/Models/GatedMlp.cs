@@ -37,10 +37,20 @@ internal sealed class GatedMlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var gateIn = WeightProduct.Apply(x, W_gate_in); // [batch, pos, 2·d_mlp]
+        // [batch, pos, d_mlp]: SwiGLU's in one C# pass for inference on a CPU (Kernels/SwiGluKernel.cs), else libtorch's
+        var fused = _gelu ? null : Kernels.SwiGluKernel.TryApply(gateIn, _hidden);
+        var hidden = hook_post.Apply(fused ?? Activated(gateIn)); // [batch, pos, d_mlp]
+        return WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
+    }
+
+    /// <summary>act(x W_gate) ⊙ x W_in in libtorch.</summary>
+    /// <param name="gateIn">[batch, pos, 2·d_mlp]</param>
+    /// <returns>[batch, pos, d_mlp]</returns>
+    private Tensor Activated(Tensor gateIn)
+    {
         var gate = gateIn.narrow(-1, 0, _hidden); // [batch, pos, d_mlp]
         var activated = _gelu ? functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh) : functional.silu(gate);
-        var hidden = hook_post.Apply(activated.mul_(gateIn.narrow(-1, _hidden, _hidden))); // [batch, pos, d_mlp]
-        return WeightProduct.Apply(hidden, W_out); // [batch, pos, d_model]
+        return activated.mul_(gateIn.narrow(-1, _hidden, _hidden));
     }
 
     /// <summary>The MLP a design names.</summary>
