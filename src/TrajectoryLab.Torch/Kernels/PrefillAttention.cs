@@ -38,6 +38,7 @@ internal static unsafe class PrefillAttention
     private const int Lanes = 16; // floats in a 512-bit vector
     private const int Tile = 6; // queries per unit of work
     private const int KeyBlock = 2 * Lanes; // keys per score block
+    private const long PackedFloats = 4 << 20; // the packed keys of one group of pairs: at most 16 MiB (or one pair)
 
     [ThreadStatic]
     private static float[]? _transposed; // the calling thread's packed keys of one call
@@ -69,6 +70,8 @@ internal static unsafe class PrefillAttention
     /// <param name="keyCount">Keys per row (≥ positions): the cached prefix and the pass.</param>
     /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
     /// <param name="threads">Threads sharing the work.</param>
+    /// <param name="packedFloats">The most floats of packed keys held at once (a test makes it small to see the same
+    /// bits from groups of one pair).</param>
     public static void Run(
         HeadRows queries,
         HeadRows keys,
@@ -81,7 +84,8 @@ internal static unsafe class PrefillAttention
         int positions,
         int keyCount,
         float scale,
-        int threads
+        int threads,
+        long packedFloats = PackedFloats
     )
     {
         if (!Supports(headDim) || heads % kvHeads != 0 || keyCount < positions || positions < 1)
@@ -89,61 +93,71 @@ internal static unsafe class PrefillAttention
         _calls++;
         int padded = (keyCount + KeyBlock - 1) / KeyBlock * KeyBlock; // packed keys per feature: whole score blocks
         long perHead = (long)headDim * padded;
-        int pairs = batch * kvHeads;
-        var transposed = _transposed is { } held && held.LongLength >= pairs * perHead ? held : _transposed = new float[pairs * perHead];
-        int parts = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
+        // The (row, key–value head) pairs go in groups whose packed keys fit packedFloats (all of them for a prompt of a
+        // few thousand tokens at batch 1), so that the copy never grows with the batch the way the cache does.
+        int pairs = batch * kvHeads,
+            chunk = (int)Math.Clamp(packedFloats / perHead, 1, pairs);
+        var transposed = _transposed is { } held && held.LongLength >= chunk * perHead ? held : _transposed = new float[chunk * perHead];
+        int parts = Math.Clamp(threads, 1, KernelWorkers.MaxParts),
+            tiles = (positions + Tile - 1) / Tile,
+            group = heads / kvHeads,
+            offset = keyCount - positions;
         fixed (float* packed = transposed)
         {
             nint packedAddress = (nint)packed;
-            // 1. Kᵀ of every (row, key–value head), zero past the last key.
-            int nextPair = -1;
-            KernelWorkers.Run(Math.Min(parts, pairs), _ =>
+            for (int start = 0; start < pairs; start += chunk)
             {
-                for (int pair; (pair = Interlocked.Increment(ref nextPair)) < pairs; )
+                int count = Math.Min(chunk, pairs - start),
+                    nextPair = -1;
+                // 1. Kᵀ of each pair of the group, zero past the last key.
+                KernelWorkers.Run(Math.Min(parts, count), _ =>
                 {
-                    var target = (float*)packedAddress + pair * perHead;
-                    PackTransposed(keys, pair / kvHeads, pair % kvHeads, keyCount, headDim, padded, target);
-                }
-            });
-            // 2. Units of six queries of one (row, head), the longest (last) tiles first so that the threads finish together.
-            int tiles = (positions + Tile - 1) / Tile,
-                group = heads / kvHeads,
-                units = batch * heads * tiles,
-                offset = keyCount - positions,
-                nextUnit = -1;
-            KernelWorkers.Run(Math.Min(parts, units), _ =>
-            {
-                var scores = _scores is { } own && own.Length >= Tile * padded ? own : new float[Tile * Math.Max(padded, 256)];
-                _scores = scores;
-                fixed (float* s = scores)
-                    for (int unit; (unit = Interlocked.Increment(ref nextUnit)) < units; )
+                    for (int slot; (slot = Interlocked.Increment(ref nextPair)) < count; )
                     {
-                        int tile = tiles - 1 - unit / (batch * heads),
-                            pair = unit % (batch * heads),
-                            b = pair / heads,
-                            h = pair % heads,
-                            g = h / group,
-                            first = tile * Tile,
-                            rows = Math.Min(Tile, positions - first);
-                        AttendTile(
-                            queries,
-                            values,
-                            (float*)packedAddress + ((long)b * kvHeads + g) * perHead,
-                            padded,
-                            b,
-                            h,
-                            g,
-                            first,
-                            rows,
-                            offset,
-                            headDim,
-                            scale,
-                            s,
-                            output + ((long)b * positions + first) * heads * headDim + h * headDim,
-                            (long)heads * headDim
-                        );
+                        int pair = start + slot;
+                        var target = (float*)packedAddress + slot * perHead;
+                        PackTransposed(keys, pair / kvHeads, pair % kvHeads, keyCount, headDim, padded, target);
                     }
-            });
+                });
+                // 2. Units of six queries of one (row, query head) of the group, the longest (last) tiles first so that the
+                // threads finish together.
+                int units = count * group * tiles,
+                    nextUnit = -1;
+                KernelWorkers.Run(Math.Min(parts, units), _ =>
+                {
+                    var scores = _scores is { } own && own.Length >= Tile * padded ? own : new float[Tile * Math.Max(padded, 256)];
+                    _scores = scores;
+                    fixed (float* s = scores)
+                        for (int unit; (unit = Interlocked.Increment(ref nextUnit)) < units; )
+                        {
+                            int tile = tiles - 1 - unit / (count * group),
+                                slot = unit % (count * group) / group,
+                                pair = start + slot,
+                                b = pair / kvHeads,
+                                g = pair % kvHeads,
+                                h = g * group + unit % group,
+                                first = tile * Tile,
+                                rows = Math.Min(Tile, positions - first);
+                            AttendTile(
+                                queries,
+                                values,
+                                (float*)packedAddress + slot * perHead,
+                                padded,
+                                b,
+                                h,
+                                g,
+                                first,
+                                rows,
+                                offset,
+                                headDim,
+                                scale,
+                                s,
+                                output + ((long)b * positions + first) * heads * headDim + h * headDim,
+                                (long)heads * headDim
+                            );
+                        }
+                });
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 // read in the model's layout (a transposed view of the projection: heads interleaved in each row), keys and values from
 // a cache with spare slots, so every stride differs from the dense one. The output must agree with
 // softmax(q·Kᵀ·scale + causal mask)·V within 2e-6 (|v| ≤ 1), and the same call must give the same bits on every thread
-// count.
+// count and with the keys packed one (row, key–value head) at a time.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -59,6 +59,8 @@ public sealed unsafe class PrefillAttentionTests
         var outputs = new[] { 1, 2, 5 }.Select(threads => Pass.Random(new Random(seed), shape).Run(shape, threads)).ToList();
         Assert.Equal(outputs[0], outputs[1]);
         Assert.Equal(outputs[0], outputs[2]);
+        // The (row, key–value head) pairs packed one group at a time (the memory cap of a long, wide pass) change nothing
+        Assert.Equal(outputs[0], Pass.Random(new Random(seed), shape).Run(shape, 2, packedFloats: 1));
     }
 
     [Fact]
@@ -108,7 +110,7 @@ public sealed unsafe class PrefillAttentionTests
 
         public float Value(Shape s, int b, int g, int j, int c) => Values[((b * s.KvHeads + g) * s.Capacity + j) * s.HeadDim + c];
 
-        public float[] Run(Shape s, int threads)
+        public float[] Run(Shape s, int threads, long packedFloats = 4 << 20)
         {
             var output = new float[s.Batch * s.Positions * s.Heads * s.HeadDim];
             fixed (
@@ -131,7 +133,8 @@ public sealed unsafe class PrefillAttentionTests
                     s.Positions,
                     s.Keys,
                     s.Scale,
-                    threads
+                    threads,
+                    packedFloats
                 );
             }
             return output;
