@@ -200,8 +200,10 @@ internal static unsafe class PrefillAttention
         var q = stackalloc float*[Tile];
         for (int r = 0; r < Tile; r++)
             q[r] = queries.At(b, h, first + Math.Min(r, rows - 1));
+        var scales = stackalloc float[Tile];
+        new Span<float>(scales, Tile).Fill(scale);
         for (int block = 0; block < blocks; block++)
-            ScoreBlock(q, packed + block * KeyBlock, padded, headDim, scale, s + block * KeyBlock, padded);
+            Block(q, packed + block * KeyBlock, padded, headDim, s + block * KeyBlock, padded, Tile, scales);
         var inverse = stackalloc float[Tile];
         for (int r = 0; r < rows; r++)
         {
@@ -218,18 +220,28 @@ internal static unsafe class PrefillAttention
         WeightedValues(s, padded, seen, values.At(b, g, 0), values.Row, headDim, inverse, rows, output, outputRow);
     }
 
-    /// <summary>Scores of six queries <paramref name="q"/> against 32 packed keys: s[r, j] = scale · Σ_c q_r[c] · Kᵀ[c, j],
-    /// with <paramref name="keys"/> at the block's first key (feature c at c·padded) and <paramref name="scores"/> at the
-    /// block's first score of row 0 (row r at r·rowStride).</summary>
+    /// <summary>The 6 × 32 block out[r, 0 … 31] = factor_r · Σ_k a_r[k] · B[k, 0 … 31], k &lt; <paramref name="depth"/>:
+    /// twelve 16-lane accumulators, each step one broadcast of a_r[k] per row and two loads of B's row k, for the first
+    /// <paramref name="rows"/> rows. The scores are this with a = the queries, B = the packed keys (row k = feature k of 32
+    /// keys) and factor = the scale; the weighted values with a = the weights, B = 32 features of the values (row k = key
+    /// k) and factor = 1/Σ.</summary>
+    /// <param name="a">Six rows, each read at 0 … depth − 1.</param>
+    /// <param name="b">B's row 0.</param>
+    /// <param name="bRow">The stride of B's rows.</param>
+    /// <param name="depth">The rows of B summed over.</param>
+    /// <param name="output">Row 0 of the block.</param>
+    /// <param name="outputRow">The stride of the output's rows.</param>
+    /// <param name="rows">The rows stored (the first ones).</param>
+    /// <param name="factors">Each row's factor.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreBlock(float** q, float* keys, int padded, int headDim, float scale, float* scores, long rowStride)
+    private static void Block(float** a, float* b, long bRow, int depth, float* output, long outputRow, int rows, float* factors)
     {
-        float* q0 = q[0],
-            q1 = q[1],
-            q2 = q[2],
-            q3 = q[3],
-            q4 = q[4],
-            q5 = q[5];
+        float* r0 = a[0],
+            r1 = a[1],
+            r2 = a[2],
+            r3 = a[3],
+            r4 = a[4],
+            r5 = a[5];
         Vector512<float> a00 = default,
             a01 = default,
             a10 = default,
@@ -242,43 +254,31 @@ internal static unsafe class PrefillAttention
             a41 = default,
             a50 = default,
             a51 = default;
-        for (int c = 0; c < headDim; c++)
+        for (int k = 0; k < depth; k++)
         {
-            var k = keys + (long)c * padded;
-            Vector512<float> k0 = Vector512.Load(k),
-                k1 = Vector512.Load(k + Lanes);
-            var x = Vector512.Create(q0[c]);
-            a00 = Vector512.FusedMultiplyAdd(x, k0, a00);
-            a01 = Vector512.FusedMultiplyAdd(x, k1, a01);
-            x = Vector512.Create(q1[c]);
-            a10 = Vector512.FusedMultiplyAdd(x, k0, a10);
-            a11 = Vector512.FusedMultiplyAdd(x, k1, a11);
-            x = Vector512.Create(q2[c]);
-            a20 = Vector512.FusedMultiplyAdd(x, k0, a20);
-            a21 = Vector512.FusedMultiplyAdd(x, k1, a21);
-            x = Vector512.Create(q3[c]);
-            a30 = Vector512.FusedMultiplyAdd(x, k0, a30);
-            a31 = Vector512.FusedMultiplyAdd(x, k1, a31);
-            x = Vector512.Create(q4[c]);
-            a40 = Vector512.FusedMultiplyAdd(x, k0, a40);
-            a41 = Vector512.FusedMultiplyAdd(x, k1, a41);
-            x = Vector512.Create(q5[c]);
-            a50 = Vector512.FusedMultiplyAdd(x, k0, a50);
-            a51 = Vector512.FusedMultiplyAdd(x, k1, a51);
+            var row = b + k * bRow;
+            Vector512<float> b0 = Vector512.Load(row),
+                b1 = Vector512.Load(row + Lanes);
+            var x = Vector512.Create(r0[k]);
+            a00 = Vector512.FusedMultiplyAdd(x, b0, a00);
+            a01 = Vector512.FusedMultiplyAdd(x, b1, a01);
+            x = Vector512.Create(r1[k]);
+            a10 = Vector512.FusedMultiplyAdd(x, b0, a10);
+            a11 = Vector512.FusedMultiplyAdd(x, b1, a11);
+            x = Vector512.Create(r2[k]);
+            a20 = Vector512.FusedMultiplyAdd(x, b0, a20);
+            a21 = Vector512.FusedMultiplyAdd(x, b1, a21);
+            x = Vector512.Create(r3[k]);
+            a30 = Vector512.FusedMultiplyAdd(x, b0, a30);
+            a31 = Vector512.FusedMultiplyAdd(x, b1, a31);
+            x = Vector512.Create(r4[k]);
+            a40 = Vector512.FusedMultiplyAdd(x, b0, a40);
+            a41 = Vector512.FusedMultiplyAdd(x, b1, a41);
+            x = Vector512.Create(r5[k]);
+            a50 = Vector512.FusedMultiplyAdd(x, b0, a50);
+            a51 = Vector512.FusedMultiplyAdd(x, b1, a51);
         }
-        var scales = Vector512.Create(scale);
-        (a00 * scales).Store(scores);
-        (a01 * scales).Store(scores + Lanes);
-        (a10 * scales).Store(scores + rowStride);
-        (a11 * scales).Store(scores + rowStride + Lanes);
-        (a20 * scales).Store(scores + 2 * rowStride);
-        (a21 * scales).Store(scores + 2 * rowStride + Lanes);
-        (a30 * scales).Store(scores + 3 * rowStride);
-        (a31 * scales).Store(scores + 3 * rowStride + Lanes);
-        (a40 * scales).Store(scores + 4 * rowStride);
-        (a41 * scales).Store(scores + 4 * rowStride + Lanes);
-        (a50 * scales).Store(scores + 5 * rowStride);
-        (a51 * scales).Store(scores + 5 * rowStride + Lanes);
+        Store(output, outputRow, 0, rows, factors, [a00, a10, a20, a30, a40, a50], [a01, a11, a21, a31, a41, a51]);
     }
 
     /// <summary>output_r = inverse_r · Σ_j w[r, j] · V_j, j &lt; <paramref name="keys"/>, for the first
@@ -299,53 +299,18 @@ internal static unsafe class PrefillAttention
         long outputRow
     )
     {
-        float* w0 = w,
-            w1 = w + rowStride,
-            w2 = w + 2 * rowStride,
-            w3 = w + 3 * rowStride,
-            w4 = w + 4 * rowStride,
-            w5 = w + 5 * rowStride;
+        var weights = stackalloc float*[Tile];
+        for (int r = 0; r < Tile; r++)
+            weights[r] = w + r * rowStride;
+        float* w0 = weights[0],
+            w1 = weights[1],
+            w2 = weights[2],
+            w3 = weights[3],
+            w4 = weights[4],
+            w5 = weights[5];
         int c = 0;
         for (; c + 2 * Lanes <= headDim; c += 2 * Lanes)
-        {
-            Vector512<float> a00 = default,
-                a01 = default,
-                a10 = default,
-                a11 = default,
-                a20 = default,
-                a21 = default,
-                a30 = default,
-                a31 = default,
-                a40 = default,
-                a41 = default,
-                a50 = default,
-                a51 = default;
-            for (int j = 0; j < keys; j++)
-            {
-                var row = v + j * valueRow + c;
-                Vector512<float> v0 = Vector512.Load(row),
-                    v1 = Vector512.Load(row + Lanes);
-                var x = Vector512.Create(w0[j]);
-                a00 = Vector512.FusedMultiplyAdd(x, v0, a00);
-                a01 = Vector512.FusedMultiplyAdd(x, v1, a01);
-                x = Vector512.Create(w1[j]);
-                a10 = Vector512.FusedMultiplyAdd(x, v0, a10);
-                a11 = Vector512.FusedMultiplyAdd(x, v1, a11);
-                x = Vector512.Create(w2[j]);
-                a20 = Vector512.FusedMultiplyAdd(x, v0, a20);
-                a21 = Vector512.FusedMultiplyAdd(x, v1, a21);
-                x = Vector512.Create(w3[j]);
-                a30 = Vector512.FusedMultiplyAdd(x, v0, a30);
-                a31 = Vector512.FusedMultiplyAdd(x, v1, a31);
-                x = Vector512.Create(w4[j]);
-                a40 = Vector512.FusedMultiplyAdd(x, v0, a40);
-                a41 = Vector512.FusedMultiplyAdd(x, v1, a41);
-                x = Vector512.Create(w5[j]);
-                a50 = Vector512.FusedMultiplyAdd(x, v0, a50);
-                a51 = Vector512.FusedMultiplyAdd(x, v1, a51);
-            }
-            Store(output, outputRow, c, rows, inverse, [a00, a10, a20, a30, a40, a50], [a01, a11, a21, a31, a41, a51]);
-        }
+            Block(weights, v + c, valueRow, keys, output + c, outputRow, rows, inverse);
         if (c + Lanes <= headDim)
         {
             Vector512<float> a0 = default,
@@ -371,9 +336,9 @@ internal static unsafe class PrefillAttention
         for (int r = 0; r < rows; r++)
         {
             float sum = 0;
-            var weights = w + r * rowStride;
+            var row = weights[r];
             for (int j = 0; j < keys; j++)
-                sum = MathF.FusedMultiplyAdd(weights[j], v[j * valueRow + c], sum);
+                sum = MathF.FusedMultiplyAdd(row[j], v[j * valueRow + c], sum);
             output[r * outputRow + c] = sum * inverse[r];
         }
     }
