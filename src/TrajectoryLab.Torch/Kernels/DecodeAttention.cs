@@ -244,20 +244,8 @@ internal static unsafe class DecodeAttention
     }
 
     /// <summary>out = x·cos + swapped(x)·sin on the first <paramref name="rotated"/> features (swapped pairs i with i ± R/2
-    /// and the table's sines carry the sign), the rest copied; rounded as libtorch rounds it: each product rounded, then
-    /// the sum (vector multiplies and adds, never a fused multiply-add). <paramref name="output"/> must not overlap x.</summary>
-    private static void Rotate(float* x, float* output, int headDim, int rotated, float* cos, float* sin)
-    {
-        int half = rotated / 2;
-        if (rotated > 0)
-        {
-            var products = new Span<float>(output, rotated);
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x, rotated), new ReadOnlySpan<float>(cos, rotated), products);
-            Span<float> swapped = stackalloc float[rotated];
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x + half, half), new ReadOnlySpan<float>(sin, half), swapped[..half]);
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(x, half), new ReadOnlySpan<float>(sin + half, half), swapped[half..]);
-            TensorPrimitives.Add(products, swapped, products);
-        }
-        new ReadOnlySpan<float>(x + rotated, headDim - rotated).CopyTo(new Span<float>(output + rotated, headDim - rotated));
-    }
+    /// and the table's sines carry the sign), the rest copied; rounded as libtorch rounds it (RotaryKernel.Row, the
+    /// prefill's rotation). <paramref name="output"/> must not overlap x.</summary>
+    private static void Rotate(float* x, float* output, int headDim, int rotated, float* cos, float* sin) =>
+        RotaryKernel.Row(x, output, headDim, rotated, cos, sin);
 }

@@ -87,9 +87,10 @@ internal static unsafe class RotaryKernel
         return output;
     }
 
-    /// <summary>One head's row: out_i = x_i·cos_i + x_{i±R/2}·sin_i for i &lt; R, then the unrotated rest.</summary>
+    /// <summary>One head's row: out_i = x_i·cos_i + x_{i±R/2}·sin_i for i &lt; R, then the unrotated rest (also the
+    /// decoding kernel's rotation of its new query and key). <paramref name="output"/> must not overlap x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row(float* x, float* output, int width, int rotated, float* cos, float* sin)
+    internal static void Row(float* x, float* output, int width, int rotated, float* cos, float* sin)
     {
         int half = rotated / 2,
             i = 0;
