@@ -25,6 +25,9 @@ internal static unsafe class TensorMemory
         return (float*)address;
     }
 
+    /// <summary>The address of element 0 of an int64 CPU tensor (storage offset included), as <see cref="Floats"/>.</summary>
+    public static long* Longs(Tensor tensor) => (long*)Floats(tensor);
+
     private static delegate* unmanaged<IntPtr, IntPtr> Resolve()
     {
         // The shim is loaded by now (the Tensor type's static constructor loads it); resolving by the TorchSharp

@@ -35,7 +35,7 @@ internal sealed class Embed : Module<Tensor, Tensor>
     {
         var ids = tokens.reshape(-1); // [batch · pos]
         var rows = _tiedWeight is { } tied
-            ? tied().index_select(1, ids).t() // [batch · pos, d_model]
+            ? Kernels.EmbeddingGather.TryColumns(tied(), ids) ?? tied().index_select(1, ids).t() // [batch · pos, d_model]
             : W_E!.index_select(0, ids); // [batch · pos, d_model]
         return rows.reshape(tokens.shape[0], tokens.shape[1], -1);
     }
