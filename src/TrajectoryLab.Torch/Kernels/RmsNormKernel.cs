@@ -56,22 +56,28 @@ internal static unsafe class RmsNormKernel
         var gainBuffer = offset ? new float[width] : null;
         fixed (float* shifted = gainBuffer)
         {
-            var gain = new ReadOnlySpan<float>(weights, width);
             if (offset)
+                TensorPrimitives.Add(new ReadOnlySpan<float>(weights, width), 1f, gainBuffer);
+            // Rows in contiguous ranges, one per thread where there are enough of them (a prefill); each row's arithmetic is
+            // the same whichever thread runs it.
+            int parts = (int)Math.Clamp(Math.Min(get_num_threads(), rows * width / 16384), 1, KernelWorkers.MaxParts);
+            nint from = (nint)input,
+                to = (nint)output,
+                g = (nint)(offset ? shifted : weights);
+            KernelWorkers.Run(parts, part =>
             {
-                TensorPrimitives.Add(gain, 1f, gainBuffer);
-                gain = gainBuffer;
-            }
-            for (long r = 0; r < rows; r++)
-            {
-                var row = new ReadOnlySpan<float>(input + r * width, width);
-                var target = new Span<float>(output + r * width, width);
-                float meanSquare = TensorPrimitives.SumOfSquares(row) / width;
-                float inverse = 1f / MathF.Sqrt(meanSquare + eps);
-                TensorPrimitives.Multiply(row, inverse, target);
-                if (applyGain)
-                    TensorPrimitives.Multiply(target, gain, target);
-            }
+                var gains = new ReadOnlySpan<float>((float*)g, width);
+                for (long r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++)
+                {
+                    var row = new ReadOnlySpan<float>((float*)from + r * width, width);
+                    var target = new Span<float>((float*)to + r * width, width);
+                    float meanSquare = TensorPrimitives.SumOfSquares(row) / width;
+                    float inverse = 1f / MathF.Sqrt(meanSquare + eps);
+                    TensorPrimitives.Multiply(row, inverse, target);
+                    if (applyGain)
+                        TensorPrimitives.Multiply(target, gains, target);
+                }
+            });
         }
         GC.KeepAlive(source);
         GC.KeepAlive(gainSource);
