@@ -53,10 +53,9 @@ internal static unsafe class EmbeddingGather
         nint from = (nint)TensorMemory.Floats(table),
             to = (nint)TensorMemory.Floats(output),
             at = (nint)id;
-        int parts = Math.Clamp(Math.Min(get_num_threads(), tokens * features / 4096), 1, KernelWorkers.MaxParts);
-        KernelWorkers.Run(parts, part =>
+        KernelWorkers.RunRanges(features, (long)tokens * features, 4096, (start, end) =>
         {
-            for (int f = features * part / parts, end = features * (part + 1) / parts; f < end; f++)
+            for (long f = start; f < end; f++)
             {
                 var row = (float*)from + f * vocabulary;
                 for (int t = 0; t < tokens; t++)

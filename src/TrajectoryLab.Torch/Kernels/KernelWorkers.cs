@@ -27,6 +27,20 @@ internal static class KernelWorkers
     private static int _pending;
     private static Action<int>? _body;
 
+    /// <summary>Runs <paramref name="body"/>(start, end) over items 0 … count − 1 cut into contiguous ranges, one per part:
+    /// as many parts as libtorch has threads, but none with less than <paramref name="minimumWork"/> of the
+    /// <paramref name="work"/> (the element-wise kernels: a decoding step's one row stays on the calling thread). Which
+    /// thread runs a range changes nothing in it.</summary>
+    /// <param name="count">Items (rows, features) to split.</param>
+    /// <param name="work">The whole job's size, in the caller's unit (usually floats).</param>
+    /// <param name="minimumWork">The least work worth a part of its own.</param>
+    /// <param name="body">Runs items start … end − 1.</param>
+    public static void RunRanges(long count, long work, long minimumWork, Action<long, long> body)
+    {
+        int parts = (int)Math.Clamp(Math.Min(TorchSharp.torch.get_num_threads(), work / minimumWork), 1, MaxParts);
+        Run(parts, part => body(count * part / parts, count * (part + 1) / parts));
+    }
+
     /// <summary>Runs <paramref name="body"/>(p) for p = 0 … parts − 1 and returns when all have finished; p = 0 runs on the
     /// calling thread. Exceptions in a part are not expected (the kernels only do arithmetic) and end the process.</summary>
     public static void Run(int parts, Action<int> body)

@@ -52,11 +52,6 @@ internal static unsafe class PrefillAttention
     /// <summary>Calls made so far from this thread (lets a test see that the kernel, not libtorch's SDPA, ran).</summary>
     public static long Calls => _calls;
 
-    /// <summary>Whether the kernel takes heads of <paramref name="headDim"/> features: any width; the weighted sum runs in
-    /// registers on whole 16-feature slices (every model this tool ships, and the usual 64, 80, 128 and 256) and one
-    /// feature at a time on the rest.</summary>
-    public static bool Supports(int headDim) => headDim > 0;
-
     /// <summary>softmax(q·Kᵀ·scale + causal mask)·V for every (row, query head, query).</summary>
     /// <param name="queries">[batch, heads, positions, d_head].</param>
     /// <param name="keys">[batch, kv_heads, keyCount, d_head].</param>
@@ -65,7 +60,8 @@ internal static unsafe class PrefillAttention
     /// <param name="batch">Rows.</param>
     /// <param name="heads">Query heads.</param>
     /// <param name="kvHeads">Key–value heads (divides <paramref name="heads"/>).</param>
-    /// <param name="headDim">d_head (see <see cref="Supports"/>).</param>
+    /// <param name="headDim">d_head, any width: the weighted sum runs in registers on whole 16-feature slices and one
+    /// feature at a time on the rest.</param>
     /// <param name="positions">Queries per row: the pass's new positions.</param>
     /// <param name="keyCount">Keys per row (≥ positions): the cached prefix and the pass.</param>
     /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
@@ -88,7 +84,7 @@ internal static unsafe class PrefillAttention
         long packedFloats = PackedFloats
     )
     {
-        if (!Supports(headDim) || heads % kvHeads != 0 || keyCount < positions || positions < 1)
+        if (headDim < 1 || heads % kvHeads != 0 || keyCount < positions || positions < 1)
             throw new ArgumentException("PrefillAttention: unsupported shape");
         _calls++;
         int padded = (keyCount + KeyBlock - 1) / KeyBlock * KeyBlock; // packed keys per feature: whole score blocks

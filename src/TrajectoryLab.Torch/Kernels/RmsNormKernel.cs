@@ -60,14 +60,13 @@ internal static unsafe class RmsNormKernel
                 TensorPrimitives.Add(new ReadOnlySpan<float>(weights, width), 1f, gainBuffer);
             // Rows in contiguous ranges, one per thread where there are enough of them (a prefill); each row's arithmetic is
             // the same whichever thread runs it.
-            int parts = (int)Math.Clamp(Math.Min(get_num_threads(), rows * width / 16384), 1, KernelWorkers.MaxParts);
             nint from = (nint)input,
                 to = (nint)output,
                 g = (nint)(offset ? shifted : weights);
-            KernelWorkers.Run(parts, part =>
+            KernelWorkers.RunRanges(rows, rows * width, 16384, (start, end) =>
             {
                 var gains = new ReadOnlySpan<float>((float*)g, width);
-                for (long r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++)
+                for (long r = start; r < end; r++)
                 {
                     var row = new ReadOnlySpan<float>((float*)from + r * width, width);
                     var target = new Span<float>((float*)to + r * width, width);

@@ -62,11 +62,10 @@ internal static unsafe class RotaryKernel
         long strideBatch = x.stride(0),
             strideHead = x.stride(1),
             strideRow = x.stride(2);
-        int rows = batch * heads * positions,
-            parts = Math.Clamp(Math.Min(get_num_threads(), rows / 64), 1, KernelWorkers.MaxParts);
-        KernelWorkers.Run(parts, part =>
+        int rows = batch * heads * positions;
+        KernelWorkers.RunRanges(rows, rows, 64, (start, end) =>
         {
-            for (int r = (int)((long)rows * part / parts), end = (int)((long)rows * (part + 1) / parts); r < end; r++)
+            for (int r = (int)start; r < end; r++)
             {
                 int p = r % positions,
                     h = r / positions % heads,

@@ -42,14 +42,13 @@ internal static unsafe class SwiGluKernel
         long[] shape = [.. gateIn.shape[..^1], hidden];
         var output = empty(shape, ScalarType.Float32); // [..., d_mlp]
         int width = (int)hidden,
-            rows = (int)(gateIn.numel() / (2 * hidden)),
-            parts = Math.Clamp(Math.Min(get_num_threads(), rows * width / 16384), 1, KernelWorkers.MaxParts);
+            rows = (int)(gateIn.numel() / (2 * hidden));
         nint source = (nint)TensorMemory.Floats(gateIn),
             target = (nint)TensorMemory.Floats(output);
-        KernelWorkers.Run(parts, part =>
+        KernelWorkers.RunRanges(rows, (long)rows * width, 16384, (start, end) =>
         {
-            for (int r = (int)((long)rows * part / parts), end = (int)((long)rows * (part + 1) / parts); r < end; r++)
-                Row((float*)source + (long)r * 2 * width, (float*)target + (long)r * width, width);
+            for (long r = start; r < end; r++)
+                Row((float*)source + r * 2 * width, (float*)target + r * width, width);
         });
         GC.KeepAlive(gateIn);
         return output;

@@ -291,7 +291,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || _softcap is not null
             || _window is { } w && step.Length > w
             || step.Padded
-            || !Kernels.PrefillAttention.Supports(_spec.HeadDim)
             || q.dtype != ScalarType.Float32
             || k.dtype != ScalarType.Float32
             || v.dtype != ScalarType.Float32
