@@ -31,6 +31,8 @@ internal static unsafe class SimdGemm
     private const int MinChunkRows = 32; // fewer rows of W per chunk are not worth a partial sum
     private const int BlockRows = 256; // rows of W per block of the many-row path
     private const int BlockColumns = 256; // columns of W per block (256 × 256 floats = 256 KiB, in L2)
+    private const int UnitsPerThread = 8; // units of the many-row path per thread, row groups included
+    private const int MinGroupRows = 48; // fewer rows per group do not amortise a pass over a block of W
 
     [ThreadStatic]
     private static float[]? _partials; // the calling thread's buffer for the other threads' partial sums
@@ -116,12 +118,18 @@ internal static unsafe class SimdGemm
     /// <summary>Many rows, bound by arithmetic: the output columns are cut into units of whole 64-column tiles (up to a
     /// block of W's columns, at least four units per thread), and each thread takes the next unit not yet taken until none
     /// is left, so a thread that starts late costs only the units the others take over. Units never share a cache line
-    /// of y, and a column's chain does not depend on which thread computes it.</summary>
+    /// of y, and a column's chain does not depend on which thread computes it. A narrow product of many rows (a prefill's
+    /// 288-column projections make five column units, the last one half a tile) also cuts its rows into groups of whole
+    /// six-row blocks, up to <see cref="UnitsPerThread"/> units per thread, so that the threads finish within a small
+    /// unit of each other (the caller had waited about 40 µs per product for the other thread's last unit); a row's
+    /// chains are the same in any group.</summary>
     private static void SplitColumns(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
     {
         int tiles = (output + Tile - 1) / Tile,
             unitTiles = Math.Max(1, (tiles + 4 * parts - 1) / (4 * parts)),
-            units = (tiles + unitTiles - 1) / unitTiles;
+            columnUnits = (tiles + unitTiles - 1) / unitTiles,
+            groups = Math.Clamp((UnitsPerThread * parts + columnUnits - 1) / columnUnits, 1, Math.Max(1, rows / MinGroupRows)),
+            units = columnUnits * groups;
         parts = Math.Min(parts, units);
         if (parts <= 1)
         {
@@ -136,14 +144,37 @@ internal static unsafe class SimdGemm
         {
             for (int u; (u = Interlocked.Increment(ref next)) < units; )
             {
-                // The unit this thread most likely takes next (the threads take turns), whose first block is prefetched.
-                int guess = u + parts < units ? (u + parts) * unitTiles * Tile : -1;
-                int from = u * unitTiles * Tile,
-                    to = Math.Min(output, (u + 1) * unitTiles * Tile);
-                Blocked((float*)xAddress, xStride, (float*)wAddress, (float*)yAddress, rows, input, output, from, to, guess);
+                // Unit u: columns of column unit u / groups, rows of group u % groups (the groups of one column unit are
+                // taken together, so both threads read the same block of W). The unit this thread most likely takes next
+                // (the threads take turns) has its first block prefetched.
+                int column = u / groups,
+                    group = u % groups,
+                    likely = (u + parts) / groups,
+                    guess = u + parts < units && likely != column ? likely * unitTiles * Tile : -1,
+                    from = column * unitTiles * Tile,
+                    to = Math.Min(output, (column + 1) * unitTiles * Tile),
+                    first = GroupStart(rows, group, groups),
+                    last = GroupStart(rows, group + 1, groups);
+                Blocked(
+                    (float*)xAddress + first * xStride,
+                    xStride,
+                    (float*)wAddress,
+                    (float*)yAddress + (long)first * output,
+                    last - first,
+                    input,
+                    output,
+                    from,
+                    to,
+                    guess
+                );
             }
         });
     }
+
+    /// <summary>The first row of row group <paramref name="group"/> of <paramref name="groups"/>: an even share of the
+    /// rows, rounded down to whole six-row blocks (the last group ends at <paramref name="rows"/>).</summary>
+    private static int GroupStart(int rows, int group, int groups) =>
+        group >= groups ? rows : (int)((long)rows * group / groups) / RowBlock * RowBlock;
 
     /// <summary>y = x W for a few rows on one thread: W read once, four of its rows at a time, each row from start to end;
     /// y's rows (held in the L1/L2 caches) take four fused multiply-adds per load and store.</summary>

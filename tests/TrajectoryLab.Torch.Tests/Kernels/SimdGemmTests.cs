@@ -1,5 +1,5 @@
 // The C# product kernel against a double-precision reference on random shapes (FsCheck): any number of rows (the
-// streamed path up to 4, the packed path above), any input and output width (tails of 64, 16 and single columns), any
+// streamed path up to 4, the packed path above, in row groups from 96 rows on), any input and output width (tails of 64, 16 and single columns), any
 // row stride of x, any thread count; and its determinism: the same call gives the same bits whatever the thread count
 // (libtorch's thread count is process-wide, so another caller may change it mid-run).
 using FsCheck;
@@ -60,6 +60,36 @@ public sealed unsafe class SimdGemmTests
         Assert.Equal(once, Run(x, input, w, rows, input, output, 3));
     }
 
+    [Property(MaxTest = 25)]
+    public void RowGroupsOfAPrefillGiveTheBitsOfOneThread(PositiveInt rowsSeed, PositiveInt inputSeed, PositiveInt outputSeed)
+    {
+        if (!SimdGemm.Supported)
+            return;
+        // A prefill's rows (96 or more) through a product wide enough for two threads (65 columns or more): the threads
+        // split the rows into groups as well as the columns, and every row must come out as one thread computes it.
+        int rows = 96 + rowsSeed.Get * 37 % 300,
+            input = 1 + inputSeed.Get * 13 % 200,
+            output = 65 + outputSeed.Get * 29 % 400;
+        var random = new Random(rows + 11 * input + 101 * output);
+        var x = Fill(random, (long)rows * input);
+        var w = Fill(random, (long)input * output);
+        var one = Run(x, input, w, rows, input, output, 1);
+        Assert.Equal(one, Run(x, input, w, rows, input, output, 2));
+        Assert.Equal(one, Run(x, input, w, rows, input, output, 3));
+        for (int r = 0; r < rows; r += 7) // and one thread's rows are the product (a sample of them against double precision)
+        for (int o = 0; o < output; o += 5)
+        {
+            double exact = 0,
+                magnitude = 0;
+            for (int i = 0; i < input; i++)
+            {
+                exact += (double)x[r * input + i] * w[i * output + o];
+                magnitude += Math.Abs((double)x[r * input + i] * w[i * output + o]);
+            }
+            Assert.True(Math.Abs(one[r * output + o] - exact) <= 1e-6 + input * 6e-8 * magnitude, $"rows {rows}: y[{r},{o}]");
+        }
+    }
+
     [Property(MaxTest = 20)]
     public void ARowHasTheSameBitsInEveryBlockedBatch(PositiveInt inputSeed, PositiveInt outputSeed)
     {
@@ -70,10 +100,10 @@ public sealed unsafe class SimdGemmTests
         int input = 1 + inputSeed.Get % 300,
             output = 1 + outputSeed.Get % 300;
         var random = new Random(input + 31 * output);
-        var x = Fill(random, 33L * input);
+        var x = Fill(random, 259L * input);
         var w = Fill(random, (long)input * output);
-        var all = Run(x, input, w, 33, input, output, 2);
-        foreach (var rows in new[] { 5, 7, 8, 13, 17, 32 })
+        var all = Run(x, input, w, 259, input, output, 2); // up to 5 row groups (each a multiple of 6 rows but the last)
+        foreach (var rows in new[] { 5, 7, 8, 13, 17, 32, 97, 144, 256 })
             Assert.Equal(all.AsSpan(0, rows * output).ToArray(), Run(x, input, w, rows, input, output, 2));
     }
 
