@@ -5,18 +5,18 @@
 // is twelve 16-lane accumulators fed by one broadcast of a query feature and two loads of key features per step, the
 // register tiling of a matrix product (Goto & van de Geijn 2008). Each tile of six queries computes its scores only up to
 // its last query's position (the causal triangle costs half the square), takes the max-shifted softmax of each row over
-// that row's own keys, and accumulates the weighted values six rows × 32 features at a time. It replaces libtorch's
-// scaled_dot_product_attention (flash attention on CPU, whose small per-block sgemm calls ran at a third of this machine's
-// product rate) and the transpose-and-copy of its output: the result is written as [batch, pos, heads·d_head], the
-// layout the output projection reads.
+// that row's own keys (the max, then the exponentials and their sum in one pass), and accumulates the weighted values six
+// rows × 32 features at a time. It replaces libtorch's scaled_dot_product_attention (flash attention on CPU, whose small
+// per-block sgemm calls ran at a third of this machine's product rate) and the transpose-and-copy of its output: the
+// result is written as [batch, pos, heads·d_head], the layout the output projection reads.
 // The arithmetic of one (row, head, query) does not depend on the thread that runs it, so any thread count gives the same
 // bits; the order of the sums is this kernel's own (within float32 rounding of SDPA's).
 // References: Vaswani et al. (2017) (scaled dot-product attention); Ainslie et al. (2023), arXiv:2305.13245
 // (grouped-query); Milakov & Gimelshein (2018), arXiv:1805.02867 (the max-shifted softmax); Goto & van de Geijn (2008),
 // ACM TOMS 34(3) (register blocking).
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TrajectoryLab.Torch.Kernels;
 
@@ -158,12 +158,32 @@ internal static unsafe class PrefillAttention
     }
 
     /// <summary>Keys 0 … keyCount − 1 of one (row, key–value head) as [d_head, padded]: feature c of key j at c·padded + j,
-    /// zero for j ≥ keyCount.</summary>
+    /// zero for j ≥ keyCount. Sixteen keys at a time, two 8-lane gathers per feature (a contiguous store of 16 lanes); key by key,
+    /// each key's features went to d_head cache lines a row of the packed block apart, and the packing took a sixth of
+    /// the attention's time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first pass: no tier-0 code in a timed prefill
     private static void PackTransposed(HeadRows keys, int b, int g, int keyCount, int headDim, int padded, float* packed)
     {
-        for (int j = 0; j < keyCount; j++)
+        var first = keys.At(b, g, 0);
+        int j = 0;
+        if (Avx2.IsSupported && keys.Row * Lanes < int.MaxValue / sizeof(float))
         {
-            var key = keys.At(b, g, j);
+            var offsets = Vector256<int>.Indices * (int)keys.Row; // key j + i at key j's address + i·Row floats (i < 8)
+            long half = Lanes / 2 * keys.Row;
+            for (; j + Lanes <= keyCount; j += Lanes)
+            {
+                var key = first + j * keys.Row;
+                for (int c = 0; c < headDim; c++)
+                {
+                    var target = packed + (long)c * padded + j;
+                    Avx2.GatherVector256(key + c, offsets, sizeof(float)).Store(target);
+                    Avx2.GatherVector256(key + half + c, offsets, sizeof(float)).Store(target + Lanes / 2);
+                }
+            }
+        }
+        for (; j < keyCount; j++)
+        {
+            var key = first + j * keys.Row;
             for (int c = 0; c < headDim; c++)
                 packed[(long)c * padded + j] = key[c];
         }
@@ -172,6 +192,7 @@ internal static unsafe class PrefillAttention
     }
 
     /// <summary>Queries first … first + rows − 1 of head h in row b: scores, softmax, weighted values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first pass: no tier-0 code in a timed prefill
     private static void AttendTile(
         HeadRows queries,
         HeadRows values,
@@ -204,16 +225,54 @@ internal static unsafe class PrefillAttention
         for (int r = 0; r < rows; r++)
         {
             int own = offset + first + r + 1; // keys 0 … offset + first + r
-            var row = new Span<float>(s + (long)r * padded, own);
-            var max = TensorPrimitives.Max(row); // NaN if any score is NaN, and then the whole row with it
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
-            inverse[r] = 1 / TensorPrimitives.Sum(row);
-            new Span<float>(s + (long)r * padded + own, seen - own).Clear(); // the keys after this query weigh nothing
+            var row = s + (long)r * padded;
+            inverse[r] = 1 / Exponentials(row, own);
+            int cleared = (own + Lanes - 1) / Lanes * Lanes; // the last vector's lanes past own are already zero
+            if (cleared < seen)
+                new Span<float>(row + cleared, seen - cleared).Clear(); // the keys after this query weigh nothing
         }
         for (int r = rows; r < Tile; r++)
             new Span<float>(s + (long)r * padded, seen).Clear();
         WeightedValues(s, padded, seen, values.At(b, g, 0), values.Row, headDim, inverse, rows, output, outputRow);
+    }
+
+    /// <summary>The softmax numerators of one row in place, in two passes over its <paramref name="keys"/> scores (the
+    /// row holds whole 16-lane vectors: the lanes of the last vector past <paramref name="keys"/> are read, then set to
+    /// zero): e_j = exp(s_j − max s), and returns Σ e_j. A NaN score gives a NaN e_j and sum, so the whole output row is
+    /// NaN (and <see cref="Vector512.Max{T}"/>, IEEE's maximum, makes the max NaN too, and then every e_j). Four TensorPrimitives calls
+    /// per row (max, subtract, exp, sum) cost more than their arithmetic on a prefill's rows of about 140 keys (perf:
+    /// about a third of the attention's time).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first pass: no tier-0 code in a timed prefill
+    private static float Exponentials(float* row, int keys)
+    {
+        int whole = keys / Lanes,
+            rest = keys - whole * Lanes;
+        // Lanes 0 … rest − 1 of the last vector are scores; the others lie past this row's keys.
+        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rest)).AsSingle();
+        var negative = Vector512.Create(float.NegativeInfinity);
+        var max = negative;
+        for (int v = 0; v < whole; v++)
+            max = Vector512.Max(max, Vector512.Load(row + v * Lanes));
+        if (rest > 0)
+            max = Vector512.Max(max, Vector512.ConditionalSelect(inside, Vector512.Load(row + whole * Lanes), negative));
+        var half = Vector256.Max(max.GetLower(), max.GetUpper());
+        var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        float top = MathF.Max(MathF.Max(quarter[0], quarter[1]), MathF.Max(quarter[2], quarter[3]));
+        var shift = Vector512.Create(top);
+        var sum = Vector512<float>.Zero;
+        for (int v = 0; v < whole; v++)
+        {
+            var e = Vector512.Exp(Vector512.Load(row + v * Lanes) - shift);
+            e.Store(row + v * Lanes);
+            sum += e;
+        }
+        if (rest > 0)
+        {
+            var e = Vector512.ConditionalSelect(inside, Vector512.Exp(Vector512.Load(row + whole * Lanes) - shift), Vector512<float>.Zero);
+            e.Store(row + whole * Lanes);
+            sum += e;
+        }
+        return Vector512.Sum(sum);
     }
 
     /// <summary>The 6 × 32 block out[r, 0 … 31] = factor_r · Σ_k a_r[k] · B[k, 0 … 31], k &lt; <paramref name="depth"/>:

@@ -69,7 +69,7 @@ internal sealed class TransformerBlock : DecoderBlock
         var residPre = hook_resid_pre.Apply(x); // [batch, pos, d_model]
         var attnRaw = attn.call(ln1 is null ? residPre : ln1.call(residPre), step); // [batch, pos, d_model]
         var attnOut = hook_attn_out.Apply(Scale(ln1_post is null ? attnRaw : ln1_post.call(attnRaw))); // [batch, pos, d_model]
-        var residMid = hook_resid_mid.Apply(Ablation.Skip ? residPre.add(attnOut, KeptScalars.One) : attnOut); // [batch, pos, d_model]
+        var residMid = hook_resid_mid.Apply(Ablation.Skip ? Residual(residPre, attnOut) : attnOut); // [batch, pos, d_model]
         Tensor mlpOut; // [batch, pos, d_model]
         if (Ablation.Mlp)
         {
@@ -81,10 +81,17 @@ internal sealed class TransformerBlock : DecoderBlock
             mlpOut = hook_mlp_out.Apply(zeros_like(residMid));
         var residPost =
             !Ablation.Mlp ? residMid
-            : Ablation.Skip ? residMid.add(mlpOut, KeptScalars.One)
+            : Ablation.Skip ? Residual(residMid, mlpOut)
             : mlpOut; // [batch, pos, d_model]
         return hook_resid_post.Apply(residPost);
     }
+
+    /// <summary>x + branch: on the kernel workers for inference on a CPU (Kernels/ResidualAdd.cs, libtorch's bits), else
+    /// libtorch's add.</summary>
+    /// <param name="x">[batch, pos, d_model]</param>
+    /// <param name="branch">[batch, pos, d_model]</param>
+    /// <returns>[batch, pos, d_model]</returns>
+    private static Tensor Residual(Tensor x, Tensor branch) => Kernels.ResidualAdd.TryApply(x, branch) ?? x.add(branch, KeptScalars.One);
 
     /// <summary>α·<paramref name="branch"/> (α = <see cref="BlockAblation.BranchScale"/>); the branch itself when α = 1.</summary>
     /// <param name="branch">[batch, pos, d_model]</param>

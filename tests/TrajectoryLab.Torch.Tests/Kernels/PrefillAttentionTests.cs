@@ -1,11 +1,11 @@
 // The multi-position causal attention kernel against a double-precision reference on random shapes (FsCheck): any batch,
 // any number of key–value heads and of query heads per key–value head, any d_head (one and two 32-feature slices, with
 // and without a 16-feature slice and a rest of single features, as the golden checkpoints' 6, 8 and 12), any number of new positions (whole and partial six-query
-// tiles, a pass of one), any cached prefix before them (query i sees keys 0 … prefix + i), any thread count. Queries are
+// tiles, a pass of one, rows of several 32-key score blocks), any cached prefix before them (query i sees keys 0 … prefix + i), any thread count. Queries are
 // read in the model's layout (a transposed view of the projection: heads interleaved in each row), keys and values from
 // a cache with spare slots, so every stride differs from the dense one. The output must agree with
 // softmax(q·Kᵀ·scale + causal mask)·V within 2e-6 (|v| ≤ 1), and the same call must give the same bits on every thread
-// count and with the keys packed one (row, key–value head) at a time.
+// count and with the keys packed one (row, key–value head) at a time. A NaN key makes exactly the queries that see it NaN.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -63,6 +63,32 @@ public sealed unsafe class PrefillAttentionTests
         Assert.Equal(outputs[0], Pass.Random(new Random(seed), shape).Run(shape, 2, packedFloats: 1));
     }
 
+    [Theory]
+    [InlineData(0, 16)]
+    [InlineData(5, 16)]
+    [InlineData(17, 48)]
+    [InlineData(40, 64)]
+    public void ANaNKeyMakesEveryQueryThatSeesItNaNAndNoOther(int poisoned, int headDim)
+    {
+        // No silent NaN: a query whose keys include a NaN gets NaN in every feature (its softmax max is NaN), and the
+        // queries before that key are untouched. Three cached keys precede 50 new positions (so rows of several score
+        // blocks and partial last vectors).
+        var shape = new Shape(1, 1, 2, headDim, 50, 3, (float)(1 / Math.Sqrt(headDim)));
+        var pass = Pass.Random(new Random(poisoned), shape);
+        pass.Keys[poisoned * headDim + 1] = float.NaN; // key `poisoned` of the only key–value head
+        var output = pass.Run(shape, 2);
+        for (int i = 0; i < shape.Positions; i++)
+        for (int h = 0; h < shape.Heads; h++)
+        for (int c = 0; c < headDim; c++)
+        {
+            var got = output[(i * shape.Heads + h) * headDim + c];
+            if (shape.Prefix + i >= poisoned)
+                Assert.True(float.IsNaN(got), $"query {i} sees key {poisoned}: out[{i},{h},{c}] = {got}");
+            else
+                Assert.True(float.IsFinite(got), $"query {i} does not see key {poisoned}: out[{i},{h},{c}] = {got}");
+        }
+    }
+
     [Fact]
     public void RefusesAShapeItDoesNotTake()
     {
@@ -86,7 +112,7 @@ public sealed unsafe class PrefillAttentionTests
                 kvHeads,
                 kvHeads * random.Next(1, 4),
                 headDim,
-                random.Next(1, 21),
+                random.Next(4) == 0 ? random.Next(21, 90) : random.Next(1, 21), // rows of several score blocks, too
                 random.Next(3) == 0 ? 0 : random.Next(0, 9),
                 (float)(1 / Math.Sqrt(headDim))
             );
