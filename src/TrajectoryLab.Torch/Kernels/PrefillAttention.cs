@@ -239,9 +239,9 @@ internal static unsafe class PrefillAttention
     /// <summary>The softmax numerators of one row in place, in two passes over its <paramref name="keys"/> scores (the
     /// row holds whole 16-lane vectors: the lanes of the last vector past <paramref name="keys"/> are read, then set to
     /// zero): e_j = exp(s_j − max s), and returns Σ e_j. A NaN score gives a NaN e_j and sum, so the whole output row is
-    /// NaN (and <see cref="Vector512.Max{T}"/>, IEEE's maximum, makes the max NaN too, and then every e_j). Four TensorPrimitives calls
-    /// per row (max, subtract, exp, sum) cost more than their arithmetic on a prefill's rows of about 140 keys (perf:
-    /// about a third of the attention's time).</summary>
+    /// NaN (and <see cref="Vector512.Max{T}"/>, IEEE's maximum, makes the max NaN too, and then every e_j). It replaces
+    /// four TensorPrimitives calls per row (max, subtract, exp, sum) and four passes over a prefill's rows of about 140
+    /// keys: 2.19 against 2.30 ms for the six layers of a 256-token prefill's attention (timing test).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first pass: no tier-0 code in a timed prefill
     private static float Exponentials(float* row, int keys)
     {
