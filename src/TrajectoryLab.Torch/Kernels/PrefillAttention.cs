@@ -262,13 +262,13 @@ internal static unsafe class PrefillAttention
         var sum = Vector512<float>.Zero;
         for (int v = 0; v < whole; v++)
         {
-            var e = Vector512.Exp(Vector512.Load(row + v * Lanes) - shift);
+            var e = VectorExp.Exp(Vector512.Load(row + v * Lanes) - shift);
             e.Store(row + v * Lanes);
             sum += e;
         }
         if (rest > 0)
         {
-            var e = Vector512.ConditionalSelect(inside, Vector512.Exp(Vector512.Load(row + whole * Lanes) - shift), Vector512<float>.Zero);
+            var e = Vector512.ConditionalSelect(inside, VectorExp.Exp(Vector512.Load(row + whole * Lanes) - shift), Vector512<float>.Zero);
             e.Store(row + whole * Lanes);
             sum += e;
         }
