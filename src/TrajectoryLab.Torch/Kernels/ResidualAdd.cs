@@ -2,8 +2,10 @@
 // but above 32,768 elements (a 256-token prefill's [1, 256, 288] residual has 73,728) it runs on libtorch's OpenMP team:
 // its second thread wakes on the core where the kernels' worker waits and keeps spinning there after the add, so the
 // norm kernel right after each add found its worker late (instrumented prefill: the caller waited about 50 µs per norm,
-// 12 norms per pass). The same add on the kernels' own threads leaves that core to them. IEEE addition rounds the exact
-// sum once, so the bits are libtorch's.
+// 12 norms per pass). The same add on the kernels' own threads leaves that core to them. Below libtorch's grain of 32,768
+// elements its add runs on the calling thread in one native call, cheaper than this kernel's checks (a decoding step's
+// residual is d_model floats per row), so those stay with libtorch. IEEE addition rounds the exact sum once, so the bits
+// are libtorch's.
 // Reference: He et al. (2016), arXiv:1512.03385 (residual connections); docs/performance.md ("CPU kernels below the
 // modules").
 using System.Numerics.Tensors;
@@ -21,8 +23,12 @@ internal static unsafe class ResidualAdd
     /// <summary>Calls made so far from this thread (lets a test see that the kernel ran).</summary>
     public static long Calls => _calls;
 
-    /// <summary>A new tensor x + branch, or null where the kernel does not apply (kernels off, not float32 on the CPU,
-    /// grad mode on, shapes that differ, a tensor that is not contiguous).</summary>
+    /// <summary>Elements below which libtorch adds on the calling thread (at::internal::GRAIN_SIZE).</summary>
+    public const long LibTorchGrain = 32_768;
+
+    /// <summary>A new tensor x + branch, or null where the kernel does not apply (kernels off, fewer than
+    /// <see cref="LibTorchGrain"/> elements, not float32 on the CPU, grad mode on, shapes that differ, a tensor that is not
+    /// contiguous).</summary>
     /// <param name="x">[..., d]</param>
     /// <param name="branch">[..., d], the same shape.</param>
     /// <returns>[..., d], or null.</returns>
@@ -30,6 +36,7 @@ internal static unsafe class ResidualAdd
     {
         if (
             !Models.WeightProduct.KernelAllowed
+            || x.numel() < LibTorchGrain
             || is_grad_enabled()
             || x.dtype != ScalarType.Float32
             || branch.dtype != ScalarType.Float32

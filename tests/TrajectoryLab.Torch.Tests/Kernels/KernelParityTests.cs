@@ -30,14 +30,11 @@ public sealed class KernelParityTests
     {
         long products = SimdGemm.Calls,
             attentions = DecodeAttention.Calls,
-            prefills = PrefillAttention.Calls,
-            residuals = ResidualAdd.Calls;
+            prefills = PrefillAttention.Calls;
         var (kernelTokens, kernelLogits) = Decode(name);
         if (SimdGemm.Supported)
         {
             Assert.True(SimdGemm.Calls > products, "the products did not run in the kernel");
-            if (name != "mamba") // a transformer block's two residual sums (Mamba's block adds its own way)
-                Assert.True(ResidualAdd.Calls > residuals, "the residual sums did not run in the kernel");
             // Decoding steps of the families whose attention the kernel covers (full cache, no soft cap or window; qwen3's
             // per-head and olmo2's whole-projection q/k norms are applied before it)
             if (name is "tiny-llama" or "gpt2" or "gpt-neox" or "gemma" or "qwen3" or "olmo2")
