@@ -1,11 +1,11 @@
 // The residual stream's sum x + branch for inference on the CPU, on the kernel workers. libtorch's add is one fast pass,
-// but above 32,768 elements (a 256-token prefill's [1, 256, 288] residual has 73,728) it runs on libtorch's OpenMP team:
-// its second thread wakes on the core where the kernels' worker waits and keeps spinning there after the add, so the
-// norm kernel right after each add found its worker late (instrumented prefill: the caller waited about 50 µs per norm,
-// 12 norms per pass). The same add on the kernels' own threads leaves that core to them. Below libtorch's grain of 32,768
-// elements its add runs on the calling thread in one native call, cheaper than this kernel's checks (a decoding step's
-// residual is d_model floats per row), so those stay with libtorch. IEEE addition rounds the exact sum once, so the bits
-// are libtorch's.
+// but from 32,768 elements (a 256-token prefill's [1, 256, 288] residual has 73,728) it runs on libtorch's OpenMP team:
+// its second thread is woken onto the core where the kernels' worker waits, and the norm kernel right after each add
+// found its worker late (instrumented prefill: the caller waited about 50 µs per norm, 12 norms per pass; perf sched
+// showed a thread with the process's name, as libtorch's OpenMP threads have, on the worker's core meanwhile). The same
+// add on the kernels' own threads leaves that core to them. Below libtorch's grain of 32,768 elements its add runs on the
+// calling thread in one native call, cheaper than this kernel's checks (a decoding step's residual is d_model floats per
+// row), so those stay with libtorch. IEEE addition rounds the exact sum once, so the bits are libtorch's.
 // Reference: He et al. (2016), arXiv:1512.03385 (residual connections); docs/performance.md ("CPU kernels below the
 // modules").
 using System.Numerics.Tensors;
@@ -34,9 +34,11 @@ internal static unsafe class ResidualAdd
     /// <returns>[..., d], or null.</returns>
     public static Tensor? TryApply(Tensor x, Tensor branch)
     {
+        long count = x.numel();
         if (
             !Models.WeightProduct.KernelAllowed
-            || x.numel() < LibTorchGrain
+            || count < LibTorchGrain
+            || count > int.MaxValue
             || is_grad_enabled()
             || x.dtype != ScalarType.Float32
             || branch.dtype != ScalarType.Float32
@@ -45,12 +47,10 @@ internal static unsafe class ResidualAdd
             || !x.shape.AsSpan().SequenceEqual(branch.shape)
             || !x.is_contiguous()
             || !branch.is_contiguous()
-            || x.numel() > int.MaxValue
         )
             return null;
         _calls++;
-        var output = empty(x.shape, ScalarType.Float32); // [..., d]
-        long count = x.numel();
+        var output = empty_like(x); // [..., d]
         nint a = (nint)TensorMemory.Floats(x),
             b = (nint)TensorMemory.Floats(branch),
             sum = (nint)TensorMemory.Floats(output);

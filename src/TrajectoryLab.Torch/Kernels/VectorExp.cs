@@ -1,10 +1,10 @@
 // exp(x) of sixteen float32 lanes in float32 arithmetic, for the kernels' softmax and SiLU. .NET's Vector512.Exp of
 // float widens each vector to two double vectors and evaluates its polynomial in double (perf of a 256-token prefill:
 // its exponentials were about 4% of the worker's samples, SwiGLU's most of them); this keeps single precision: Cody–Waite
-// reduction x = n·ln 2 + r with ln 2 split in two (n = round(x·log₂e), |r| ≤ ln 2 / 2), Cephes' degree-6 expf polynomial
+// reduction x = n·ln 2 + r with ln 2 split in two (n = round(x·log₂e), |r| ≤ ln 2 / 2), Cephes' expf polynomial
 // for e^r, and AVX-512's vscalefps for p·2ⁿ, which also gives +∞ above ln(float.MaxValue) and 0 (through the subnormals)
-// below. Relative error within 3e-7 of the exact value over the normal range (ExpTests); NaN stays NaN, exp(−∞) = 0 and
-// exp(+∞) = +∞.
+// below. Relative error within 3e-7 of the exact value over the normal range (VectorExpTests); NaN stays NaN,
+// exp(−∞) = 0 and exp(+∞) = +∞.
 // References: Cody & Waite (1980), "Software Manual for the Elementary Functions" (argument reduction); Moshier (1989),
 // Cephes Math Library, expf.c (the polynomial); Intel 64 and IA-32 Architectures Software Developer's Manual, VSCALEFPS.
 using System.Runtime.CompilerServices;
