@@ -101,6 +101,25 @@ public static class DecodeBenchReport
                     )
                 )
             );
+            if (r.WeightReadGBps is { } ownRate)
+            {
+                // The same floor over the step's own weights, where they lie (WeightReadBaseline.cs).
+                var ownFloorMs = r.WeightBytes / (ownRate * 1e9) * 1e3;
+                var ownFraction = ownFloorMs / single.MillisecondsPerStep;
+                run.Headline("read of the model's own weights GB/s", ownRate);
+                run.Headline("decode batch 1 / read of its own weights", ownFraction);
+                checks.Add(
+                    new KeyValue(
+                        "decode batch 1, fraction of the read of its own weights",
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{ownFraction:F2} ({single.TokensPerSecond:F0} tok/s against {1e3 / ownFloorMs:F0} passes/s over the "
+                                + $"same {r.WeightBytes / 1e6:F1} MB in place at {ownRate:F1} GB/s; target ≥ "
+                                + $"{o.TargetBandwidthFraction:F2}: {(ownFraction >= o.TargetBandwidthFraction ? "met" : "NOT met")})"
+                        )
+                    )
+                );
+            }
             if (r.SimdMatVecTokensPerSecond is { } simd)
             {
                 run.Headline("C# SIMD matrix-vector baseline tok/s", simd);

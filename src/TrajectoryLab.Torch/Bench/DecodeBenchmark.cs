@@ -45,6 +45,9 @@ public sealed record PrefillMeasurement(
 /// <param name="PeakResidentMiB">Peak resident memory of the process.</param>
 /// <param name="SimdMatVecTokensPerSecond">Passes per second of <see cref="SimdMatVecBaseline"/> over the same matrices
 /// (the plain C# SIMD stream of the weights a batch-1 step reads); null in a result saved before it was measured.</param>
+/// <param name="WeightReadGBps">Read rate of <see cref="WeightReadBaseline"/> over the model's own weight tensors, timed
+/// between the batch-1 repeats (the bandwidth floor of the memory the step streams); null where the CPU lacks 512-bit
+/// vectors or in a result saved before it was measured.</param>
 public sealed record DecodeBenchmarkResult(
     long Parameters,
     long WeightBytes,
@@ -53,7 +56,8 @@ public sealed record DecodeBenchmarkResult(
     PrefillMeasurement Prefill,
     MachineBaselines Machine,
     double PeakResidentMiB,
-    double? SimdMatVecTokensPerSecond = null
+    double? SimdMatVecTokensPerSecond = null,
+    double? WeightReadGBps = null
 );
 
 /// <summary>Decode throughput of one compared architecture at one batch size.</summary>
@@ -107,6 +111,9 @@ public static class DecodeBenchmark
         // both alike (their ratio is the figure of interest).
         var simd = new SimdMatVecBaseline(StreamedMatrices(model), threads, seed: 1);
         var simdSeconds = double.PositiveInfinity;
+        // The step's own weights read in place, timed between the same repeats.
+        var ownWeights = WeightProduct.KernelAllowed ? new WeightReadBaseline(StreamedTensors(model), threads) : null;
+        var readSeconds = double.PositiveInfinity;
         var decode = new List<DecodeMeasurement>();
         foreach (var batch in batches)
         {
@@ -118,8 +125,11 @@ public static class DecodeBenchmark
                 repeats,
                 () =>
                 {
-                    if (batch == 1)
-                        simdSeconds = Math.Min(simdSeconds, simd.SecondsPerToken(newTokens)); // outside the clock below
+                    if (batch != 1)
+                        return;
+                    simdSeconds = Math.Min(simdSeconds, simd.SecondsPerToken(newTokens)); // outside the clock below
+                    if (ownWeights is not null)
+                        readSeconds = Math.Min(readSeconds, ownWeights.BestSecondsPerPass(newTokens));
                 },
                 () => Greedy(model, batch, promptTokens, newTokens, seed, Untimed)
             );
@@ -153,7 +163,8 @@ public static class DecodeBenchmark
             ),
             machine,
             PeakResidentMiB(),
-            double.IsFinite(simdSeconds) ? 1 / simdSeconds : null
+            double.IsFinite(simdSeconds) ? 1 / simdSeconds : null,
+            ownWeights is not null && double.IsFinite(readSeconds) ? ownWeights.Bytes / readSeconds / 1e9 : null
         );
     }
 
@@ -243,6 +254,14 @@ public static class DecodeBenchmark
                 .Where(p => p.parameter.dim() == 2 && p.name != ParameterNames.EmbedW && p.name != ParameterNames.PosEmbedW)
                 .Select(p => ((int)p.parameter.shape[1], (int)p.parameter.shape[0])), // stored [in, out]
         ];
+
+    /// <summary>Every parameter a decoding step streams (all but the token and position tables; a tied model's table is
+    /// the head's W_U), in the model's order.</summary>
+    static IEnumerable<Tensor> StreamedTensors(CausalLm model) =>
+        model
+            .named_parameters()
+            .Where(p => p.name != ParameterNames.EmbedW && p.name != ParameterNames.PosEmbedW)
+            .Select(p => (Tensor)p.parameter);
 
     /// <summary>Runs <paramref name="measure"/> with every product in libtorch (the path before the C# kernel).</summary>
     static double LibTorchProducts(Func<double> measure)

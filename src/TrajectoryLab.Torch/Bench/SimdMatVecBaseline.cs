@@ -8,11 +8,14 @@
 // (2009), "Roofline".
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TrajectoryLab.Torch.Native;
 
 namespace TrajectoryLab.Torch.Bench;
 
 /// <summary>y = W x over a model's matrices in plain multi-threaded C# SIMD, timed.</summary>
-public sealed class SimdMatVecBaseline
+public sealed unsafe class SimdMatVecBaseline
 {
     private readonly IReadOnlyList<(int Rows, int Columns)> _matrices;
     private readonly float[][] _weights; // [rows, columns] each
@@ -29,9 +32,11 @@ public sealed class SimdMatVecBaseline
         var random = new Random(seed);
         float[] Fill(long n)
         {
-            var a = new float[n];
+            var a = GC.AllocateUninitializedArray<float>(checked((int)n), pinned: true); // pinned: its pages stay put
             for (long i = 0; i < n; i++)
                 a[i] = (float)(random.NextDouble() - 0.5);
+            // The same 2 MiB pages the model's weights get (WeightProduct), so that both stream through the same kind of page.
+            HugePages.Collapse((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(a)), n * sizeof(float));
             return a;
         }
         _matrices = matrices;

@@ -11,6 +11,7 @@
 // References: docs/performance.md; the roofline argument in MachineBaselines.cs.
 using System.Runtime.CompilerServices;
 using TrajectoryLab.Torch.Kernels;
+using TrajectoryLab.Torch.Native;
 using static TorchSharp.torch;
 
 namespace TrajectoryLab.Torch.Models;
@@ -95,12 +96,13 @@ internal static class WeightProduct
     }
 
     /// <summary>What the kernel needs to know of a weight, read once per weight tensor (a moved or cast weight is a new
-    /// tensor object, so it gets its own entry).</summary>
+    /// tensor object, so it gets its own entry). A usable weight's memory is moved to huge pages then (Native/HugePages.cs):
+    /// every later step streams it.</summary>
     private static readonly ConditionalWeakTable<Tensor, WeightFacts> Facts = new();
 
     private sealed record WeightFacts(bool Usable, long Input, long Output)
     {
-        public static WeightFacts Of(Tensor w)
+        public static unsafe WeightFacts Of(Tensor w)
         {
             var usable =
                 w.dim() == 2
@@ -109,7 +111,11 @@ internal static class WeightProduct
                 && w.is_contiguous()
                 && w.shape[0] <= int.MaxValue
                 && w.shape[1] <= int.MaxValue;
-            return usable ? new WeightFacts(true, w.shape[0], w.shape[1]) : new WeightFacts(false, 0, 0);
+            if (!usable)
+                return new WeightFacts(false, 0, 0);
+            HugePages.Collapse((nint)TensorMemory.Floats(w), w.numel() * sizeof(float));
+            GC.KeepAlive(w);
+            return new WeightFacts(true, w.shape[0], w.shape[1]);
         }
     }
 
