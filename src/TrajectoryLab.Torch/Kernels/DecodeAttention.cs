@@ -47,9 +47,12 @@ internal static unsafe class DecodeAttention
     /// <param name="headDim">d_head.</param>
     /// <param name="rotated">R, the features rotated (even, ≤ d_head); 0 without rotation.</param>
     /// <param name="capacity">Slots of the cache.</param>
-    /// <param name="position">The new position's slot (StartPos); slots 0 … position are attended.</param>
+    /// <param name="position">The new position's slot (StartPos); slots <paramref name="first"/> … position are attended.</param>
     /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
     /// <param name="threads">Threads sharing the (row, head) pairs.</param>
+    /// <param name="first">The oldest slot attended: 0 for every key, position − W + 1 for a sliding window of W.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="first"/> is negative or after
+    /// <paramref name="position"/>.</exception>
     public static void Run(
         DecodeAttentionPass pass,
         int batch,
@@ -60,9 +63,12 @@ internal static unsafe class DecodeAttention
         long capacity,
         long position,
         float scale,
-        int threads
+        int threads,
+        long first = 0
     )
     {
+        if (first < 0 || first > position)
+            throw new ArgumentOutOfRangeException(nameof(first), $"first slot {first} must be in 0 … {position}");
         _calls++;
         int width = (heads + 2 * kvHeads) * headDim;
         // 1. The new keys (rotated) and values go into the cache; the queries are rotated where the attention reads them.
@@ -85,11 +91,11 @@ internal static unsafe class DecodeAttention
                 );
             }
         }
-        // 2. Each (row, query head) attends over slots 0 … position of its key–value head.
+        // 2. Each (row, query head) attends over slots first … position of its key–value head.
         int pairs = batch * heads,
             group = heads / kvHeads,
             parts = Math.Clamp(Math.Min(threads, pairs), 1, KernelWorkers.MaxParts);
-        long keys = position + 1;
+        long keys = position + 1 - first;
         int next = -1; // the (row, head) pairs go to whichever thread is free, one at a time
         KernelWorkers.Run(parts, _ =>
         {
@@ -100,7 +106,7 @@ internal static unsafe class DecodeAttention
                 int b = pair / heads,
                     h = pair % heads;
                 Rotate((float*)pass.Projected + (long)b * width + h * headDim, query, headDim, rotated, (float*)pass.Cos, (float*)pass.Sin);
-                long head = ((long)b * kvHeads + h / group) * capacity * headDim;
+                long head = (((long)b * kvHeads + h / group) * capacity + first) * headDim;
                 Attend(
                     query,
                     (float*)pass.Keys + head,

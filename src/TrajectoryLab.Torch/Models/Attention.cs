@@ -196,9 +196,10 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row over a
-    /// full cache, no hooks on the pattern, no soft cap, window, padding or cache policy, float32 on a CPU outside
-    /// autograd; q/k norms (per head or over the whole projection) are applied first, in libtorch's layout. Null where any
-    /// of that does not hold: the general path below computes it.</summary>
+    /// full cache, no hooks on the pattern, no soft cap, padding or cache policy, float32 on a CPU outside autograd; q/k
+    /// norms (per head or over the whole projection) are applied first, in libtorch's layout. A sliding-window layer
+    /// qualifies when its keys are in a full cache (a run no longer than twice the window): the kernel then attends from
+    /// the window's first column on. Null where any of that does not hold: the general path below computes it.</summary>
     /// <param name="projected">[batch, 1, (n_heads + 2·n_kv_heads) · d_head]</param>
     /// <param name="step">The pass.</param>
     /// <returns>[batch, 1, n_heads · d_head], or null.</returns>
@@ -209,7 +210,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || hook_pattern.HasHooks
             || step.ExplicitAttention
             || _softcap is not null
-            || _window is not null
             || step.Streaming is not null
             || step.Padded
             || step.State?.Layer<IAttentionState>(_layer) is not AttentionCache cache
@@ -218,7 +218,7 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || is_grad_enabled()
         )
             return null;
-        var rotary = step.RotaryFor(false);
+        var rotary = step.RotaryFor(_window is not null);
         if (rotary is { } table && (table.Cos.dim() != 2 || table.Cos.shape[0] != 1))
             return null; // per-row tables (padding) are not this path's
         int heads = _spec.NumHeads,
@@ -259,7 +259,11 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             keys.shape[2],
             step.StartPos,
             scale,
-            get_num_threads()
+            get_num_threads(),
+            // A sliding window held in a full cache: the query at StartPos sees StartPos − W + 1 … StartPos (MaskFor).
+            _window is { } w
+                ? Math.Max(0, step.StartPos - w + 1)
+                : 0
         );
         GC.KeepAlive(source);
         GC.KeepAlive(cos);

@@ -1,7 +1,7 @@
 // The decoding-attention kernel against a double-precision reference on random shapes (FsCheck): any batch, any number of
 // key–value heads and of query heads per key–value head, any d_head (multiples of 16 take the register form, the others
 // the library form), rotation of all, half or none of a head's features, any cache position (the four-slot score blocks
-// and their leftovers), any thread count. The cache must hold the new key rotated as libtorch rounds it
+// and their leftovers), any first slot (a sliding window's), any thread count. The cache must hold the new key rotated as libtorch rounds it
 // (x·cos + swapped·sin, no fused multiply-add) and the new value unchanged, and the output must agree with
 // softmax(q·Kᵀ·scale)·V to float32 rounding; the same call must give the same bits on every thread count.
 using FsCheck;
@@ -32,12 +32,13 @@ public sealed unsafe class DecodeAttentionTests
             },
             capacity = 40,
             position = random.Next(capacity),
-            threads = random.Next(1, 4);
+            threads = random.Next(1, 4),
+            first = random.Next(2) == 0 ? 0 : random.Next(position + 1); // a sliding window's first slot, half the time
         var pass = Pass.Random(random, batch, heads, kvHeads, headDim, rotated, capacity);
         var expectedCache = pass.Keys.ToArray();
         var expectedValues = pass.Values.ToArray();
         var scale = (float)(1 / Math.Sqrt(headDim));
-        var output = pass.Run(batch, heads, kvHeads, headDim, rotated, capacity, position, scale, threads);
+        var output = pass.Run(batch, heads, kvHeads, headDim, rotated, capacity, position, scale, threads, first);
 
         int width = (heads + 2 * kvHeads) * headDim;
         for (int b = 0; b < batch; b++)
@@ -59,13 +60,13 @@ public sealed unsafe class DecodeAttentionTests
         {
             var query = Rotate(pass.Projected.AsSpan(b * width + h * headDim, headDim), rotated, pass.Cos, pass.Sin);
             long head = ((long)b * kvHeads + h / group) * capacity * headDim;
-            var scores = new double[position + 1];
-            for (int t = 0; t <= position; t++)
+            var scores = new double[position + 1 - first];
+            for (int t = first; t <= position; t++)
             {
                 double dot = 0;
                 for (int i = 0; i < headDim; i++)
                     dot += (double)query[i] * expectedCache[head + t * headDim + i];
-                scores[t] = dot * scale;
+                scores[t - first] = dot * scale;
             }
             var max = scores.Max();
             var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
@@ -73,12 +74,12 @@ public sealed unsafe class DecodeAttentionTests
             for (int i = 0; i < headDim; i++)
             {
                 double exact = 0;
-                for (int t = 0; t <= position; t++)
-                    exact += weights[t] / total * expectedValues[head + t * headDim + i];
+                for (int t = first; t <= position; t++)
+                    exact += weights[t - first] / total * expectedValues[head + t * headDim + i];
                 var got = output[(b * heads + h) * headDim + i];
                 Assert.True(
                     Math.Abs(got - exact) <= 2e-6,
-                    $"batch {batch} kv {kvHeads} group {group} d_head {headDim} rotated {rotated} position {position}: "
+                    $"batch {batch} kv {kvHeads} group {group} d_head {headDim} rotated {rotated} slots {first} … {position}: "
                         + $"out[{b},{h},{i}] = {got}, exact {exact}"
                 );
             }
@@ -145,7 +146,8 @@ public sealed unsafe class DecodeAttentionTests
             int capacity,
             int position,
             float scale,
-            int threads
+            int threads,
+            long first = 0
         )
         {
             var output = new float[batch * heads * headDim];
@@ -174,7 +176,8 @@ public sealed unsafe class DecodeAttentionTests
                     capacity,
                     position,
                     scale,
-                    threads
+                    threads,
+                    first
                 );
             return output;
         }

@@ -1,0 +1,64 @@
+// A sliding-window layer whose keys sit in a full cache (a run no longer than twice its window) decodes through the C#
+// decoding-attention kernel, which then attends from the window's first column on (Models/Attention.cs, DecodeKernel).
+// Greedy decoding far past the window must give libtorch's masked general path's tokens, and logits within 1e-5 of their
+// largest magnitude at every step, for the families whose windows are plain (mistral's on every layer, phi3's, gemma3's
+// on five layers of six with their own rotary base); and the kernel must be seen to run. Attending every key instead
+// (a planted first slot of 0) made it fail, as did gemma3's global rotary table for its local layers.
+using TrajectoryLab.Torch.Kernels;
+using TrajectoryLab.Torch.Models;
+using static TorchSharp.torch;
+
+namespace TrajectoryLab.Torch.Tests.Kernels;
+
+public sealed class WindowedDecodeKernelTests
+{
+    private const int Window = 6;
+    private const int Prompt = 3;
+    private const int Steps = 2 * Window - Prompt; // the cache holds 2W columns: a full cache, positions 3 … 11
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("phi3")]
+    [InlineData("gemma3_text")]
+    public void DecodesPastTheWindowAsTheMaskedPathDoes(string modelType)
+    {
+        var spec = ModelSpec.Shaped(modelType, new ModelSizes(64, 32, 2, 2, 64, 32, Window: Window));
+        using var model = CausalLm.Create(spec);
+        model.InitializeRandom(7);
+        model.eval();
+        long before = DecodeAttention.Calls;
+        var (tokens, logits) = Decode(model);
+        if (WeightProduct.KernelAllowed)
+            Assert.True(DecodeAttention.Calls > before, $"{modelType}: the decoding attention did not run in the kernel");
+        (long[] Tokens, List<float[]> Logits) reference;
+        using (WeightProduct.LibTorchOnly())
+            reference = Decode(model);
+        Assert.Equal(reference.Tokens, tokens);
+        for (int step = 0; step < logits.Count; step++)
+        {
+            var scale = reference.Logits[step].Max(Math.Abs);
+            var worst = reference.Logits[step].Zip(logits[step], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(worst <= 1e-5 * scale, $"{modelType}, step {step}: max |Δ| {worst} against max |logit| {scale}");
+        }
+    }
+
+    /// <summary>Greedy decoding of <see cref="Steps"/> tokens after a fixed prompt, one step at a time through a cache of
+    /// 2W columns.</summary>
+    private static (long[] Tokens, List<float[]> Logits) Decode(CausalLm model)
+    {
+        using var noGrad = no_grad();
+        using var state = model.NewState(1, Prompt + Steps);
+        var tokens = new List<long> { 5, 17, 42 };
+        var logits = new List<float[]>();
+        for (int t = 0; t < Steps; t++)
+        {
+            using var scope = NewDisposeScope();
+            var start = t == 0 ? 0 : Prompt + t - 1;
+            var input = t == 0 ? tensor(tokens.ToArray(), [1, Prompt]) : tensor(new[] { tokens[^1] }, [1, 1]); // [1, pos]
+            var last = model.Forward(input, state, start, lastPositionOnly: true)[0, -1]; // [vocab]
+            logits.Add(last.data<float>().ToArray());
+            tokens.Add(last.argmax().item<long>());
+        }
+        return ([.. tokens.Skip(Prompt)], logits);
+    }
+}
