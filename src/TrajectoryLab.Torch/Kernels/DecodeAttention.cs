@@ -51,6 +51,7 @@ internal static unsafe class DecodeAttention
     /// <param name="scale">The score scale (1/√d_head unless the design sets one).</param>
     /// <param name="threads">Threads sharing the (row, head) pairs.</param>
     /// <param name="first">The oldest slot attended: 0 for every key, position − W + 1 for a sliding window of W.</param>
+    /// <param name="softcap">c of Gemma 2's soft cap, scores ← c·tanh(scores / c) before the softmax; 0 for none.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="first"/> is negative or after
     /// <paramref name="position"/>.</exception>
     public static void Run(
@@ -64,7 +65,8 @@ internal static unsafe class DecodeAttention
         long position,
         float scale,
         int threads,
-        long first = 0
+        long first = 0,
+        float softcap = 0
     )
     {
         if (first < 0 || first > position)
@@ -114,6 +116,7 @@ internal static unsafe class DecodeAttention
                     keys,
                     headDim,
                     scale,
+                    softcap,
                     scores,
                     (float*)pass.Output + ((long)b * heads + h) * headDim
                 );
@@ -123,12 +126,32 @@ internal static unsafe class DecodeAttention
 
     /// <summary>softmax(q·Kᵀ·scale)·V over <paramref name="keys"/> slots: the vector form where d_head is a multiple of 16
     /// (every model this tool ships, and the usual 64 and 128), else one library call per slot.</summary>
-    private static void Attend(float* query, float* k, float* v, long keys, int headDim, float scale, float[] scores, float* output)
+    private static void Attend(
+        float* query,
+        float* k,
+        float* v,
+        long keys,
+        int headDim,
+        float scale,
+        float softcap,
+        float[] scores,
+        float* output
+    )
     {
         if (headDim % Lanes == 0 && keys <= int.MaxValue)
-            AttendVectors(query, k, v, (int)keys, headDim, scale, scores, output);
+            AttendVectors(query, k, v, (int)keys, headDim, scale, softcap, scores, output);
         else
-            AttendAnyWidth(query, k, v, keys, headDim, scale, scores, output);
+            AttendAnyWidth(query, k, v, keys, headDim, scale, softcap, scores, output);
+    }
+
+    /// <summary>scores ← c·tanh(scores / c), the three steps in libtorch's order (div, tanh, mul); returns the new maximum
+    /// (NaN if a score is NaN).</summary>
+    private static float SoftCap(Span<float> scores, float softcap)
+    {
+        TensorPrimitives.Divide(scores, softcap, scores);
+        TensorPrimitives.Tanh(scores, scores);
+        TensorPrimitives.Multiply(scores, softcap, scores);
+        return TensorPrimitives.Max(scores);
     }
 
     /// <summary><see cref="Attend"/> for d_head = 16·m, held in registers. Scores four slots at a time: each slot's m
@@ -139,7 +162,17 @@ internal static unsafe class DecodeAttention
     /// Then the exponentials in one vectorised pass, and each 16-feature slice of the output one register accumulated over
     /// the slots (two chains, even and odd slots, added at the end), scaled by 1/Σ once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendVectors(float* query, float* k, float* v, int keys, int headDim, float scale, float[] scores, float* output)
+    private static void AttendVectors(
+        float* query,
+        float* k,
+        float* v,
+        int keys,
+        int headDim,
+        float scale,
+        float softcap,
+        float[] scores,
+        float* output
+    )
     {
         int vectors = headDim / Lanes;
         fixed (float* s = scores)
@@ -186,6 +219,8 @@ internal static unsafe class DecodeAttention
                 max = MathF.Max(max, s[t]);
             }
             var weights = new Span<float>(s, keys);
+            if (softcap > 0)
+                max = SoftCap(weights, softcap);
             TensorPrimitives.Subtract(weights, max, weights);
             TensorPrimitives.Exp(weights, weights);
             var inverse = Vector512.Create(1 / TensorPrimitives.Sum(weights));
@@ -225,7 +260,17 @@ internal static unsafe class DecodeAttention
     }
 
     /// <summary><see cref="Attend"/> for any d_head: one library dot product and one multiply-add per slot.</summary>
-    private static void AttendAnyWidth(float* query, float* k, float* v, long keys, int headDim, float scale, float[] scores, float* output)
+    private static void AttendAnyWidth(
+        float* query,
+        float* k,
+        float* v,
+        long keys,
+        int headDim,
+        float scale,
+        float softcap,
+        float[] scores,
+        float* output
+    )
     {
         var q = new ReadOnlySpan<float>(query, headDim);
         float max = float.NegativeInfinity;
@@ -235,6 +280,8 @@ internal static unsafe class DecodeAttention
             scores[t] = s;
             max = Math.Max(max, s);
         }
+        if (softcap > 0)
+            max = SoftCap(scores.AsSpan(0, (int)keys), softcap);
         double total = 0;
         for (long t = 0; t < keys; t++)
         {

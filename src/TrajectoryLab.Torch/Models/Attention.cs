@@ -196,8 +196,9 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row over a
-    /// full cache, no hooks on the pattern, no soft cap, padding or cache policy, float32 on a CPU outside autograd; q/k
-    /// norms (per head or over the whole projection) are applied first, in libtorch's layout. A sliding-window layer
+    /// full cache, no hooks on the pattern, padding or cache policy, float32 on a CPU outside autograd; q/k norms (per head
+    /// or over the whole projection) are applied first, in libtorch's layout; a soft cap is applied to the scores as the
+    /// general path applies it. A sliding-window layer
     /// qualifies when its keys are in a full cache (a run no longer than twice the window): the kernel then attends from
     /// the window's first column on. Null where any of that does not hold: the general path below computes it.</summary>
     /// <param name="projected">[batch, 1, (n_heads + 2·n_kv_heads) · d_head]</param>
@@ -209,7 +210,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             !WeightProduct.KernelAllowed
             || hook_pattern.HasHooks
             || step.ExplicitAttention
-            || _softcap is not null
             || step.Streaming is not null
             || step.Padded
             || step.State?.Layer<IAttentionState>(_layer) is not AttentionCache cache
@@ -263,7 +263,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             // A sliding window held in a full cache: the query at StartPos sees StartPos − W + 1 … StartPos (MaskFor).
             _window is { } w
                 ? Math.Max(0, step.StartPos - w + 1)
-                : 0
+                : 0,
+            _design.AttentionSoftcap is { } cap ? (float)cap : 0
         );
         GC.KeepAlive(source);
         GC.KeepAlive(cos);

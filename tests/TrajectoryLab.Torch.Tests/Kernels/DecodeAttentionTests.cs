@@ -1,9 +1,10 @@
 // The decoding-attention kernel against a double-precision reference on random shapes (FsCheck): any batch, any number of
 // key–value heads and of query heads per key–value head, any d_head (multiples of 16 take the register form, the others
 // the library form), rotation of all, half or none of a head's features, any cache position (the four-slot score blocks
-// and their leftovers), any first slot (a sliding window's), any thread count. The cache must hold the new key rotated as libtorch rounds it
-// (x·cos + swapped·sin, no fused multiply-add) and the new value unchanged, and the output must agree with
-// softmax(q·Kᵀ·scale)·V to float32 rounding; the same call must give the same bits on every thread count.
+// and their leftovers), any first slot (a sliding window's), with or without a soft cap, any thread count. The cache must
+// hold the new key rotated as libtorch rounds it (x·cos + swapped·sin, no fused multiply-add) and the new value
+// unchanged, and the output must agree with softmax(q·Kᵀ·scale)·V to float32 rounding; the same call must give the same
+// bits on every thread count.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -34,11 +35,12 @@ public sealed unsafe class DecodeAttentionTests
             position = random.Next(capacity),
             threads = random.Next(1, 4),
             first = random.Next(2) == 0 ? 0 : random.Next(position + 1); // a sliding window's first slot, half the time
+        float softcap = random.Next(2) == 0 ? 0 : (float)(0.5 + 4 * random.NextDouble()); // Gemma 2's soft cap, half the time
         var pass = Pass.Random(random, batch, heads, kvHeads, headDim, rotated, capacity);
         var expectedCache = pass.Keys.ToArray();
         var expectedValues = pass.Values.ToArray();
         var scale = (float)(1 / Math.Sqrt(headDim));
-        var output = pass.Run(batch, heads, kvHeads, headDim, rotated, capacity, position, scale, threads, first);
+        var output = pass.Run(batch, heads, kvHeads, headDim, rotated, capacity, position, scale, threads, first, softcap);
 
         int width = (heads + 2 * kvHeads) * headDim;
         for (int b = 0; b < batch; b++)
@@ -66,7 +68,7 @@ public sealed unsafe class DecodeAttentionTests
                 double dot = 0;
                 for (int i = 0; i < headDim; i++)
                     dot += (double)query[i] * expectedCache[head + t * headDim + i];
-                scores[t - first] = dot * scale;
+                scores[t - first] = softcap > 0 ? softcap * Math.Tanh(dot * scale / softcap) : dot * scale;
             }
             var max = scores.Max();
             var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
@@ -79,7 +81,7 @@ public sealed unsafe class DecodeAttentionTests
                 var got = output[(b * heads + h) * headDim + i];
                 Assert.True(
                     Math.Abs(got - exact) <= 2e-6,
-                    $"batch {batch} kv {kvHeads} group {group} d_head {headDim} rotated {rotated} slots {first} … {position}: "
+                    $"batch {batch} kv {kvHeads} group {group} d_head {headDim} rotated {rotated} slots {first} … {position} cap {softcap}: "
                         + $"out[{b},{h},{i}] = {got}, exact {exact}"
                 );
             }
@@ -147,7 +149,8 @@ public sealed unsafe class DecodeAttentionTests
             int position,
             float scale,
             int threads,
-            long first = 0
+            long first = 0,
+            float softcap = 0
         )
         {
             var output = new float[batch * heads * headDim];
@@ -177,7 +180,8 @@ public sealed unsafe class DecodeAttentionTests
                     position,
                     scale,
                     threads,
-                    first
+                    first,
+                    softcap
                 );
             return output;
         }
