@@ -195,12 +195,12 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         return pattern.matmul(v);
     }
 
-    /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row over a
-    /// full cache, no hooks on the pattern, padding or cache policy, float32 on a CPU outside autograd; q/k norms (per head
-    /// or over the whole projection) are applied first, in libtorch's layout; a soft cap is applied to the scores as the
-    /// general path applies it. A sliding-window layer
-    /// qualifies when its keys are in a full cache (a run no longer than twice the window): the kernel then attends from
-    /// the window's first column on. Null where any of that does not hold: the general path below computes it.</summary>
+    /// <summary>A decoding step's attention by the C# kernel (Kernels/DecodeAttention.cs): one new position per row, no
+    /// hooks on the pattern, padding or cache policy, float32 on a CPU outside autograd; q/k norms (per head or over the
+    /// whole projection) are applied first, in libtorch's layout, and a soft cap to the scores as the general path applies
+    /// it. A sliding-window layer attends from the window's first column on, in a full cache (a run no longer than twice
+    /// the window) or in its WindowCache, which makes room for the new column first as its Write would. Null where any of
+    /// that does not hold: the general path below computes it.</summary>
     /// <param name="projected">[batch, 1, (n_heads + 2·n_kv_heads) · d_head]</param>
     /// <param name="step">The pass.</param>
     /// <returns>[batch, 1, n_heads · d_head], or null.</returns>
@@ -212,7 +212,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || step.ExplicitAttention
             || step.Streaming is not null
             || step.Padded
-            || step.State?.Layer<IAttentionState>(_layer) is not AttentionCache cache
+            || step.State?.Layer<IAttentionState>(_layer) is not { } layerState
+            || layerState is not (AttentionCache or WindowCache)
             || projected.dtype != ScalarType.Float32
             || !projected.is_cpu()
             || is_grad_enabled()
@@ -236,7 +237,19 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
         }
         var source = projected.contiguous(); // [batch, 1, (n_heads + 2·n_kv_heads) · d_head]
         var output = empty([batch, 1, heads * dHead], ScalarType.Float32); // [batch, 1, n_heads · d_head]
-        var (keys, values) = (cache.KeyBuffer, cache.ValueBuffer); // [batch, n_kv_heads, capacity, d_head] each
+        // [batch, n_kv_heads, capacity, d_head] each; the new column's slot and the window's first slot in them
+        var (keys, values, slot, firstSlot) = layerState switch
+        {
+            // A full cache holds column c at slot c; a sliding window in it starts at StartPos − W + 1 (MaskFor).
+            AttentionCache full => (
+                full.KeyBuffer,
+                full.ValueBuffer,
+                step.StartPos,
+                _window is { } w ? Math.Max(0, step.StartPos - w + 1) : 0
+            ),
+            WindowCache window => window.MakeRoomForDecoding(step),
+            _ => throw new InvalidOperationException("unreachable: the state was checked above"),
+        };
         Tensor? cos = null,
             sin = null;
         if (rotary is { } angles)
@@ -257,13 +270,10 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             dHead,
             cos is null ? 0 : (int)cos.shape[1],
             keys.shape[2],
-            step.StartPos,
+            slot,
             scale,
             get_num_threads(),
-            // A sliding window held in a full cache: the query at StartPos sees StartPos − W + 1 … StartPos (MaskFor).
-            _window is { } w
-                ? Math.Max(0, step.StartPos - w + 1)
-                : 0,
+            firstSlot,
             _design.AttentionSoftcap is { } cap ? (float)cap : 0
         );
         GC.KeepAlive(source);

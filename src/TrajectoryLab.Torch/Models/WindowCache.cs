@@ -53,6 +53,30 @@ internal sealed class WindowCache : IAttentionState
     {
         long start = step.StartPos,
             length = step.Length,
+            first = MakeRoom(step);
+        _keys.narrow(2, start - Base, length - start).copy_(k);
+        _values.narrow(2, start - Base, length - start).copy_(v);
+        return (_keys.narrow(2, first - Base, length - first), _values.narrow(2, first - Base, length - first), first);
+    }
+
+    /// <summary>What <see cref="Write"/> does before it writes, for a decoding step whose new key and value the decoding
+    /// kernel writes itself (Kernels/DecodeAttention.cs): makes room for the step's one new column.</summary>
+    /// <returns>The key and value buffers ([batch, kv_heads, slots, d_head] each), the new column's slot and the slot of
+    /// the window's first column (the oldest the new query sees).</returns>
+    /// <exception cref="InvalidOperationException">As <see cref="Write"/>.</exception>
+    internal (Tensor Keys, Tensor Values, long Slot, long FirstSlot) MakeRoomForDecoding(StepContext step)
+    {
+        var first = MakeRoom(step);
+        return (_keys, _values, step.StartPos - Base, first - Base);
+    }
+
+    /// <summary>Moves the columns the pass still needs to the front when its new columns would run past the buffer's end
+    /// (see the file header).</summary>
+    /// <returns>The first column the pass reads, max(0, StartPos − W + 1).</returns>
+    private long MakeRoom(StepContext step)
+    {
+        long start = step.StartPos,
+            length = step.Length,
             first = Math.Max(0, start - (_window - 1));
         if (first < Base)
             throw new InvalidOperationException(
@@ -61,9 +85,7 @@ internal sealed class WindowCache : IAttentionState
             );
         if (length - Base > Slots)
             Keep(first, start, Math.Max(Slots, length - first));
-        _keys.narrow(2, start - Base, length - start).copy_(k);
-        _values.narrow(2, start - Base, length - start).copy_(v);
-        return (_keys.narrow(2, first - Base, length - first), _values.narrow(2, first - Base, length - first), first);
+        return first;
     }
 
     /// <summary>Moves columns <paramref name="first"/> … <paramref name="start"/> − 1 to the front of a buffer of

@@ -1,5 +1,6 @@
-// A sliding-window layer whose keys sit in a full cache (a run no longer than twice its window) decodes through the C#
-// decoding-attention kernel, which then attends from the window's first column on (Models/Attention.cs, DecodeKernel).
+// A sliding-window layer decodes through the C# decoding-attention kernel, which attends from the window's first column
+// on (Models/Attention.cs, DecodeKernel), whether its keys sit in a full cache (a run no longer than twice its window) or
+// in a WindowCache that moves them to its front as the run goes on.
 // Greedy decoding far past the window must give libtorch's masked general path's tokens, and logits within 1e-5 of their
 // largest magnitude at every step, for the families whose windows are plain (mistral's on every layer, phi3's, gemma3's
 // on five layers of six with their own rotary base, gemma2's on every other layer with soft-capped scores); and the kernel
@@ -17,44 +18,47 @@ public sealed class WindowedDecodeKernelTests
 {
     private const int Window = 6;
     private const int Prompt = 3;
-    private const int Steps = 2 * Window - Prompt; // the cache holds 2W columns: a full cache, positions 3 … 11
 
     [Theory]
-    [InlineData("mistral")]
-    [InlineData("phi3")]
-    [InlineData("gemma3_text")]
-    [InlineData("gemma2")] // every other layer windowed, and soft caps on the scores and the logits
-    public void DecodesPastTheWindowAsTheMaskedPathDoes(string modelType)
+    [InlineData("mistral", 2)]
+    [InlineData("phi3", 2)]
+    [InlineData("gemma3_text", 2)]
+    [InlineData("gemma2", 2)] // every other layer windowed, and soft caps on the scores and the logits
+    [InlineData("mistral", 5)]
+    [InlineData("gemma2", 5)]
+    public void DecodesPastTheWindowAsTheMaskedPathDoes(string modelType, int windows)
     {
+        // A run of 2W columns keeps its keys in a full cache; a longer one in a WindowCache, which moves the columns it
+        // still needs to its front every W or so steps.
+        var steps = windows * Window - Prompt;
         var spec = ModelSpec.Shaped(modelType, new ModelSizes(64, 32, 2, 2, 64, 32, Window: Window));
         using var model = CausalLm.Create(spec);
         model.InitializeRandom(7);
         model.eval();
         long before = DecodeAttention.Calls;
-        var (tokens, logits) = Decode(model);
+        var (tokens, logits) = Decode(model, steps);
         if (WeightProduct.KernelAllowed)
-            Assert.True(DecodeAttention.Calls > before, $"{modelType}: the decoding attention did not run in the kernel");
+            Assert.True(DecodeAttention.Calls > before, $"{modelType}, {steps} steps: the decoding attention did not run in the kernel");
         (long[] Tokens, List<float[]> Logits) reference;
         using (WeightProduct.LibTorchOnly())
-            reference = Decode(model);
+            reference = Decode(model, steps);
         Assert.Equal(reference.Tokens, tokens);
         for (int step = 0; step < logits.Count; step++)
         {
             var scale = reference.Logits[step].Max(Math.Abs);
             var worst = reference.Logits[step].Zip(logits[step], (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(worst <= 1e-5 * scale, $"{modelType}, step {step}: max |Δ| {worst} against max |logit| {scale}");
+            Assert.True(worst <= 1e-5 * scale, $"{modelType}, {steps} steps, step {step}: max |Δ| {worst} against max |logit| {scale}");
         }
     }
 
-    /// <summary>Greedy decoding of <see cref="Steps"/> tokens after a fixed prompt, one step at a time through a cache of
-    /// 2W columns.</summary>
-    private static (long[] Tokens, List<float[]> Logits) Decode(CausalLm model)
+    /// <summary>Greedy decoding of <paramref name="steps"/> tokens after a fixed prompt, one step at a time.</summary>
+    private static (long[] Tokens, List<float[]> Logits) Decode(CausalLm model, int steps)
     {
         using var noGrad = no_grad();
-        using var state = model.NewState(1, Prompt + Steps);
+        using var state = model.NewState(1, Prompt + steps);
         var tokens = new List<long> { 5, 17, 42 };
         var logits = new List<float[]>();
-        for (int t = 0; t < Steps; t++)
+        for (int t = 0; t < steps; t++)
         {
             using var scope = NewDisposeScope();
             var start = t == 0 ? 0 : Prompt + t - 1;
