@@ -68,6 +68,7 @@ internal static unsafe class PrefillAttention
     /// <param name="threads">Threads sharing the work.</param>
     /// <param name="packedFloats">The most floats of packed keys held at once (a test makes it small to see the same
     /// bits from groups of one pair).</param>
+    /// <param name="window">W of a sliding window (a query at key index p sees keys p − W + 1 … p); 0 for none.</param>
     public static void Run(
         HeadRows queries,
         HeadRows keys,
@@ -81,10 +82,11 @@ internal static unsafe class PrefillAttention
         int keyCount,
         float scale,
         int threads,
-        long packedFloats = PackedFloats
+        long packedFloats = PackedFloats,
+        int window = 0
     )
     {
-        if (headDim < 1 || heads % kvHeads != 0 || keyCount < positions || positions < 1)
+        if (headDim < 1 || heads % kvHeads != 0 || keyCount < positions || positions < 1 || window < 0)
             throw new ArgumentException("PrefillAttention: unsupported shape");
         _calls++;
         int padded = (keyCount + KeyBlock - 1) / KeyBlock * KeyBlock; // packed keys per feature: whole score blocks
@@ -145,6 +147,7 @@ internal static unsafe class PrefillAttention
                                 first,
                                 rows,
                                 offset,
+                                window,
                                 headDim,
                                 scale,
                                 s,
@@ -204,6 +207,7 @@ internal static unsafe class PrefillAttention
         int first,
         int rows,
         int offset,
+        int window,
         int headDim,
         float scale,
         float* s,
@@ -213,27 +217,47 @@ internal static unsafe class PrefillAttention
     {
         int seen = offset + first + rows; // keys the tile's last query sees
         int blocks = (seen + KeyBlock - 1) / KeyBlock;
+        // With a sliding window the tile's first query sees keys from offset + first − W + 1 on: the score blocks before
+        // the one holding that key are skipped, and each row's keys before its own window are set to −∞ below.
+        int startBlock = window > 0 ? Math.Max(0, offset + first - window + 1) / KeyBlock : 0,
+            startKey = startBlock * KeyBlock;
         // A short tile repeats its last query in the spare lanes of the block; those rows are computed and never stored.
         var q = stackalloc float*[Tile];
         for (int r = 0; r < Tile; r++)
             q[r] = queries.At(b, h, first + Math.Min(r, rows - 1));
         var scales = stackalloc float[Tile];
         new Span<float>(scales, Tile).Fill(scale);
-        for (int block = 0; block < blocks; block++)
+        for (int block = startBlock; block < blocks; block++)
             Block(q, packed + block * KeyBlock, padded, headDim, s + block * KeyBlock, padded, Tile, scales);
         var inverse = stackalloc float[Tile];
         for (int r = 0; r < rows; r++)
         {
             int own = offset + first + r + 1; // keys 0 … offset + first + r
             var row = s + (long)r * padded;
-            inverse[r] = 1 / Exponentials(row, own);
+            if (window > 0)
+            {
+                int lo = Math.Max(0, own - window); // the oldest key this query sees
+                new Span<float>(row + startKey, lo - startKey).Fill(float.NegativeInfinity); // exp(−∞) = 0: weigh nothing
+            }
+            inverse[r] = 1 / Exponentials(row + startKey, own - startKey);
             int cleared = (own + Lanes - 1) / Lanes * Lanes; // the last vector's lanes past own are already zero
             if (cleared < seen)
                 new Span<float>(row + cleared, seen - cleared).Clear(); // the keys after this query weigh nothing
         }
         for (int r = rows; r < Tile; r++)
-            new Span<float>(s + (long)r * padded, seen).Clear();
-        WeightedValues(s, padded, seen, values.At(b, g, 0), values.Row, headDim, inverse, rows, output, outputRow);
+            new Span<float>(s + (long)r * padded + startKey, seen - startKey).Clear();
+        WeightedValues(
+            s + startKey,
+            padded,
+            seen - startKey,
+            values.At(b, g, startKey),
+            values.Row,
+            headDim,
+            inverse,
+            rows,
+            output,
+            outputRow
+        );
     }
 
     /// <summary>The softmax numerators of one row in place, in two passes over its <paramref name="keys"/> scores (the

@@ -285,9 +285,10 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
     }
 
     /// <summary>The causal attention of a pass of several positions by the C# kernel (Kernels/PrefillAttention.cs): float32
-    /// on a CPU outside autograd, no hooks on the pattern, no soft cap, no padding, and a window (if the layer has one)
-    /// that the pass does not yet exceed, so that the mask is the causal one. Null where any of that does not hold:
-    /// libtorch's SDPA computes it.</summary>
+    /// on a CPU outside autograd, no hooks on the pattern, no soft cap, no padding, every key from column 0 (a
+    /// WindowCache that has dropped columns is the general path's); a sliding window's query sees the keys from
+    /// p − W + 1 on (the kernel weighs the ones before nothing). Null where any of that does not hold: libtorch's SDPA
+    /// computes it.</summary>
     /// <param name="q">[batch, n_heads, pos, d_head], rotated, not yet scaled (the kernel applies the design's scale).</param>
     /// <param name="k">[batch, n_kv_heads, length, d_head], every key from column 0.</param>
     /// <param name="v">[batch, n_kv_heads, length, d_head]</param>
@@ -304,7 +305,6 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             || hook_pattern.HasHooks
             || step.ExplicitAttention
             || _softcap is not null
-            || _window is { } w && step.Length > w
             || step.Padded
             || q.dtype != ScalarType.Float32
             || k.dtype != ScalarType.Float32
@@ -333,7 +333,8 @@ internal sealed class Attention : Module<Tensor, StepContext, Tensor>
             (int)pos,
             (int)length,
             _design.AttentionScale is { } s ? (float)s : (float)(1 / Math.Sqrt(dHead)),
-            get_num_threads()
+            get_num_threads(),
+            window: _window ?? 0
         );
         GC.KeepAlive(q);
         GC.KeepAlive(k);

@@ -1,7 +1,7 @@
 // The multi-position causal attention kernel against a double-precision reference on random shapes (FsCheck): any batch,
 // any number of key–value heads and of query heads per key–value head, any d_head (one and two 32-feature slices, with
 // and without a 16-feature slice and a rest of single features, as the golden checkpoints' 6, 8 and 12), any number of new positions (whole and partial six-query
-// tiles, a pass of one, rows of several 32-key score blocks), any cached prefix before them (query i sees keys 0 … prefix + i), any thread count. Queries are
+// tiles, a pass of one, rows of several 32-key score blocks), any cached prefix before them (query i sees keys 0 … prefix + i, or with a sliding window of W, drawn half the time, the last W of them), any thread count. Queries are
 // read in the model's layout (a transposed view of the projection: heads interleaved in each row), keys and values from
 // a cache with spare slots, so every stride differs from the dense one. The output must agree with
 // softmax(q·Kᵀ·scale + causal mask)·V within 2e-6 (|v| ≤ 1), and the same call must give the same bits on every thread
@@ -29,14 +29,15 @@ public sealed unsafe class PrefillAttentionTests
         for (int i = 0; i < shape.Positions; i++)
         {
             int g = h / (shape.Heads / shape.KvHeads),
-                seen = shape.Prefix + i + 1;
+                seen = shape.Prefix + i + 1,
+                lo = shape.Window > 0 ? Math.Max(0, seen - shape.Window) : 0; // the oldest key a windowed query sees
             var scores = new double[seen];
             for (int j = 0; j < seen; j++)
             {
                 double dot = 0;
                 for (int c = 0; c < shape.HeadDim; c++)
                     dot += (double)pass.Query(shape, b, h, i, c) * pass.Key(shape, b, g, j, c);
-                scores[j] = dot * shape.Scale;
+                scores[j] = j < lo ? double.NegativeInfinity : dot * shape.Scale;
             }
             var max = scores.Max();
             var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
@@ -97,7 +98,7 @@ public sealed unsafe class PrefillAttentionTests
     }
 
     /// <summary>One call's sizes: <paramref name="Prefix"/> cached keys before the <paramref name="Positions"/> new ones.</summary>
-    private sealed record Shape(int Batch, int KvHeads, int Heads, int HeadDim, int Positions, int Prefix, float Scale)
+    private sealed record Shape(int Batch, int KvHeads, int Heads, int HeadDim, int Positions, int Prefix, float Scale, int Window = 0)
     {
         public int Keys => Prefix + Positions;
 
@@ -106,16 +107,13 @@ public sealed unsafe class PrefillAttentionTests
         public static Shape Random(Random random)
         {
             int kvHeads = random.Next(1, 4),
-                headDim = HeadDims[random.Next(HeadDims.Length)];
-            return new Shape(
-                random.Next(1, 3),
-                kvHeads,
-                kvHeads * random.Next(1, 4),
-                headDim,
-                random.Next(4) == 0 ? random.Next(21, 90) : random.Next(1, 21), // rows of several score blocks, too
-                random.Next(3) == 0 ? 0 : random.Next(0, 9),
-                (float)(1 / Math.Sqrt(headDim))
-            );
+                headDim = HeadDims[random.Next(HeadDims.Length)],
+                batch = random.Next(1, 3),
+                heads = kvHeads * random.Next(1, 4),
+                positions = random.Next(4) == 0 ? random.Next(21, 90) : random.Next(1, 21), // rows of several score blocks, too
+                prefix = random.Next(3) == 0 ? 0 : random.Next(0, 9),
+                window = random.Next(2) == 0 ? 0 : random.Next(1, prefix + positions + 1); // a sliding window, half the time
+            return new Shape(batch, kvHeads, heads, headDim, positions, prefix, (float)(1 / Math.Sqrt(headDim)), window);
         }
     }
 
@@ -160,7 +158,8 @@ public sealed unsafe class PrefillAttentionTests
                     s.Keys,
                     s.Scale,
                     threads,
-                    packedFloats
+                    packedFloats,
+                    s.Window
                 );
             }
             return output;

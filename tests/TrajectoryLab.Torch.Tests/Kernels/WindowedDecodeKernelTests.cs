@@ -4,7 +4,8 @@
 // Greedy decoding far past the window must give libtorch's masked general path's tokens, and logits within 1e-5 of their
 // largest magnitude at every step, for the families whose windows are plain (mistral's on every layer, phi3's, gemma3's
 // on five layers of six with their own rotary base, gemma2's on every other layer with soft-capped scores); and the kernel
-// must be seen to run. (At this initialisation gemma2's scores sit far below its cap of 50, where c·tanh(s/c) ≈ s: the
+// must be seen to run. A 70-token prefill past the window must give the masked path's logits at every position through
+// the prefill kernel. (At this initialisation gemma2's scores sit far below its cap of 50, where c·tanh(s/c) ≈ s: the
 // cap itself is checked by DecodeAttentionTests and by KernelParityTests' gemma2 checkpoint, which each failed when the
 // kernel skipped it.) Attending every key instead
 // (a planted first slot of 0) made it fail, as did gemma3's global rotary table for its local layers.
@@ -49,6 +50,32 @@ public sealed class WindowedDecodeKernelTests
             var worst = reference.Logits[step].Zip(logits[step], (a, b) => Math.Abs(a - b)).Max();
             Assert.True(worst <= 1e-5 * scale, $"{modelType}, {steps} steps, step {step}: max |Δ| {worst} against max |logit| {scale}");
         }
+    }
+
+    [Theory]
+    [InlineData("mistral")]
+    [InlineData("phi3")]
+    [InlineData("gemma3_text")]
+    public void PrefillsPastTheWindowAsTheMaskedPathDoes(string modelType)
+    {
+        // 70 positions with a window of 6: most rows' windows start several 32-key score blocks in.
+        var spec = ModelSpec.Shaped(modelType, new ModelSizes(64, 32, 2, 2, 64, 128, Window: Window));
+        using var model = CausalLm.Create(spec);
+        model.InitializeRandom(3);
+        model.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var prompt = randint(64, [1, 70], generator: new TorchSharp.torch.Generator(5)); // [1, 70]
+        long before = PrefillAttention.Calls;
+        var logits = model.Forward(prompt, null, 0, lastPositionOnly: false).data<float>().ToArray(); // [1, 70, vocab]
+        if (WeightProduct.KernelAllowed)
+            Assert.True(PrefillAttention.Calls > before, $"{modelType}: the prefill attention did not run in the kernel");
+        float[] reference;
+        using (WeightProduct.LibTorchOnly())
+            reference = model.Forward(prompt, null, 0, lastPositionOnly: false).data<float>().ToArray();
+        var scale = reference.Max(Math.Abs);
+        var worst = reference.Zip(logits, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1e-5 * scale, $"{modelType}: max |Δ| {worst} against max |logit| {scale}");
     }
 
     /// <summary>Greedy decoding of <paramref name="steps"/> tokens after a fixed prompt, one step at a time.</summary>
