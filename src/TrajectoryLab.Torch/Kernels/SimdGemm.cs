@@ -21,7 +21,7 @@ using System.Runtime.Intrinsics.X86;
 namespace TrajectoryLab.Torch.Kernels;
 
 /// <summary>Row-major single-precision y = x W on the CPU with 512-bit vectors, spread over threads.</summary>
-internal static unsafe class SimdGemm
+internal static unsafe partial class SimdGemm
 {
     private const int Lanes = 16; // floats in a 512-bit vector
     private const int Tile = 4 * Lanes; // columns of the 6-row micro-kernel
@@ -43,8 +43,12 @@ internal static unsafe class SimdGemm
     /// <summary>Calls made so far from this thread (lets a test see that the kernel, not libtorch, ran).</summary>
     public static long Calls => _calls;
 
-    /// <summary>Whether this CPU runs 512-bit vectors in hardware (the kernel is used only then).</summary>
-    public static bool Supported => Vector512.IsHardwareAccelerated;
+    /// <summary>Whether this CPU runs the kernels in hardware: 512-bit vectors (AVX-512), or 256-bit vectors with fused
+    /// multiply-add (AVX2 and FMA3), on which each 512-bit operation is two 256-bit ones with the same bits.</summary>
+    public static bool Supported => Wide || (Vector256.IsHardwareAccelerated && Fma.IsSupported);
+
+    /// <summary>Whether 512-bit vectors run in hardware (else the kernels take their 256-bit shapes).</summary>
+    public static bool Wide => Vector512.IsHardwareAccelerated;
 
     /// <summary>y[r, o] = Σ_i x[r, i] · w[i, o] for r &lt; rows, o &lt; output.</summary>
     /// <param name="x">[rows, ·] with row r starting at x + r·xStride, its first <paramref name="input"/> floats read.</param>
@@ -181,6 +185,11 @@ internal static unsafe class SimdGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Streamed(float* x, long xStride, float* w, float* y, int rows, int input, int output)
     {
+        if (!Wide)
+        {
+            Streamed256(x, xStride, w, y, rows, input, output);
+            return;
+        }
         int vectors = output / Lanes * Lanes;
         for (int r = 0; r < rows; r++)
             new Span<float>(y + (long)r * output, output).Clear();
@@ -262,7 +271,7 @@ internal static unsafe class SimdGemm
             for (int c0 = from; c0 < tiled; c0 += BlockColumns)
             {
                 int width = Math.Min(BlockColumns, tiled - c0),
-                    wide = width / Tile * Tile;
+                    wide = Wide ? width / Tile * Tile : 0; // without AVX-512, every tile is a 16-column one
                 var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
                 // The block this thread computes next (the next columns, else the next rows of W, else the unit it expects to
                 // take next), fetched into L2 by the first row block while it computes this one: a vocabulary-wide head (32000
@@ -550,6 +559,11 @@ internal static unsafe class SimdGemm
             x3 = x + Math.Min(3, count - 1) * xStride,
             x4 = x + Math.Min(4, count - 1) * xStride,
             x5 = x + Math.Min(5, count - 1) * xStride;
+        if (!Wide)
+        {
+            SixRowsNarrow256(x, xStride, tile, tileStride, y, output, count, depth, first, ahead);
+            return;
+        }
         Vector512<float> a0 = default,
             a1 = default,
             a2 = default,

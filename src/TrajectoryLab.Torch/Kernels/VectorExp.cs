@@ -3,7 +3,9 @@
 // its exponentials were about 4% of the worker's samples, SwiGLU's most of them); this keeps single precision: Cody–Waite
 // reduction x = n·ln 2 + r with ln 2 split in two (n = round(x·log₂e), |r| ≤ ln 2 / 2), Cephes' expf polynomial
 // for e^r, and AVX-512's vscalefps for p·2ⁿ, which also gives +∞ above ln(float.MaxValue) and 0 (through the subnormals)
-// below. Relative error within 3e-7 of the exact value over the normal range (VectorExpTests); NaN stays NaN,
+// below. Without AVX-512, p·2ⁿ is two products by powers of two built from their exponent bits: 2^⌊n/2⌋ (exact, as p is
+// near 1 and the product stays normal), then 2^(n−⌊n/2⌋), whose one rounding is vscalefps's, so the bits are the same.
+// Relative error within 3e-7 of the exact value over the normal range (VectorExpTests); NaN stays NaN,
 // exp(−∞) = 0 and exp(+∞) = +∞.
 // References: Cody & Waite (1980), "Software Manual for the Elementary Functions" (argument reduction); Moshier (1989),
 // Cephes Math Library, expf.c (the polynomial); Intel 64 and IA-32 Architectures Software Developer's Manual, VSCALEFPS.
@@ -20,8 +22,6 @@ internal static class VectorExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        if (!Avx512F.IsSupported)
-            return Vector512.Exp(x);
         // ±∞ would make r = ∞ − ∞; beyond these bounds the result is already 0 or +∞. NaN lanes keep x (and stay NaN).
         var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(-104f)), Vector512.Create(89f));
         x = Vector512.ConditionalSelect(Vector512.Equals(x, x), clamped, x);
@@ -34,6 +34,17 @@ internal static class VectorExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One; // e^r = 1 + r + r²·P(r)
-        return Avx512F.Scale(p, n);
+        return Avx512F.IsSupported ? Avx512F.Scale(p, n) : ScaleByPowerOfTwo(p, n);
+    }
+
+    /// <summary>p·2ⁿ rounded once, for p in [½, 2] and integral n in [−150, 128] (or NaN lanes, which stay NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ScaleByPowerOfTwo(Vector512<float> p, Vector512<float> n)
+    {
+        var whole = Vector512.ConvertToInt32(n);
+        var half = whole >> 1; // ⌊n/2⌋ in [−75, 64]
+        var first = Vector512.ShiftLeft(half + Vector512.Create(127), 23).AsSingle();
+        var second = Vector512.ShiftLeft(whole - half + Vector512.Create(127), 23).AsSingle();
+        return p * first * second;
     }
 }

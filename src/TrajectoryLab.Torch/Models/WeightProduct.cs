@@ -32,7 +32,7 @@ internal static class WeightProduct
     private static bool _libTorchOnly;
 
     /// <summary>Whether the C# kernels (products, decoding attention, deviation mix) may run on this thread: the CPU has
-    /// 512-bit vectors, the shim's data pointer was found, and no <see cref="LibTorchOnly"/> is in force.</summary>
+    /// 512-bit vectors or AVX2 with FMA, the shim's data pointer was found, and no <see cref="LibTorchOnly"/> is in force.</summary>
     public static bool KernelAllowed => !_libTorchOnly && SimdGemm.Supported && TensorMemory.Available;
 
     /// <summary>Sends every product made on this thread to libtorch until disposed.</summary>

@@ -1,9 +1,11 @@
 // The kernels' float32 exponential against double precision (FsCheck): relative error within 3e-7 wherever e^x is a
 // normal float (x from −87 to 88.7), and the special values: NaN stays NaN, e^−∞ = 0, e^+∞ = +∞, overflow to +∞ and
 // underflow to 0 beyond the range, e^0 = 1 exactly. A NaN in a softmax row or a SiLU gate must never come out as a number.
+// Without AVX-512 the final p·2ⁿ is two products by powers of two: it must round once, as vscalefps does, so that both
+// instruction sets give the same bits: p·2ⁿ is exact in double, and its one rounding to float is the reference.
+using System.Runtime.Intrinsics;
 using FsCheck;
 using FsCheck.Xunit;
-using System.Runtime.Intrinsics;
 using TrajectoryLab.Torch.Kernels;
 
 namespace TrajectoryLab.Torch.Tests.Kernels;
@@ -28,7 +30,25 @@ public sealed class VectorExpTests
     [Fact]
     public void KeepsTheSpecialValues()
     {
-        float[] x = [float.NaN, float.NegativeInfinity, float.PositiveInfinity, 0f, 89f, 200f, -104f, -200f, 88.5f, -88f, 1f, -1f, 1e-8f, -1e-8f, 10f, -10f];
+        float[] x =
+        [
+            float.NaN,
+            float.NegativeInfinity,
+            float.PositiveInfinity,
+            0f,
+            89f,
+            200f,
+            -104f,
+            -200f,
+            88.5f,
+            -88f,
+            1f,
+            -1f,
+            1e-8f,
+            -1e-8f,
+            10f,
+            -10f,
+        ];
         var got = VectorExp.Exp(Vector512.Create(x));
         Assert.True(float.IsNaN(got[0]), "NaN");
         Assert.Equal(0f, got[1]);
@@ -41,5 +61,29 @@ public sealed class VectorExpTests
         Assert.True(Math.Abs(got[8] - Math.Exp(88.5)) <= 3e-7 * Math.Exp(88.5), $"exp(88.5) = {got[8]}"); // n = 128 still finite
         for (int i = 9; i < 16; i++)
             Assert.True(Math.Abs(got[i] - Math.Exp(x[i])) <= 3e-7 * Math.Exp(x[i]), $"exp({x[i]}) = {got[i]}");
+    }
+
+    [Property(MaxTest = 300)]
+    public void ScalesByAPowerOfTwoWithOneRounding(int seed)
+    {
+        var random = new Random(seed);
+        var p = new float[16];
+        var n = new float[16];
+        for (int i = 0; i < 16; i++)
+        {
+            p[i] = (float)(0.5 + 1.5 * random.NextDouble()); // the polynomial's e^r, |r| ≤ ln 2 / 2, lies in [0.7, 1.42]
+            n[i] = random.Next(-150, 129); // the reduction's n for x clamped to [−104, 89]
+        }
+        if (seed % 4 == 0)
+            n[0] = -150; // the far end of the subnormals
+        var got = VectorExp.ScaleByPowerOfTwo(Vector512.Create(p), Vector512.Create(n));
+        for (int i = 0; i < 16; i++)
+        {
+            var once = (float)(p[i] * Math.Pow(2, n[i])); // exact in double, rounded once
+            Assert.True(
+                BitConverter.SingleToInt32Bits(got[i]) == BitConverter.SingleToInt32Bits(once),
+                $"{p[i]:R}·2^{n[i]} = {got[i]:R}, rounded once {once:R}"
+            );
+        }
     }
 }
