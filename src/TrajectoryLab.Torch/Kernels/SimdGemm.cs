@@ -282,6 +282,11 @@ internal static unsafe partial class SimdGemm
                     : k0 + depth < input ? w + (long)(k0 + depth) * output + from
                     : after >= 0 ? w + after
                     : null;
+                if (!Wide && rows >= PackRows)
+                {
+                    PackedTiles(x + k0, xStride, block, output, y + c0, rows, depth, width, first);
+                    continue;
+                }
                 for (int r = 0, count; r < rows; r += count)
                 {
                     count = NextRowBlock(rows - r);
