@@ -61,7 +61,7 @@ internal static unsafe class SwiGluKernel
     private static void Row(float* row, float* output, int width)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (SimdGemm.Supported) // with AVX2 alone, each 512-bit operation is two 256-bit ones: the same bits
             for (; i + Lanes <= width; i += Lanes)
             {
                 var g = Vector512.Load(row + i);
