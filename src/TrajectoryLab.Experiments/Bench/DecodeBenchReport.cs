@@ -149,7 +149,10 @@ public static class DecodeBenchReport
         report.Section("Against the targets", "Each target is a minimum (pass when the measured value reaches it).");
         report.Numbers(checks, "tokens per second");
         var kernelText = double.IsFinite(m.KernelGflops)
-            ? string.Create(CultureInfo.InvariantCulture, $"and {m.KernelGflops:F0} GFLOP/s in the model's C# kernel; ")
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"and {m.KernelGflops:F0} GFLOP/s in the model's C# kernel ({Torch.Bench.MachineBaselines.KernelInstructionSet}); "
+            )
             : "(the C# kernel does not run on this CPU); ";
         report.Section(
             "What bounds each figure",

@@ -12,7 +12,7 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="MatmulGflops">fp32 matrix-multiply throughput on square matrices, GFLOP/s.</param>
 /// <param name="Threads">libtorch intra-op threads during the measurement.</param>
 /// <param name="KernelGflops">The same product by the model's C# kernel (Kernels/SimdGemm.cs, through WeightProduct),
-/// GFLOP/s; NaN where the kernel does not run (no 512-bit vectors).</param>
+/// GFLOP/s; NaN where the kernel does not run (neither AVX-512 nor AVX2 with FMA).</param>
 public sealed record MachineBaselines(
     double CallMicroseconds,
     double BandwidthGBps,
@@ -21,6 +21,9 @@ public sealed record MachineBaselines(
     double KernelGflops = double.NaN
 )
 {
+    /// <summary>The instruction set the C# kernels run with here ("AVX-512" or "AVX2+FMA"; null where they do not run).</summary>
+    public static string? KernelInstructionSet => Models.WeightProduct.KernelInstructionSet;
+
     /// <summary>The faster of the two fp32 products: the rate the arithmetic floor is computed with.</summary>
     public double BestGflops => double.IsFinite(KernelGflops) ? Math.Max(MatmulGflops, KernelGflops) : MatmulGflops;
 

@@ -1,6 +1,6 @@
 // x W for a weight stored [in, out], the one product every projection, MLP and head uses. Three ways, the first that
 // applies:
-//  1. Inference on a CPU with 512-bit vectors (grad mode off, float32): the C# kernel SimdGemm on the tensors' memory,
+//  1. Inference on a CPU with AVX-512 or AVX2+FMA (grad mode off, float32): the C# kernel SimdGemm on the tensors' memory,
 //     spread over the cores. One native call allocates y; no libtorch product runs.
 //  2. Few rows otherwise on a CPU: one broadcast matmul over a column-blocked VIEW of W, [k, in, out/k] (as_strided, no
 //     copy), because MKL runs a product with few rows on a single thread whatever set_num_threads says, while libtorch
@@ -34,6 +34,13 @@ internal static class WeightProduct
     /// <summary>Whether the C# kernels (products, decoding attention, deviation mix) may run on this thread: the CPU has
     /// 512-bit vectors or AVX2 with FMA, the shim's data pointer was found, and no <see cref="LibTorchOnly"/> is in force.</summary>
     public static bool KernelAllowed => !_libTorchOnly && SimdGemm.Supported && TensorMemory.Available;
+
+    /// <summary>The instruction set the kernels run with on this CPU ("AVX-512" or "AVX2+FMA"); null where they do not run.
+    /// A benchmark names it: the same code reaches about half the product rate with 256-bit vectors.</summary>
+    public static string? KernelInstructionSet =>
+        !SimdGemm.Supported ? null
+        : SimdGemm.Wide ? "AVX-512"
+        : "AVX2+FMA";
 
     /// <summary>Sends every product made on this thread to libtorch until disposed.</summary>
     public static IDisposable LibTorchOnly() => new LibTorchScope();
