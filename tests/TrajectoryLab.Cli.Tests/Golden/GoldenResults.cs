@@ -81,8 +81,9 @@ public static class GoldenResults
         Assert.True(moved.Count == 0, $"{experiment} moved from its golden result ({Relative:G} relative):\n" + string.Join("\n", moved));
     }
 
-    /// <summary>Instruction-set folder of this CPU's golden files: null with AVX-512 (the common files), "avx2" without.</summary>
-    public static string? InstructionSet => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? null : "avx2";
+    /// <summary>Instruction-set folder of this CPU's golden files: null with AVX-512 (the common files), "avx2" without. The
+    /// CPU's feature, not .NET's choice of vector width: libtorch and MKL dispatch on the feature.</summary>
+    public static string? InstructionSet => System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? null : "avx2";
 
     /// <summary>Writes the common golden file (on AVX-512), or this instruction set's own where its numbers differ from the
     /// common file beyond the tolerance (a stale own file that no longer differs is removed).</summary>
