@@ -334,9 +334,9 @@ internal static class SelectiveScanKernel
     {
         public const int Lanes = 16;
 
-        /// <summary>Whether 512-bit vectors run in hardware and <see cref="Vector{T}"/> has 8 or 16 floats (the two sum
-        /// orders this reproduces).</summary>
-        public static readonly bool Applies = Vector512.IsHardwareAccelerated && Vector<float>.Count is 8 or 16;
+        /// <summary>Whether the kernels run on this CPU (AVX-512, or AVX2 with FMA, where each 512-bit operation is two
+        /// 256-bit ones) and <see cref="Vector{T}"/> has 8 or 16 floats (the two sum orders this reproduces).</summary>
+        public static readonly bool Applies = Kernels.SimdGemm.Supported && Vector<float>.Count is 8 or 16;
 
         /// <summary>Channels first … first + count − 1 of one batch row through every position.</summary>
         /// <param name="state">[count, 16], the channels' states, updated.</param>
