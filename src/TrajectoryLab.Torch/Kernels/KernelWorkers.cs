@@ -7,10 +7,12 @@
 // that core, and spinning through it slowed a 256-token prefill by about 15% (bench decode, 2 cores); the decoding step's
 // gaps between products are shorter and keep the plain spin. The caller runs part 0 itself. One caller at a time: a second
 // thread that asks while the workers are busy runs its job alone, on its own thread, with the same result (the kernels'
-// arithmetic does not depend on which thread runs a part).
+// arithmetic does not depend on which thread runs a part). An exception in any part reaches the caller once every part
+// has finished (the first one thrown, with its own stack trace), and the workers stay ready for the next job.
 // Reference: the same spin-then-block hand-off is used by llama.cpp's ggml thread pool and by OpenMP runtimes
 // (OMP_WAIT_POLICY, GOMP_SPINCOUNT).
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace TrajectoryLab.Torch.Kernels;
 
@@ -29,6 +31,7 @@ internal static class KernelWorkers
     private static readonly Worker[] Workers = new Worker[MaxParts];
     private static int _pending;
     private static Action<int>? _body;
+    private static Exception? _failure; // the first exception a worker's part threw in the current job
 
     /// <summary>Runs <paramref name="body"/>(start, end) over items 0 … count − 1 cut into contiguous ranges: as many parts
     /// as libtorch has threads, but none with less than <paramref name="minimumWork"/> of the <paramref name="work"/> (the
@@ -58,14 +61,25 @@ internal static class KernelWorkers
     }
 
     /// <summary>Runs <paramref name="body"/>(p) for p = 0 … parts − 1 and returns when all have finished; p = 0 runs on the
-    /// calling thread. Exceptions in a part are not expected (the kernels only do arithmetic) and end the process.</summary>
+    /// calling thread. An exception in a part is thrown here after every part has finished (the caller's own first, else
+    /// the first a worker threw); a worker that throws used to end the process.</summary>
     public static void Run(int parts, Action<int> body)
     {
         parts = Math.Clamp(parts, 1, MaxParts);
         if (parts == 1 || !Monitor.TryEnter(Gate))
         {
+            Exception? first = null;
             for (int p = 0; p < parts; p++)
-                body(p);
+                try
+                {
+                    body(p);
+                }
+                catch (Exception e)
+                {
+                    first ??= e; // every part still runs, as on the workers
+                }
+            if (first is not null)
+                ExceptionDispatchInfo.Throw(first);
             return;
         }
         try
@@ -76,11 +90,24 @@ internal static class KernelWorkers
             Volatile.Write(ref _pending, parts - 1);
             for (int p = 1; p < parts; p++)
                 Workers[p].Post(); // a full fence: the worker sees _body and _pending
-            body(0);
+            Exception? own = null;
+            try
+            {
+                body(0);
+            }
+            catch (Exception e)
+            {
+                own = e; // the workers still run their parts of this job: wait for them before the next job can start
+            }
             var spin = new SpinWait();
             while (Volatile.Read(ref _pending) > 0)
                 spin.SpinOnce(sleep1Threshold: -1);
             _body = null;
+            if ((own ?? Interlocked.Exchange(ref _failure, null)) is { } failure)
+            {
+                _failure = null;
+                ExceptionDispatchInfo.Throw(failure);
+            }
         }
         finally
         {
@@ -136,8 +163,18 @@ internal static class KernelWorkers
                     start = Stopwatch.GetTimestamp();
                 }
                 seen = now;
-                _body!(_part);
-                Interlocked.Decrement(ref _pending);
+                try
+                {
+                    _body!(_part);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, e, null); // the caller rethrows the first
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                }
             }
         }
     }
