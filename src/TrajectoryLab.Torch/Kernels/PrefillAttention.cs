@@ -33,7 +33,7 @@ internal readonly record struct HeadRows(nint Address, long Batch, long Head, lo
 }
 
 /// <summary>The causal attention of a pass of several positions (see the file header).</summary>
-internal static unsafe class PrefillAttention
+internal static unsafe partial class PrefillAttention
 {
     private const int Lanes = 16; // floats in a 512-bit vector
     private const int Tile = 6; // queries per unit of work
@@ -315,6 +315,12 @@ internal static unsafe class PrefillAttention
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(float** a, float* b, long bRow, int depth, float* output, long outputRow, int rows, float* factors)
     {
+        if (!SimdGemm.Wide) // AVX2: two halves of 12 accumulators, the same chains (PrefillAttention.Avx2.cs)
+        {
+            HalfBlock256(a, b, bRow, depth, output, outputRow, rows, factors);
+            HalfBlock256(a, b + Lanes, bRow, depth, output + Lanes, outputRow, rows, factors);
+            return;
+        }
         float* r0 = a[0],
             r1 = a[1],
             r2 = a[2],
