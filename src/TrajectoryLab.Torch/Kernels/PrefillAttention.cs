@@ -69,6 +69,8 @@ internal static unsafe partial class PrefillAttention
     /// <param name="packedFloats">The most floats of packed keys held at once (a test makes it small to see the same
     /// bits from groups of one pair).</param>
     /// <param name="window">W of a sliding window (a query at key index p sees keys p − W + 1 … p); 0 for none.</param>
+    /// <param name="wide">The 512-bit blocks (true) or the 256-bit halves (false); null for this CPU's. A test runs both on
+    /// one machine to see the same bits.</param>
     public static void Run(
         HeadRows queries,
         HeadRows keys,
@@ -83,9 +85,11 @@ internal static unsafe partial class PrefillAttention
         float scale,
         int threads,
         long packedFloats = PackedFloats,
-        int window = 0
+        int window = 0,
+        bool? wide = null
     )
     {
+        bool shapes = wide ?? SimdGemm.Wide;
         if (headDim < 1 || heads % kvHeads != 0 || keyCount < positions || positions < 1 || window < 0)
             throw new ArgumentException("PrefillAttention: unsupported shape");
         _calls++;
@@ -152,7 +156,8 @@ internal static unsafe partial class PrefillAttention
                                 scale,
                                 s,
                                 output + ((long)b * positions + first) * heads * headDim + h * headDim,
-                                (long)heads * headDim
+                                (long)heads * headDim,
+                                shapes
                             );
                         }
                 });
@@ -212,7 +217,8 @@ internal static unsafe partial class PrefillAttention
         float scale,
         float* s,
         float* output,
-        long outputRow
+        long outputRow,
+        bool wide
     )
     {
         int seen = offset + first + rows; // keys the tile's last query sees
@@ -228,7 +234,7 @@ internal static unsafe partial class PrefillAttention
         var scales = stackalloc float[Tile];
         new Span<float>(scales, Tile).Fill(scale);
         for (int block = startBlock; block < blocks; block++)
-            Block(q, packed + block * KeyBlock, padded, headDim, s + block * KeyBlock, padded, Tile, scales);
+            Block(q, packed + block * KeyBlock, padded, headDim, s + block * KeyBlock, padded, Tile, scales, wide);
         var inverse = stackalloc float[Tile];
         for (int r = 0; r < rows; r++)
         {
@@ -256,7 +262,8 @@ internal static unsafe partial class PrefillAttention
             inverse,
             rows,
             output,
-            outputRow
+            outputRow,
+            wide
         );
     }
 
@@ -312,10 +319,11 @@ internal static unsafe partial class PrefillAttention
     /// <param name="outputRow">The stride of the output's rows.</param>
     /// <param name="rows">The rows stored (the first ones).</param>
     /// <param name="factors">Each row's factor.</param>
+    /// <param name="wide">Whether to take 512-bit vectors (else two 256-bit halves, with the same bits).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block(float** a, float* b, long bRow, int depth, float* output, long outputRow, int rows, float* factors)
+    private static void Block(float** a, float* b, long bRow, int depth, float* output, long outputRow, int rows, float* factors, bool wide)
     {
-        if (!SimdGemm.Wide) // AVX2: two halves of 12 accumulators, the same chains (PrefillAttention.Avx2.cs)
+        if (!wide) // AVX2: two halves of 12 accumulators, the same chains (PrefillAttention.Avx2.cs)
         {
             HalfBlock256(a, b, bRow, depth, output, outputRow, rows, factors);
             HalfBlock256(a, b + Lanes, bRow, depth, output + Lanes, outputRow, rows, factors);
@@ -381,7 +389,8 @@ internal static unsafe partial class PrefillAttention
         float* inverse,
         int rows,
         float* output,
-        long outputRow
+        long outputRow,
+        bool wide
     )
     {
         var weights = stackalloc float*[Tile];
@@ -395,7 +404,7 @@ internal static unsafe partial class PrefillAttention
             w5 = weights[5];
         int c = 0;
         for (; c + 2 * Lanes <= headDim; c += 2 * Lanes)
-            Block(weights, v + c, valueRow, keys, output + c, outputRow, rows, inverse);
+            Block(weights, v + c, valueRow, keys, output + c, outputRow, rows, inverse, wide);
         if (c + Lanes <= headDim)
         {
             Vector512<float> a0 = default,

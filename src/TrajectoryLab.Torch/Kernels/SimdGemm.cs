@@ -59,16 +59,19 @@ internal static unsafe partial class SimdGemm
     /// <param name="input">Rows of w.</param>
     /// <param name="output">Columns of w and y.</param>
     /// <param name="threads">Threads sharing the work (at most 64).</param>
-    public static void Multiply(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads)
+    /// <param name="wide">The 512-bit shapes (true) or the 256-bit ones (false); null for this CPU's (<see cref="Wide"/>). A
+    /// test runs both on one machine to see the same bits.</param>
+    public static void Multiply(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads, bool? wide = null)
     {
+        bool shapes = wide ?? Wide;
         if (rows <= 0 || output <= 0)
             return;
         _calls++;
         threads = Math.Clamp(threads, 1, KernelWorkers.MaxParts);
         if (rows <= StreamedRows)
-            SplitRowsOfW(x, xStride, w, y, rows, input, output, threads);
+            SplitRowsOfW(x, xStride, w, y, rows, input, output, threads, shapes);
         else
-            SplitColumns(x, xStride, w, y, rows, input, output, Math.Min(threads, (output + Tile - 1) / Tile));
+            SplitColumns(x, xStride, w, y, rows, input, output, Math.Min(threads, (output + Tile - 1) / Tile), shapes);
     }
 
     /// <summary>Few rows, bound by reading W: W's rows are cut into a fixed number of contiguous chunks (set by the input
@@ -76,12 +79,12 @@ internal static unsafe partial class SimdGemm
     /// partials are added in chunk order. Each thread takes the next chunk not yet taken until none is left. The bits therefore do
     /// not depend on the threads: the thread count is process-wide in libtorch, and another caller may change it (a
     /// test, a training run) while this one computes.</summary>
-    private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads)
+    private static void SplitRowsOfW(float* x, long xStride, float* w, float* y, int rows, int input, int output, int threads, bool wide)
     {
         int chunks = Math.Clamp(input / MinChunkRows, 1, StreamChunks);
         if (chunks == 1)
         {
-            Streamed(x, xStride, w, y, rows, input, output);
+            Streamed(x, xStride, w, y, rows, input, output, wide);
             return;
         }
         int parts = Math.Min(threads, chunks);
@@ -106,7 +109,16 @@ internal static unsafe partial class SimdGemm
                     int from = (int)((long)input * c / chunks),
                         to = (int)((long)input * (c + 1) / chunks);
                     var target = c == 0 ? (float*)yAddress : (float*)pAddress + (c - 1) * size;
-                    Streamed((float*)xAddress + from, xStride, (float*)wAddress + (long)from * output, target, rows, to - from, output);
+                    Streamed(
+                        (float*)xAddress + from,
+                        xStride,
+                        (float*)wAddress + (long)from * output,
+                        target,
+                        rows,
+                        to - from,
+                        output,
+                        wide
+                    );
                 }
             });
             for (int c = 1; c < chunks; c++)
@@ -127,7 +139,7 @@ internal static unsafe partial class SimdGemm
     /// six-row blocks, up to <see cref="UnitsPerThread"/> units per thread, so that the threads finish within a small
     /// unit of each other (the caller had waited about 40 µs per product for the other thread's last unit); a row's
     /// chains are the same in any group.</summary>
-    private static void SplitColumns(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts)
+    private static void SplitColumns(float* x, long xStride, float* w, float* y, int rows, int input, int output, int parts, bool wide)
     {
         int tiles = (output + Tile - 1) / Tile,
             unitTiles = Math.Max(1, (tiles + 4 * parts - 1) / (4 * parts)),
@@ -137,7 +149,7 @@ internal static unsafe partial class SimdGemm
         parts = Math.Min(parts, units);
         if (parts <= 1)
         {
-            Blocked(x, xStride, w, y, rows, input, output, 0, output, -1);
+            Blocked(x, xStride, w, y, rows, input, output, 0, output, -1, wide);
             return;
         }
         nint xAddress = (nint)x,
@@ -169,7 +181,8 @@ internal static unsafe partial class SimdGemm
                     output,
                     from,
                     to,
-                    guess
+                    guess,
+                    wide
                 );
             }
         });
@@ -183,9 +196,9 @@ internal static unsafe partial class SimdGemm
     /// <summary>y = x W for a few rows on one thread: W read once, four of its rows at a time, each row from start to end;
     /// y's rows (held in the L1/L2 caches) take four fused multiply-adds per load and store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Streamed(float* x, long xStride, float* w, float* y, int rows, int input, int output)
+    private static void Streamed(float* x, long xStride, float* w, float* y, int rows, int input, int output, bool wide)
     {
-        if (!Wide)
+        if (!wide)
         {
             Streamed256(x, xStride, w, y, rows, input, output);
             return;
@@ -257,7 +270,19 @@ internal static unsafe partial class SimdGemm
     /// <paramref name="after"/> is the first column of the range this thread likely computes next (−1 for none), whose
     /// first block is prefetched while the last one here is computed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocked(float* x, long xStride, float* w, float* y, int rows, int input, int output, int from, int to, int after)
+    private static void Blocked(
+        float* x,
+        long xStride,
+        float* w,
+        float* y,
+        int rows,
+        int input,
+        int output,
+        int from,
+        int to,
+        int after,
+        bool wide
+    )
     {
         int tiled = from + (to - from) / Lanes * Lanes; // columns from … tiled − 1 go through the vector kernels
         // W's rows in blocks of about BlockRows, evenly (288 rows make one block, not 256 + 32: a second pass over y for 32
@@ -271,7 +296,7 @@ internal static unsafe partial class SimdGemm
             for (int c0 = from; c0 < tiled; c0 += BlockColumns)
             {
                 int width = Math.Min(BlockColumns, tiled - c0),
-                    wide = Wide ? width / Tile * Tile : 0; // without AVX-512, every tile is a 16-column one
+                    wideColumns = wide ? width / Tile * Tile : 0; // 256-bit shapes: every tile is a 16-column one
                 var block = w + (long)k0 * output + c0; // [depth, width] of W, rows `output` floats apart
                 // The block this thread computes next (the next columns, else the next rows of W, else the unit it expects to
                 // take next), fetched into L2 by the first row block while it computes this one: a vocabulary-wide head (32000
@@ -282,7 +307,7 @@ internal static unsafe partial class SimdGemm
                     : k0 + depth < input ? w + (long)(k0 + depth) * output + from
                     : after >= 0 ? w + after
                     : null;
-                if (!Wide && rows >= PackRows)
+                if (!wide && rows >= PackRows)
                 {
                     PackedTiles(x + k0, xStride, block, output, y + c0, rows, depth, width, first);
                     continue;
@@ -293,12 +318,12 @@ internal static unsafe partial class SimdGemm
                     var xr = x + r * xStride + k0;
                     var yr = y + (long)r * output + c0;
                     var ahead = r == 0 ? following : null;
-                    for (int t = 0; t < wide; t += Tile)
+                    for (int t = 0; t < wideColumns; t += Tile)
                         if (count <= 4)
                             FourRows(xr, xStride, block + t, output, yr + t, output, count, depth, first, ahead == null ? null : ahead + t);
                         else
                             SixRows(xr, xStride, block + t, output, yr + t, output, count, depth, first, ahead == null ? null : ahead + t);
-                    for (int t = wide; t < width; t += Lanes)
+                    for (int t = wideColumns; t < width; t += Lanes)
                         SixRowsNarrow(
                             xr,
                             xStride,
@@ -309,7 +334,8 @@ internal static unsafe partial class SimdGemm
                             count,
                             depth,
                             first,
-                            ahead == null ? null : ahead + t
+                            ahead == null ? null : ahead + t,
+                            wide
                         );
                 }
             }
@@ -555,7 +581,8 @@ internal static unsafe partial class SimdGemm
         int count,
         int depth,
         bool first,
-        float* ahead
+        float* ahead,
+        bool wide
     )
     {
         float* x0 = x,
@@ -564,7 +591,7 @@ internal static unsafe partial class SimdGemm
             x3 = x + Math.Min(3, count - 1) * xStride,
             x4 = x + Math.Min(4, count - 1) * xStride,
             x5 = x + Math.Min(5, count - 1) * xStride;
-        if (!Wide)
+        if (!wide)
         {
             SixRowsNarrow256(x, xStride, tile, tileStride, y, output, count, depth, first, ahead);
             return;

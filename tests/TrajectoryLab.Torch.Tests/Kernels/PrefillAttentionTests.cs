@@ -5,7 +5,8 @@
 // read in the model's layout (a transposed view of the projection: heads interleaved in each row), keys and values from
 // a cache with spare slots, so every stride differs from the dense one. The output must agree with
 // softmax(q·Kᵀ·scale + causal mask)·V within 2e-6 (|v| ≤ 1), and the same call must give the same bits on every thread
-// count and with the keys packed one (row, key–value head) at a time. A NaN key makes exactly the queries that see it NaN.
+// count and with the keys packed one (row, key–value head) at a time, and with the 512-bit blocks and the AVX2 halves
+// alike (both run on any machine). A NaN key makes exactly the queries that see it NaN.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -62,6 +63,11 @@ public sealed unsafe class PrefillAttentionTests
         Assert.Equal(outputs[0], outputs[2]);
         // The (row, key–value head) pairs packed one group at a time (the memory cap of a long, wide pass) change nothing
         Assert.Equal(outputs[0], Pass.Random(new Random(seed), shape).Run(shape, 2, packedFloats: 1));
+        // The 512-bit blocks and the two 256-bit halves of an AVX2 CPU: the same chains, the same bits
+        Assert.Equal(
+            Pass.Random(new Random(seed), shape).Run(shape, 2, wide: true),
+            Pass.Random(new Random(seed), shape).Run(shape, 2, wide: false)
+        );
     }
 
     [Theory]
@@ -134,7 +140,7 @@ public sealed unsafe class PrefillAttentionTests
 
         public float Value(Shape s, int b, int g, int j, int c) => Values[((b * s.KvHeads + g) * s.Capacity + j) * s.HeadDim + c];
 
-        public float[] Run(Shape s, int threads, long packedFloats = 4 << 20)
+        public float[] Run(Shape s, int threads, long packedFloats = 4 << 20, bool? wide = null)
         {
             var output = new float[s.Batch * s.Positions * s.Heads * s.HeadDim];
             fixed (
@@ -159,7 +165,8 @@ public sealed unsafe class PrefillAttentionTests
                     s.Scale,
                     threads,
                     packedFloats,
-                    s.Window
+                    s.Window,
+                    wide
                 );
             }
             return output;

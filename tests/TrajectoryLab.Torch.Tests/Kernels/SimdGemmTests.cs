@@ -1,7 +1,9 @@
 // The C# product kernel against a double-precision reference on random shapes (FsCheck): any number of rows (the
 // streamed path up to 4, the packed path above, in row groups from 96 rows on), any input and output width (tails of 64, 16 and single columns), any
 // row stride of x, any thread count; and its determinism: the same call gives the same bits whatever the thread count
-// (libtorch's thread count is process-wide, so another caller may change it mid-run).
+// (libtorch's thread count is process-wide, so another caller may change it mid-run), and whatever the vector width:
+// the 512-bit shapes (AVX-512) and the 256-bit ones (AVX2: 6 × 16 micro-kernel, packed tiles) give the same bits, both
+// run on any machine (.NET runs 512-bit operations as two 256-bit ones where the hardware lacks them).
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Kernels;
@@ -132,7 +134,16 @@ public sealed unsafe class SimdGemmTests
 
     /// <summary>y[r, o] against the double-precision Σ_i x[r, i]·w[i, o] (x dense) on every rowStep-th row and
     /// columnStep-th column: within float32 accumulation's ~input·2⁻²⁴ of Σ|terms| (a loose bound).</summary>
-    private static void AgreesWithTheDoubleProduct(float[] x, float[] w, float[] y, int rows, int input, int output, int rowStep, int columnStep)
+    private static void AgreesWithTheDoubleProduct(
+        float[] x,
+        float[] w,
+        float[] y,
+        int rows,
+        int input,
+        int output,
+        int rowStep,
+        int columnStep
+    )
     {
         for (int r = 0; r < rows; r += rowStep)
         for (int o = 0; o < output; o += columnStep)
@@ -148,7 +159,25 @@ public sealed unsafe class SimdGemmTests
         }
     }
 
-    private static float[] Run(float[] x, int stride, float[] w, int rows, int input, int output, int threads)
+    [Property(MaxTest = 60)]
+    public void BothVectorWidthsGiveTheSameBits(PositiveInt rowsSeed, PositiveInt inputSeed, PositiveInt outputSeed, byte padding)
+    {
+        if (!SimdGemm.Supported)
+            return;
+        // Rows from 1 to 300: the streamed path, the micro-kernels alone (under 24 rows) and with packed tiles, row groups.
+        int rows = 1 + rowsSeed.Get * 7 % 300,
+            input = 1 + inputSeed.Get * 13 % 400,
+            output = 1 + outputSeed.Get * 29 % 700,
+            stride = input + padding % 5;
+        var random = new Random(rows * 31 + input * 7 + output);
+        var x = Fill(random, (long)rows * stride);
+        var w = Fill(random, (long)input * output);
+        var wide = Run(x, stride, w, rows, input, output, 2, wide: true);
+        var narrow = Run(x, stride, w, rows, input, output, 2, wide: false);
+        Assert.True(wide.SequenceEqual(narrow), $"rows {rows} input {input} output {output}: the two widths differ");
+    }
+
+    private static float[] Run(float[] x, int stride, float[] w, int rows, int input, int output, int threads, bool? wide = null)
     {
         var y = new float[rows * output];
         fixed (
@@ -156,7 +185,7 @@ public sealed unsafe class SimdGemmTests
                 wp = w,
                 yp = y
         )
-            SimdGemm.Multiply(xp, stride, wp, yp, rows, input, output, threads);
+            SimdGemm.Multiply(xp, stride, wp, yp, rows, input, output, threads, wide);
         return y;
     }
 
