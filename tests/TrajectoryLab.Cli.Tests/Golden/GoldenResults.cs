@@ -87,7 +87,7 @@ public static class GoldenResults
 
     /// <summary>Writes the common golden file (on AVX-512), or this instruction set's own where its numbers differ from the
     /// common file beyond the tolerance (a stale own file that no longer differs is removed).</summary>
-    static void Write(JsonObject observed, string common, string? own)
+    internal static void Write(JsonObject observed, string common, string? own)
     {
         var text = observed.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
         if (own is null || !File.Exists(common))
@@ -97,7 +97,8 @@ public static class GoldenResults
         }
         if (Differences(JsonNode.Parse(File.ReadAllText(common))!, observed).Count == 0)
         {
-            File.Delete(own);
+            if (File.Exists(own))
+                File.Delete(own); // a stale own file: the numbers agree with the common one again
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(own)!);

@@ -1,5 +1,6 @@
 // The golden comparison itself can fail: a moved headline, a changed table sum, a new non-finite value, a vanished
-// headline are each named; a change inside the tolerance is not.
+// headline are each named; a change inside the tolerance is not. Writing keeps an instruction set's own file only where
+// its numbers differ from the common file beyond the tolerance.
 using System.Text.Json.Nodes;
 
 namespace TrajectoryLab.Cli.Tests.Golden;
@@ -36,5 +37,26 @@ public sealed class GoldenResultsTests : IDisposable
         var observed = Run(0.4195, "3/4", [1, 2, 3]);
         observed["headline"]!.AsObject().Remove("loops");
         Assert.Equal(["  headline 'loops': gone"], GoldenResults.Differences(golden, observed));
+    }
+
+    [Fact]
+    public void AnInstructionSetsOwnFileIsWrittenOnlyWhereItsNumbersDiffer()
+    {
+        string common = Path.Combine(_folder, "e.json"),
+            own = Path.Combine(_folder, "avx2", "e.json");
+        var golden = Run(0.4195, "3/4", [1, 2, 3]);
+        GoldenResults.Write(golden, common, own: null); // an AVX-512 CPU writes the common file
+        Assert.True(File.Exists(common));
+        Assert.False(File.Exists(own));
+
+        GoldenResults.Write(Run(0.4195 * (1 + 1e-6), "3/4", [1, 2, 3]), common, own); // within the tolerance: no own file
+        Assert.False(File.Exists(own));
+
+        GoldenResults.Write(Run(0.43, "3/4", [1, 2, 3]), common, own); // beyond it: the own file, the common one unchanged
+        Assert.True(File.Exists(own));
+        Assert.Empty(GoldenResults.Differences(JsonNode.Parse(File.ReadAllText(common))!, golden));
+
+        GoldenResults.Write(Run(0.4195, "3/4", [1, 2, 3]), common, own); // agrees again: the stale own file goes
+        Assert.False(File.Exists(own));
     }
 }
