@@ -103,11 +103,9 @@ internal static class KernelWorkers
             while (Volatile.Read(ref _pending) > 0)
                 spin.SpinOnce(sleep1Threshold: -1);
             _body = null;
-            if ((own ?? Interlocked.Exchange(ref _failure, null)) is { } failure)
-            {
-                _failure = null;
+            var theirs = Interlocked.Exchange(ref _failure, null); // cleared for the next job either way
+            if ((own ?? theirs) is { } failure)
                 ExceptionDispatchInfo.Throw(failure);
-            }
         }
         finally
         {
