@@ -1,15 +1,15 @@
-// SimdGemm's shapes for CPUs with AVX2 and FMA3 but no AVX-512 (16 registers of 256 bits, where AVX-512 has 32 of 512):
-// the streamed few-row product with 256-bit vectors, and a micro-kernel of 6 rows × 16 columns whose 12 accumulators, two
-// loads of W and one broadcast fit the 16 registers (a 512-bit operation that the CPU lacks is two 256-bit ones in .NET,
-// and the 24 accumulators of the 64-column kernel would be 48, spilled to memory). Every output element is the same chain
-// of fused multiply-adds as on AVX-512, over i = 0 … in − 1 (in chunks, for the streamed path), so the bits do not
-// depend on the vector width either.
-// References: Goto & van de Geijn (2008), "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3); Van Zee &
-// van de Geijn (2015), "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS 41(3) (the 6 × 16
-// AVX2 micro-kernel shape); docs/performance.md.
+// SimdGemm's shapes for CPUs with AVX2 and FMA3 but no AVX-512 (16 registers of 256 bits, where AVX-512 has 32 of 512).
+// .NET runs a 512-bit operation that the CPU lacks as two 256-bit ones, so the 16-column micro-kernel (six 16-lane
+// accumulators: 12 of the 16 registers) serves as it is, while the 64-column one (24 accumulators, 48 registers) would
+// spill: without AVX-512 every tile is a 16-column one, and from PackRows rows each is first copied to a panel
+// (PackedTiles). The streamed few-row product has a 256-bit form of its own: the 512-bit one run as pairs was 2–7%
+// slower at one row (interleaved: the 32000-column head 556 against 516 µs). Every output element is the same chain of
+// fused multiply-adds as on AVX-512, over i = 0 … in − 1 (in chunks, for the streamed path), so the bits do not depend
+// on the vector width either.
+// References: Goto & van de Geijn (2008), "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3) (packing);
+// docs/performance.md, "CPUs without AVX-512".
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace TrajectoryLab.Torch.Kernels;
 
@@ -53,7 +53,7 @@ internal static unsafe partial class SimdGemm
                 for (int r = 0, count; r < rows; r += count)
                 {
                     count = NextRowBlock(rows - r);
-                    SixRowsNarrow256(x + r * xStride, xStride, p, Lanes, y + (long)r * output + t, output, count, depth, first, null);
+                    SixRowsNarrow(x + r * xStride, xStride, p, Lanes, y + (long)r * output + t, output, count, depth, first, null);
                 }
             }
     }
@@ -118,103 +118,5 @@ internal static unsafe partial class SimdGemm
                     yr[v] = MathF.FusedMultiplyAdd(wi[v], s, yr[v]);
             }
         }
-    }
-
-    /// <summary><see cref="SixRowsNarrow"/> with 256-bit vectors: 6 rows × 16 columns, two accumulators per row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SixRowsNarrow256(
-        float* x,
-        long xStride,
-        float* tile,
-        int tileStride,
-        float* y,
-        int output,
-        int count,
-        int depth,
-        bool first,
-        float* ahead
-    )
-    {
-        float* x0 = x,
-            x1 = x + Math.Min(1, count - 1) * xStride,
-            x2 = x + Math.Min(2, count - 1) * xStride,
-            x3 = x + Math.Min(3, count - 1) * xStride,
-            x4 = x + Math.Min(4, count - 1) * xStride,
-            x5 = x + Math.Min(5, count - 1) * xStride;
-        float* y1 = y + Math.Min(1, count - 1) * (long)output,
-            y2 = y + Math.Min(2, count - 1) * (long)output,
-            y3 = y + Math.Min(3, count - 1) * (long)output,
-            y4 = y + Math.Min(4, count - 1) * (long)output,
-            y5 = y + Math.Min(5, count - 1) * (long)output;
-        Vector256<float> a0 = default,
-            c0 = default,
-            a1 = default,
-            c1 = default,
-            a2 = default,
-            c2 = default,
-            a3 = default,
-            c3 = default,
-            a4 = default,
-            c4 = default,
-            a5 = default,
-            c5 = default;
-        if (!first)
-        {
-            (a0, c0) = (Vector256.Load(y), Vector256.Load(y + HalfLanes));
-            (a1, c1) = (Vector256.Load(y1), Vector256.Load(y1 + HalfLanes));
-            (a2, c2) = (Vector256.Load(y2), Vector256.Load(y2 + HalfLanes));
-            (a3, c3) = (Vector256.Load(y3), Vector256.Load(y3 + HalfLanes));
-            (a4, c4) = (Vector256.Load(y4), Vector256.Load(y4 + HalfLanes));
-            (a5, c5) = (Vector256.Load(y5), Vector256.Load(y5 + HalfLanes));
-        }
-        var wi = tile;
-        for (int i = 0; i < depth; i++, wi += tileStride)
-        {
-            if (ahead != null)
-                Sse.Prefetch1(ahead + (long)i * tileStride);
-            var lo = Vector256.Load(wi);
-            var hi = Vector256.Load(wi + HalfLanes);
-            var b = Vector256.Create(x0[i]);
-            a0 = Vector256.FusedMultiplyAdd(lo, b, a0);
-            c0 = Vector256.FusedMultiplyAdd(hi, b, c0);
-            b = Vector256.Create(x1[i]);
-            a1 = Vector256.FusedMultiplyAdd(lo, b, a1);
-            c1 = Vector256.FusedMultiplyAdd(hi, b, c1);
-            b = Vector256.Create(x2[i]);
-            a2 = Vector256.FusedMultiplyAdd(lo, b, a2);
-            c2 = Vector256.FusedMultiplyAdd(hi, b, c2);
-            b = Vector256.Create(x3[i]);
-            a3 = Vector256.FusedMultiplyAdd(lo, b, a3);
-            c3 = Vector256.FusedMultiplyAdd(hi, b, c3);
-            b = Vector256.Create(x4[i]);
-            a4 = Vector256.FusedMultiplyAdd(lo, b, a4);
-            c4 = Vector256.FusedMultiplyAdd(hi, b, c4);
-            b = Vector256.Create(x5[i]);
-            a5 = Vector256.FusedMultiplyAdd(lo, b, a5);
-            c5 = Vector256.FusedMultiplyAdd(hi, b, c5);
-        }
-        a0.Store(y);
-        c0.Store(y + HalfLanes);
-        if (count > 1)
-            (a1, c1).Store(y + output);
-        if (count > 2)
-            (a2, c2).Store(y + 2L * output);
-        if (count > 3)
-            (a3, c3).Store(y + 3L * output);
-        if (count > 4)
-            (a4, c4).Store(y + 4L * output);
-        if (count > 5)
-            (a5, c5).Store(y + 5L * output);
-    }
-}
-
-/// <summary>A pair of 256-bit vectors stored as 16 consecutive floats.</summary>
-file static unsafe class PairStore
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(this (Vector256<float> Low, Vector256<float> High) pair, float* at)
-    {
-        pair.Low.Store(at);
-        pair.High.Store(at + 8);
     }
 }

@@ -334,8 +334,7 @@ internal static unsafe partial class SimdGemm
                             count,
                             depth,
                             first,
-                            ahead == null ? null : ahead + t,
-                            wide
+                            ahead == null ? null : ahead + t
                         );
                 }
             }
@@ -581,8 +580,7 @@ internal static unsafe partial class SimdGemm
         int count,
         int depth,
         bool first,
-        float* ahead,
-        bool wide
+        float* ahead
     )
     {
         float* x0 = x,
@@ -591,11 +589,6 @@ internal static unsafe partial class SimdGemm
             x3 = x + Math.Min(3, count - 1) * xStride,
             x4 = x + Math.Min(4, count - 1) * xStride,
             x5 = x + Math.Min(5, count - 1) * xStride;
-        if (!wide)
-        {
-            SixRowsNarrow256(x, xStride, tile, tileStride, y, output, count, depth, first, ahead);
-            return;
-        }
         Vector512<float> a0 = default,
             a1 = default,
             a2 = default,

@@ -2,7 +2,7 @@
 // streamed path up to 4, the packed path above, in row groups from 96 rows on), any input and output width (tails of 64, 16 and single columns), any
 // row stride of x, any thread count; and its determinism: the same call gives the same bits whatever the thread count
 // (libtorch's thread count is process-wide, so another caller may change it mid-run), and whatever the vector width:
-// the 512-bit shapes (AVX-512) and the 256-bit ones (AVX2: 6 × 16 micro-kernel, packed tiles) give the same bits, both
+// the 512-bit shapes (AVX-512) and the 256-bit ones (AVX2: 16-column tiles only, packed; a 256-bit streamed loop) give the same bits, both
 // run on any machine (.NET runs 512-bit operations as two 256-bit ones where the hardware lacks them).
 using FsCheck;
 using FsCheck.Xunit;
