@@ -4,7 +4,8 @@
 // measured in the same run. The spectrum step is split into the batch forward of 1 + k rows (Step: forward, the probes'
 // reads of h, the reference entropy) and the re-orthonormalisation (Reorthonormalise: QR of the k observed deviations,
 // then the re-combination of every row's deviation in the whole cache, ModelState.MixDeviations); the QR alone is timed on
-// a frame of the same shape, so the re-combination is the remainder. A plain decoding step of 1 + k rows (no probes, no
+// a frame of the same shape (k deviations of every observed site: the sites above the perturbed one, each of the model's
+// width), so the re-combination is the remainder. A plain decoding step of 1 + k rows (no probes, no
 // QR) is timed too: the floor the batch forward can reach. Best of the repeats (the least disturbed by other load).
 // References: Benettin et al. (1980), Meccanica 15:9 (tangents + QR); Williams, Waterman, Patterson (2009) on reading
 // a timing against what bounds it.
@@ -20,7 +21,8 @@ namespace TrajectoryLab.Torch.Bench;
 /// <param name="StepMilliseconds">One spectrum step: Step() + Reorthonormalise() (best repeat of their sum).</param>
 /// <param name="ForwardMilliseconds">Step() alone: the batch forward of 1 + k rows with the probes and the entropy.</param>
 /// <param name="ReorthonormaliseMilliseconds">Reorthonormalise() alone: QR plus the cache re-combination.</param>
-/// <param name="QrMilliseconds">The QR (DeviationQr.Factor) of a k-vector frame of the model's width, timed alone.</param>
+/// <param name="QrMilliseconds">The QR (DeviationQr.Triangle) of a frame of k vectors as long as the step's observed
+/// deviations (every site above the perturbed one, each of the model's width), timed alone.</param>
 /// <param name="BatchDecodeMilliseconds">A plain teacher-forced decoding step of 1 + k rows (GenerationSession): the
 /// floor of <paramref name="ForwardMilliseconds"/>.</param>
 public sealed record SpectrumStepMeasurement(
@@ -141,7 +143,7 @@ public static class SpectrumBenchmark
                 var (f, q) = Spectrum(model, text, options, steps, cancellation);
                 (total, forward, reorthonormalise) = (Math.Min(total, f + q), Math.Min(forward, f), Math.Min(reorthonormalise, q));
             }
-            var qr = Best(repeats, n => Qr(k, width, n, seed), warmUp, steps);
+            var qr = Best(repeats, n => Qr(k, width * ObservedSites(model, layer), n, seed), warmUp, steps);
             var batchDecode = Best(repeats, n => Decode(model, text, promptTokens, n, 1 + k, cancellation), warmUp, steps);
             measured.Add(
                 new SpectrumStepMeasurement(
@@ -158,6 +160,10 @@ public static class SpectrumBenchmark
         decode = Math.Min(decode, Best(repeats, n => Decode(model, text, promptTokens, n, 1, cancellation), warmUp, steps));
         return new SpectrumBenchmarkResult(promptTokens, steps, decode * 1e3, measured, get_num_threads(), bandwidth, weightBytes);
     }
+
+    /// <summary>Sites a teacher-forced run perturbed at <paramref name="layer"/> observes (TeacherForcedDynamics.Start): every
+    /// one above it, or the top one when the top is perturbed.</summary>
+    private static int ObservedSites(LanguageModel model, int layer) => layer < model.Spec.NumLayers ? model.Spec.NumLayers - layer : 1;
 
     private static double Ms(double seconds, int steps) => seconds / steps * 1e3;
 
@@ -246,7 +252,7 @@ public static class SpectrumBenchmark
             .ToArray();
         var clock = Stopwatch.StartNew();
         for (var s = 0; s < steps; s++)
-            _ = DeviationQr.Factor(frames[s % frames.Length]);
+            _ = DeviationQr.Triangle(frames[s % frames.Length]);
         return clock.Elapsed.TotalSeconds;
     }
 }

@@ -1,7 +1,12 @@
 // QR re-orthonormalisation of k deviation vectors (Benettin et al. 1980, Meccanica 15:9; Shimada & Nagashima 1979):
 // D (columns δ_1 … δ_k) = Q R, thin Householder QR in double precision with R_ii ≥ 0. R_ii is the growth of the i-th Gram–Schmidt
 // direction; D R⁻¹ = Q is the re-orthonormalised frame, which a batch reaches by re-combining its rows' deviations with
-// R⁻¹ (PerturbedBatch.Mix).
+// R⁻¹ (PerturbedBatch.Mix). Where only R is needed (the teacher-forced spectrum step, whose frame is k deviations of
+// every observed site: 16 × 1536 in the bench), Triangle runs the same Householder reflections without forming Q, in
+// SIMD dot products and updates (System.Numerics.Tensors): MathNet's managed thin QR, which forms Q, took 1.6–1.8 ms of a
+// 12 ms spectrum step on the default model (AVX2 machine), Triangle about a tenth of that (docs/performance.md).
+// Reference: Golub & Van Loan, Matrix Computations (4th ed.), §5.2.2 (Householder QR).
+using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 
@@ -27,6 +32,47 @@ internal sealed record DeviationQr(double[][] Q, double[] Growth, double[,]? RIn
         var growth = Enumerable.Range(0, k).Select(i => r[i, i]).ToArray();
         double[,]? inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? UpperInverse(r) : null;
         return new DeviationQr([.. Enumerable.Range(0, k).Select(i => q.Column(i).ToArray())], growth, inverse);
+    }
+
+    /// <summary>R of the frame whose vectors are <paramref name="deviations"/> ([k][d], k ≤ d) with R_ii ≥ 0, and R⁻¹:
+    /// what <see cref="Factor"/> gives without Q (the same reflections; equal to rounding).</summary>
+    /// <returns>Growth: R_ii; RInverse: R⁻¹, or null when some R_ii is zero or not finite (a breakdown).</returns>
+    public static (double[] Growth, double[,]? RInverse) Triangle(double[][] deviations)
+    {
+        var k = deviations.Length;
+        if (k == 0 || deviations.Any(v => v.Length != deviations[0].Length) || deviations[0].Length < k)
+            throw new ArgumentException("expected k ≤ d deviations of one length d", nameof(deviations));
+        var columns = deviations.Select(v => (double[])v.Clone()).ToArray(); // reflected in place; column j ends as v_j
+        var r = new double[k, k];
+        for (var j = 0; j < k; j++)
+        {
+            var x = columns[j].AsSpan(j); // rows j … d − 1 of column j
+            var norm = Math.Sqrt(TensorPrimitives.Dot<double>(x, x));
+            if (!(norm > 0) || !double.IsFinite(norm))
+            {
+                r[j, j] = double.IsNaN(norm) ? double.NaN : norm; // a breakdown: nothing to reflect, R⁻¹ will be null
+                continue;
+            }
+            // H = I − v vᵀ / (−α v₀) with v = x − α e₁ and α = −sign(x₀)·||x||, so that v₀ = x₀ − α never cancels.
+            var alpha = x[0] >= 0 ? -norm : norm;
+            x[0] -= alpha;
+            var scale = -1 / (alpha * x[0]);
+            r[j, j] = alpha;
+            for (var c = j + 1; c < k; c++)
+            {
+                var y = columns[c].AsSpan(j);
+                var s = TensorPrimitives.Dot<double>(x, y) * scale;
+                TensorPrimitives.MultiplyAdd(x, -s, y, y);
+                r[j, c] = y[0];
+            }
+        }
+        for (var i = 0; i < k; i++)
+            if (r[i, i] < 0)
+                for (var c = i; c < k; c++)
+                    r[i, c] = -r[i, c];
+        var growth = Enumerable.Range(0, k).Select(i => r[i, i]).ToArray();
+        var inverse = growth.All(g => g > 0 && double.IsFinite(g)) ? UpperInverse(Matrix<double>.Build.DenseOfArray(r)) : null;
+        return (growth, inverse);
     }
 
     /// <summary>R⁻¹ of an upper-triangular R by back substitution: exactly upper triangular, so direction i is re-combined

@@ -9,6 +9,7 @@
 using TrajectoryLab.Torch.Generation;
 using TrajectoryLab.Torch.Models;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace TrajectoryLab.Torch.Dynamics;
 
@@ -74,10 +75,26 @@ internal sealed class PerturbedBatch : IDisposable
 
     /// <summary>[1 + k][sites · d_model] h at the observed sites (concatenated) and the newest position, after the last <see
     /// cref="Feed"/>.</summary>
-    public double[][] Hidden =>
-        _observeProbes.Length == 1
-            ? _observeProbes[0].Last
-            : [.. Enumerable.Range(0, 1 + K).Select(r => _observeProbes.SelectMany(p => p.Last[r]).ToArray())];
+    public double[][] Hidden => _observeProbes.Length == 1 ? _observeProbes[0].Last : [.. Enumerable.Range(0, 1 + K).Select(Observed)];
+
+    /// <summary>[sites · d_model] the reference's (row 0's) h at the observed sites, as in <see cref="Hidden"/>.</summary>
+    public double[] ReferenceHidden => Observed(0);
+
+    /// <summary>Row <paramref name="row"/>'s h at the observed sites, concatenated (the probe's own array for one site: not to
+    /// be written).</summary>
+    private double[] Observed(int row)
+    {
+        if (_observeProbes.Length == 1)
+            return _observeProbes[0].Last[row];
+        var h = new double[_observeProbes.Sum(p => p.Last[row].Length)];
+        var at = 0;
+        foreach (var probe in _observeProbes)
+        {
+            probe.Last[row].CopyTo(h, at);
+            at += probe.Last[row].Length;
+        }
+        return h;
+    }
 
     /// <summary>[1 + k][d_model] h at the perturbed site and the newest position (after the perturbation, if one landed).</summary>
     public double[][] PerturbedSiteHidden => _perturbProbe.Last;
@@ -102,7 +119,10 @@ internal sealed class PerturbedBatch : IDisposable
         using var noGrad = no_grad();
         var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
         _passLast = Length + count - 1;
-        var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true).select(1, -1); // [1 + k, d_vocab]
+        // Without a choice only the reference's logits are read (its entropy): the perturbed rows skip the head, whose
+        // product is the largest of a small model's step (docs/performance.md, "The spectrum step").
+        long? headRows = choose is null ? 1 : null;
+        var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true, headRows).select(1, -1); // [1 or 1 + k, d_vocab]
         if (!logits.isfinite().all().item<bool>())
             CheckRows(logits, input);
         var logProbs = logits[0].to_type(ScalarType.Float64).log_softmax(-1); // [d_vocab]
@@ -115,7 +135,9 @@ internal sealed class PerturbedBatch : IDisposable
     }
 
     /// <summary>The position at which each perturbed row (1…k) first produced non-finite logits, for the rows that did: a
-    /// breakdown of that copy (its perturbation overflowed the arithmetic), which the caller reports as such.</summary>
+    /// breakdown of that copy (its perturbation overflowed the arithmetic), which the caller reports as such. Kept by the
+    /// passes that choose tokens (the only ones that compute the perturbed rows' logits); a pass without a choice shows a
+    /// perturbed row's breakdown in its observed h instead (<see cref="Deviations"/>, the QR).</summary>
     public IReadOnlyDictionary<int, long> BrokenRows => _broken;
 
     private readonly Dictionary<int, long> _broken = [];
@@ -166,8 +188,14 @@ internal sealed class PerturbedBatch : IDisposable
     /// <summary>[k][sites · d_model] h_i − h_0 at the observed sites and newest position.</summary>
     public double[][] Deviations()
     {
-        var h = Hidden;
-        return [.. Enumerable.Range(1, K).Select(i => h[i].Select((x, j) => x - h[0][j]).ToArray())];
+        var reference = Observed(0);
+        var deviations = new double[K][];
+        for (var i = 0; i < K; i++)
+        {
+            deviations[i] = new double[reference.Length];
+            TensorPrimitives.Subtract(Observed(i + 1), reference, deviations[i]); // each difference rounded once, as x − h₀
+        }
+        return deviations;
     }
 
     /// <summary>Re-combines the rows' deviations in the whole cache: deviation_i ← Σ_j deviation_j · mix[j, i].</summary>

@@ -98,7 +98,7 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
             batch.Perturb([.. directions.Select(d => d.Select(x => x * options.Epsilon).ToArray())], relative: true);
             var prompt = tokens.Take(options.PromptLength).Select(t => (long)t).ToArray();
             batch.Feed([.. Enumerable.Repeat(prompt, 1 + options.Directions)]);
-            run.PerturbationSize = options.Epsilon * Norm(batch.Hidden[0]);
+            run.PerturbationSize = options.Epsilon * Norm(batch.ReferenceHidden);
             run.Record();
             run.Reorthonormalise(); // the starting frame: orthonormal observed directions of size ε·||h_observed|| (not counted)
             return run;
@@ -152,9 +152,9 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     /// <inheritdoc/>
     public double[] Reorthonormalise()
     {
-        var qr = DeviationQr.Factor(_batch.Deviations());
-        var growth = qr.Growth.Select(g => g / PerturbationSize).ToArray();
-        if (qr.RInverse is { } inverse)
+        var (rDiagonal, rInverse) = DeviationQr.Triangle(_batch.Deviations());
+        var growth = rDiagonal.Select(g => g / PerturbationSize).ToArray();
+        if (rInverse is { } inverse)
         {
             var mix = new double[K, K];
             for (var j = 0; j < K; j++)
@@ -180,7 +180,7 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
     private void Record()
     {
         _entropy.Add(_batch.ReferenceEntropy);
-        _norm.Add(Norm(_batch.Hidden[0]));
+        _norm.Add(Norm(_batch.ReferenceHidden));
     }
 
     private static double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));

@@ -2,7 +2,10 @@
 // the k perturbed rows' deviations from the reference row, dev_j = row_j − row_0, become row_0 + Σ_j mix[j, i]·dev_j in
 // row i. The libtorch version makes three passes over the strided buffer (subtract, addmm, copy back); this reads each
 // float once and writes each perturbed one once, sixteen positions at a time with the k deviations held in registers or
-// on the stack. The buffer's last axis must be contiguous; any other strides are followed.
+// on the stack. The buffer's last axis must be contiguous; any other strides are followed. Only the deviations that the
+// mix uses are read into each output: the re-orthonormalisation's R⁻¹ is upper triangular (output i uses deviations
+// j ≤ i: about half the products at k = 16) and a renormalisation's is diagonal, so each block of four outputs runs over
+// the span of rows whose coefficients are not all zero (a skipped term is an exact zero: the sums do not change).
 // Reference: Benettin et al. (1980), Meccanica 15:9 (the tangent re-orthonormalisation this serves); docs/performance.md.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -47,6 +50,7 @@ internal static unsafe class DeviationMix
             return;
         long runs = heads * count; // (head, slot) pairs, each a contiguous run of `width` floats per row
         int parts = (int)Math.Clamp(Math.Min(threads, runs), 1, KernelWorkers.MaxParts);
+        var spans = Spans(mix, k);
         nint at = (nint)buffer,
             mixAt = (nint)mix;
         KernelWorkers.Run(parts, p =>
@@ -57,14 +61,49 @@ internal static unsafe class DeviationMix
             {
                 long head = run / count,
                     slot = offset + run % count;
-                Run((float*)at + head * headStride + slot * slotStride, rowStride, width, k, (float*)mixAt);
+                Run((float*)at + head * headStride + slot * slotStride, rowStride, width, k, (float*)mixAt, spans);
             }
         });
     }
 
+    /// <summary>For each output i: the first and one past the last deviation j with mix[j, i] ≠ 0 (an empty span is 0, 0),
+    /// then for each block of four outputs from i = 4b the union of their spans: [2k + 2b], [2k + 2b + 1].</summary>
+    /// <param name="mix">[k, k] row-major.</param>
+    /// <param name="k">Deviations.</param>
+    internal static int[] Spans(float* mix, int k)
+    {
+        var blocks = k / 4;
+        var spans = new int[2 * k + 2 * blocks];
+        for (int i = 0; i < k; i++)
+        {
+            int first = k,
+                last = -1;
+            for (int j = 0; j < k; j++)
+                if (mix[j * k + i] != 0)
+                {
+                    first = Math.Min(first, j);
+                    last = j;
+                }
+            (spans[2 * i], spans[2 * i + 1]) = last < 0 ? (0, 0) : (first, last + 1);
+        }
+        for (int b = 0; b < blocks; b++)
+        {
+            int first = k,
+                end = 0;
+            for (int i = 4 * b; i < 4 * b + 4; i++)
+                if (spans[2 * i + 1] > spans[2 * i])
+                {
+                    first = Math.Min(first, spans[2 * i]);
+                    end = Math.Max(end, spans[2 * i + 1]);
+                }
+            (spans[2 * k + 2 * b], spans[2 * k + 2 * b + 1]) = end == 0 ? (0, 0) : (first, end);
+        }
+        return spans;
+    }
+
     /// <summary>One (head, slot): <paramref name="width"/> floats in each of the 1 + k rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run(float* reference, long rowStride, int width, int k, float* mix)
+    private static void Run(float* reference, long rowStride, int width, int k, float* mix, int[] spans)
     {
         var deviations = stackalloc Vector512<float>[k];
         int v = 0;
@@ -82,8 +121,10 @@ internal static unsafe class DeviationMix
                     s1 = r0,
                     s2 = r0,
                     s3 = r0;
-                var m = mix + i;
-                for (int j = 0; j < k; j++, m += k)
+                int first = spans[2 * k + i / 2],
+                    end = spans[2 * k + i / 2 + 1];
+                var m = mix + first * k + i;
+                for (int j = first; j < end; j++, m += k)
                 {
                     var d = deviations[j];
                     s0 = Vector512.FusedMultiplyAdd(d, Vector512.Create(m[0]), s0);
@@ -99,7 +140,7 @@ internal static unsafe class DeviationMix
             for (; i < k; i++)
             {
                 var sum = r0;
-                for (int j = 0; j < k; j++)
+                for (int j = spans[2 * i]; j < spans[2 * i + 1]; j++)
                     sum = Vector512.FusedMultiplyAdd(deviations[j], Vector512.Create(mix[j * k + i]), sum);
                 sum.Store(reference + (i + 1) * rowStride + v);
             }
@@ -115,7 +156,7 @@ internal static unsafe class DeviationMix
             for (int i = 0; i < k; i++)
             {
                 var sum = r0;
-                for (int j = 0; j < k; j++)
+                for (int j = spans[2 * i]; j < spans[2 * i + 1]; j++)
                     sum = MathF.FusedMultiplyAdd(tail[j], mix[j * k + i], sum);
                 reference[(i + 1) * rowStride + v] = sum;
             }

@@ -35,8 +35,11 @@ internal abstract class CausalLm(string name) : Module<Tensor, ModelState?, long
     /// a cache.</param>
     /// <param name="startPos">Column of the first token; 0 without a cache.</param>
     /// <param name="lastPositionOnly">Run ln_final and the head (and their hook points) at the last position only.</param>
-    /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>.</returns>
-    public abstract Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly);
+    /// <param name="headRows">Run ln_final and the head for the first this many rows only (a perturbed batch whose other rows
+    /// need only their residual streams), or null for every row.</param>
+    /// <returns>[batch, pos, d_vocab] logits, or [batch, 1, d_vocab] with <paramref name="lastPositionOnly"/>; headRows rows
+    /// instead of batch when given.</returns>
+    public abstract Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly, long? headRows = null);
 
     /// <summary>The head the last block's output goes through: final norm, unembedding (and a final soft cap), without the
     /// hook_logits point. Applied to an earlier residual site it is the logit lens (nostalgebraist 2020).</summary>

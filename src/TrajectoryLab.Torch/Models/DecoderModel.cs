@@ -90,7 +90,7 @@ internal sealed class DecoderModel : CausalLm
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A learned position would reach n_positions, or the cache does not fit (see <see
     /// cref="StepContext.Begin"/>).</exception>
-    public override Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly)
+    public override Tensor Forward(Tensor tokens, ModelState? cache, long startPos, bool lastPositionOnly, long? headRows = null)
     {
         long batch = tokens.shape[0],
             pos = tokens.shape[1];
@@ -117,7 +117,9 @@ internal sealed class DecoderModel : CausalLm
             x = block.call(x, step);
         if (lastPositionOnly)
             x = x.narrow(1, pos - 1, 1); // [batch, 1, d_model]
-        return hook_logits.Apply(Head(x)); // [batch, pos or 1, d_vocab]
+        if (headRows is { } rows)
+            x = x.narrow(0, 0, rows); // [headRows, pos or 1, d_model]
+        return hook_logits.Apply(Head(x)); // [batch or headRows, pos or 1, d_vocab]
     }
 
     /// <inheritdoc/>

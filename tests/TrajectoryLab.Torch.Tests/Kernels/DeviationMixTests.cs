@@ -1,5 +1,5 @@
 // The one-pass deviation mix against the three-pass libtorch one (subtract, addmm, copy back) on random buffers (FsCheck):
-// any k, head count, slot range and head width (with a tail that is not a multiple of 16), on a buffer and on a strided
+// any k, head count, slot range, head width and pattern of zeros in the mix (with a tail that is not a multiple of 16), on a buffer and on a strided
 // window of it. The slots outside the range (before and after) and the reference row must not move.
 using FsCheck;
 using FsCheck.Xunit;
@@ -11,7 +11,14 @@ namespace TrajectoryLab.Torch.Tests.Kernels;
 public sealed class DeviationMixTests
 {
     [Property(MaxTest = 60)]
-    public void MatchesTheLibTorchMix(PositiveInt kSeed, PositiveInt headsSeed, PositiveInt widthSeed, byte offsetSeed, byte countSeed)
+    public void MatchesTheLibTorchMix(
+        PositiveInt kSeed,
+        PositiveInt headsSeed,
+        PositiveInt widthSeed,
+        byte offsetSeed,
+        byte countSeed,
+        byte patternSeed
+    )
     {
         int k = 1 + kSeed.Get % 20,
             heads = 1 + headsSeed.Get % 4,
@@ -24,7 +31,7 @@ public sealed class DeviationMixTests
         manual_seed(k * 100 + heads * 10 + width);
         var reference = randn(1, heads, slots, width).expand(1 + k, heads, slots, width); // [1 + k, heads, slots, width]
         var start = reference + randn(1 + k, heads, slots, width).mul(1e-3); // rows near the reference
-        var mix = randn(k, k); // [k, k]
+        var mix = Pattern(randn(k, k), patternSeed); // [k, k]
         var kernel = start.clone();
         AttentionCache.Mix(kernel, mix, offset, count);
         var libtorch = start.clone();
@@ -43,6 +50,17 @@ public sealed class DeviationMixTests
                     .item<bool>()
             );
     }
+
+    /// <summary>The mix's zeros decide which deviations the kernel reads into each output (DeviationMix.Spans): a full
+    /// matrix, R⁻¹'s upper triangle, a renormalisation's diagonal, or zeros at random (whole columns among them).</summary>
+    private static Tensor Pattern(Tensor mix, byte seed) =>
+        (seed % 4) switch
+        {
+            0 => mix,
+            1 => mix.triu(),
+            2 => mix.diag().diag(),
+            _ => mix.mul(rand(mix.shape).gt(0.5)).mul(rand(1, mix.shape[1]).gt(0.3)),
+        };
 
     [Fact]
     public void FollowsTheStridesOfAWindow()
