@@ -29,6 +29,29 @@ public sealed class DecodingTests
         AssertCachedDecodingEqualsFullRecomputation(model);
     }
 
+    /// <summary>headRows runs the head for the first rows only (a perturbed batch's reference): their logits are the full
+    /// batch's, for a prefill and a cached step, on a transformer and a Mamba.</summary>
+    [Theory]
+    [InlineData("llama", 1)]
+    [InlineData("llama", 2)]
+    [InlineData("mamba", 1)]
+    public void TheHeadOnTheFirstRowsGivesTheirLogits(string family, long headRows)
+    {
+        using var model = family == "llama" ? TinyLlamas.Create("gqa-untied") : TinyMambas.Create(TinyMambas.Specs.Keys.First());
+        var tokens = TinyLlamas.AsTensor(TinyLlamas.Tokens(model.Spec, batch: 3, length: 6, seed: 2)); // [3, 6]
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var all = model.NewState(3, 8);
+        using var first = model.NewState(3, 8);
+        var prefill = model.Forward(tokens.narrow(1, 0, 5), all, 0, lastPositionOnly: true); // [3, 1, d_vocab]
+        var prefillHead = model.Forward(tokens.narrow(1, 0, 5), first, 0, lastPositionOnly: true, headRows); // [headRows, 1, d_vocab]
+        Assert.Equal([headRows, 1, model.Spec.VocabSize], prefillHead.shape);
+        Assert.True(prefillHead.allclose(prefill.narrow(0, 0, headRows), rtol: 1e-6, atol: 1e-6));
+        var step = model.Forward(tokens.narrow(1, 5, 1), all, 5, lastPositionOnly: true); // [3, 1, d_vocab]
+        var stepHead = model.Forward(tokens.narrow(1, 5, 1), first, 5, lastPositionOnly: true, headRows); // the caches agree
+        Assert.True(stepHead.allclose(step.narrow(0, 0, headRows), rtol: 1e-6, atol: 1e-6));
+    }
+
     [Fact]
     public void DynamicScalingCachedDecodingEqualsRecomputationWithinTheOriginalContext()
     {
@@ -93,8 +116,8 @@ public sealed class DecodingTests
         // Reassemble [batch, pos, vocab] from per-chunk [batch, count, vocab] pieces.
         var incremental = new double[full.Length];
         for (int c = 0, start = 0; c < chunks.Length; start += chunks[c], c++)
-            for (var b = 0; b < 2; b++)
-                Array.Copy(pieces[c], b * chunks[c] * vocab, incremental, (b * 12 + start) * vocab, chunks[c] * vocab);
+        for (var b = 0; b < 2; b++)
+            Array.Copy(pieces[c], b * chunks[c] * vocab, incremental, (b * 12 + start) * vocab, chunks[c] * vocab);
         Assert.True(TinyLlamas.RelativeError(incremental, full) < Tolerance);
     }
 
@@ -125,12 +148,13 @@ public sealed class DecodingTests
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var logits = model.call(input, cache, position);          // [batch, pos, vocab]
+            var logits = model.call(input, cache, position); // [batch, pos, vocab]
             position += input.shape[1];
-            var next = logits.select(1, -1).argmax(-1);                 // [batch]
+            var next = logits.select(1, -1).argmax(-1); // [batch]
             var ids = next.data<long>().ToArray();
-            for (var b = 0; b < ids.Length; b++) generated[b][s] = ids[b];
-            input = next.unsqueeze(1).MoveToOuterDisposeScope();        // [batch, 1]
+            for (var b = 0; b < ids.Length; b++)
+                generated[b][s] = ids[b];
+            input = next.unsqueeze(1).MoveToOuterDisposeScope(); // [batch, 1]
         }
         input.Dispose();
         return generated;
