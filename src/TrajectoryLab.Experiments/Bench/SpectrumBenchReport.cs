@@ -138,7 +138,8 @@ public static class SpectrumBenchReport
         report.Section(
             "Cost per k",
             "Each time is per step; ratios are to the single-trajectory decoding step of the same run. "
-                + "Forward is Step() (the 1 + k-row forward, the probes' reads of h and the reference entropy); re-orthonormalisation is "
+                + "Forward is Step() (the 1 + k-row forward with the head on the reference row only, the probes' reads of h and the "
+                + "reference entropy); re-orthonormalisation is "
                 + "Reorthonormalise(), split into the QR of the k observed deviations (timed alone on a frame of the same shape) and the "
                 + "re-combination of every row's deviation in the whole cache (the remainder)."
         );
@@ -282,13 +283,14 @@ public static class SpectrumBenchReport
     static string Share(double part, SpectrumStepMeasurement m) =>
         string.Create(CultureInfo.InvariantCulture, $"{100 * part / m.StepMilliseconds:F0}%");
 
-    /// <summary>Arithmetic rate of the re-combination: 2k² multiply-adds per cached number per row, over every layer's keys
-    /// and values at the mean cache length, divided by its measured time (GFLOP/s).</summary>
+    /// <summary>Arithmetic rate of the re-combination: k(k + 1) floating-point operations per cached number of a row (R⁻¹ is
+    /// upper triangular: output i sums i + 1 deviations), over every layer's keys and values at the mean cache length,
+    /// divided by its measured time (GFLOP/s).</summary>
     static double MixGflops(SpectrumStepMeasurement m, Shape shape, SpectrumBenchmarkResult r) =>
         m.MixMilliseconds > 0 ? MixFlops(m.K, shape, r.PromptTokens + (r.Steps + 1) / 2.0) / (m.MixMilliseconds * 1e-3) / 1e9 : double.NaN;
 
     static double MixFlops(int k, Shape shape, double meanLength) =>
-        2.0 * k * k * 2 * shape.Layers * shape.KvHeads * shape.HeadDim * meanLength;
+        (double)k * (k + 1) * 2 * shape.Layers * shape.KvHeads * shape.HeadDim * meanLength;
 
     /// <summary>The closing note: which part dominates at the target k and beyond, and what would bring the ratio down, all from
     /// this run's numbers.</summary>
@@ -317,10 +319,10 @@ public static class SpectrumBenchReport
                     $"k = {m.K}: {dominant.Item1} dominates "
                         + $"({100 * dominant.Item2 / m.StepMilliseconds:F0}% of {m.StepMilliseconds:F3} ms); "
                         + $"the forward is {m.ForwardMilliseconds / m.BatchDecodeMilliseconds:F2}× "
-                        + $"a plain decoding step of {1 + m.K} rows (what "
-                        + $"it adds to that: the probes' reads of h and the reference entropy), and the re-combination does "
+                        + $"a plain decoding step of {1 + m.K} rows (it adds the probes' reads of h and the reference "
+                        + $"entropy, and runs the head for the reference row only), and the re-combination does "
                         + $"{MixFlops(m.K, shape, meanLength) / 1e6:F1} MFLOP "
-                        + $"(2k² per cached number of a row, {2 * shape.Layers} key/value "
+                        + $"(k(k + 1) per cached number of a row, {2 * shape.Layers} key/value "
                         + $"buffers of {shape.KvHeads}×{shape.HeadDim} per position, mean length {meanLength:F0}){rate}."
                 )
             );
