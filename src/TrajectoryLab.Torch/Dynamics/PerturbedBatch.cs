@@ -120,7 +120,7 @@ internal sealed class PerturbedBatch : IDisposable
         var input = tensor(tokens.SelectMany(r => r).ToArray(), [rows, count], ScalarType.Int64, _model.Device); // [1 + k, count]
         _passLast = Length + count - 1;
         // Without a choice only the reference's logits are read (its entropy): the perturbed rows skip the head, whose
-        // product is the largest of a small model's step (docs/performance.md, "The spectrum step").
+        // product is the largest of a small model's step (docs/performance.md, "The spectrum step on AVX2").
         long? headRows = choose is null ? 1 : null;
         var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true, headRows).select(1, -1); // [1 or 1 + k, d_vocab]
         if (!logits.isfinite().all().item<bool>())
