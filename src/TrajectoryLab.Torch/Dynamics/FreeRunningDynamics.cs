@@ -119,8 +119,9 @@ public static class FreeRunningDynamics
             tokens.Add(chosen);
             input = [.. chosen.Select(t => new[] { t })];
         }
-        // The position of the last generated token: read it so that its distance is recorded too.
-        batch.Feed(input);
+        // The position of the last generated token: read it so that its distance is recorded too (and a copy whose
+        // logits break down there is reported, as at every earlier position).
+        batch.Feed(input, everyRowsLogits: true);
         Record();
 
         int? Breakdown(int i)

@@ -110,8 +110,11 @@ internal sealed class PerturbedBatch : IDisposable
     /// <paramref name="choose"/>, picks each row's next token from the logits at the last of them.</summary>
     /// <param name="tokens">[1 + k][count] token ids.</param>
     /// <param name="choose">Maps [1 + k, d_vocab] logits to one token per row; null when the caller supplies the tokens.</param>
+    /// <param name="everyRowsLogits">Without <paramref name="choose"/>, still compute the perturbed rows' logits, so that
+    /// a breakdown there reaches <see cref="BrokenRows"/> (the last pass of a free-running copy); otherwise only the
+    /// reference's are computed.</param>
     /// <returns>The chosen tokens, or null without <paramref name="choose"/>.</returns>
-    public long[]? Feed(long[][] tokens, Func<Tensor, long[]>? choose = null)
+    public long[]? Feed(long[][] tokens, Func<Tensor, long[]>? choose = null, bool everyRowsLogits = false)
     {
         var rows = tokens.Length;
         var count = tokens[0].Length;
@@ -121,7 +124,7 @@ internal sealed class PerturbedBatch : IDisposable
         _passLast = Length + count - 1;
         // Without a choice only the reference's logits are read (its entropy): the perturbed rows skip the head, whose
         // product is the largest of a small model's step (docs/performance.md, "The spectrum step on AVX2").
-        long? headRows = choose is null ? 1 : null;
+        long? headRows = choose is null && !everyRowsLogits ? 1 : null;
         var logits = _model.Forward(input, _cache, Length, lastPositionOnly: true, headRows).select(1, -1); // [1 or 1 + k, d_vocab]
         if (!logits.isfinite().all().item<bool>())
             CheckRows(logits, input);
@@ -136,7 +139,7 @@ internal sealed class PerturbedBatch : IDisposable
 
     /// <summary>The position at which each perturbed row (1…k) first produced non-finite logits, for the rows that did: a
     /// breakdown of that copy (its perturbation overflowed the arithmetic), which the caller reports as such. Kept by the
-    /// passes that choose tokens (the only ones that compute the perturbed rows' logits); a pass without a choice shows a
+    /// passes that compute the perturbed rows' logits (those that choose tokens, or are asked to); any other pass shows a
     /// perturbed row's breakdown in its observed h instead (<see cref="Deviations"/>, the QR).</summary>
     public IReadOnlyDictionary<int, long> BrokenRows => _broken;
 
