@@ -16,7 +16,10 @@ namespace TrajectoryLab.Torch.Kernels;
 internal static unsafe partial class SimdGemm
 {
     private const int HalfLanes = 8; // floats in a 256-bit vector
-    private const int PackRows = 24; // from this many rows of x, a 16-column tile of W is copied to a panel first
+    // From this many rows of x, a 16-column tile of W is copied to a panel first: at 16–23 rows (warm, interleaved) the
+    // panel was 1–15% faster for outputs of 768 columns or more and up to 10% slower for 256- and 288-column squares, 4–6%
+    // faster over a layer of either bench model (docs/performance.md, "The spectrum step on AVX2"); 24 before.
+    private const int PackRows = 16;
 
     [ThreadStatic]
     private static float[]? _panel; // the calling thread's copy of one tile of W, [depth, 16]
