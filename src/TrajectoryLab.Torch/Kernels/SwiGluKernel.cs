@@ -3,9 +3,7 @@
 // pass with its own temporary, and at a 256-token prefill of the stories15M shape they took about 0.5 ms of the 24 ms
 // pass (skipping them, interleaved). silu(g) = g / (1 + exp(−g)) as libtorch writes it; the exponential is the
 // kernels' float32 one (VectorExp.cs; a scalar MathF.Exp for a rest of fewer than 16 features), not libtorch's Sleef, so
-// the result agrees with libtorch's to float32 rounding, not bit for bit. Without AVX-512 the row runs in 256-bit
-// vectors over the same 16-lane blocks (the same bits): written with 512-bit ones, the JIT's inlining budget ran out on
-// that CPU and left a call per vector operation (perf), 16% slower (a 256 × 768 row block, 105 against 89 µs).
+// the result agrees with libtorch's to float32 rounding, not bit for bit.
 // Reference: Shazeer (2020), arXiv:2002.05202 (GLU variants); Elfwing et al. (2018), arXiv:1702.03118 (SiLU).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -28,10 +26,8 @@ internal static unsafe class SwiGluKernel
     /// the CPU, grad mode on, not contiguous, a last axis that is not 2·<paramref name="hidden"/>).</summary>
     /// <param name="gateIn">[..., 2·d_mlp]: the gate's d_mlp features, then the up projection's.</param>
     /// <param name="hidden">d_mlp.</param>
-    /// <param name="wide">512-bit vectors (true) or 256-bit ones (false), for tests that compare the two (they give the same
-    /// bits); null: 512-bit with AVX-512, 256-bit with AVX2 alone.</param>
     /// <returns>[..., d_mlp], or null.</returns>
-    public static Tensor? TryApply(Tensor gateIn, long hidden, bool? wide = null)
+    public static Tensor? TryApply(Tensor gateIn, long hidden)
     {
         if (
             !Models.WeightProduct.KernelAllowed
@@ -51,11 +47,10 @@ internal static unsafe class SwiGluKernel
             rows = (int)(gateIn.numel() / (2 * hidden));
         nint source = (nint)TensorMemory.Floats(gateIn),
             target = (nint)TensorMemory.Floats(output);
-        var inWide = wide ?? SimdGemm.Wide;
         KernelWorkers.RunRanges(rows, (long)rows * width, 16384, (start, end) =>
         {
             for (long r = start; r < end; r++)
-                Row((float*)source + r * 2 * width, (float*)target + r * width, width, inWide);
+                Row((float*)source + r * 2 * width, (float*)target + r * width, width);
         });
         GC.KeepAlive(gateIn);
         return output;
@@ -63,21 +58,14 @@ internal static unsafe class SwiGluKernel
 
     /// <summary>out_i = g_i / (1 + exp(−g_i)) · u_i for one row (g = row[0 … width), u = row[width … 2·width)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimised from the first call: no tier-0 code in a timed pass
-    private static void Row(float* row, float* output, int width, bool wide)
+    private static void Row(float* row, float* output, int width)
     {
         int i = 0;
-        if (SimdGemm.Supported && wide)
+        if (SimdGemm.Supported) // with AVX2 alone, each 512-bit operation is two 256-bit ones: the same bits
             for (; i + Lanes <= width; i += Lanes)
             {
                 var g = Vector512.Load(row + i);
                 (g / (Vector512<float>.One + VectorExp.Exp(-g)) * Vector512.Load(row + width + i)).Store(output + i);
-            }
-        else if (SimdGemm.Supported) // 8 lanes at a time over the same 16-lane blocks: the same bits (VectorExp)
-            for (; i + Lanes <= width; i += Lanes)
-            for (int half = i; half < i + Lanes; half += Lanes / 2)
-            {
-                var g = Vector256.Load(row + half);
-                (g / (Vector256<float>.One + VectorExp.Exp(-g)) * Vector256.Load(row + width + half)).Store(output + half);
             }
         for (; i < width; i++)
         {

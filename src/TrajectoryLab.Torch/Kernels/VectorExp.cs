@@ -3,8 +3,11 @@
 // its exponentials were about 4% of the worker's samples, SwiGLU's most of them); this keeps single precision: Cody–Waite
 // reduction x = n·ln 2 + r with ln 2 split in two (n = round(x·log₂e), |r| ≤ ln 2 / 2), Cephes' expf polynomial
 // for e^r, and AVX-512's vscalefps for p·2ⁿ, which also gives +∞ above ln(float.MaxValue) and 0 (through the subnormals)
-// below. Without AVX-512, p·2ⁿ is two products by powers of two built from their exponent bits: 2^⌊n/2⌋ (exact, as p is
-// near 1 and the product stays normal), then 2^(n−⌊n/2⌋), whose one rounding is vscalefps's, so the bits are the same.
+// below. Without AVX-512 the sixteen lanes run as two halves of eight (the same operations on 256-bit vectors: written
+// with 512-bit ones, a long caller such as the SwiGLU row exhausted the JIT's inlining budget on that CPU and called each
+// emulated operation, perf), and p·2ⁿ is two products by powers of two built from their exponent bits: 2^⌊n/2⌋ (exact,
+// as p is near 1 and the product stays normal), then 2^(n−⌊n/2⌋), whose one rounding is vscalefps's, so the bits are
+// the same.
 // Relative error within 3e-7 of the exact value over the normal range (VectorExpTests); NaN stays NaN,
 // exp(−∞) = 0 and exp(+∞) = +∞.
 // References: Cody & Waite (1980), "Software Manual for the Elementary Functions" (argument reduction); Moshier (1989),
@@ -22,6 +25,8 @@ internal static class VectorExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
+        if (!Avx512F.IsSupported)
+            return Vector512.Create(Exp(x.GetLower()), Exp(x.GetUpper())); // the same bits, in 256-bit operations
         // ±∞ would make r = ∞ − ∞; beyond these bounds the result is already 0 or +∞. NaN lanes keep x (and stay NaN).
         var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(-104f)), Vector512.Create(89f));
         x = Vector512.ConditionalSelect(Vector512.Equals(x, x), clamped, x);
@@ -34,13 +39,11 @@ internal static class VectorExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One; // e^r = 1 + r + r²·P(r)
-        return Avx512F.IsSupported ? Avx512F.Scale(p, n) : ScaleByPowerOfTwo(p, n);
+        return Avx512F.Scale(p, n);
     }
 
-    /// <summary>e^x of eight lanes: <see cref="Exp(Vector512{float})"/>'s operations on 256-bit vectors, lane for lane the same bits (a
-    /// 512-bit operation without AVX-512 is two of these). For callers whose loops keep to 256 bits on such CPUs: there a
-    /// method with many 512-bit operations can exhaust the JIT's inlining budget and call them instead (perf of the
-    /// SwiGLU row on AVX2: a call per multiply, addition and shift).</summary>
+    /// <summary>e^x of eight lanes: <see cref="Exp(Vector512{float})"/>'s operations on 256-bit vectors, lane for lane the same
+    /// bits; what the sixteen-lane form runs without AVX-512.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
@@ -55,21 +58,17 @@ internal static class VectorExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
         p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        var whole = Vector256.ConvertToInt32(n);
-        var half = whole >> 1;
-        var first = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
-        var second = Vector256.ShiftLeft(whole - half + Vector256.Create(127), 23).AsSingle();
-        return p * first * second;
+        return ScaleByPowerOfTwo(p, n);
     }
 
     /// <summary>p·2ⁿ rounded once, for p in [½, 2] and integral n in [−150, 128] (or NaN lanes, which stay NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> ScaleByPowerOfTwo(Vector512<float> p, Vector512<float> n)
+    internal static Vector256<float> ScaleByPowerOfTwo(Vector256<float> p, Vector256<float> n)
     {
-        var whole = Vector512.ConvertToInt32(n);
+        var whole = Vector256.ConvertToInt32(n);
         var half = whole >> 1; // ⌊n/2⌋ in [−75, 64]
-        var first = Vector512.ShiftLeft(half + Vector512.Create(127), 23).AsSingle();
-        var second = Vector512.ShiftLeft(whole - half + Vector512.Create(127), 23).AsSingle();
+        var first = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
+        var second = Vector256.ShiftLeft(whole - half + Vector256.Create(127), 23).AsSingle();
         return p * first * second;
     }
 }

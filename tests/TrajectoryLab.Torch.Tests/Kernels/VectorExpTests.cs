@@ -76,7 +76,9 @@ public sealed class VectorExpTests
         }
         if (seed % 4 == 0)
             n[0] = -150; // the far end of the subnormals
-        var got = VectorExp.ScaleByPowerOfTwo(Vector512.Create(p), Vector512.Create(n));
+        var low = VectorExp.ScaleByPowerOfTwo(Vector256.Create(p.AsSpan(0, 8)), Vector256.Create(n.AsSpan(0, 8)));
+        var high = VectorExp.ScaleByPowerOfTwo(Vector256.Create(p.AsSpan(8, 8)), Vector256.Create(n.AsSpan(8, 8)));
+        float[] got = [.. Enumerable.Range(0, 16).Select(i => i < 8 ? low[i] : high[i - 8])];
         for (int i = 0; i < 16; i++)
         {
             var once = (float)(p[i] * Math.Pow(2, n[i])); // exact in double, rounded once
@@ -87,8 +89,9 @@ public sealed class VectorExpTests
         }
     }
 
-    /// <summary>The 256-bit exponential (SwiGLU's loop without AVX-512) is the 512-bit one lane for lane, bit for bit,
-    /// special values and both overflow sides included.</summary>
+    /// <summary>The 256-bit exponential (what the 16-lane one runs as without AVX-512) is the 512-bit one lane for lane, bit
+    /// for bit, special values and both overflow sides included: on an AVX-512 machine this compares vscalefps with the
+    /// two products by powers of two.</summary>
     [Property(MaxTest = 200)]
     public void TheEightLaneFormGivesTheSameBits(int seed)
     {
