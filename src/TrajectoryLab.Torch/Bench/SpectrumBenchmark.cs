@@ -143,7 +143,8 @@ public static class SpectrumBenchmark
                 var (f, q) = Spectrum(model, text, options, steps, cancellation);
                 (total, forward, reorthonormalise) = (Math.Min(total, f + q), Math.Min(forward, f), Math.Min(reorthonormalise, q));
             }
-            var qr = Best(repeats, n => Qr(k, width * ObservedSites(model, layer), n, seed), warmUp, steps);
+            var observedWidth = width * TeacherForcedDynamics.ObservedSites(model.Spec.NumLayers, options).Length;
+            var qr = Best(repeats, n => Qr(k, observedWidth, n, seed), warmUp, steps);
             var batchDecode = Best(repeats, n => Decode(model, text, promptTokens, n, 1 + k, cancellation), warmUp, steps);
             measured.Add(
                 new SpectrumStepMeasurement(
@@ -160,10 +161,6 @@ public static class SpectrumBenchmark
         decode = Math.Min(decode, Best(repeats, n => Decode(model, text, promptTokens, n, 1, cancellation), warmUp, steps));
         return new SpectrumBenchmarkResult(promptTokens, steps, decode * 1e3, measured, get_num_threads(), bandwidth, weightBytes);
     }
-
-    /// <summary>Sites a teacher-forced run perturbed at <paramref name="layer"/> observes (TeacherForcedDynamics.Start): every
-    /// one above it, or the top one when the top is perturbed.</summary>
-    private static int ObservedSites(LanguageModel model, int layer) => layer < model.Spec.NumLayers ? model.Spec.NumLayers - layer : 1;
 
     private static double Ms(double seconds, int steps) => seconds / steps * 1e3;
 

@@ -83,14 +83,13 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
         if (tokens.Any(t => t < 0 || t >= model.Spec.VocabSize))
             throw new ArgumentException($"token ids must be in [0, {model.Spec.VocabSize})", nameof(tokens));
 
-        // Every site above the perturbed one; the top residual itself when it is the one perturbed (which no cache stores:
-        // the run then reports a breakdown, as it must).
-        var layers = model.Spec.NumLayers;
-        int[] observed =
-            options.ObservedLayer is { } site ? [site]
-            : options.Layer >= layers ? [layers]
-            : [.. Enumerable.Range(options.Layer + 1, layers - options.Layer)];
-        var batch = new PerturbedBatch(model, options.Directions, tokens.Count, options.Layer, observed);
+        var batch = new PerturbedBatch(
+            model,
+            options.Directions,
+            tokens.Count,
+            options.Layer,
+            ObservedSites(model.Spec.NumLayers, options)
+        );
         var run = new TeacherForcedDynamics(batch, [.. tokens], options);
         try
         {
@@ -109,6 +108,16 @@ public sealed class TeacherForcedDynamics : ITangentDynamics, IPerturbedPair, ID
             throw;
         }
     }
+
+    /// <summary>The residual sites a run observes (its deviations and QR): <see cref="TeacherForcedOptions.ObservedLayer"/>
+    /// when set, else every site above the perturbed one, or the top residual itself when it is the one perturbed (which
+    /// no cache stores: the run then reports a breakdown, as it must).</summary>
+    /// <param name="layers">The model's blocks.</param>
+    /// <param name="options">The run's options.</param>
+    internal static int[] ObservedSites(int layers, TeacherForcedOptions options) =>
+        options.ObservedLayer is { } site ? [site]
+        : options.Layer >= layers ? [layers]
+        : [.. Enumerable.Range(options.Layer + 1, layers - options.Layer)];
 
     /// <summary>The options it was started with.</summary>
     public TeacherForcedOptions Options { get; }

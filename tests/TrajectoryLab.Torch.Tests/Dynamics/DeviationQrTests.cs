@@ -1,6 +1,6 @@
-// DeviationQr.Triangle (Householder without Q, in SIMD spans) against MathNet's thin QR (DeviationQr.Factor) on random
-// frames whose vectors differ in size by up to nine orders of magnitude (FsCheck), against a frame whose R is known by
-// hand, and on the breakdowns (a zero vector, a non-finite entry) that must give no R⁻¹.
+// DeviationQr (Householder in SIMD spans; Factor with Q, Triangle without) against MathNet's thin QR, an independent
+// implementation, on random frames whose vectors differ in size by up to nine orders of magnitude (FsCheck), against a
+// frame whose R is known by hand, and on the breakdowns (a zero vector, a non-finite entry) that must give no R⁻¹.
 using FsCheck;
 using FsCheck.Xunit;
 using TrajectoryLab.Torch.Dynamics;
@@ -23,13 +23,15 @@ public sealed class DeviationQrTests
                 return Enumerable.Range(0, d).Select(_ => size * Gaussian(random)).ToArray();
             })
             .ToArray();
-        var expected = DeviationQr.Factor(frame);
+        var (expectedQ, expectedGrowth) = MathNetQr(frame);
         var (growth, inverse) = DeviationQr.Triangle(frame);
+        var factor = DeviationQr.Factor(frame);
         Assert.NotNull(inverse);
+        Assert.Equal(growth, factor.Growth); // the same reflections
         for (var i = 0; i < k; i++)
         {
             Assert.True(growth[i] > 0);
-            Assert.Equal(expected.Growth[i], growth[i], Math.Abs(expected.Growth[i]) * 1e-12);
+            Assert.Equal(expectedGrowth[i], growth[i], Math.Abs(expectedGrowth[i]) * 1e-12);
             for (var j = 0; j < i; j++)
                 Assert.Equal(0, inverse![i, j]); // exactly upper triangular
         }
@@ -43,8 +45,25 @@ public sealed class DeviationQrTests
                 Assert.Equal(a == b ? 1 : 0, qa.Zip(qb, (x, y) => x * y).Sum(), 1e-9);
             }
             for (var row = 0; row < d; row++)
-                Assert.Equal(expected.Q[a][row], qa[row], 1e-9);
+            {
+                Assert.Equal(expectedQ[a][row], qa[row], 1e-9);
+                Assert.Equal(expectedQ[a][row], factor.Q[a][row], 1e-9);
+            }
         }
+    }
+
+    /// <summary>MathNet's thin QR with R's diagonal made non-negative: Q's columns and R's diagonal.</summary>
+    private static (double[][] Q, double[] Growth) MathNetQr(double[][] frame)
+    {
+        var qr = MathNet
+            .Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfColumnArrays(frame)
+            .QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin);
+        var k = frame.Length;
+        var signs = Enumerable.Range(0, k).Select(i => qr.R[i, i] < 0 ? -1.0 : 1.0).ToArray();
+        return (
+            [.. Enumerable.Range(0, k).Select(i => qr.Q.Column(i).Select(x => x * signs[i]).ToArray())],
+            [.. Enumerable.Range(0, k).Select(i => qr.R[i, i] * signs[i])]
+        );
     }
 
     [Fact]
@@ -79,7 +98,7 @@ public sealed class DeviationQrTests
         var (growth, inverse) = DeviationQr.Triangle(frame);
         Assert.Null(inverse);
         Assert.False(growth[1] > 0 && double.IsFinite(growth[1]));
-        Assert.Equal(DeviationQr.Factor([frame[0]]).Growth[0], growth[0], 1e-14); // the vector before it is unaffected
+        Assert.Equal(Math.Sqrt(30), growth[0], 1e-14); // the vector before it is unaffected: ||(1, 2, 3, 4)||
     }
 
     private static double[] Combine(double[][] frame, double[,] inverse, int column)
